@@ -1,0 +1,59 @@
+import type { World } from './world.ts';
+import type { Principal } from './iam.ts';
+
+/** What a handler knows about the call it serves. */
+export interface RequestContext {
+  world: World;
+  accountId: string;
+  region: string;
+  principal: Principal;
+  requestId: string;
+  service: string;
+  operation: string;
+}
+
+// Handlers get the input the SDK's schema describes and return the output shape, as plain objects with Dates.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Handler = (input: any, ctx: RequestContext) => unknown;
+
+export interface OperationDef {
+  handler: Handler;
+  /** ARNs the IAM check evaluates the call against; '*' when omitted. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  resources?: (input: any, ctx: RequestContext) => string[];
+  /** Tags the call puts on what it creates (aws:RequestTag/… condition context). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  requestTags?: (input: any) => Record<string, string>;
+}
+
+export type ProtocolName = 'awsQuery' | 'restJson1' | 'awsJson1_1';
+
+export interface ServiceDef {
+  /** SigV4 credential-scope service name, e.g. 'rds', 'es', 'tagging'. */
+  signingName: string;
+  /** IAM action prefix, e.g. 'rds', 'tag', 'secretsmanager'. */
+  iamPrefix: string;
+  protocol: ProtocolName;
+  /** The SDK client package's exports: its `Operation$` schemas drive parsing and serialisation. */
+  schemas: Record<string, unknown>;
+  /** awsQuery: the XML namespace of responses. */
+  xmlNamespace?: string;
+  /** awsJson1_1: the X-Amz-Target prefix, e.g. 'secretsmanager'. */
+  targetPrefix?: string;
+  operations: Record<string, OperationDef>;
+}
+
+/** The SDK schema of one operation: [9, namespace, name, traits, input, output]. */
+export type OperationSchema = [9, string, string, Record<string, unknown> | 0, () => unknown, () => unknown];
+
+export function operationSchema(service: ServiceDef, name: string): OperationSchema | undefined {
+  const schema = service.schemas[`${name}$`];
+  return Array.isArray(schema) && schema[0] === 9 ? (schema as OperationSchema) : undefined;
+}
+
+/** All operation names the SDK model knows for a service (implemented or not). */
+export function modelOperations(service: ServiceDef): string[] {
+  return Object.entries(service.schemas)
+    .filter(([key, value]) => key.endsWith('$') && Array.isArray(value) && value[0] === 9)
+    .map(([key]) => key.slice(0, -1));
+}

@@ -1,0 +1,71 @@
+import { Clock } from './clock.ts';
+import type { IamRole, IamUser, IssuedCredentials } from './iam.ts';
+
+export interface TaggedResource {
+  arn: string;
+  tags: Record<string, string>;
+}
+
+/** A service's answer to "which resources do you hold, with which tags" (Tagging API, IAM conditions). */
+export type TagSource = (world: World, accountId: string, region: string) => TaggedResource[];
+
+export interface WorldOptions {
+  /** How many times faster than AWS asynchronous work completes (1 = real durations). */
+  speed?: number;
+  /** Evaluate each call by an assumed role against that role's policies. */
+  enforceIam?: boolean;
+  clock?: Clock;
+}
+
+/** Everything the sandbox knows: IAM, issued keys, and each service's state per account and region. */
+export class World {
+  readonly clock: Clock;
+  speed: number;
+  enforceIam: boolean;
+  readonly users = new Map<string, IamUser>();
+  readonly roles = new Map<string, IamRole>();
+  readonly credentials = new Map<string, IssuedCredentials>();
+  private readonly states = new Map<string, unknown>();
+  private readonly tagSources: TagSource[] = [];
+
+  constructor(options: WorldOptions = {}) {
+    this.clock = options.clock ?? new Clock();
+    this.speed = options.speed ?? 1;
+    this.enforceIam = options.enforceIam ?? false;
+  }
+
+  /** The state of one service in one account and region, created on first use. */
+  state<T>(service: string, accountId: string, region: string, init: () => T): T {
+    const key = `${service}/${accountId}/${region}`;
+    let state = this.states.get(key) as T | undefined;
+    if (state === undefined) {
+      state = init();
+      this.states.set(key, state);
+    }
+    return state;
+  }
+
+  /** Regions of an account in which a service holds state. */
+  regionsOf(service: string, accountId: string): string[] {
+    const prefix = `${service}/${accountId}/`;
+    return [...this.states.keys()].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
+  }
+
+  /** A real AWS duration, scaled by the speed factor, in sandbox milliseconds. */
+  scaled(realMs: number): number {
+    return realMs / this.speed;
+  }
+
+  addTagSource(source: TagSource): void {
+    this.tagSources.push(source);
+  }
+
+  taggedResources(accountId: string, region: string): TaggedResource[] {
+    return this.tagSources.flatMap((source) => source(this, accountId, region));
+  }
+
+  tagsOf(arn: string): Record<string, string> | undefined {
+    const [, , , region, accountId] = arn.split(':');
+    return this.taggedResources(accountId, region).find((r) => r.arn === arn)?.tags;
+  }
+}

@@ -1,0 +1,32 @@
+/** The seeded company: one account where production and development share ap-northeast-1. */
+export const COMPANY_ACCOUNT = '123456789012';
+export const COMPANY_REGION = 'ap-northeast-1';
+
+export const EXTERNAL_ID = 'snapclone-sandbox-external-id';
+export const OPERATOR_ROLE = 'snapclone-operator';
+export const GITHUB_ROLE = 'snapclone-github';
+export const RESTORE_ROLE = 'snapclone-backup-restore';
+export const CI_USER = 'snapclone-ci';
+export const ADMIN_USER = 'sandbox-admin';
+export const MFA_USER = 'alice';
+export const OIDC_ISSUER = 'token.actions.githubusercontent.com';
+export const GITHUB_REPO = 'example-co/app';
+
+export const BACKUP_VAULT = 'Default';
+export const DEV_SUBNET_GROUP = 'snapclone-dev';
+export const DEV_SECURITY_GROUP = 'sg-0d0e0f1011121314a';
+export const DEV_VPC = 'vpc-0dev0000000000001';
+export const PROD_VPC = 'vpc-0prod000000000001';
+
+/** Production sources: name in the snapclone config → RDS DB instance. */
+export const PROD_DATABASES = [
+  { name: 'orders-db', id: 'orders-prod', engine: 'mysql', engineVersion: '8.0.39', storageGb: 20, port: 3306 },
+  { name: 'billing-db', id: 'billing-prod', engine: 'postgres', engineVersion: '16.4', storageGb: 50, port: 5432 },
+] as const;
+
+export const arn = {
+  role: (name: string) => `arn:aws:iam::${COMPANY_ACCOUNT}:role/${name}`,
+  user: (name: string) => `arn:aws:iam::${COMPANY_ACCOUNT}:user/${name}`,
+  db: (id: string) => `arn:aws:rds:${COMPANY_REGION}:${COMPANY_ACCOUNT}:db:${id}`,
+  vault: (name: string) => `arn:aws:backup:${COMPANY_REGION}:${COMPANY_ACCOUNT}:backup-vault:${name}`,
+};

@@ -1,0 +1,139 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { authorize } from './core/authorize.ts';
+import { AwsError, notImplemented } from './core/errors.ts';
+import type { RawRequest, RawResponse } from './core/http.ts';
+import type { Principal } from './core/iam.ts';
+import { requestId as newRequestId } from './core/ids.ts';
+import type { RequestContext, ServiceDef } from './core/service.ts';
+import { parseAuthorization, verifySignature } from './core/sigv4.ts';
+import { World, type WorldOptions } from './core/world.ts';
+import { awsJson1_1 } from './protocols/json.ts';
+import { awsQuery } from './protocols/query.ts';
+import { restJson1 } from './protocols/restjson.ts';
+import type { WireProtocol } from './protocols/shapes.ts';
+import { services } from './services/index.ts';
+
+const protocols: Record<ServiceDef['protocol'], WireProtocol> = { awsQuery, restJson1, awsJson1_1 };
+
+/** Calls AWS accepts without a signature; routed by the form body's Action. */
+const UNSIGNED_STS_ACTIONS = new Set(['AssumeRoleWithWebIdentity', 'AssumeRoleWithSAML']);
+
+const ANONYMOUS: Principal = { kind: 'user', accountId: '', arn: 'anonymous', userId: 'anonymous' };
+
+async function readRequest(req: IncomingMessage): Promise<RawRequest> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const headers: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  return {
+    method: req.method ?? 'GET',
+    rawPath: q < 0 ? url : url.slice(0, q),
+    rawQuery: q < 0 ? '' : url.slice(q + 1),
+    headers,
+    body: Buffer.concat(chunks),
+  };
+}
+
+function unsignedStsAction(request: RawRequest): boolean {
+  if (request.method !== 'POST') return false;
+  const action = new URLSearchParams(request.body.toString('utf8')).get('Action');
+  return action !== null && UNSIGNED_STS_ACTIONS.has(action);
+}
+
+/** Answers one request: authenticate, route to service and operation, authorise, run, serialise. */
+export async function handle(world: World, request: RawRequest): Promise<RawResponse> {
+  const requestId = newRequestId();
+  const response = await answer(world, request, requestId);
+  response.headers['x-amzn-requestid'] = requestId;
+  return response;
+}
+
+async function answer(world: World, request: RawRequest, requestId: string): Promise<RawResponse> {
+  const scope = parseAuthorization(request.headers.authorization);
+  const service = services[scope?.service ?? (unsignedStsAction(request) ? 'sts' : '')];
+  if (!service) {
+    const error = scope
+      ? new AwsError('UnknownService', `The snapclone sandbox does not serve the service '${scope.service}'.`, 400)
+      : new AwsError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403);
+    return awsQuery.serializeError(services.sts, error, requestId);
+  }
+  const protocol = protocols[service.protocol];
+  try {
+    let principal = ANONYMOUS;
+    if (scope) {
+      const issued = world.credentials.get(scope.accessKeyId);
+      await verifySignature(request, scope, issued, world.clock.now());
+      principal = issued!.principal;
+    }
+    const { operation, input } = protocol.parse(request, service);
+    const op = service.operations[operation];
+    if (!op) throw notImplemented(service.signingName, operation);
+    const ctx: RequestContext = {
+      world,
+      accountId: principal.accountId,
+      region: scope?.region ?? 'us-east-1',
+      principal,
+      requestId,
+      service: service.signingName,
+      operation,
+    };
+    authorize(ctx, op, input, service.iamPrefix);
+    const output = await op.handler(input, ctx);
+    return protocol.serialize(service, operation, output, requestId);
+  } catch (error) {
+    const aws =
+      error instanceof AwsError
+        ? error
+        : new AwsError('InternalFailure', `Sandbox failure: ${(error as Error).message}`, 500);
+    if (!(error instanceof AwsError)) console.error('[sandbox]', error);
+    return protocol.serializeError(service, aws, requestId);
+  }
+}
+
+export interface Sandbox {
+  url: string;
+  port: number;
+  world: World;
+  close(): Promise<void>;
+}
+
+/** Starts the sandbox on loopback (port 0 picks a free one). */
+export async function startSandbox(options: WorldOptions & { port?: number; world?: World } = {}): Promise<Sandbox> {
+  const world = options.world ?? new World(options);
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    readRequest(req)
+      .then((request) => handle(world, request))
+      .then((response) => {
+        res.writeHead(response.status, {
+          ...response.headers,
+          'content-length': Buffer.byteLength(response.body),
+        });
+        res.end(response.body);
+      })
+      .catch((error: unknown) => {
+        console.error('[sandbox]', error);
+        res.writeHead(500).end();
+      });
+  });
+  server.keepAliveTimeout = 1000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', resolve);
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    world,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
