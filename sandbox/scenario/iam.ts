@@ -1,8 +1,32 @@
+import type { PolicyDocument } from '../core/iam.ts';
+import { createRole, createUser, issueUserKey, mfaDevices } from '../core/iam-state.ts';
+import { createOidcIssuer } from '../core/oidc.ts';
+import { newTotpSecret } from '../core/totp.ts';
 import type { World } from '../core/world.ts';
+import {
+  ADMIN_USER,
+  arn,
+  CI_USER,
+  COMPANY_ACCOUNT,
+  EXTERNAL_ID,
+  GITHUB_REPO,
+  GITHUB_ROLE,
+  MFA_USER,
+  OIDC_ISSUER,
+  OPERATOR_ROLE,
+  RESTORE_ROLE,
+} from './constants.ts';
 
 export interface AccessKey {
   accessKeyId: string;
   secretAccessKey: string;
+}
+
+export interface MfaKey extends AccessKey {
+  /** The MFA device's serial number (arn:aws:iam::ACCOUNT:mfa/alice). */
+  serialNumber: string;
+  /** Base32 TOTP seed: `totp(secret, world.clock.nowMs())` gives the current code. */
+  totpSecret: string;
 }
 
 export interface IamSeed {
@@ -10,10 +34,167 @@ export interface IamSeed {
   admin: AccessKey;
   /** The CI user: may only assume the operator role with the external id. */
   ci: AccessKey;
+  /** The MFA user: may assume the operator role only with an MFA code. */
+  mfa: MfaKey;
+  /** ARNs of the seeded roles and the OIDC provider. */
+  roles: { operator: string; github: string; restore: string };
+  oidcProviderArn: string;
 }
 
-// TO BE WRITTEN (helper B): users, roles, trust policies, OIDC key.
+const policy = (...Statement: PolicyDocument['Statement']): PolicyDocument => ({ Version: '2012-10-17', Statement });
+
+const MANAGED = 'snapclone:managed';
+
+/**
+ * The operator's permissions until `snapclone iam policy` generates the least-privilege one: read anything
+ * it needs, create clones, and change or delete only what carries snapclone:managed=true.
+ */
+export const operatorPolicy = policy(
+  {
+    Sid: 'Read',
+    Effect: 'Allow',
+    Action: [
+      'sts:GetCallerIdentity',
+      'rds:Describe*',
+      'rds:List*',
+      'backup:Describe*',
+      'backup:Get*',
+      'backup:List*',
+      'elasticache:Describe*',
+      'elasticache:List*',
+      'es:Describe*',
+      'es:List*',
+      'es:Get*',
+      'tag:GetResources',
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
+      'secretsmanager:ListSecrets',
+    ],
+    Resource: '*',
+  },
+  {
+    Sid: 'CreateClones',
+    Effect: 'Allow',
+    Action: [
+      'rds:RestoreDBInstanceFromDBSnapshot',
+      'rds:RestoreDBInstanceToPointInTime',
+      'rds:RestoreDBClusterFromSnapshot',
+      'rds:RestoreDBClusterToPointInTime',
+      'rds:CreateDBInstance',
+      'rds:AddTagsToResource',
+      'backup:StartRestoreJob',
+      'elasticache:CreateReplicationGroup',
+      'elasticache:AddTagsToResource',
+      'es:CreateDomain',
+      'es:AddTags',
+      'secretsmanager:CreateSecret',
+      'secretsmanager:TagResource',
+    ],
+    Resource: '*',
+  },
+  {
+    Sid: 'ChangeOnlyManaged',
+    Effect: 'Allow',
+    Action: [
+      'rds:ModifyDBInstance',
+      'rds:ModifyDBCluster',
+      'rds:DeleteDBInstance',
+      'rds:DeleteDBCluster',
+      'rds:RemoveTagsFromResource',
+      'elasticache:DeleteReplicationGroup',
+      'elasticache:ModifyReplicationGroup',
+      'es:DeleteDomain',
+      'secretsmanager:DeleteSecret',
+    ],
+    Resource: '*',
+    Condition: { StringEquals: { [`aws:ResourceTag/${MANAGED}`]: 'true' } },
+  },
+  {
+    Sid: 'PassRestoreRole',
+    Effect: 'Allow',
+    Action: 'iam:PassRole',
+    Resource: arn.role(RESTORE_ROLE),
+  },
+);
+
+/** Seeds IAM: users with fresh random keys, the three roles, the MFA device and the GitHub OIDC provider. */
 export function seedIam(world: World): IamSeed {
-  void world;
-  throw new Error('seedIam not written yet');
+  const account = COMPANY_ACCOUNT;
+  const operatorArn = arn.role(OPERATOR_ROLE);
+  const assumeOperator = policy({ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: operatorArn });
+
+  const admin = createUser(world, account, ADMIN_USER, [policy({ Effect: 'Allow', Action: '*', Resource: '*' })]);
+  const ci = createUser(world, account, CI_USER, [assumeOperator]);
+  const alice = createUser(world, account, MFA_USER, [assumeOperator]);
+
+  const serialNumber = `arn:aws:iam::${account}:mfa/${MFA_USER}`;
+  const totpSecret = newTotpSecret();
+  mfaDevices(world, account).set(serialNumber, { serialNumber, userArn: alice.arn, secret: totpSecret });
+
+  const provider = createOidcIssuer(world, account, `https://${OIDC_ISSUER}`);
+
+  createRole(
+    world,
+    account,
+    OPERATOR_ROLE,
+    policy(
+      {
+        Sid: 'CiWithExternalId',
+        Effect: 'Allow',
+        Principal: { AWS: ci.arn },
+        Action: 'sts:AssumeRole',
+        Condition: { StringEquals: { 'sts:ExternalId': EXTERNAL_ID } },
+      },
+      {
+        Sid: 'PeopleWithMfa',
+        Effect: 'Allow',
+        Principal: { AWS: alice.arn },
+        Action: ['sts:AssumeRole', 'sts:SetSourceIdentity', 'sts:TagSession'],
+        Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } },
+      },
+    ),
+    [operatorPolicy],
+    3600 * 4,
+  );
+  createRole(
+    world,
+    account,
+    GITHUB_ROLE,
+    policy({
+      Sid: 'GithubActions',
+      Effect: 'Allow',
+      Principal: { Federated: provider.arn },
+      Action: 'sts:AssumeRoleWithWebIdentity',
+      Condition: {
+        StringEquals: { [`${OIDC_ISSUER}:aud`]: 'sts.amazonaws.com' },
+        StringLike: { [`${OIDC_ISSUER}:sub`]: `repo:${GITHUB_REPO}:*` },
+      },
+    }),
+    [operatorPolicy],
+  );
+  createRole(
+    world,
+    account,
+    RESTORE_ROLE,
+    policy({ Effect: 'Allow', Principal: { Service: 'backup.amazonaws.com' }, Action: 'sts:AssumeRole' }),
+    [
+      policy({
+        Effect: 'Allow',
+        Action: ['rds:*', 'backup:*', 'tag:GetResources', 'ec2:Describe*', 'kms:Decrypt', 'kms:CreateGrant'],
+        Resource: '*',
+      }),
+    ],
+  );
+
+  const key = (issued: AccessKey): AccessKey => ({
+    accessKeyId: issued.accessKeyId,
+    secretAccessKey: issued.secretAccessKey,
+  });
+  return {
+    admin: key(issueUserKey(world, admin)),
+    ci: key(issueUserKey(world, ci)),
+    mfa: { ...key(issueUserKey(world, alice)), serialNumber, totpSecret },
+    roles: { operator: operatorArn, github: arn.role(GITHUB_ROLE), restore: arn.role(RESTORE_ROLE) },
+    oidcProviderArn: provider.arn,
+  };
 }

@@ -1,0 +1,73 @@
+import { BackupClient } from '@aws-sdk/client-backup';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { STSClient } from '@aws-sdk/client-sts';
+import { fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
+import type { TargetConfig } from '../config/schema.ts';
+import { makeClient } from './clients.ts';
+
+export interface AwsClients {
+  region: string;
+  rds: RDSClient;
+  backup: BackupClient;
+  secrets: SecretsManagerClient;
+  tagging: ResourceGroupsTaggingAPIClient;
+  sts: STSClient;
+}
+
+export interface SessionOptions {
+  /** --profile: where the standard chain starts. */
+  profile?: string;
+  /** --region: overrides the target's region. */
+  region?: string;
+  /** Recorded as session name and SourceIdentity, so CloudTrail says who did what. */
+  person: string;
+  /** Supplies the MFA code when the target's access names an MFA device. */
+  mfaCode?: (serial: string) => Promise<string>;
+}
+
+/** Session names allow [\w+=,.@-]{2,64}. */
+export function sessionName(person: string): string {
+  return `snapclone-${person}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
+}
+
+/**
+ * Short-lived credentials for a target: the standard chain (env, profile, SSO, web identity), then, when the
+ * target names a role, AssumeRole with external id, MFA, duration, session name and SourceIdentity. The
+ * provider refreshes itself when a long wait outlives the session; nothing is written to ~/.aws.
+ */
+export function targetCredentials(target: TargetConfig, options: SessionOptions): AwsCredentialIdentityProvider {
+  const region = options.region ?? target.region;
+  const base = fromNodeProviderChain({ profile: options.profile ?? target.access.profile, clientConfig: { region } });
+  const { roleArn, externalId, mfaSerial, durationSeconds } = target.access;
+  if (!roleArn) return base;
+  return fromTemporaryCredentials({
+    masterCredentials: base,
+    params: {
+      RoleArn: roleArn,
+      RoleSessionName: sessionName(options.person),
+      SourceIdentity: sessionName(options.person),
+      ExternalId: externalId,
+      SerialNumber: mfaSerial,
+      DurationSeconds: durationSeconds,
+    },
+    clientConfig: { region },
+    ...(mfaSerial && options.mfaCode ? { mfaCodeProvider: () => options.mfaCode!(mfaSerial) } : {}),
+  });
+}
+
+export function createClients(target: TargetConfig, options: SessionOptions): AwsClients {
+  const region = options.region ?? target.region;
+  const credentials = targetCredentials(target, options);
+  const settings = { region, credentials };
+  return {
+    region,
+    rds: makeClient(RDSClient, settings),
+    backup: makeClient(BackupClient, settings),
+    secrets: makeClient(SecretsManagerClient, settings),
+    tagging: makeClient(ResourceGroupsTaggingAPIClient, settings),
+    sts: makeClient(STSClient, settings),
+  };
+}

@@ -1,0 +1,66 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import { UsageError } from '../core/errors.ts';
+import { ConfigSchema, type Config } from './schema.ts';
+
+export const CONFIG_FILE = 'snapclone.yaml';
+
+export interface LoadedConfig {
+  path: string;
+  config: Config;
+}
+
+/** Which file to read: --config, then SNAPCLONE_CONFIG, then snapclone.yaml in the working directory. */
+export function configPath(explicit: string | undefined, env: NodeJS.ProcessEnv, cwd: string): string {
+  const chosen = explicit ?? env.SNAPCLONE_CONFIG;
+  if (chosen) {
+    const path = resolve(cwd, chosen);
+    if (!existsSync(path)) throw new UsageError(`Config file not found: ${path}`);
+    return path;
+  }
+  const path = resolve(cwd, CONFIG_FILE);
+  if (!existsSync(path)) {
+    throw new UsageError(
+      `No ${CONFIG_FILE} in ${cwd}`,
+      `Create one (see the README's "Configuration"), or pass --config PATH or set SNAPCLONE_CONFIG.`,
+    );
+  }
+  return path;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const key = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
+  return `  ${key}: ${issue.message}`;
+}
+
+/** Parses and validates a config text; every problem names the file, the key path and what was expected. */
+export function parseConfig(text: string, path: string): Config {
+  const doc = parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length > 0) {
+    throw new UsageError(`${path} is not valid YAML:\n  ${doc.errors[0].message.split('\n')[0]}`);
+  }
+  const result = ConfigSchema.safeParse(doc.toJS() ?? {});
+  if (!result.success) {
+    throw new UsageError(`${path} is not a valid snapclone config:\n${result.error.issues.map(describeIssue).join('\n')}`);
+  }
+  const config = result.data;
+  const problems: string[] = [];
+  const targets = Object.keys(config.targets);
+  if (config.defaultTarget && !config.targets[config.defaultTarget]) {
+    problems.push(`  defaultTarget: '${config.defaultTarget}' is not a target (known: ${targets.join(', ')})`);
+  }
+  for (const [name, source] of Object.entries(config.sources)) {
+    if (source.target && !config.targets[source.target]) {
+      problems.push(`  sources.${name}.target: '${source.target}' is not a target (known: ${targets.join(', ')})`);
+    }
+  }
+  if (problems.length > 0) throw new UsageError(`${path} is not a valid snapclone config:\n${problems.join('\n')}`);
+  return config;
+}
+
+export function loadConfig(explicit: string | undefined, env = process.env, cwd = process.cwd()): LoadedConfig {
+  const path = configPath(explicit, env, cwd);
+  return { path, config: parseConfig(readFileSync(path, 'utf8'), path) };
+}

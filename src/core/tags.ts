@@ -1,0 +1,66 @@
+/** Resource tags are the registry of clones: no local state file. */
+export const TAG = {
+  managed: 'snapclone:managed',
+  clone: 'snapclone:clone',
+  owner: 'snapclone:owner',
+  source: 'snapclone:source',
+  sourceArn: 'snapclone:source-arn',
+  restorePoint: 'snapclone:restore-point',
+  restoreTime: 'snapclone:restore-time',
+  restoreJob: 'snapclone:restore-job',
+  target: 'snapclone:target',
+  createdAt: 'snapclone:created-at',
+  expiresAt: 'snapclone:expires-at',
+} as const;
+
+export interface CloneTags {
+  clone: string;
+  owner: string;
+  source: string;
+  sourceArn: string;
+  restorePoint: string;
+  restoreTime: Date;
+  target: string;
+  createdAt: Date;
+  expiresAt: Date;
+  restoreJob?: string;
+}
+
+export function cloneTags(t: CloneTags): Record<string, string> {
+  const tags: Record<string, string> = {
+    [TAG.managed]: 'true',
+    [TAG.clone]: t.clone,
+    [TAG.owner]: t.owner,
+    [TAG.source]: t.source,
+    [TAG.sourceArn]: t.sourceArn,
+    [TAG.restorePoint]: t.restorePoint,
+    [TAG.restoreTime]: t.restoreTime.toISOString(),
+    [TAG.target]: t.target,
+    [TAG.createdAt]: t.createdAt.toISOString(),
+    [TAG.expiresAt]: t.expiresAt.toISOString(),
+  };
+  if (t.restoreJob) tags[TAG.restoreJob] = t.restoreJob;
+  return tags;
+}
+
+/** Reads clone tags back; undefined when the resource is not a snapclone clone. */
+export function readCloneTags(tags: Record<string, string>): CloneTags | undefined {
+  if (tags[TAG.managed] !== 'true' || !tags[TAG.clone]) return undefined;
+  const date = (key: string) => new Date(tags[key] ?? 0);
+  return {
+    clone: tags[TAG.clone],
+    owner: tags[TAG.owner] ?? 'unknown',
+    source: tags[TAG.source] ?? 'unknown',
+    sourceArn: tags[TAG.sourceArn] ?? '',
+    restorePoint: tags[TAG.restorePoint] ?? '',
+    restoreTime: date(TAG.restoreTime),
+    target: tags[TAG.target] ?? '',
+    createdAt: date(TAG.createdAt),
+    expiresAt: date(TAG.expiresAt),
+    restoreJob: tags[TAG.restoreJob],
+  };
+}
+
+export const toTagList = (tags: Record<string, string>) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+export const fromTagList = (list: { Key?: string; Value?: string }[] | undefined) =>
+  Object.fromEntries((list ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));

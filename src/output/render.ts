@@ -1,0 +1,53 @@
+export type OutputFormat = 'table' | 'json' | 'markdown';
+
+export interface Table {
+  columns: string[];
+  rows: string[][];
+}
+
+/**
+ * What a command returns: `json` is the stable, documented document printed with --output json; `table`
+ * and `lines` are the human views of the same data.
+ */
+export interface CommandResult {
+  json: unknown;
+  table?: Table;
+  /** Lines printed after the table (or alone), e.g. how to connect. */
+  lines?: string[];
+}
+
+function pad(cell: string, width: number): string {
+  return cell + ' '.repeat(Math.max(0, width - [...cell].length));
+}
+
+export function renderTable(table: Table): string {
+  const widths = table.columns.map((c, i) => Math.max([...c].length, ...table.rows.map((r) => [...(r[i] ?? '')].length)));
+  const line = (cells: string[]) => cells.map((c, i) => pad(c, widths[i])).join('  ').trimEnd();
+  return [line(table.columns.map((c) => c.toUpperCase())), ...table.rows.map(line)].join('\n');
+}
+
+const escapeMd = (cell: string) => cell.replace(/\|/g, '\\|');
+
+export function renderMarkdown(table: Table): string {
+  return [
+    `| ${table.columns.join(' | ')} |`,
+    `| ${table.columns.map(() => '---').join(' | ')} |`,
+    ...table.rows.map((r) => `| ${r.map(escapeMd).join(' | ')} |`),
+  ].join('\n');
+}
+
+export function render(result: CommandResult, format: OutputFormat): string {
+  if (format === 'json') return JSON.stringify(result.json, null, 2);
+  const parts: string[] = [];
+  if (result.table) {
+    parts.push(
+      result.table.rows.length === 0
+        ? '(none)'
+        : format === 'markdown'
+          ? renderMarkdown(result.table)
+          : renderTable(result.table),
+    );
+  }
+  if (result.lines?.length) parts.push(result.lines.join('\n'));
+  return parts.join('\n\n');
+}

@@ -1,0 +1,194 @@
+import pc from 'picocolors';
+
+export interface Progress {
+  /** What is happening, e.g. "restoring", "rotating password". */
+  phase: string;
+  /** 0–100 where AWS reports it. */
+  percent?: number;
+  elapsedMs: number;
+  /** Estimated time left, where known. */
+  remainingMs?: number;
+}
+
+/**
+ * Everything a command says to a person goes through here; results are returned as data and rendered by
+ * the CLI binding. Secrets never pass through a reporter.
+ */
+export interface Reporter {
+  info(message: string): void;
+  warn(message: string): void;
+  /** Only with --verbose. */
+  debug(message: string): void;
+  progress(update: Progress): void;
+  /** Ends an in-place progress display. */
+  done(message?: string): void;
+  /** Asks yes/no; only called when `interactive` is true. */
+  confirm(question: string): Promise<boolean>;
+  /** Asks for a line of text (an MFA code); only called when `interactive` is true. */
+  ask(question: string): Promise<string>;
+  readonly interactive: boolean;
+}
+
+export interface ReporterOptions {
+  quiet?: boolean;
+  verbose?: boolean;
+  stream?: NodeJS.WritableStream;
+  now?: () => Date;
+}
+
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+export function describeProgress(p: Progress): string {
+  const parts = [p.phase];
+  if (p.percent !== undefined) parts.push(`${Math.round(p.percent)}%`);
+  parts.push(`elapsed ${formatDuration(p.elapsedMs)}`);
+  if (p.remainingMs !== undefined) parts.push(`about ${formatDuration(p.remainingMs)} left`);
+  return parts.join(' · ');
+}
+
+/** Non-TTY (CI, pipes, --output json): timestamped lines on stderr, no prompts. */
+export class PlainReporter implements Reporter {
+  readonly interactive = false;
+  private lastProgress = '';
+  constructor(private readonly options: ReporterOptions = {}) {}
+  protected write(line: string): void {
+    const stamp = (this.options.now?.() ?? new Date()).toISOString().slice(0, 19) + 'Z';
+    (this.options.stream ?? process.stderr).write(`${stamp} ${line}\n`);
+  }
+  info(message: string): void {
+    if (!this.options.quiet) this.write(message);
+  }
+  warn(message: string): void {
+    this.write(`warning: ${message}`);
+  }
+  debug(message: string): void {
+    if (this.options.verbose) this.write(`debug: ${message}`);
+  }
+  progress(update: Progress): void {
+    // One line per change of phase or percent, so CI logs stay readable.
+    const key = `${update.phase}:${update.percent === undefined ? '' : Math.floor(update.percent / 10)}`;
+    if (key === this.lastProgress) return;
+    this.lastProgress = key;
+    this.info(describeProgress(update));
+  }
+  done(message?: string): void {
+    this.lastProgress = '';
+    if (message) this.info(message);
+  }
+  confirm(): Promise<boolean> {
+    return Promise.resolve(false);
+  }
+  ask(question: string): Promise<string> {
+    return Promise.reject(new Error(`cannot ask "${question}" without a terminal`));
+  }
+}
+
+/** A terminal: colour (unless NO_COLOR), an in-place progress line, prompts. */
+export class TtyReporter implements Reporter {
+  readonly interactive = true;
+  private progressShown = false;
+  constructor(
+    private readonly options: ReporterOptions & { input?: NodeJS.ReadableStream } = {},
+  ) {}
+  private get out(): NodeJS.WritableStream {
+    return this.options.stream ?? process.stderr;
+  }
+  private clearProgress(): void {
+    if (this.progressShown) {
+      this.out.write('\r\x1b[2K');
+      this.progressShown = false;
+    }
+  }
+  info(message: string): void {
+    if (this.options.quiet) return;
+    this.clearProgress();
+    this.out.write(`${message}\n`);
+  }
+  warn(message: string): void {
+    this.clearProgress();
+    this.out.write(`${pc.yellow('warning:')} ${message}\n`);
+  }
+  debug(message: string): void {
+    if (!this.options.verbose) return;
+    this.clearProgress();
+    this.out.write(`${pc.dim(message)}\n`);
+  }
+  progress(update: Progress): void {
+    if (this.options.quiet) return;
+    this.out.write(`\r\x1b[2K${pc.cyan('›')} ${describeProgress(update)}`);
+    this.progressShown = true;
+  }
+  done(message?: string): void {
+    this.clearProgress();
+    if (message) this.info(`${pc.green('✓')} ${message}`);
+  }
+  async confirm(question: string): Promise<boolean> {
+    const answer = await this.ask(`${question} [y/N] `);
+    return /^y(es)?$/i.test(answer.trim());
+  }
+  async ask(question: string): Promise<string> {
+    this.clearProgress();
+    const { createInterface } = await import('node:readline/promises');
+    const rl = createInterface({ input: this.options.input ?? process.stdin, output: this.out });
+    try {
+      return await rl.question(question);
+    } finally {
+      rl.close();
+    }
+  }
+}
+
+export type ReporterEvent =
+  | { kind: 'info' | 'warn' | 'debug' | 'done'; message: string }
+  | { kind: 'progress'; progress: Progress };
+
+/** Collects what a command said, for tests; answers prompts from a script. */
+export class TestReporter implements Reporter {
+  readonly events: ReporterEvent[] = [];
+  constructor(
+    readonly interactive = false,
+    private readonly answers: string[] = [],
+  ) {}
+  info(message: string): void {
+    this.events.push({ kind: 'info', message });
+  }
+  warn(message: string): void {
+    this.events.push({ kind: 'warn', message });
+  }
+  debug(message: string): void {
+    this.events.push({ kind: 'debug', message });
+  }
+  progress(progress: Progress): void {
+    this.events.push({ kind: 'progress', progress });
+  }
+  done(message?: string): void {
+    this.events.push({ kind: 'done', message: message ?? '' });
+  }
+  confirm(question: string): Promise<boolean> {
+    return this.ask(question).then((a) => /^y/i.test(a));
+  }
+  ask(question: string): Promise<string> {
+    const answer = this.answers.shift();
+    return answer === undefined ? Promise.reject(new Error(`unexpected prompt: ${question}`)) : Promise.resolve(answer);
+  }
+  get text(): string {
+    return this.events.map((e) => ('message' in e ? e.message : describeProgress(e.progress))).join('\n');
+  }
+}
+
+/** --output json: stdout carries only the result document; progress goes to stderr as JSON lines. */
+export class JsonReporter extends PlainReporter {
+  constructor(private readonly jsonOptions: ReporterOptions = {}) {
+    super(jsonOptions);
+  }
+  protected override write(line: string): void {
+    const time = (this.jsonOptions.now?.() ?? new Date()).toISOString();
+    (this.jsonOptions.stream ?? process.stderr).write(`${JSON.stringify({ time, message: line })}\n`);
+  }
+}
