@@ -1,8 +1,11 @@
 // Bundles the CLI into one ESM file; dependencies stay external and load from node_modules.
 import { build } from 'esbuild';
+import { readFileSync } from 'node:fs';
+
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
 await build({
-  entryPoints: ['src/cli/main.ts'],
+  entryPoints: ['src/cli/bin.ts'],
   outfile: 'dist/snapclone.mjs',
   bundle: true,
   platform: 'node',
@@ -10,5 +13,6 @@ await build({
   format: 'esm',
   packages: 'external',
   sourcemap: true,
+  define: { SNAPCLONE_VERSION: JSON.stringify(version) },
   logLevel: 'warning',
 });

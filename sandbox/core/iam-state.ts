@@ -87,3 +87,19 @@ export function issueSession(world: World, principal: Principal, expiration: Dat
   world.credentials.set(issued.accessKeyId, issued);
   return issued;
 }
+
+/** What a session knows beyond the Principal type: MFA, session policy, transitive tags, how it began. */
+export interface SessionInfo {
+  mfaAuthenticatedAt?: Date;
+  sessionPolicy?: PolicyDocument;
+  transitiveTagKeys?: string[];
+  /** The OIDC provider ARN for web identity sessions. */
+  federatedProvider?: string;
+}
+
+const sessions = new WeakMap<Principal, SessionInfo>();
+
+export const sessionInfo = (principal: Principal): SessionInfo => sessions.get(principal) ?? {};
+export const setSessionInfo = (principal: Principal, info: SessionInfo): void => {
+  sessions.set(principal, info);
+};

@@ -1,0 +1,127 @@
+import { Command, Option } from '@commander-js/extra-typings';
+import { ExitCode } from '../core/errors.ts';
+import type { Context } from '../core/context.ts';
+import { render, type CommandResult } from '../output/render.ts';
+import * as createCommand from '../commands/create.ts';
+import * as credentialsCommand from '../commands/credentials.ts';
+import * as deleteCommand from '../commands/delete.ts';
+import * as listCommand from '../commands/list.ts';
+import * as pointsCommand from '../commands/points.ts';
+import * as showCommand from '../commands/show.ts';
+import { buildContext, type GlobalOptions, type Io } from './context.ts';
+import { explain } from './errors.ts';
+
+declare const SNAPCLONE_VERSION: string | undefined;
+const version = typeof SNAPCLONE_VERSION === 'string' ? SNAPCLONE_VERSION : '0.0.0-dev';
+
+type Runner = (ctx: Context) => Promise<CommandResult>;
+
+/** Builds the program; `execute` runs one command with the global options and prints its result. */
+export function program(io: Io, onExit: (code: number) => void): Command {
+  const root = new Command('snapclone')
+    .description('Clone production data from AWS backups into owned, expiring development copies — and delete them again.')
+    .version(version)
+    .addOption(new Option('-c, --config <path>', 'config file (default: ./snapclone.yaml or $SNAPCLONE_CONFIG)'))
+    .addOption(new Option('--profile <name>', 'AWS profile to start the credential chain from'))
+    .addOption(new Option('--region <region>', 'AWS region (overrides the target\'s)'))
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json', 'markdown'] as const).default('table' as const))
+    .addOption(new Option('-v, --verbose', 'more detail (never secrets)'))
+    .addOption(new Option('-q, --quiet', 'only results and errors'))
+    .addOption(new Option('--mfa-code <code>', 'MFA code, when the target\'s role requires one and there is no terminal'))
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+
+  const execute = async (runner: Runner) => {
+    const globals = root.opts() as GlobalOptions;
+    let code: number = ExitCode.ok;
+    try {
+      const ctx = buildContext(globals, io);
+      const result = await runner(ctx);
+      const text = render(result, globals.output);
+      if (text) io.stdout.write(`${text}\n`);
+    } catch (error) {
+      const explained = explain(error);
+      io.stderr.write(`error: ${explained.message}\n`);
+      if (explained.hint) io.stderr.write(`  ${explained.hint}\n`);
+      if (globals.verbose && error instanceof Error && error.stack && explained.exitCode === ExitCode.failed) {
+        io.stderr.write(`${error.stack}\n`);
+      }
+      code = explained.exitCode;
+    }
+    onExit(code);
+  };
+
+  root
+    .command('points')
+    .description('list the restorable points of a source, newest first')
+    .argument('<source>', 'source name from the config')
+    .option('--from <date>', 'only points on or after this day (YYYY-MM-DD)')
+    .option('--to <date>', 'only points on or before this day (YYYY-MM-DD)')
+    .action((source, opts) => execute((ctx) => pointsCommand.run({ source, ...opts }, ctx)));
+
+  root
+    .command('create')
+    .description('clone one or more sources as they were on a date, at a time, or from the latest point')
+    .argument('<source...>', 'source names from the config (several are cloned in parallel)')
+    .option('--date <date>', 'the day (YYYY-MM-DD, in the configured time zone): its latest restore point')
+    .option('--at <time>', 'an exact time (ISO 8601): point-in-time where possible')
+    .option('--latest', 'the newest restore point')
+    .option('--name <name>', 'clone name (with one source); the configured prefix is enforced')
+    .option('--ttl <duration>', 'time to live, e.g. 8h or 1d (bounded by the target\'s maxTtl)')
+    .option('--target <name>', 'target from the config')
+    .option('--no-wait', 'return once the restore has started')
+    .action((sources, opts) => execute((ctx) => createCommand.run({ sources, ...opts }, ctx)));
+
+  root
+    .command('list')
+    .description('list clones with owner, age, expiry and status')
+    .option('--mine', 'only clones you own')
+    .option('--expired', 'only expired clones')
+    .option('--target <name>', 'target from the config (default: all)')
+    .action((opts) => execute((ctx) => listCommand.run(opts, ctx)));
+
+  root
+    .command('show')
+    .description('show one clone: endpoint, status, restore point, expiry')
+    .argument('<clone>', 'clone name')
+    .option('--target <name>', 'target from the config')
+    .action((clone, opts) => execute((ctx) => showCommand.run({ clone, ...opts }, ctx)));
+
+  root
+    .command('credentials')
+    .description('print connection details of a clone, including its password')
+    .argument('<clone>', 'clone name')
+    .option('--target <name>', 'target from the config')
+    .action((clone, opts) => execute((ctx) => credentialsCommand.run({ clone, ...opts }, ctx)));
+
+  root
+    .command('delete')
+    .description('delete clones (only resources snapclone created); waits until gone')
+    .argument('<clone...>', 'clone names')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .option('--target <name>', 'target from the config')
+    .option('--no-wait', 'return once deletion has started')
+    .action((clones, opts) => execute((ctx) => deleteCommand.run({ clones, ...opts }, ctx)));
+
+  return root;
+}
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  let exitCode: number = ExitCode.ok;
+  const root = program(io, (code) => {
+    exitCode = code;
+  });
+  try {
+    await root.parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    const e = error as { code?: string; exitCode?: number };
+    // --help and --version end through exitOverride with code 0.
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') {
+      return ExitCode.ok;
+    }
+    if (e.code?.startsWith('commander.')) return ExitCode.usage;
+    throw error;
+  }
+  return exitCode;
+}
