@@ -1,5 +1,14 @@
 import { z } from 'zod';
 
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const accountId = z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id');
 const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as ap-northeast-1');
 const duration = z.string().regex(/^\d+[mhd]$/, 'a duration such as 30m, 8h or 3d');
@@ -59,7 +68,7 @@ export const SourceSchema = z
 export const ConfigSchema = z
   .object({
     /** Time zone in which --date names a day. */
-    timezone: z.string().default('Asia/Tokyo'),
+    timezone: z.string().refine(isTimeZone, 'an IANA time zone such as Asia/Tokyo').default('Asia/Tokyo'),
     /** Prefix of every clone name; the guard also requires it. */
     prefix: z
       .string()
