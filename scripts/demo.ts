@@ -15,7 +15,7 @@ const sandbox = await startSandbox({ speed: 200 });
 const scenario = seedScenario(sandbox.world);
 const config = writeScenarioConfig(dir, scenario);
 
-const env = {
+const env: NodeJS.ProcessEnv = {
   ...process.env,
   AWS_ENDPOINT_URL: sandbox.url,
   AWS_REGION: COMPANY_REGION,

@@ -1,3 +1,4 @@
+import type { Schema } from '@smithy/types';
 import type { World } from './world.ts';
 import type { Principal } from './iam.ts';
 
@@ -44,7 +45,7 @@ export interface ServiceDef {
 }
 
 /** The SDK schema of one operation: [9, namespace, name, traits, input, output]. */
-export type OperationSchema = [9, string, string, Record<string, unknown> | 0, () => unknown, () => unknown];
+export type OperationSchema = [9, string, string, Record<string, unknown> | 0, () => Schema, () => Schema];
 
 export function operationSchema(service: ServiceDef, name: string): OperationSchema | undefined {
   const schema = service.schemas[`${name}$`];

@@ -1,4 +1,5 @@
 import { JsonCodec } from '@smithy/core/protocols';
+import type { DocumentType } from '@smithy/types';
 import { AwsError } from '../core/errors.ts';
 import type { RawResponse } from '../core/http.ts';
 import { schemasOf, type NormalizedSchema, type WireProtocol } from './shapes.ts';
@@ -12,7 +13,7 @@ type CodecKind = keyof typeof codecs;
 
 export function readJson(kind: CodecKind, schema: NormalizedSchema, body: Buffer): Record<string, unknown> {
   if (body.length === 0) return {};
-  let parsed: unknown;
+  let parsed: DocumentType;
   try {
     parsed = JSON.parse(body.toString('utf8'));
   } catch {
@@ -25,7 +26,9 @@ export function readJson(kind: CodecKind, schema: NormalizedSchema, body: Buffer
 export function writeJson(kind: CodecKind, schema: NormalizedSchema, value: unknown): string {
   const serializer = codecs[kind].createSerializer();
   serializer.write(schema, value ?? {});
-  return String(serializer.flush());
+  const out: unknown = serializer.flush();
+  // A `unit` output schema flushes the value itself rather than its JSON text.
+  return typeof out === 'string' ? out : JSON.stringify(out ?? {});
 }
 
 export function jsonError(error: AwsError, requestId: string, contentType: string): RawResponse {
