@@ -77,6 +77,8 @@ export async function verifySignature(
     sha256: Sha256,
     // S3 is the only service signed without double-encoding the path; the sandbox serves none of it.
     uriEscapePath: true,
+    // Sign exactly the headers the client signed: botocore (the aws CLI) sends no x-amz-content-sha256.
+    applyChecksum: false,
   });
   const signed = await signer.sign(
     new HttpRequest({

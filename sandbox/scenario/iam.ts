@@ -142,7 +142,7 @@ export function seedIam(world: World): IamSeed {
         Sid: 'CiWithExternalId',
         Effect: 'Allow',
         Principal: { AWS: ci.arn },
-        Action: 'sts:AssumeRole',
+        Action: ['sts:AssumeRole', 'sts:SetSourceIdentity', 'sts:TagSession'],
         Condition: { StringEquals: { 'sts:ExternalId': EXTERNAL_ID } },
       },
       {

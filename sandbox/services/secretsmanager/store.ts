@@ -1,3 +1,5 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { AwsError } from '../../core/errors.ts';
 import type { World } from '../../core/world.ts';
 
 export interface SecretInput {
@@ -10,19 +12,114 @@ export interface SecretInput {
   owningService?: string;
 }
 
-// TO BE WRITTEN (helper B): the Secrets Manager state; RDS calls this for ManageMasterUserPassword.
-export function createSecretRecord(world: World, accountId: string, region: string, input: SecretInput): string {
-  void world;
-  void accountId;
-  void region;
-  void input;
-  throw new Error('createSecretRecord not written yet');
+export interface SecretVersion {
+  id: string;
+  secretString?: string;
+  secretBinary?: Uint8Array;
+  stages: string[];
+  created: Date;
 }
 
+export interface SecretRecord {
+  arn: string;
+  name: string;
+  description?: string;
+  kmsKeyId?: string;
+  tags: Record<string, string>;
+  owningService?: string;
+  created: Date;
+  lastChanged: Date;
+  lastAccessed?: Date;
+  /** Set while the secret is scheduled for deletion: when it was deleted and when it will be gone. */
+  deletedDate?: Date;
+  deletionDate?: Date;
+  versions: Map<string, SecretVersion>;
+}
+
+const registered = new WeakSet<World>();
+
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+const suffix = () => Array.from(randomBytes(6), (b) => ALNUM[b % ALNUM.length]).join('');
+
+/** The secrets of one account and region (by name), purged of those whose deletion date has passed. */
+export function secretsOf(world: World, accountId: string, region: string): Map<string, SecretRecord> {
+  if (!registered.has(world)) {
+    registered.add(world);
+    world.addTagSource((w, account, r) =>
+      w.regionsOf('secretsmanager', account).includes(r)
+        ? [...secretsOf(w, account, r).values()].map((s) => ({ arn: s.arn, tags: { ...s.tags } }))
+        : [],
+    );
+  }
+  const secrets = world.state('secretsmanager', accountId, region, () => new Map<string, SecretRecord>());
+  const now = world.clock.nowMs();
+  for (const [name, secret] of secrets) {
+    if (secret.deletionDate && secret.deletionDate.getTime() <= now) secrets.delete(name);
+  }
+  return secrets;
+}
+
+export const secretNotFound = () => new AwsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+
+/** Finds a secret by name, full ARN, or partial ARN (without the random suffix). */
+export function findSecret(world: World, accountId: string, region: string, secretId: string): SecretRecord | undefined {
+  const secrets = secretsOf(world, accountId, region);
+  if (!secretId.startsWith('arn:')) return secrets.get(secretId);
+  for (const secret of secrets.values()) {
+    if (secret.arn === secretId || secret.arn.slice(0, -7) === secretId) return secret;
+  }
+  return undefined;
+}
+
+/** Adds a secret with one AWSCURRENT version; answers ResourceExistsException when the name is taken. */
+export function addSecret(
+  world: World,
+  accountId: string,
+  region: string,
+  input: SecretInput & { secretBinary?: Uint8Array; versionId?: string; secretString?: string },
+): SecretRecord {
+  const secrets = secretsOf(world, accountId, region);
+  const existing = secrets.get(input.name);
+  if (existing?.deletionDate) {
+    throw new AwsError(
+      'InvalidRequestException',
+      `You can't create this secret because a secret with this name is already scheduled for deletion.`,
+    );
+  }
+  if (existing) throw new AwsError('ResourceExistsException', `The operation failed because the secret ${input.name} already exists.`);
+  const now = world.clock.now();
+  const secret: SecretRecord = {
+    arn: `arn:aws:secretsmanager:${region}:${accountId}:secret:${input.name}-${suffix()}`,
+    name: input.name,
+    description: input.description,
+    kmsKeyId: input.kmsKeyId,
+    tags: { ...input.tags },
+    owningService: input.owningService,
+    created: now,
+    lastChanged: now,
+    versions: new Map(),
+  };
+  if (input.secretString !== undefined || input.secretBinary !== undefined) {
+    const id = input.versionId ?? randomUUID();
+    secret.versions.set(id, {
+      id,
+      secretString: input.secretString,
+      secretBinary: input.secretBinary,
+      stages: ['AWSCURRENT'],
+      created: now,
+    });
+  }
+  secrets.set(secret.name, secret);
+  return secret;
+}
+
+/** Creates a secret on behalf of a service (RDS ManageMasterUserPassword); returns its ARN. */
+export function createSecretRecord(world: World, accountId: string, region: string, input: SecretInput): string {
+  return addSecret(world, accountId, region, input).arn;
+}
+
+/** Removes a service-managed secret at once (the owning service deletes it with its resource). */
 export function deleteSecretRecord(world: World, accountId: string, region: string, arn: string): void {
-  void world;
-  void accountId;
-  void region;
-  void arn;
-  throw new Error('deleteSecretRecord not written yet');
+  const secrets = secretsOf(world, accountId, region);
+  for (const [name, secret] of secrets) if (secret.arn === arn) secrets.delete(name);
 }

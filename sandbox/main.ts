@@ -1,0 +1,114 @@
+// npm run sandbox -- [--port 4566] [--speed 200] [--env-file PATH] [--enforce-iam]
+// Starts the sandbox on 127.0.0.1 with the seeded scenario and prints one line with its URL when ready.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { startSandbox } from './server.ts';
+import { writeScenarioConfig } from './scenario/config.ts';
+import { COMPANY_REGION, seedScenario } from './scenario/index.ts';
+
+const USAGE = `usage: npm run sandbox -- [--port N] [--speed N] [--env-file PATH] [--enforce-iam]
+
+  --port N          port on 127.0.0.1 (default 4566; 0 picks a free one)
+  --speed N         how many times faster than AWS asynchronous work completes (default 200)
+  --env-file PATH   write AWS_ENDPOINT_URL, AWS_REGION, the CI user's key and SNAPCLONE_CONFIG to PATH
+  --enforce-iam     evaluate every call against the caller's IAM policies`;
+
+/** A 20 GB restore takes ~15 minutes on AWS: at 200× it takes about 5 seconds. */
+export const DEFAULT_SPEED = 200;
+
+export interface MainOptions {
+  port: number;
+  speed: number;
+  envFile?: string;
+  enforceIam: boolean;
+}
+
+class UsageError extends Error {}
+
+/**
+ * Node itself reads `--env-file PATH` anywhere in its argv up to a `--` (nodejs/node#54232) and exits when
+ * PATH does not exist yet; so `npm run sandbox` passes `--` before our flags, and we drop it here.
+ */
+export function parseOptions(argv: string[]): MainOptions | 'help' {
+  const args = argv[0] === '--' ? argv.slice(1) : argv;
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        port: { type: 'string' },
+        speed: { type: 'string' },
+        'env-file': { type: 'string' },
+        'enforce-iam': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) return 'help';
+  const port = Number(values.port ?? 4566);
+  if (!/^\d+$/.test(values.port ?? '4566') || port > 65535) {
+    throw new UsageError(`--port must be an integer from 0 to 65535, not '${values.port}'`);
+  }
+  const speed = Number(values.speed ?? DEFAULT_SPEED);
+  if (!Number.isFinite(speed) || speed <= 0) throw new UsageError(`--speed must be a positive number, not '${values.speed}'`);
+  if (values['env-file'] === '') throw new UsageError('--env-file needs a path');
+  return { port, speed, envFile: values['env-file'], enforceIam: values['enforce-iam'] ?? false };
+}
+
+async function main(): Promise<void> {
+  let options: MainOptions | 'help';
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`snapclone sandbox: ${error.message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  if (options === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+
+  const sandbox = await startSandbox({ port: options.port, speed: options.speed, enforceIam: options.enforceIam });
+  const scenario = seedScenario(sandbox.world);
+  const configDir = mkdtempSync(join(tmpdir(), 'snapclone-sandbox-'));
+  const config = writeScenarioConfig(configDir, scenario);
+  if (options.envFile) {
+    const env = {
+      AWS_ENDPOINT_URL: sandbox.url,
+      AWS_REGION: COMPANY_REGION,
+      AWS_DEFAULT_REGION: COMPANY_REGION,
+      AWS_ACCESS_KEY_ID: scenario.ci.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: scenario.ci.secretAccessKey,
+      SNAPCLONE_CONFIG: config,
+    };
+    const lines = Object.entries(env).map(([key, value]) => `${key}=${value}\n`);
+    // The file holds a secret key: readable by its owner only.
+    writeFileSync(resolve(options.envFile), lines.join(''), { mode: 0o600 });
+  }
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`snapclone sandbox: ${signal}, stopping\n`);
+    void sandbox.close().finally(() => {
+      rmSync(configDir, { recursive: true, force: true });
+      process.exit(0);
+    });
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+
+  process.stdout.write(`snapclone sandbox ready at ${sandbox.url}\n`);
+}
+
+// Run only as the entry point (tests import parseOptions).
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();

@@ -1,0 +1,134 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { arn, BACKUP_VAULT, COMPANY_ACCOUNT, COMPANY_REGION, EXTERNAL_ID, PROD_DATABASES } from '../../sandbox/scenario/index.ts';
+import { services } from '../../sandbox/services/index.ts';
+import type { AccessKey } from '../../sandbox/scenario/iam.ts';
+import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
+
+// The Debian aws CLI, not the pyenv shim first on PATH.
+const AWS = '/usr/bin/aws';
+const run = promisify(execFile);
+
+let sandbox: TestSandbox;
+beforeAll(async () => {
+  sandbox = await startTestSandbox();
+});
+afterAll(() => sandbox?.close());
+
+/**
+ * Runs the real aws CLI against the sandbox and parses its JSON output. aws-cli 2.9 predates the
+ * AWS_ENDPOINT_URL variable (2.13), so the endpoint also goes in --endpoint-url.
+ */
+async function aws(args: string[], key: AccessKey & { sessionToken?: string } = sandbox.scenario.admin): Promise<Record<string, unknown>> {
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: process.env.HOME ?? '/tmp',
+    AWS_ENDPOINT_URL: sandbox.url,
+    AWS_ACCESS_KEY_ID: key.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: key.secretAccessKey,
+    AWS_REGION: COMPANY_REGION,
+    AWS_DEFAULT_REGION: COMPANY_REGION,
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    AWS_PAGER: '',
+    AWS_MAX_ATTEMPTS: '1',
+  };
+  if (key.sessionToken) env.AWS_SESSION_TOKEN = key.sessionToken;
+  const { stdout } = await run(AWS, [...args, '--endpoint-url', sandbox.url, '--output', 'json'], { env, timeout: 60_000 });
+  return stdout.trim() === '' ? {} : (JSON.parse(stdout) as Record<string, unknown>);
+}
+
+describe.skipIf(!existsSync(AWS))('the real aws CLI against the sandbox', () => {
+  it('sts get-caller-identity', async () => {
+    const out = await aws(['sts', 'get-caller-identity'], sandbox.scenario.ci);
+    expect(out).toMatchObject({ Account: COMPANY_ACCOUNT, Arn: `arn:aws:iam::${COMPANY_ACCOUNT}:user/snapclone-ci` });
+  });
+
+  it('sts assume-role --external-id with the CI key, then calls with the session', async () => {
+    const out = (await aws(
+      ['sts', 'assume-role', '--role-arn', sandbox.scenario.roles.operator, '--role-session-name', 'cli', '--external-id', EXTERNAL_ID],
+      sandbox.scenario.ci,
+    )) as { Credentials: Record<string, string>; AssumedRoleUser: { Arn: string } };
+    expect(out.AssumedRoleUser.Arn).toBe(`arn:aws:sts::${COMPANY_ACCOUNT}:assumed-role/snapclone-operator/cli`);
+    expect(out.Credentials.AccessKeyId).toMatch(/^ASIA/);
+    expect(new Date(out.Credentials.Expiration).getTime()).toBeGreaterThan(Date.now());
+    const me = await aws(['sts', 'get-caller-identity'], {
+      accessKeyId: out.Credentials.AccessKeyId,
+      secretAccessKey: out.Credentials.SecretAccessKey,
+      sessionToken: out.Credentials.SessionToken,
+    });
+    expect(me.Arn).toBe(out.AssumedRoleUser.Arn);
+  });
+
+  it('sts assume-role without the external id is refused', async () => {
+    await expect(
+      aws(['sts', 'assume-role', '--role-arn', sandbox.scenario.roles.operator, '--role-session-name', 'cli'], sandbox.scenario.ci),
+    ).rejects.toThrow(/AccessDenied/);
+  });
+
+  it('secretsmanager create-secret / get-secret-value / describe-secret', async () => {
+    const created = await aws([
+      'secretsmanager',
+      'create-secret',
+      '--name',
+      'cli/secret',
+      '--secret-string',
+      'from-the-cli',
+      '--tags',
+      'Key=snapclone:managed,Value=true',
+    ]);
+    expect(created.ARN).toMatch(/:secret:cli\/secret-[A-Za-z0-9]{6}$/);
+    const value = await aws(['secretsmanager', 'get-secret-value', '--secret-id', 'cli/secret']);
+    expect(value).toMatchObject({ Name: 'cli/secret', SecretString: 'from-the-cli', VersionStages: ['AWSCURRENT'] });
+    const described = await aws(['secretsmanager', 'describe-secret', '--secret-id', String(created.ARN)]);
+    expect(described.Tags).toEqual([{ Key: 'snapclone:managed', Value: 'true' }]);
+    expect(typeof described.CreatedDate).toBe('string'); // the CLI renders epoch seconds as ISO
+  });
+
+  it('resourcegroupstaggingapi get-resources (paginating to the end)', async () => {
+    await aws(['secretsmanager', 'create-secret', '--name', 'cli/tagged', '--secret-string', 'x', '--tags', 'Key=cli,Value=yes']);
+    const out = (await aws([
+      'resourcegroupstaggingapi',
+      'get-resources',
+      '--tag-filters',
+      'Key=cli,Values=yes',
+      '--resource-type-filters',
+      'secretsmanager:secret',
+      '--page-size',
+      '1',
+    ])) as { ResourceTagMappingList: { ResourceARN: string; Tags: unknown[] }[] };
+    expect(out.ResourceTagMappingList).toHaveLength(1);
+    expect(out.ResourceTagMappingList[0].ResourceARN).toMatch(/:secret:cli\/tagged-/);
+    expect(out.ResourceTagMappingList[0].Tags).toEqual([{ Key: 'cli', Value: 'yes' }]);
+  });
+
+  it.skipIf(!services.rds)('rds describe-db-instances', async () => {
+    const out = (await aws(['rds', 'describe-db-instances', '--db-instance-identifier', PROD_DATABASES[0].id])) as {
+      DBInstances: { DBInstanceIdentifier: string; DBInstanceArn: string; Engine: string }[];
+    };
+    expect(out.DBInstances).toHaveLength(1);
+    expect(out.DBInstances[0]).toMatchObject({
+      DBInstanceIdentifier: PROD_DATABASES[0].id,
+      DBInstanceArn: arn.db(PROD_DATABASES[0].id),
+      Engine: PROD_DATABASES[0].engine,
+    });
+  });
+
+  it.skipIf(!services.backup)('backup list-recovery-points-by-backup-vault', async () => {
+    const out = (await aws([
+      'backup',
+      'list-recovery-points-by-backup-vault',
+      '--backup-vault-name',
+      BACKUP_VAULT,
+      '--by-resource-arn',
+      arn.db(PROD_DATABASES[0].id),
+    ])) as { RecoveryPoints: { RecoveryPointArn: string; ResourceArn: string; CreationDate: string; Status: string }[] };
+    expect(out.RecoveryPoints.length).toBeGreaterThan(0);
+    for (const point of out.RecoveryPoints) {
+      expect(point.ResourceArn).toBe(arn.db(PROD_DATABASES[0].id));
+      expect(Number.isNaN(Date.parse(point.CreationDate))).toBe(false);
+    }
+  });
+});

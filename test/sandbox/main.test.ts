@@ -1,0 +1,110 @@
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseOptions } from '../../sandbox/main.ts';
+
+const root = new URL('../../', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'snapclone-main-test-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Starts `npx tsx sandbox/main.ts ARGS` in its own process group, so stopping it stops npx, tsx and node. */
+function start(args: string[]): { child: ChildProcess; ready: Promise<string>; exited: Promise<unknown> } {
+  const child = spawn('npx', ['tsx', 'sandbox/main.ts', ...args], {
+    cwd: root,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+  });
+  let stdout = '';
+  let stderr = '';
+  const ready = new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const line = /snapclone sandbox ready at (http:\/\/127\.0\.0\.1:\d+)\n/.exec(stdout);
+      if (line) resolve(line[1]);
+    });
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('exit', (code) => reject(new Error(`sandbox exited (${code}) before ready: ${stderr}`)));
+  });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  return { child, ready, exited };
+}
+
+async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function stop(child: ChildProcess): void {
+  if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, 'SIGTERM');
+}
+
+describe('npm run sandbox (sandbox/main.ts)', () => {
+  it('starts on a free port, writes the env file, serves its keys, and stops on SIGTERM', async () => {
+    const envFile = join(dir, 'env');
+    // `--` first, as `npm run sandbox` passes it: Node would otherwise read --env-file itself.
+    const { child, ready, exited } = start(['--', '--port', '0', '--env-file', envFile]);
+    try {
+      const url = await ready;
+      expect(url).not.toMatch(/:0$/);
+      expect(statSync(envFile).mode & 0o777).toBe(0o600);
+      const env = Object.fromEntries(
+        readFileSync(envFile, 'utf8')
+          .trim()
+          .split('\n')
+          .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+      );
+      expect(env).toMatchObject({ AWS_ENDPOINT_URL: url, AWS_REGION: 'ap-northeast-1' });
+      expect(env.AWS_ACCESS_KEY_ID).toMatch(/^AKIA[A-Z0-9]{16}$/);
+      expect(existsSync(env.SNAPCLONE_CONFIG)).toBe(true);
+      const sts = new STSClient({
+        endpoint: env.AWS_ENDPOINT_URL,
+        region: env.AWS_REGION,
+        credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY },
+        maxAttempts: 1,
+      });
+      const me = await sts.send(new GetCallerIdentityCommand({}));
+      expect(me.Arn).toBe('arn:aws:iam::123456789012:user/snapclone-ci');
+      stop(child);
+      await exited;
+      // It shut down cleanly (npx exits first; the sandbox right after): its temporary config goes, the port closes.
+      await until(() => !existsSync(env.SNAPCLONE_CONFIG));
+      await expect(fetch(url)).rejects.toThrow();
+    } finally {
+      stop(child);
+    }
+  });
+
+  it('rejects bad flags with exit code 2 and a clear message', async () => {
+    for (const args of [['--port', 'abc'], ['--speed', '0'], ['--bogus']]) {
+      const child = spawn('npx', ['tsx', 'sandbox/main.ts', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      expect(code, args.join(' ')).toBe(2);
+      expect(stderr).toMatch(/snapclone sandbox: (--port must be|--speed must be|Unknown option '--bogus')/);
+      expect(stderr).toContain('usage: npm run sandbox');
+    }
+  });
+});
+
+describe('parseOptions', () => {
+  it('reads flags with defaults and drops a leading --', () => {
+    expect(parseOptions([])).toEqual({ port: 4566, speed: 200, envFile: undefined, enforceIam: false });
+    expect(parseOptions(['--', '--port', '0', '--speed', '50', '--env-file', 'x', '--enforce-iam'])).toEqual({
+      port: 0,
+      speed: 50,
+      envFile: 'x',
+      enforceIam: true,
+    });
+    expect(parseOptions(['--help'])).toBe('help');
+    expect(() => parseOptions(['--port', '70000'])).toThrow(/--port/);
+    expect(() => parseOptions(['extra'])).toThrow();
+  });
+});
