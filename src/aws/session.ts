@@ -4,7 +4,7 @@ import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { STSClient } from '@aws-sdk/client-sts';
 import { fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
-import type { AwsCredentialIdentityProvider } from '@smithy/types';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { TargetConfig } from '../config/schema.ts';
 import { makeClient } from './clients.ts';
 
@@ -26,6 +26,10 @@ export interface SessionOptions {
   person: string;
   /** Supplies the MFA code when the target's access names an MFA device. */
   mfaCode?: (serial: string) => Promise<string>;
+  /** Explicit endpoint for every client, STS AssumeRole included (tests, the sandbox); else AWS_ENDPOINT_URL… apply. */
+  endpoint?: string;
+  /** Base credentials instead of the standard chain (tests pass a sandbox key); the target's role is still assumed. */
+  credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
 }
 
 /** Session names allow [\w+=,.@-]{2,64}. */
@@ -40,7 +44,13 @@ export function sessionName(person: string): string {
  */
 export function targetCredentials(target: TargetConfig, options: SessionOptions): AwsCredentialIdentityProvider {
   const region = options.region ?? target.region;
-  const base = fromNodeProviderChain({ profile: options.profile ?? target.access.profile, clientConfig: { region } });
+  const endpoint = options.endpoint ? { endpoint: options.endpoint } : {};
+  const base: AwsCredentialIdentityProvider =
+    options.credentials === undefined
+      ? fromNodeProviderChain({ profile: options.profile ?? target.access.profile, clientConfig: { region } })
+      : typeof options.credentials === 'function'
+        ? options.credentials
+        : () => Promise.resolve(options.credentials as AwsCredentialIdentity);
   const { roleArn, externalId, mfaSerial, durationSeconds } = target.access;
   if (!roleArn) return base;
   return fromTemporaryCredentials({
@@ -53,7 +63,7 @@ export function targetCredentials(target: TargetConfig, options: SessionOptions)
       SerialNumber: mfaSerial,
       DurationSeconds: durationSeconds,
     },
-    clientConfig: { region },
+    clientConfig: { region, ...endpoint },
     ...(mfaSerial && options.mfaCode ? { mfaCodeProvider: () => options.mfaCode!(mfaSerial) } : {}),
   });
 }
@@ -61,7 +71,7 @@ export function targetCredentials(target: TargetConfig, options: SessionOptions)
 export function createClients(target: TargetConfig, options: SessionOptions): AwsClients {
   const region = options.region ?? target.region;
   const credentials = targetCredentials(target, options);
-  const settings = { region, credentials };
+  const settings = { region, credentials, endpoint: options.endpoint };
   return {
     region,
     rds: makeClient(RDSClient, settings),

@@ -11,6 +11,8 @@ export const TAG = {
   target: 'snapclone:target',
   createdAt: 'snapclone:created-at',
   expiresAt: 'snapclone:expires-at',
+  /** Set once the clone's master password has been replaced: 'generated' or 'managed'. */
+  password: 'snapclone:password',
 } as const;
 
 export interface CloneTags {

@@ -1,5 +1,6 @@
 import type { SourceConfig, TargetConfig } from '../config/schema.ts';
 import type { Context } from '../core/context.ts';
+import type { IdentifierRules } from '../core/naming.ts';
 import type { CloneTags } from '../core/tags.ts';
 import type { Progress } from '../output/reporter.ts';
 
@@ -49,6 +50,13 @@ export interface Clone extends CloneTags {
   id: string;
   /** The service's own status ('creating', 'available', 'deleting', …) or 'restoring' while a job runs. */
   status: string;
+  /**
+   * False while a restore started through AWS Backup has not been tagged yet (the tags are then partly
+   * unknown: owner 'unknown', times at 0); such a clone is refused by the guard until a create run tags it.
+   */
+  tagged: boolean;
+  /** 'pending' until the master password has been replaced; then how it was replaced. */
+  credentials: 'pending' | 'generated' | 'managed';
   endpoint?: Endpoint;
   secretArn?: string;
   /** Everything the engine wants shown in `show`. */
@@ -64,6 +72,21 @@ export interface ConnectionDetails {
   engine: string;
 }
 
+/** Any resource of the engine found by name or ARN, managed or not, with its tags as just read. */
+export interface ResourceRef {
+  /** "RDS DB instance". */
+  kind: string;
+  id: string;
+  arn: string;
+  tags: Record<string, string>;
+}
+
+export interface RestoreResult {
+  clone: Clone;
+  /** True when the run attached to a restore already under way or finished (resume, concurrent create). */
+  resumed: boolean;
+}
+
 /** The IAM actions each engine operation calls; the generated policy is built from these. */
 export interface EnginePermissions {
   points: string[];
@@ -77,16 +100,24 @@ export interface EnginePermissions {
 export interface Engine {
   readonly name: SourceConfig['engine'];
   readonly permissions: EnginePermissions;
-  /** Restorable points of a source, newest first. */
-  points(source: SourceRef, ctx: Context, range?: { from?: Date; to?: Date }): Promise<RestorePoint[]>;
+  /** What the engine accepts as a clone name. */
+  readonly identifierRules: IdentifierRules;
+  /** The ARN of a source's resource (recorded in the snapclone:source-arn tag). */
+  sourceArn(source: SourceConfig): string;
+  /** The kinds of discrete points a source restores from by default (its restoreFrom). */
+  preferredKinds(source: SourceConfig): RestorePointKind[];
+  /** Restorable points of a source, newest first, read with the access of `target`. */
+  points(source: SourceRef, target: TargetRef, ctx: Context, range?: { from?: Date; to?: Date }): Promise<RestorePoint[]>;
   /** Starts the restore, or attaches to one already under way for the same clone name. */
-  restore(plan: RestorePlan, ctx: Context): Promise<Clone>;
+  restore(plan: RestorePlan, ctx: Context): Promise<RestoreResult>;
   /** Waits until the clone is usable (password rotated, available), reporting progress. */
   wait(clone: Clone, ctx: Context, onProgress: (p: Progress) => void): Promise<Clone>;
   /** The clone with this name in a target, or undefined. */
   describe(name: string, target: TargetRef, ctx: Context): Promise<Clone | undefined>;
   /** All clones in a target. */
   list(target: TargetRef, ctx: Context): Promise<Clone[]>;
+  /** Any resource of this engine named `ref` (name or ARN) in a target, managed or not, tags freshly read. */
+  lookup(ref: string, target: TargetRef, ctx: Context): Promise<ResourceRef | undefined>;
   credentials(clone: Clone, ctx: Context): Promise<ConnectionDetails>;
   /** Deletes the clone and what belongs to it (its secret); the guard has been applied by the caller and again here. */
   delete(clone: Clone, ctx: Context, options: { wait: boolean; onProgress: (p: Progress) => void }): Promise<void>;

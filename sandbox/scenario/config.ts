@@ -1,0 +1,80 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import {
+  BACKUP_VAULT,
+  COMPANY_ACCOUNT,
+  COMPANY_REGION,
+  DEV_SECURITY_GROUP,
+  DEV_SUBNET_GROUP,
+  EXTERNAL_ID,
+  PROD_DATABASES,
+  type Scenario,
+} from './index.ts';
+
+/** The name of the scenario's only target. */
+export const SCENARIO_TARGET = 'dev';
+
+/**
+ * Where each seeded source restores from by default: orders-db from AWS Backup recovery points,
+ * billing-db from RDS snapshots (so both restore paths are exercised).
+ */
+export const SCENARIO_RESTORE_FROM: Record<(typeof PROD_DATABASES)[number]['name'], 'backup' | 'snapshot'> = {
+  'orders-db': 'backup',
+  'billing-db': 'snapshot',
+};
+
+/**
+ * The snapclone config for the seeded scenario, as the plain object `snapclone.yaml` holds (valid for
+ * src/config/schema.ts): target `dev` in the company account, reached through the operator role with the
+ * external id, clones placed in the dev subnet group and security group; the production databases as
+ * sources.
+ */
+export function scenarioConfig(scenario: Scenario) {
+  return {
+    timezone: 'Asia/Tokyo',
+    prefix: 'snapclone',
+    defaultTarget: SCENARIO_TARGET,
+    targets: {
+      [SCENARIO_TARGET]: {
+        account: COMPANY_ACCOUNT,
+        region: COMPANY_REGION,
+        access: { roleArn: scenario.roles.operator, externalId: EXTERNAL_ID, durationSeconds: 3600 },
+        rds: {
+          subnetGroup: DEV_SUBNET_GROUP,
+          securityGroupIds: [DEV_SECURITY_GROUP],
+          instanceClass: 'db.t4g.micro',
+          password: 'generated' as const,
+        },
+        backupRestoreRoleArn: scenario.roles.restore,
+        defaultTtl: '8h',
+        maxTtl: '3d',
+      },
+    },
+    sources: Object.fromEntries(
+      PROD_DATABASES.map((db) => [
+        db.name,
+        {
+          engine: 'rds' as const,
+          id: db.id,
+          account: COMPANY_ACCOUNT,
+          region: COMPANY_REGION,
+          restoreFrom: SCENARIO_RESTORE_FROM[db.name],
+          backupVault: BACKUP_VAULT,
+        },
+      ]),
+    ),
+  };
+}
+
+/** The scenario config as YAML text. */
+export function scenarioConfigText(scenario: Scenario): string {
+  return `# snapclone config for the sandbox's seeded scenario (sandbox/scenario/config.ts)\n${stringify(scenarioConfig(scenario))}`;
+}
+
+/** Writes `<dir>/snapclone.yaml` for the seeded scenario and returns its path. */
+export function writeScenarioConfig(dir: string, scenario: Scenario): string {
+  const path = join(dir, 'snapclone.yaml');
+  writeFileSync(path, scenarioConfigText(scenario));
+  return path;
+}

@@ -1,0 +1,190 @@
+import type { Context } from '../core/context.ts';
+import { checkZone, formatTime } from '../core/dates.ts';
+import { ExitCode, SnapcloneError, UsageError } from '../core/errors.ts';
+import { allEngines, engineFor } from '../engines/index.ts';
+import type { Clone, Engine, SourceRef, TargetRef } from '../engines/types.ts';
+import { formatDuration } from '../output/reporter.ts';
+
+/** A source of the config by name; a UsageError lists the known ones. */
+export function resolveSource(ctx: Context, name: string): SourceRef {
+  const config = ctx.config.sources[name];
+  if (!config) {
+    const known = Object.keys(ctx.config.sources);
+    throw new UsageError(
+      `Unknown source '${name}'`,
+      known.length > 0 ? `Known sources: ${known.join(', ')}` : 'The config defines no sources (key: sources).',
+    );
+  }
+  return { name, config };
+}
+
+/** A target of the config by name; a UsageError lists the known ones. */
+export function resolveTarget(ctx: Context, name: string): TargetRef {
+  const config = ctx.config.targets[name];
+  if (!config) {
+    throw new UsageError(`Unknown target '${name}'`, `Known targets: ${Object.keys(ctx.config.targets).join(', ')}`);
+  }
+  return { name, config };
+}
+
+/** --target, else the source's target, else defaultTarget, else the only target. */
+export function chooseTarget(ctx: Context, explicit: string | undefined, source?: SourceRef): TargetRef {
+  const names = Object.keys(ctx.config.targets);
+  const name = explicit ?? source?.config.target ?? ctx.config.defaultTarget ?? (names.length === 1 ? names[0] : undefined);
+  if (!name) {
+    throw new UsageError(
+      'Several targets are configured and none is chosen',
+      `Pass --target (one of ${names.join(', ')}) or set defaultTarget in the config.`,
+    );
+  }
+  return resolveTarget(ctx, name);
+}
+
+/** Where to look for clones: --target, else every target (the default first). */
+export function targetsToSearch(ctx: Context, explicit: string | undefined): TargetRef[] {
+  if (explicit) return [resolveTarget(ctx, explicit)];
+  const names = Object.keys(ctx.config.targets);
+  const first = ctx.config.defaultTarget;
+  return [...(first ? [first] : []), ...names.filter((n) => n !== first)].map((n) => resolveTarget(ctx, n));
+}
+
+/** The time zone of the config, checked. */
+export function zoneOf(ctx: Context): string {
+  checkZone(ctx.config.timezone);
+  return ctx.config.timezone;
+}
+
+export function engineOf(source: SourceRef): Engine {
+  return engineFor(source.config.engine);
+}
+
+export interface Found {
+  clone: Clone;
+  engine: Engine;
+  target: TargetRef;
+}
+
+/** The clone named `name` in the targets searched; undefined when there is none. */
+export async function lookupClone(ctx: Context, name: string, explicitTarget?: string): Promise<Found | undefined> {
+  for (const target of targetsToSearch(ctx, explicitTarget)) {
+    for (const engine of allEngines()) {
+      if (target.config[engine.name] === undefined) continue;
+      const clone = await engine.describe(name, target, ctx);
+      if (clone) return { clone, engine, target };
+    }
+  }
+  return undefined;
+}
+
+/** An unknown clone: bad input, exit 2 (nothing was changed). */
+export function unknownClone(ctx: Context, name: string, explicitTarget?: string): UsageError {
+  const where = explicitTarget ? `target ${explicitTarget}` : `any target (${Object.keys(ctx.config.targets).join(', ')})`;
+  return new UsageError(`No clone named '${name}' in ${where}`, 'snapclone list shows the clones there are.');
+}
+
+/** The clone named `name`, or a UsageError (exit 2). */
+export async function findClone(ctx: Context, name: string, explicitTarget?: string): Promise<Found> {
+  const found = await lookupClone(ctx, name, explicitTarget);
+  if (!found) throw unknownClone(ctx, name, explicitTarget);
+  return found;
+}
+
+const iso = (d: Date | undefined): string | null => (d && d.getTime() > 0 ? d.toISOString() : null);
+
+/** The JSON of one clone, as documented in docs/json-output.md ("Clone object"). */
+export interface CloneJson {
+  name: string;
+  engine: string;
+  target: string;
+  id: string;
+  arn: string;
+  status: string;
+  tagged: boolean;
+  credentials: Clone['credentials'];
+  owner: string;
+  source: string;
+  sourceArn: string;
+  restorePoint: string;
+  restoreTime: string | null;
+  restoreJob: string | null;
+  createdAt: string | null;
+  expiresAt: string | null;
+  expired: boolean;
+  endpoint: { host: string; port: number } | null;
+  details: Record<string, string>;
+}
+
+export function isExpired(clone: Clone, now: Date): boolean {
+  return clone.tagged && clone.expiresAt.getTime() > 0 && clone.expiresAt.getTime() <= now.getTime();
+}
+
+export function cloneJson(clone: Clone, now: Date): CloneJson {
+  return {
+    name: clone.clone,
+    engine: clone.engine,
+    target: clone.target,
+    id: clone.id,
+    arn: clone.arn,
+    status: clone.status,
+    tagged: clone.tagged,
+    credentials: clone.credentials,
+    owner: clone.owner,
+    source: clone.source,
+    sourceArn: clone.sourceArn,
+    restorePoint: clone.restorePoint,
+    restoreTime: iso(clone.restoreTime),
+    restoreJob: clone.restoreJob ?? null,
+    createdAt: iso(clone.createdAt),
+    expiresAt: iso(clone.expiresAt),
+    expired: isExpired(clone, now),
+    endpoint: clone.endpoint ? { host: clone.endpoint.host, port: clone.endpoint.port } : null,
+    details: { ...clone.details },
+  };
+}
+
+/** A time for people: in the configured zone, '-' when unknown. */
+export function when(date: Date | undefined, zone: string): string {
+  return date && date.getTime() > 0 ? formatTime(date, zone) : '-';
+}
+
+/** "in 7h12m" / "expired 2h00m ago" / "-". */
+export function expiryText(clone: Clone, now: Date, zone: string): string {
+  if (!clone.tagged || clone.expiresAt.getTime() <= 0) return '-';
+  const left = clone.expiresAt.getTime() - now.getTime();
+  const rel = left > 0 ? `in ${formatDuration(left)}` : `expired ${formatDuration(-left)} ago`;
+  return `${formatTime(clone.expiresAt, zone)} (${rel})`;
+}
+
+export function ageText(clone: Clone, now: Date): string {
+  return clone.createdAt.getTime() > 0 ? formatDuration(now.getTime() - clone.createdAt.getTime()) : '-';
+}
+
+/** Runs tasks in parallel; when some fail, reports the others' outcome and throws one error for all. */
+export async function allOrReport<T>(
+  ctx: Context,
+  labels: string[],
+  tasks: Promise<T>[],
+): Promise<T[]> {
+  const settled = await Promise.allSettled(tasks);
+  const failed = settled
+    .map((s, i) => ({ s, label: labels[i] }))
+    .filter((x): x is { s: PromiseRejectedResult; label: string } => x.s.status === 'rejected');
+  if (failed.length === 0) return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
+  const messageOf = (reason: unknown) => (reason instanceof Error ? reason.message : String(reason));
+  // One failure, or the same failure everywhere (e.g. bad credentials): that error as it is.
+  if (settled.length === 1 || (failed.length === settled.length && failed.every((f) => messageOf(f.s.reason) === messageOf(failed[0].s.reason)))) {
+    throw failed[0].s.reason;
+  }
+  const ok = labels.filter((_, i) => settled[i].status === 'fulfilled');
+  if (ok.length > 0) ctx.reporter.info(`Succeeded: ${ok.join(', ')}`);
+  const codes = failed.map((f) => (f.s.reason instanceof SnapcloneError ? f.s.reason.exitCode : ExitCode.failed));
+  const allSame = codes.every((c) => c === codes[0]);
+  const message = failed
+    .map((f) => `${f.label}: ${messageOf(f.s.reason)}`)
+    .join('\n  ');
+  // Only when every failure is of the same kind (e.g. all refused) and nothing succeeded is that kind the exit code.
+  throw new SnapcloneError(
+    `${failed.length} of ${settled.length} failed:\n  ${message}`,
+    allSame && ok.length === 0 ? codes[0] : ExitCode.failed,
+  );
+}

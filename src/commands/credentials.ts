@@ -1,0 +1,34 @@
+import type { Context } from '../core/context.ts';
+import type { CommandResult } from '../output/render.ts';
+import { findClone } from './common.ts';
+
+export interface CredentialsOptions {
+  clone: string;
+  target?: string;
+}
+
+/** snapclone credentials <clone>: connection details including the password (the only command that shows it). */
+export async function run(options: CredentialsOptions, ctx: Context): Promise<CommandResult> {
+  const { clone, engine } = await findClone(ctx, options.clone, options.target);
+  const c = await engine.credentials(clone, ctx);
+  return {
+    json: {
+      clone: clone.clone,
+      target: clone.target,
+      engine: c.engine,
+      host: c.host,
+      port: c.port,
+      username: c.username,
+      password: c.password,
+      database: c.database ?? null,
+    },
+    lines: [
+      `host:     ${c.host}`,
+      `port:     ${c.port}`,
+      `user:     ${c.username}`,
+      `password: ${c.password}`,
+      ...(c.database ? [`database: ${c.database}`] : []),
+      `engine:   ${c.engine}`,
+    ],
+  };
+}

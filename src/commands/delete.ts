@@ -1,0 +1,109 @@
+import type { Context } from '../core/context.ts';
+import { RefusedError, UsageError } from '../core/errors.ts';
+import { assertManaged } from '../core/guard.ts';
+import { TAG } from '../core/tags.ts';
+import { allEngines } from '../engines/index.ts';
+import type { Clone, Engine } from '../engines/types.ts';
+import type { CommandResult } from '../output/render.ts';
+import { allOrReport, targetsToSearch, unknownClone } from './common.ts';
+
+export interface DeleteOptions {
+  /** Clone names (or ARNs of their resources). */
+  clones: string[];
+  yes?: boolean;
+  wait: boolean;
+  target?: string;
+}
+
+interface Resolved {
+  ref: string;
+  clone: Clone;
+  engine: Engine;
+}
+
+/**
+ * Finds what `ref` names and applies the guard to its freshly read tags: a resource snapclone did not
+ * create (no snapclone:managed=true, or a name without the prefix) is refused here (exit 3), before any
+ * question or write.
+ */
+async function resolve(ctx: Context, ref: string, explicitTarget?: string): Promise<Resolved> {
+  for (const target of targetsToSearch(ctx, explicitTarget)) {
+    for (const engine of allEngines()) {
+      if (target.config[engine.name] === undefined) continue;
+      const resource = await engine.lookup(ref, target, ctx);
+      // An AWS Backup restore not tagged yet is refused too, but with what to do about it.
+      const pending = !resource?.tags[TAG.managed] && !ref.startsWith('arn:') ? await engine.describe(ref, target, ctx) : undefined;
+      if (pending && !pending.tagged) {
+        throw new RefusedError(
+          `Refused to delete ${ref}: it is still being restored by AWS Backup and carries no tags yet. Nothing was changed.`,
+          `Finish it first (snapclone create ${pending.source} --name ${ref} with the same date option resumes it and tags it), then delete it.`,
+        );
+      }
+      if (!resource) continue;
+      assertManaged({ kind: resource.kind, name: resource.id, arn: resource.arn }, resource.tags, {
+        prefix: ctx.config.prefix,
+        action: 'delete',
+        clone: resource.id,
+      });
+      const clone = await engine.describe(resource.id, target, ctx);
+      if (!clone) throw unknownClone(ctx, ref, explicitTarget);
+      return { ref, clone, engine };
+    }
+  }
+  throw unknownClone(ctx, ref, explicitTarget);
+}
+
+/**
+ * snapclone delete <clone>... [--yes] [--no-wait]: guarded; every clone is resolved and checked before
+ * anything is deleted; asks on a terminal unless --yes; waits until gone unless --no-wait.
+ */
+export async function run(options: DeleteOptions, ctx: Context): Promise<CommandResult> {
+  if (options.clones.length === 0) throw new UsageError('Name at least one clone to delete');
+  const refs = [...new Set(options.clones)];
+  const resolved: Resolved[] = [];
+  for (const ref of refs) resolved.push(await resolve(ctx, ref, options.target));
+  const unique = resolved.filter((r, i) => resolved.findIndex((o) => o.clone.arn === r.clone.arn) === i);
+  const names = unique.map((r) => r.clone.clone);
+
+  if (!options.yes) {
+    if (!ctx.reporter.interactive) {
+      throw new UsageError(
+        `Deleting ${names.join(', ')} needs confirmation, and there is no terminal to ask on. Nothing was deleted.`,
+        'Pass --yes to delete without a question.',
+      );
+    }
+    const list = unique.map((r) => `${r.clone.clone} (${r.clone.source}, owner ${r.clone.owner}, ${r.clone.status})`).join(', ');
+    const ok = await ctx.reporter.confirm(`Delete ${unique.length === 1 ? 'clone' : `${unique.length} clones`} ${list}?`);
+    if (!ok) {
+      ctx.reporter.info('Nothing was deleted.');
+      return { json: { deleted: [], cancelled: true }, lines: ['Cancelled: nothing was deleted.'] };
+    }
+  }
+
+  await allOrReport(
+    ctx,
+    names,
+    unique.map(async (r) => {
+      await r.engine.delete(r.clone, ctx, { wait: options.wait, onProgress: (p) => ctx.reporter.progress(p) });
+      ctx.reporter.done(options.wait ? `${r.clone.clone} is gone` : `${r.clone.clone} is being deleted`);
+    }),
+  );
+  const status = options.wait ? 'deleted' : 'deleting';
+  return {
+    json: {
+      deleted: unique.map((r) => ({
+        name: r.clone.clone,
+        target: r.clone.target,
+        engine: r.clone.engine,
+        id: r.clone.id,
+        arn: r.clone.arn,
+        status,
+      })),
+      cancelled: false,
+    },
+    table: {
+      columns: ['clone', 'target', 'status'],
+      rows: unique.map((r) => [r.clone.clone, r.clone.target, status]),
+    },
+  };
+}

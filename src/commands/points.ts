@@ -1,0 +1,85 @@
+import type { Context } from '../core/context.ts';
+import { endOfDay, formatTime, parseDay, startOfDay } from '../core/dates.ts';
+import { UsageError } from '../core/errors.ts';
+import type { RestorePoint } from '../engines/types.ts';
+import type { CommandResult } from '../output/render.ts';
+import { chooseTarget, engineOf, resolveSource, zoneOf } from './common.ts';
+
+export interface PointsOptions {
+  source: string;
+  /** First day (YYYY-MM-DD, configured zone), inclusive. */
+  from?: string;
+  /** Last day, inclusive. */
+  to?: string;
+  target?: string;
+}
+
+/** One restore point in `points --output json` (docs/json-output.md). */
+export interface PointJson {
+  kind: RestorePoint['kind'];
+  id: string;
+  time: string;
+  earliest: string | null;
+  sizeGb: number | null;
+}
+
+const KIND_LABEL: Record<RestorePoint['kind'], string> = {
+  backup: 'backup',
+  snapshot: 'snapshot',
+  'automated-snapshot': 'automated snapshot',
+  'point-in-time': 'point-in-time',
+};
+
+/** snapclone points <source> [--from D] [--to D]: restorable points, newest first. */
+export async function run(options: PointsOptions, ctx: Context): Promise<CommandResult> {
+  const zone = zoneOf(ctx);
+  const source = resolveSource(ctx, options.source);
+  if (options.from !== undefined) parseDay(options.from, '--from');
+  if (options.to !== undefined) parseDay(options.to, '--to');
+  if (options.from !== undefined && options.to !== undefined && options.from.trim() > options.to.trim()) {
+    throw new UsageError(`--from ${options.from} is after --to ${options.to}`);
+  }
+  const range = {
+    from: options.from === undefined ? undefined : startOfDay(options.from.trim(), zone, '--from'),
+    to: options.to === undefined ? undefined : endOfDay(options.to.trim(), zone, '--to'),
+  };
+  const engine = engineOf(source);
+  const target = chooseTarget(ctx, options.target, source);
+  const points = await engine.points(source, target, ctx, range);
+  const json = {
+    source: source.name,
+    engine: engine.name,
+    restoreFrom: source.config.restoreFrom,
+    timezone: zone,
+    from: range.from?.toISOString() ?? null,
+    to: range.to?.toISOString() ?? null,
+    points: points.map(
+      (p): PointJson => ({
+        kind: p.kind,
+        id: p.id,
+        time: p.time.toISOString(),
+        earliest: p.earliest?.toISOString() ?? null,
+        sizeGb: p.sizeGb ?? null,
+      }),
+    ),
+  };
+  return {
+    json,
+    table: {
+      columns: ['time', 'kind', 'size', 'id'],
+      rows: points.map((p) => [
+        p.kind === 'point-in-time' && p.earliest
+          ? `${formatTime(p.earliest, zone)} … ${formatTime(p.time, zone)}`
+          : formatTime(p.time, zone),
+        KIND_LABEL[p.kind],
+        p.sizeGb === undefined ? '-' : `${p.sizeGb} GB`,
+        p.id,
+      ]),
+    },
+    lines: [
+      points.length === 0
+        ? `${source.name} has no restorable points${options.from || options.to ? ' in that range' : ''}.`
+        : `${points.length} restorable point${points.length === 1 ? '' : 's'} of ${source.name} (times in ${zone}; create restores from ${source.config.restoreFrom === 'backup' ? 'AWS Backup recovery points' : 'snapshots'} by default, --at uses point-in-time).`,
+    ],
+  };
+}

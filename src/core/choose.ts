@@ -1,0 +1,144 @@
+import type { RestorePoint, RestorePointKind } from '../engines/types.ts';
+import type { Reporter } from '../output/reporter.ts';
+import { dayOf, endOfDay, formatTime, parseDay, parseInstant } from './dates.ts';
+import { UsageError } from './errors.ts';
+
+/** Which data the user asked for: exactly one of --date, --at, --latest. */
+export interface PointRequest {
+  date?: string;
+  at?: string;
+  latest?: boolean;
+}
+
+export type ParsedRequest = { kind: 'date'; day: string; end: Date } | { kind: 'at'; at: Date } | { kind: 'latest' };
+
+export interface Choice {
+  point: RestorePoint;
+  /** Point-in-time: the exact time to restore to. */
+  at?: Date;
+  /** When the restored data is from. */
+  time: Date;
+  /** How the choice came about, in words (also shown to the user). */
+  reason: string;
+}
+
+/**
+ * Validates the request before anything is read from the cloud: exactly one of the three, a well-formed
+ * date or time, not in the future.
+ */
+export function parseRequest(request: PointRequest, zone: string, now: Date): ParsedRequest {
+  const given = [request.date !== undefined, request.at !== undefined, request.latest === true].filter(Boolean).length;
+  if (given !== 1) {
+    throw new UsageError(
+      given === 0 ? 'Say which data to clone' : 'Give only one of --date, --at and --latest',
+      `Pass exactly one of --date YYYY-MM-DD (that day's latest point, ${zone}), --at TIME or --latest.`,
+    );
+  }
+  if (request.date !== undefined) {
+    parseDay(request.date);
+    const day = request.date.trim();
+    const today = dayOf(now, zone);
+    if (day > today) {
+      throw new UsageError(`--date ${day} is in the future (today is ${today} in ${zone})`, 'Pick a day up to today.');
+    }
+    return { kind: 'date', day, end: endOfDay(day, zone) };
+  }
+  if (request.at !== undefined) {
+    const at = parseInstant(request.at, zone);
+    if (at.getTime() > now.getTime()) {
+      throw new UsageError(
+        `--at ${formatTime(at, zone, { seconds: true })} is in the future (now is ${formatTime(now, zone)})`,
+        'Pick a time in the past.',
+      );
+    }
+    return { kind: 'at', at };
+  }
+  return { kind: 'latest' };
+}
+
+const KIND_WORDS: Record<RestorePointKind, string> = {
+  backup: 'AWS Backup recovery point',
+  snapshot: 'manual snapshot',
+  'automated-snapshot': 'automated snapshot',
+  'point-in-time': 'point-in-time restore',
+};
+
+export function describePoint(point: RestorePoint, zone: string, options: { id?: boolean } = {}): string {
+  if (point.kind === 'point-in-time') {
+    return `point-in-time window ${formatTime(point.earliest ?? point.time, zone)} – ${formatTime(point.time, zone)}`;
+  }
+  return `${KIND_WORDS[point.kind]} of ${formatTime(point.time, zone)}${options.id === false ? '' : ` (${point.id})`}`;
+}
+
+function rangeHint(candidates: RestorePoint[], pitr: RestorePoint | undefined, zone: string): string {
+  const times = candidates.map((p) => p.time.getTime());
+  if (pitr) times.push((pitr.earliest ?? pitr.time).getTime(), pitr.time.getTime());
+  if (times.length === 0) return 'There are no restorable points at all.';
+  const oldest = new Date(Math.min(...times));
+  const newest = new Date(Math.max(...times));
+  return `Oldest restorable point: ${formatTime(oldest, zone)} (${dayOf(oldest, zone)}); newest: ${formatTime(newest, zone)} (${dayOf(newest, zone)}).`;
+}
+
+/**
+ * Chooses the restore point:
+ * - --date D: the latest point created on or before the end of day D in the configured zone;
+ * - --at T: exactly T by point-in-time restore where the window covers it, else the latest point before T
+ *   (said plainly through the reporter);
+ * - --latest: the newest point.
+ * Discrete points of the `preferred` kinds are used when there are any (the source's restoreFrom), else
+ * any discrete point. A request outside what exists gets a UsageError naming the oldest and newest points.
+ */
+export function choosePoint(
+  points: RestorePoint[],
+  request: ParsedRequest,
+  options: { preferred: RestorePointKind[]; zone: string; source: string; reporter?: Reporter },
+): Choice {
+  const { zone, source } = options;
+  const discrete = points.filter((p) => p.kind !== 'point-in-time');
+  const preferred = discrete.filter((p) => options.preferred.includes(p.kind));
+  const candidates = (preferred.length > 0 ? preferred : discrete).sort((a, b) => b.time.getTime() - a.time.getTime());
+  const pitr = points.find((p) => p.kind === 'point-in-time');
+  if (preferred.length === 0 && discrete.length > 0) {
+    options.reporter?.info(
+      `${source} has no ${options.preferred.map((k) => KIND_WORDS[k]).join(' or ')}; choosing among its other restore points.`,
+    );
+  }
+  const none = (what: string) =>
+    new UsageError(
+      `${source} has no restore point ${what}. ${rangeHint(candidates, request.kind === 'at' ? pitr : undefined, zone)}`,
+      `Pick a time between those; snapclone points ${source} lists them all.`,
+    );
+
+  if (request.kind === 'latest') {
+    const point = candidates[0];
+    if (!point) throw none('at all');
+    return { point, time: point.time, reason: `newest restore point: ${describePoint(point, zone)}` };
+  }
+  if (request.kind === 'date') {
+    const point = candidates.find((p) => p.time.getTime() <= request.end.getTime());
+    if (!point) throw none(`on or before ${request.day} (${zone})`);
+    return { point, time: point.time, reason: `latest restore point on or before ${request.day}: ${describePoint(point, zone)}` };
+  }
+  const at = request.at;
+  if (pitr && pitr.earliest && pitr.earliest.getTime() <= at.getTime() && at.getTime() <= pitr.time.getTime()) {
+    return {
+      point: pitr,
+      at,
+      time: at,
+      reason: `point-in-time restore to exactly ${formatTime(at, zone, { seconds: true })}`,
+    };
+  }
+  const point = candidates.find((p) => p.time.getTime() <= at.getTime());
+  if (!point) throw none(`at or before ${formatTime(at, zone, { seconds: true })}`);
+  const why = pitr
+    ? `The point-in-time window of ${source} (${formatTime(pitr.earliest ?? pitr.time, zone)} – ${formatTime(pitr.time, zone)}) does not cover ${formatTime(at, zone, { seconds: true })}`
+    : `${source} has no point-in-time restore window`;
+  const message = `${why}: using the latest restore point before it instead, the ${describePoint(point, zone)}.`;
+  options.reporter?.info(message);
+  return { point, time: point.time, reason: message };
+}
+
+/** The snapclone:restore-point tag of a choice: the point's id, or `<source id>@<ISO time>` for point-in-time. */
+export function restorePointLabel(choice: Pick<Choice, 'point' | 'at' | 'time'>): string {
+  return choice.point.kind === 'point-in-time' ? `${choice.point.id}@${(choice.at ?? choice.time).toISOString()}` : choice.point.id;
+}

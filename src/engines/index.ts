@@ -1,0 +1,17 @@
+import type { SourceConfig } from '../config/schema.ts';
+import { UsageError } from '../core/errors.ts';
+import { rdsEngine } from './rds/index.ts';
+import type { Engine } from './types.ts';
+
+/** Every engine by its name in the config (sources.<name>.engine). */
+export const engines: Record<SourceConfig['engine'], Engine> = {
+  rds: rdsEngine,
+};
+
+export function engineFor(name: string): Engine {
+  const engine = (engines as Record<string, Engine | undefined>)[name];
+  if (!engine) throw new UsageError(`Unknown engine '${name}'`, `Known engines: ${Object.keys(engines).join(', ')}`);
+  return engine;
+}
+
+export const allEngines = (): Engine[] => Object.values(engines);

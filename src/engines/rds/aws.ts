@@ -1,0 +1,77 @@
+import type { AwsClients } from '../../aws/session.ts';
+import type { TargetConfig } from '../../config/schema.ts';
+import type { Context } from '../../core/context.ts';
+import { UsageError } from '../../core/errors.ts';
+import type { SourceRef, TargetRef } from '../types.ts';
+
+/** The partition of a region: aws, aws-cn or aws-us-gov. */
+export function partition(region: string): string {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  return 'aws';
+}
+
+export function dbArn(region: string, account: string, id: string): string {
+  return `arn:${partition(region)}:rds:${region}:${account}:db:${id}`;
+}
+
+export const sourceArn = (source: SourceRef): string =>
+  dbArn(source.config.region, source.config.account, source.config.id);
+
+/** The DB instance identifier in an RDS DB instance ARN; undefined when it is not one. */
+export function parseDbArn(arn: string): { region: string; account: string; id: string } | undefined {
+  const m = /^arn:aws[\w-]*:rds:([a-z0-9-]+):(\d{12}):db:([A-Za-z0-9-]+)$/.exec(arn);
+  return m ? { region: m[1], account: m[2], id: m[3].toLowerCase() } : undefined;
+}
+
+/** The name an SDK error carries (its class name, or the wire code). */
+export function errorName(error: unknown): string {
+  const e = error as { name?: string; Code?: string; code?: string };
+  return e?.name ?? e?.Code ?? e?.code ?? '';
+}
+
+/** Whether an SDK error is one of these (class names such as DBInstanceNotFoundFault, or wire codes). */
+export function isError(error: unknown, ...names: string[]): boolean {
+  const e = error as { name?: string; Code?: string };
+  return names.some((n) => e?.name === n || e?.Code === n || e?.name === `${n}Fault` || e?.Code === `${n}Fault`);
+}
+
+/** Everything an RDS operation in one target needs. */
+export interface Where {
+  ctx: Context;
+  target: TargetRef;
+  clients: AwsClients;
+  region: string;
+}
+
+export function where(ctx: Context, target: TargetRef): Where {
+  const clients = ctx.clients(target.name);
+  return { ctx, target, clients, region: clients.region };
+}
+
+/** The target a clone lives in, from its tags. */
+export function targetRef(ctx: Context, name: string): TargetRef {
+  const config: TargetConfig | undefined = ctx.config.targets[name];
+  if (!config) {
+    throw new UsageError(`Unknown target '${name}'`, `Known targets: ${Object.keys(ctx.config.targets).join(', ')}`);
+  }
+  return { name, config };
+}
+
+export function placementOf(target: TargetRef): NonNullable<TargetConfig['rds']> {
+  const rds = target.config.rds;
+  if (!rds) {
+    throw new UsageError(
+      `Target ${target.name} has no rds placement`,
+      `Add targets.${target.name}.rds (subnetGroup, securityGroupIds, instanceClass) to the config.`,
+    );
+  }
+  return rds;
+}
+
+/** Polling interval: 1 s, doubling up to 15 s. */
+export function nextDelay(delay: number): number {
+  return Math.min(delay * 2, 15_000);
+}
+
+export const FIRST_DELAY_MS = 1_000;

@@ -1,0 +1,54 @@
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { ExitCode, SnapcloneError } from '../../core/errors.ts';
+import { assertManaged } from '../../core/guard.ts';
+import { fromTagList, TAG } from '../../core/tags.ts';
+import type { Clone, ConnectionDetails } from '../types.ts';
+import type { Where } from './aws.ts';
+import { describeInstance, RESOURCE_KIND } from './describe.ts';
+import { secretName } from './wait.ts';
+
+/**
+ * Connection details of a clone, password included: endpoint and user from the clone's own instance
+ * (never a source's), password from the clone's secret (generated) or RDS's managed secret.
+ */
+export async function readCredentials(w: Where, clone: Clone): Promise<ConnectionDetails> {
+  const instance = await describeInstance(w, clone.id);
+  if (!instance) throw new SnapcloneError(`Clone ${clone.clone} no longer exists (no DB instance ${clone.id}).`);
+  const tags = fromTagList(instance.TagList);
+  assertManaged({ kind: RESOURCE_KIND, name: clone.id, arn: instance.DBInstanceArn }, tags, {
+    prefix: w.ctx.config.prefix,
+    action: 'read the credentials of',
+    clone: clone.clone,
+  });
+  const mode = tags[TAG.password];
+  if (mode !== 'generated' && mode !== 'managed') {
+    throw new SnapcloneError(
+      `The password of ${clone.clone} has not been replaced yet (the clone still has its source's), so snapclone does not hand it out.`,
+      ExitCode.failed,
+      `Finish the clone: snapclone create ${clone.source} --name ${clone.clone} with the same --date/--at (it resumes and waits).`,
+    );
+  }
+  if (!instance.Endpoint?.Address || !instance.Endpoint.Port) {
+    throw new SnapcloneError(`${clone.clone} has no endpoint yet (status ${instance.DBInstanceStatus}).`);
+  }
+  const secretId = mode === 'generated' ? secretName(clone) : instance.MasterUserSecret?.SecretArn;
+  if (!secretId) throw new SnapcloneError(`${clone.clone} has no master user secret.`);
+  const out = await w.clients.secrets.send(new GetSecretValueCommand({ SecretId: secretId }));
+  let value: { password?: string; username?: string; dbInstanceIdentifier?: string };
+  try {
+    value = JSON.parse(out.SecretString ?? '{}') as typeof value;
+  } catch {
+    throw new SnapcloneError(`The secret of ${clone.clone} is not the JSON snapclone wrote.`);
+  }
+  if (!value.password || (mode === 'generated' && value.dbInstanceIdentifier !== clone.id)) {
+    throw new SnapcloneError(`The secret ${secretId} does not hold the password of ${clone.clone}.`);
+  }
+  return {
+    host: instance.Endpoint.Address,
+    port: instance.Endpoint.Port,
+    username: instance.MasterUsername ?? value.username ?? '',
+    password: value.password,
+    database: instance.DBName,
+    engine: instance.Engine ?? 'unknown',
+  };
+}

@@ -1,0 +1,75 @@
+import { DeleteDBInstanceCommand } from '@aws-sdk/client-rds';
+import { DeleteSecretCommand, DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { guarded, guardProblem } from '../../core/guard.ts';
+import { fromTagList } from '../../core/tags.ts';
+import type { Progress } from '../../output/reporter.ts';
+import type { Clone } from '../types.ts';
+import { FIRST_DELAY_MS, isError, nextDelay, type Where } from './aws.ts';
+import { describeInstance, readTags, RESOURCE_KIND } from './describe.ts';
+import { secretName } from './wait.ts';
+
+/** The clone's generated-password secret, if there is one, with its tags. */
+async function describeSecret(w: Where, clone: Clone) {
+  try {
+    const out = await w.clients.secrets.send(new DescribeSecretCommand({ SecretId: secretName(clone) }));
+    return { arn: out.ARN, name: out.Name ?? secretName(clone), tags: fromTagList(out.Tags), deleted: out.DeletedDate !== undefined };
+  } catch (error) {
+    if (isError(error, 'ResourceNotFoundException')) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Deletes a clone: the guard on freshly read tags, then DeleteDBInstance without final snapshot and with
+ * its automated backups, then the clone's secret (guarded the same way), then waits until the instance
+ * is gone unless told not to.
+ */
+export async function deleteClone(w: Where, clone: Clone, options: { wait: boolean; onProgress: (p: Progress) => void }) {
+  const prefix = w.ctx.config.prefix;
+  await guarded(
+    { kind: RESOURCE_KIND, name: clone.id, arn: clone.arn },
+    () => readTags(w, clone.arn),
+    { prefix, action: 'delete', clone: clone.clone },
+    async () => {
+      try {
+        await w.clients.rds.send(
+          new DeleteDBInstanceCommand({ DBInstanceIdentifier: clone.id, SkipFinalSnapshot: true, DeleteAutomatedBackups: true }),
+        );
+      } catch (error) {
+        // Already being deleted (another run, or a retry): carry on to the wait.
+        if (!(isError(error, 'InvalidDBInstanceState') && (await describeInstance(w, clone.id))?.DBInstanceStatus === 'deleting')) {
+          throw error;
+        }
+      }
+    },
+  );
+  w.ctx.reporter.info(`${clone.clone}: deletion of ${RESOURCE_KIND} ${clone.id} started.`);
+
+  const secret = await describeSecret(w, clone);
+  if (secret && !secret.deleted) {
+    const subject = { kind: 'secret', name: secret.name, arn: secret.arn };
+    const problem = guardProblem(subject, secret.tags, { prefix, clone: clone.clone });
+    if (problem) {
+      w.ctx.reporter.warn(`Left the secret ${secret.name} alone: ${problem}.`);
+    } else {
+      await guarded(
+        subject,
+        async () => (await describeSecret(w, clone))?.tags,
+        { prefix, action: 'delete', clone: clone.clone },
+        () => w.clients.secrets.send(new DeleteSecretCommand({ SecretId: secret.arn ?? secret.name, ForceDeleteWithoutRecovery: true })),
+      );
+      w.ctx.reporter.info(`${clone.clone}: deleted its secret ${secret.name}.`);
+    }
+  }
+
+  if (!options.wait) return;
+  const startedAt = w.ctx.now().getTime();
+  let delay = FIRST_DELAY_MS;
+  for (;;) {
+    const instance = await describeInstance(w, clone.id);
+    if (!instance) return;
+    options.onProgress({ phase: `${clone.clone}: ${instance.DBInstanceStatus ?? 'deleting'}`, elapsedMs: w.ctx.now().getTime() - startedAt });
+    await w.ctx.sleep(delay);
+    delay = nextDelay(delay);
+  }
+}

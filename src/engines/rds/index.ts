@@ -1,0 +1,30 @@
+import type { SourceConfig } from '../../config/schema.ts';
+import { RDS_INSTANCE_IDENTIFIER } from '../../core/naming.ts';
+import type { Engine, RestorePointKind } from '../types.ts';
+import { dbArn, targetRef, where } from './aws.ts';
+import { readCredentials } from './credentials.ts';
+import { deleteClone } from './delete.ts';
+import { describeClone, listClones, lookupInstance } from './describe.ts';
+import { RDS_PERMISSIONS } from './permissions.ts';
+import { rdsPoints } from './points.ts';
+import { restoreClone } from './restore.ts';
+import { waitForClone } from './wait.ts';
+
+/** RDS DB instances (MySQL, PostgreSQL, MariaDB): AWS Backup, snapshots, point-in-time. */
+export const rdsEngine: Engine = {
+  name: 'rds',
+  permissions: RDS_PERMISSIONS,
+  identifierRules: RDS_INSTANCE_IDENTIFIER,
+  sourceArn: (source) => dbArn(source.region, source.account, source.id),
+  preferredKinds(source: SourceConfig): RestorePointKind[] {
+    return source.restoreFrom === 'backup' ? ['backup'] : ['snapshot', 'automated-snapshot'];
+  },
+  points: (source, target, ctx, range) => rdsPoints(where(ctx, target), source, range),
+  restore: (plan, ctx) => restoreClone(where(ctx, plan.target), plan),
+  wait: (clone, ctx, onProgress) => waitForClone(where(ctx, targetRef(ctx, clone.target)), clone, onProgress),
+  describe: (name, target, ctx) => describeClone(where(ctx, target), name),
+  list: (target, ctx) => listClones(where(ctx, target)),
+  lookup: (ref, target, ctx) => lookupInstance(where(ctx, target), ref),
+  credentials: (clone, ctx) => readCredentials(where(ctx, targetRef(ctx, clone.target)), clone),
+  delete: (clone, ctx, options) => deleteClone(where(ctx, targetRef(ctx, clone.target)), clone, options),
+};

@@ -1,0 +1,112 @@
+import { paginateListRecoveryPointsByBackupVault } from '@aws-sdk/client-backup';
+import {
+  DescribeDBInstanceAutomatedBackupsCommand,
+  DescribeDBInstancesCommand,
+  paginateDescribeDBSnapshots,
+} from '@aws-sdk/client-rds';
+import type { RestorePoint, SourceRef } from '../types.ts';
+import { isError, sourceArn, type Where } from './aws.ts';
+
+const GB = 1024 ** 3;
+const round = (n: number) => Math.round(n * 100) / 100;
+
+export interface Range {
+  from?: Date;
+  to?: Date;
+}
+
+const inRange = (time: Date, range: Range) =>
+  (!range.from || time.getTime() >= range.from.getTime()) && (!range.to || time.getTime() <= range.to.getTime());
+
+/** AWS Backup recovery points of the source: one filtered, paginated listing of its vault. */
+export async function backupPoints(w: Where, source: SourceRef, range: Range): Promise<RestorePoint[]> {
+  const points: RestorePoint[] = [];
+  const pages = paginateListRecoveryPointsByBackupVault(
+    { client: w.clients.backup, pageSize: 100 },
+    {
+      BackupVaultName: source.config.backupVault,
+      ByResourceArn: sourceArn(source),
+      ByCreatedAfter: range.from,
+      ByCreatedBefore: range.to,
+    },
+  );
+  try {
+    for await (const page of pages) {
+      for (const rp of page.RecoveryPoints ?? []) {
+        if (rp.Status !== 'COMPLETED' || !rp.RecoveryPointArn || !rp.CreationDate) continue;
+        if (!inRange(rp.CreationDate, range)) continue;
+        points.push({
+          kind: 'backup',
+          id: rp.RecoveryPointArn,
+          time: rp.CreationDate,
+          sizeGb: rp.BackupSizeInBytes === undefined ? undefined : round(rp.BackupSizeInBytes / GB),
+        });
+      }
+    }
+  } catch (error) {
+    if (!isError(error, 'ResourceNotFoundException')) throw error;
+    const level = source.config.restoreFrom === 'backup' ? 'warn' : 'debug';
+    w.ctx.reporter[level](`${source.name}: backup vault '${source.config.backupVault}' not found; no AWS Backup recovery points`);
+  }
+  return points;
+}
+
+/** Manual and automated RDS snapshots of the source (AWS Backup's own snapshots are listed as recovery points). */
+export async function snapshotPoints(w: Where, source: SourceRef, range: Range): Promise<RestorePoint[]> {
+  const points: RestorePoint[] = [];
+  const pages = paginateDescribeDBSnapshots(
+    { client: w.clients.rds, pageSize: 100 },
+    { DBInstanceIdentifier: source.config.id },
+  );
+  for await (const page of pages) {
+    for (const s of page.DBSnapshots ?? []) {
+      if (s.Status !== 'available' || !s.DBSnapshotIdentifier || !s.SnapshotCreateTime) continue;
+      if (s.SnapshotType !== 'manual' && s.SnapshotType !== 'automated') continue;
+      if (!inRange(s.SnapshotCreateTime, range)) continue;
+      points.push({
+        kind: s.SnapshotType === 'manual' ? 'snapshot' : 'automated-snapshot',
+        id: s.DBSnapshotIdentifier,
+        time: s.SnapshotCreateTime,
+        sizeGb: s.AllocatedStorage,
+      });
+    }
+  }
+  return points;
+}
+
+/** The point-in-time window of the source: LatestRestorableTime, and the earliest from its automated backups. */
+export async function pitrWindow(w: Where, source: SourceRef, range: Range): Promise<RestorePoint[]> {
+  let instance;
+  try {
+    const out = await w.clients.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: source.config.id }));
+    instance = out.DBInstances?.[0];
+  } catch (error) {
+    if (isError(error, 'DBInstanceNotFound')) return [];
+    throw error;
+  }
+  if (!instance?.LatestRestorableTime || !instance.BackupRetentionPeriod) return [];
+  let earliest: Date | undefined;
+  try {
+    const out = await w.clients.rds.send(
+      new DescribeDBInstanceAutomatedBackupsCommand({ DBInstanceIdentifier: source.config.id }),
+    );
+    earliest = out.DBInstanceAutomatedBackups?.find((b) => b.RestoreWindow?.EarliestTime)?.RestoreWindow?.EarliestTime;
+  } catch (error) {
+    if (!isError(error, 'DBInstanceAutomatedBackupNotFound')) throw error;
+  }
+  if (!earliest) return [];
+  const latest = instance.LatestRestorableTime;
+  // The window overlaps the range?
+  if ((range.from && latest.getTime() < range.from.getTime()) || (range.to && earliest.getTime() > range.to.getTime())) {
+    return [];
+  }
+  return [{ kind: 'point-in-time', id: source.config.id, time: latest, earliest, sizeGb: instance.AllocatedStorage }];
+}
+
+/** All restorable points of a source, newest first. */
+export async function rdsPoints(w: Where, source: SourceRef, range: Range = {}): Promise<RestorePoint[]> {
+  const all = (
+    await Promise.all([backupPoints(w, source, range), snapshotPoints(w, source, range), pitrWindow(w, source, range)])
+  ).flat();
+  return all.sort((a, b) => b.time.getTime() - a.time.getTime() || a.kind.localeCompare(b.kind));
+}

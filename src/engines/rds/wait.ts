@@ -1,0 +1,221 @@
+import { randomInt } from 'node:crypto';
+import { DescribeRestoreJobCommand, type DescribeRestoreJobCommandOutput } from '@aws-sdk/client-backup';
+import { ModifyDBInstanceCommand, type DBInstance } from '@aws-sdk/client-rds';
+import {
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+} from '@aws-sdk/client-secrets-manager';
+import { ExitCode, SnapcloneError } from '../../core/errors.ts';
+import { assertManaged, guarded } from '../../core/guard.ts';
+import { cloneTags, fromTagList, TAG } from '../../core/tags.ts';
+import type { Progress } from '../../output/reporter.ts';
+import type { Clone } from '../types.ts';
+import { FIRST_DELAY_MS, isError, nextDelay, placementOf, type Where } from './aws.ts';
+import { describeClone, describeInstance, readTags, RESOURCE_KIND } from './describe.ts';
+import { tagBackupRestore, tagClone } from './tagging.ts';
+
+/** Statuses from which an instance does not become available by waiting. */
+const DEAD_ENDS = new Set([
+  'failed',
+  'incompatible-restore',
+  'incompatible-parameters',
+  'incompatible-network',
+  'incompatible-option-group',
+  'inaccessible-encryption-credentials',
+  'storage-full',
+  'deleting',
+  'stopped',
+]);
+
+/** A password RDS accepts for every engine: 32 letters and digits (no '/', '@', '"' or spaces). */
+export function newPassword(): string {
+  const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
+  let password = '';
+  for (let i = 0; i < 32; i++) password += alphabet[randomInt(alphabet.length)];
+  return password;
+}
+
+/** The name of the Secrets Manager secret that holds a clone's generated password. */
+export const secretName = (clone: { clone: string }) => clone.clone;
+
+function estimate(elapsedMs: number, percent: number | undefined): number | undefined {
+  if (percent === undefined || percent <= 0 || percent >= 100) return undefined;
+  return (elapsedMs * (100 - percent)) / percent;
+}
+
+/** Waits for the restore to finish: polls the instance (and the AWS Backup job), tags a Backup-restored instance. */
+async function waitForRestore(w: Where, clone: Clone, onProgress: (p: Progress) => void, startedAt: number): Promise<DBInstance> {
+  let delay = FIRST_DELAY_MS;
+  let missing = 0;
+  for (;;) {
+    const instance = await describeInstance(w, clone.id);
+    let untagged = !instance || fromTagList(instance.TagList)[TAG.managed] !== 'true';
+    let job: DescribeRestoreJobCommandOutput | undefined;
+    if (clone.restoreJob && untagged) {
+      job = await w.clients.backup.send(new DescribeRestoreJobCommand({ RestoreJobId: clone.restoreJob }));
+      if (job.Status === 'FAILED' || job.Status === 'ABORTED') {
+        throw new SnapcloneError(
+          `The AWS Backup restore job ${clone.restoreJob} of ${clone.clone} ${job.Status === 'FAILED' ? 'failed' : 'was aborted'}: ${job.StatusMessage ?? 'no reason given'}`,
+        );
+      }
+      if (instance) untagged = !(await tagBackupRestore(w, clone, instance, job));
+    } else if (instance && untagged) {
+      throw new SnapcloneError(`${RESOURCE_KIND} ${clone.id} carries no snapclone tags; it is not treated as a clone.`);
+    }
+    // Restored through RDS the instance exists from the call on; through AWS Backup once the job runs.
+    const expected = !clone.restoreJob || job?.Status === 'COMPLETED';
+    missing = !instance && expected ? missing + 1 : 0;
+    if (missing >= 3) {
+      throw new SnapcloneError(`${RESOURCE_KIND} ${clone.id} of clone ${clone.clone} has disappeared (deleted meanwhile?).`);
+    }
+    const elapsedMs = w.ctx.now().getTime() - startedAt;
+    const status = instance?.DBInstanceStatus;
+    if (status === 'available' && !untagged) return instance!;
+    if (status && DEAD_ENDS.has(status)) {
+      throw new SnapcloneError(`${clone.clone} ended up '${status}' instead of available.`, ExitCode.failed, `See snapclone show ${clone.clone}.`);
+    }
+    let percent: number | undefined;
+    let remainingMs: number | undefined;
+    if (job) {
+      percent = job.PercentDone === undefined ? undefined : Number.parseFloat(job.PercentDone);
+      if (Number.isNaN(percent)) percent = undefined;
+      if (job.ExpectedCompletionTimeMinutes && job.CreationDate) {
+        remainingMs = Math.max(0, job.CreationDate.getTime() + job.ExpectedCompletionTimeMinutes * 60_000 - w.ctx.now().getTime());
+      }
+    } else if (instance?.PercentProgress) {
+      percent = Number.parseFloat(instance.PercentProgress);
+      if (Number.isNaN(percent)) percent = undefined;
+    }
+    onProgress({
+      phase: `${clone.clone}: ${status ?? (job?.Status ?? 'restoring').toLowerCase()}`,
+      percent,
+      elapsedMs,
+      remainingMs: remainingMs ?? estimate(elapsedMs, percent),
+    });
+    await w.ctx.sleep(delay);
+    delay = nextDelay(delay);
+  }
+}
+
+/** Waits until the instance is available with no password change pending. */
+async function waitSettled(
+  w: Where,
+  clone: Clone,
+  onProgress: (p: Progress) => void,
+  startedAt: number,
+  done: (instance: DBInstance) => boolean,
+): Promise<DBInstance> {
+  let delay = FIRST_DELAY_MS;
+  for (;;) {
+    const instance = await describeInstance(w, clone.id);
+    if (!instance) throw new SnapcloneError(`${clone.clone} disappeared while its password was being replaced.`);
+    const pending = instance.PendingModifiedValues ?? {};
+    if (instance.DBInstanceStatus === 'available' && !pending.MasterUserPassword && done(instance)) return instance;
+    if (instance.DBInstanceStatus && DEAD_ENDS.has(instance.DBInstanceStatus)) {
+      throw new SnapcloneError(`${clone.clone} ended up '${instance.DBInstanceStatus}' while its password was being replaced.`);
+    }
+    onProgress({ phase: `${clone.clone}: replacing the master password (${instance.DBInstanceStatus})`, elapsedMs: w.ctx.now().getTime() - startedAt });
+    await w.ctx.sleep(delay);
+    delay = nextDelay(delay);
+  }
+}
+
+/**
+ * The generated password of a clone: stored first in a secret named after the clone, tagged like it, so
+ * that the secret is the one source of truth. A second run (resume, or a concurrent create) finds the
+ * secret, checks it is this clone's, and applies the same password.
+ */
+async function secretPassword(w: Where, clone: Clone, instance: DBInstance): Promise<string> {
+  const name = secretName(clone);
+  const password = newPassword();
+  const value = {
+    engine: instance.Engine,
+    host: instance.Endpoint?.Address,
+    port: instance.Endpoint?.Port,
+    username: instance.MasterUsername,
+    password,
+    dbInstanceIdentifier: clone.id,
+  };
+  try {
+    await w.clients.secrets.send(
+      new CreateSecretCommand({
+        Name: name,
+        Description: `snapclone: master user password of clone ${clone.clone}`,
+        SecretString: JSON.stringify(value),
+        Tags: Object.entries(cloneTags(clone)).map(([Key, Value]) => ({ Key, Value })),
+      }),
+    );
+    return password;
+  } catch (error) {
+    if (!isError(error, 'ResourceExistsException')) throw error;
+  }
+  const described = await w.clients.secrets.send(new DescribeSecretCommand({ SecretId: name }));
+  assertManaged({ kind: 'secret', name, arn: described.ARN }, fromTagList(described.Tags), {
+    prefix: w.ctx.config.prefix,
+    action: 'use',
+    clone: clone.clone,
+  });
+  const stored = await w.clients.secrets.send(new GetSecretValueCommand({ SecretId: name }));
+  const parsed = JSON.parse(stored.SecretString ?? '{}') as { password?: string; dbInstanceIdentifier?: string };
+  if (!parsed.password || parsed.dbInstanceIdentifier !== clone.id) {
+    throw new SnapcloneError(`The secret ${name} does not hold the password of ${clone.clone}.`);
+  }
+  return parsed.password;
+}
+
+/** Modifies the clone's instance after the guard allowed it on freshly read tags; another run's change in progress is fine. */
+async function modify(w: Where, clone: Clone, input: Omit<ConstructorParameters<typeof ModifyDBInstanceCommand>[0], 'DBInstanceIdentifier'>) {
+  await guarded(
+    { kind: RESOURCE_KIND, name: clone.id, arn: clone.arn },
+    () => readTags(w, clone.arn),
+    { prefix: w.ctx.config.prefix, action: 'modify', clone: clone.clone },
+    async () => {
+      try {
+        await w.clients.rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: clone.id, ApplyImmediately: true, ...input }));
+      } catch (error) {
+        if (!isError(error, 'InvalidDBInstanceState')) throw error;
+        w.ctx.reporter.debug(`${clone.clone}: instance busy (another run is changing it); waiting`);
+      }
+    },
+  );
+}
+
+/**
+ * Replaces the master password the clone inherited from its source: 'generated' = a new random password
+ * (ModifyDBInstance MasterUserPassword) kept in a secret named after the clone; 'managed' = RDS manages it
+ * (ManageMasterUserPassword). Automated backups still on (an AWS Backup restore) are turned off in the same
+ * call. Then waits until available again and records it in the snapclone:password tag.
+ */
+async function rotatePassword(w: Where, clone: Clone, instance: DBInstance, onProgress: (p: Progress) => void, startedAt: number) {
+  if (fromTagList(instance.TagList)[TAG.password]) return;
+  const mode = placementOf(w.target).password;
+  // AWS Backup restores keep the source's automated backups setting unless its metadata carried the key:
+  // turn them off in the same change.
+  const noBackups = instance.BackupRetentionPeriod ? { BackupRetentionPeriod: 0 } : {};
+  if (mode === 'generated') {
+    const password = await secretPassword(w, clone, instance);
+    await modify(w, clone, { MasterUserPassword: password, ...noBackups });
+    await waitSettled(w, clone, onProgress, startedAt, () => true);
+  } else {
+    if (!instance.MasterUserSecret?.SecretArn) {
+      await modify(w, clone, {
+        ManageMasterUserPassword: true,
+        ...noBackups,
+        ...(placementOf(w.target).kmsKeyId ? { MasterUserSecretKmsKeyId: placementOf(w.target).kmsKeyId } : {}),
+      });
+    }
+    await waitSettled(w, clone, onProgress, startedAt, (i) => Boolean(i.MasterUserSecret?.SecretArn));
+  }
+  await tagClone(w, clone, { [TAG.password]: mode });
+}
+
+/** Waits until the clone is usable: restored, tagged, password replaced, available. */
+export async function waitForClone(w: Where, clone: Clone, onProgress: (p: Progress) => void): Promise<Clone> {
+  const startedAt = w.ctx.now().getTime();
+  const instance = await waitForRestore(w, clone, onProgress, startedAt);
+  if (clone.credentials === 'pending') await rotatePassword(w, clone, instance, onProgress, startedAt);
+  const ready = await describeClone(w, clone.id);
+  if (!ready) throw new SnapcloneError(`${clone.clone} is gone.`);
+  return ready;
+}

@@ -1,0 +1,148 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { HandlerExecutionContext, InitializeMiddleware, MetadataBearer, MiddlewareStack } from '@smithy/types';
+import { createClients, type AwsClients } from '../../src/aws/session.ts';
+import { parseConfig } from '../../src/config/load.ts';
+import type { Config } from '../../src/config/schema.ts';
+import type { Context } from '../../src/core/context.ts';
+import { UsageError } from '../../src/core/errors.ts';
+import { TestReporter } from '../../src/output/reporter.ts';
+import { backupState } from '../../sandbox/services/backup/state.ts';
+import { masterPasswordOf, rdsState } from '../../sandbox/services/rds/state.ts';
+import { secretsOf } from '../../sandbox/services/secretsmanager/store.ts';
+import { writeScenarioConfig } from '../../sandbox/scenario/config.ts';
+import { COMPANY_ACCOUNT, COMPANY_REGION } from '../../sandbox/scenario/index.ts';
+import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
+
+// The SDK warns that releases after early 2027 need Node 22; snapclone pins versions that support Node 20.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+/** An IAM action per SDK call, as the policy names it. */
+export type CallLog = string[];
+
+const IAM_PREFIX: Record<string, string> = {
+  RDSClient: 'rds',
+  BackupClient: 'backup',
+  SecretsManagerClient: 'secretsmanager',
+  ResourceGroupsTaggingAPIClient: 'tag',
+  STSClient: 'sts',
+};
+
+/** Records every call a client makes as an IAM action (rds:DescribeDBInstances, tag:GetResources…). */
+function record(clients: AwsClients, calls: CallLog): void {
+  for (const client of [clients.rds, clients.backup, clients.secrets, clients.tagging, clients.sts]) {
+    const prefix = IAM_PREFIX[client.constructor.name] ?? client.constructor.name;
+    const middleware: InitializeMiddleware<object, MetadataBearer> = (next, context: HandlerExecutionContext) => (args) => {
+      const command = String(context.commandName ?? '').replace(/Command$/, '');
+      calls.push(`${prefix}:${command}`);
+      if (prefix === 'backup' && command === 'StartRestoreJob') calls.push('iam:PassRole');
+      return next(args);
+    };
+    (client.middlewareStack as unknown as MiddlewareStack<object, MetadataBearer>).add(middleware, {
+      step: 'initialize',
+      name: 'snapcloneTestRecorder',
+    });
+  }
+}
+
+export interface TestCli {
+  sb: TestSandbox;
+  dir: string;
+  configPath: string;
+  config: Config;
+  /** A context as the CLI builds it, against the sandbox through the real AssumeRole with external id. */
+  context(options?: ContextOptions): TestContext;
+  close(): Promise<void>;
+  /** Sandbox state, read directly (not through the API under test). */
+  instanceIds(): string[];
+  restoreJobCount(): number;
+  secretNames(): string[];
+  masterPassword(id: string): string | undefined;
+}
+
+export interface ContextOptions {
+  person?: string;
+  interactive?: boolean;
+  answers?: string[];
+  /** Changes to the scenario config for this context. */
+  config?: (config: Config) => Config;
+}
+
+export interface TestContext {
+  ctx: Context;
+  reporter: TestReporter;
+  calls: CallLog;
+}
+
+/** Starts a seeded sandbox, writes the scenario config, and builds contexts against it. */
+export async function startCli(options: { speed?: number } = {}): Promise<TestCli> {
+  const sb = await startTestSandbox({ speed: options.speed ?? 20 });
+  const dir = mkdtempSync(join(tmpdir(), 'snapclone-cli-'));
+  const configPath = writeScenarioConfig(dir, sb.scenario);
+  const config = parseConfig(readFileSync(configPath, 'utf8'), configPath);
+  const rds = () => rdsState(sb.world, COMPANY_ACCOUNT, COMPANY_REGION);
+  return {
+    sb,
+    dir,
+    configPath,
+    config,
+    context(opts: ContextOptions = {}): TestContext {
+      const reporter = new TestReporter(opts.interactive ?? false, opts.answers ?? []);
+      const cfg = opts.config ? opts.config(structuredClone(config)) : config;
+      const person = opts.person ?? 'alice';
+      const calls: CallLog = [];
+      const cache = new Map<string, AwsClients>();
+      const ctx: Context = {
+        config: cfg,
+        configPath,
+        reporter,
+        now: () => sb.world.clock.now(),
+        person,
+        clients(targetName) {
+          let clients = cache.get(targetName);
+          if (!clients) {
+            const target = cfg.targets[targetName];
+            if (!target) throw new UsageError(`Unknown target '${targetName}'`);
+            clients = createClients(target, { person, endpoint: sb.url, credentials: sb.scenario.ci });
+            record(clients, calls);
+            cache.set(targetName, clients);
+          }
+          return clients;
+        },
+        // Sandbox time moves instead of wall time; yield so concurrent runs interleave.
+        sleep: async (ms) => {
+          sb.world.clock.advance(ms);
+          await new Promise((resolve) => setImmediate(resolve));
+        },
+      };
+      return { ctx, reporter, calls };
+    },
+    async close() {
+      await sb.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+    instanceIds: () => [...rds().instances.keys()].sort(),
+    restoreJobCount: () => backupState(sb.world, COMPANY_ACCOUNT, COMPANY_REGION).jobs.size,
+    secretNames: () => [...secretsOf(sb.world, COMPANY_ACCOUNT, COMPANY_REGION).keys()].sort(),
+    masterPassword: (id) => masterPasswordOf(sb.world, COMPANY_ACCOUNT, COMPANY_REGION, id),
+  };
+}
+
+/** Everything a command said and returned, as one text, to look for secrets in. */
+export function everything(result: unknown, reporter: TestReporter): string {
+  return `${JSON.stringify(result)}\n${reporter.text}`;
+}
+
+/** Expects a promise to reject with an error of this class; returns the error. */
+export async function rejection<E extends Error>(promise: Promise<unknown>, type: new (...args: never[]) => E): Promise<E> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof type) return error;
+    throw new Error(`expected ${type.name}, got ${(error as Error)?.constructor?.name}: ${(error as Error)?.message}`, {
+      cause: error,
+    });
+  }
+  throw new Error(`expected ${type.name}, but it resolved`);
+}
