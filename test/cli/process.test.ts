@@ -1,0 +1,206 @@
+// The real snapclone binary, run as a process against the sandbox: what a user types and sees.
+import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { build } from 'esbuild';
+import { writeScenarioConfig } from '../../sandbox/scenario/config.ts';
+import { COMPANY_REGION } from '../../sandbox/scenario/index.ts';
+import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
+
+const root = new URL('../..', import.meta.url).pathname;
+let sb: TestSandbox;
+let dir: string;
+let bin: string;
+let env: NodeJS.ProcessEnv;
+const outputs: string[] = [];
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function snapclone(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], {
+      env: { ...env, ...extraEnv },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (args[0] !== 'credentials') outputs.push(stdout, stderr);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+async function instanceIds(): Promise<string[]> {
+  const rds = new RDSClient(sb.config());
+  const out = await rds.send(new DescribeDBInstancesCommand({}));
+  return (out.DBInstances ?? []).map((i) => i.DBInstanceIdentifier ?? '').sort();
+}
+
+const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toLocaleDateString('en-CA', { timeZone: 'Asia/Tokyo' });
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'snapclone-process-'));
+  bin = join(dir, 'snapclone.mjs');
+  // The same bundle `npm run build` makes, written to the test's own folder.
+  await build({
+    entryPoints: [join(root, 'src/cli/bin.ts')],
+    outfile: bin,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    nodePaths: [join(root, 'node_modules')],
+    define: { SNAPCLONE_VERSION: '"0.0.0-test"' },
+    logLevel: 'error',
+  });
+  // Bundled files resolve packages from their own folder: link the project's node_modules beside it.
+  const { symlinkSync } = await import('node:fs');
+  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
+  // Fast enough that a restore takes a second or two of wall time while the CLI polls for real.
+  sb = await startTestSandbox({ speed: 3000 });
+  const config = writeScenarioConfig(dir, sb.scenario);
+  env = {
+    PATH: process.env.PATH,
+    HOME: dir,
+    AWS_ENDPOINT_URL: sb.url,
+    AWS_REGION: COMPANY_REGION,
+    AWS_ACCESS_KEY_ID: sb.scenario.ci.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: sb.scenario.ci.secretAccessKey,
+    AWS_CONFIG_FILE: join(dir, 'none'),
+    AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none'),
+    SNAPCLONE_CONFIG: config,
+    SNAPCLONE_OWNER: 'tester',
+  };
+});
+
+afterAll(async () => {
+  await sb?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('snapclone as a process', () => {
+  it('prints help and version, and exits 2 on unknown commands and options', async () => {
+    const help = await snapclone(['--help']);
+    expect(help.code).toBe(0);
+    for (const command of ['points', 'create', 'list', 'show', 'credentials', 'delete']) {
+      expect(help.stdout).toContain(command);
+    }
+    expect((await snapclone(['--version'])).stdout.trim()).toBe('0.0.0-test');
+    expect((await snapclone(['frobnicate'])).code).toBe(2);
+    expect((await snapclone(['list', '--bogus'])).code).toBe(2);
+    expect((await snapclone(['list', '--output', 'yaml'])).code).toBe(2);
+  });
+
+  it('exits 2 naming the key path of a malformed config, and creates nothing', async () => {
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'targets:\n  dev:\n    account: "12"\n    region: ap-northeast-1\nsources: {}\n');
+    const before = await instanceIds();
+    const run = await snapclone(['create', 'orders-db', '--latest', '--config', bad]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('targets.dev.account');
+    expect(run.stderr).toContain(bad);
+    expect(await instanceIds()).toEqual(before);
+  });
+
+  it('runs points → create → list → show → credentials → delete, printing a password only in credentials', async () => {
+    const points = await snapclone(['points', 'orders-db', '--output', 'json']);
+    expect(points.code).toBe(0);
+    const kinds = new Set(JSON.parse(points.stdout).points.map((p: { kind: string }) => p.kind));
+    expect(kinds).toEqual(new Set(['backup', 'automated-snapshot', 'snapshot', 'point-in-time']));
+
+    const create = await snapclone(['create', 'orders-db', '--date', daysAgo(7), '--ttl', '2h', '--output', 'json', '--verbose']);
+    expect(create.stderr).not.toContain('error');
+    expect(create.code).toBe(0);
+    const clone = JSON.parse(create.stdout).clones[0];
+    expect(clone.name).toBe(`snapclone-orders-db-${daysAgo(7).replaceAll('-', '')}-tester`);
+    expect(clone).toMatchObject({ ready: true, status: 'available', owner: 'tester', credentials: 'generated' });
+    expect(await instanceIds()).toContain(clone.name);
+
+    const list = await snapclone(['list', '--mine', '--output', 'json']);
+    expect(JSON.parse(list.stdout).clones.map((c: { name: string }) => c.name)).toEqual([clone.name]);
+    const table = await snapclone(['list']);
+    expect(table.stdout).toMatch(new RegExp(`${clone.name}\\s+dev\\s+orders-db\\s+tester\\s+available`));
+
+    const show = await snapclone(['show', clone.name, '--output', 'markdown']);
+    expect(show.code).toBe(0);
+    expect(show.stdout).toContain(`| publiclyAccessible | false |`);
+
+    const credentials = await snapclone(['credentials', clone.name, '--output', 'json']);
+    expect(credentials.code).toBe(0);
+    const details = JSON.parse(credentials.stdout);
+    expect(details).toMatchObject({ clone: clone.name, username: 'admin', port: 3306 });
+    expect(details.password.length).toBeGreaterThanOrEqual(16);
+
+    const del = await snapclone(['delete', clone.name, '--yes', '--output', 'json']);
+    expect(del.code).toBe(0);
+    expect(JSON.parse(del.stdout).deleted[0]).toMatchObject({ name: clone.name, status: 'deleted' });
+    expect(await instanceIds()).not.toContain(clone.name);
+
+    // Secrets never appear in any output but `credentials`: not the clone's password, not the CI key.
+    const everything = outputs.join('\n');
+    expect(everything).not.toContain(details.password);
+    expect(everything).not.toContain(sb.scenario.ci.secretAccessKey);
+  });
+
+  it('refuses to delete a production instance by name or ARN (exit 3) and it still exists', async () => {
+    for (const ref of ['orders-prod', 'arn:aws:rds:ap-northeast-1:123456789012:db:orders-prod']) {
+      const run = await snapclone(['delete', ref, '--yes']);
+      expect(run.code).toBe(3);
+      expect(run.stderr).toContain('orders-prod');
+    }
+    expect(await instanceIds()).toContain('orders-prod');
+  });
+
+  it('exits 2 on bad input and creates nothing', async () => {
+    const before = await instanceIds();
+    const future = await snapclone(['create', 'orders-db', '--date', daysAgo(-3)]);
+    expect(future.code).toBe(2);
+    const unknown = await snapclone(['create', 'nope-db', '--latest']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('orders-db');
+    const ttl = await snapclone(['create', 'orders-db', '--latest', '--ttl', '30d']);
+    expect(ttl.code).toBe(2);
+    const noPoint = await snapclone(['create', 'orders-db']);
+    expect(noPoint.code).toBe(2);
+    expect(await instanceIds()).toEqual(before);
+  });
+
+  it('does not delete without --yes when there is no terminal', async () => {
+    // billing-db restores from RDS snapshots, which tag the clone at creation.
+    const create = await snapclone(['create', 'billing-db', '--latest', '--no-wait', '--name', 'snapclone-billing-noyes', '--output', 'json']);
+    expect(create.code).toBe(0);
+    expect(JSON.parse(create.stdout).clones[0]).toMatchObject({ name: 'snapclone-billing-noyes', ready: false });
+    const run = await snapclone(['delete', 'snapclone-billing-noyes']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--yes');
+    expect(await instanceIds()).toContain('snapclone-billing-noyes');
+    expect((await snapclone(['delete', 'snapclone-billing-noyes', '--yes'])).code).toBe(0);
+    expect(await instanceIds()).not.toContain('snapclone-billing-noyes');
+  });
+
+  it('names the missing permission with exit 2 when IAM refuses a call', async () => {
+    // Without the role, the CI user's own rights apply: it may only assume the operator role.
+    const direct = join(dir, 'direct.yaml');
+    const { scenarioConfigText } = await import('../../sandbox/scenario/config.ts');
+    writeFileSync(direct, scenarioConfigText(sb.scenario).replace(/^\s*roleArn:.*\n/m, '').replace(/^\s*externalId:.*\n/m, ''));
+    sb.world.enforceIam = true;
+    try {
+      const run = await snapclone(['points', 'orders-db', '--config', direct]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/Missing permission: (backup|rds):\w+/);
+    } finally {
+      sb.world.enforceIam = false;
+    }
+  });
+});
