@@ -1,7 +1,15 @@
 import type { ServiceDef } from '../core/service.ts';
+import { backup } from './backup/index.ts';
+import { rds } from './rds/index.ts';
+import { secretsmanager } from './secretsmanager/index.ts';
 import { sts } from './sts/index.ts';
+import { tagging } from './tagging/index.ts';
 
 /** Every service the sandbox serves, by SigV4 signing name. */
 export const services: Record<string, ServiceDef> = {
   sts,
+  tagging,
+  secretsmanager,
+  rds,
+  backup,
 };

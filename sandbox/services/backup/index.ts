@@ -1,0 +1,36 @@
+import * as schemas from '@aws-sdk/client-backup';
+import type { ServiceDef } from '../../core/service.ts';
+import {
+  describeRecoveryPoint,
+  getRecoveryPointRestoreMetadata,
+  listBackupVaults,
+  listProtectedResources,
+  listRecoveryPointsByBackupVault,
+  listRecoveryPointsByResource,
+} from './recovery-points.ts';
+import { describeRestoreJob, listRestoreJobs, startRestoreJob } from './restore-jobs.ts';
+import { vaultArn } from './state.ts';
+
+const pointArn = (input: { RecoveryPointArn?: string }) => [input.RecoveryPointArn ?? '*'];
+
+/** AWS Backup (restJson1): vaults, recovery points of RDS instances, restore jobs. */
+export const backup: ServiceDef = {
+  signingName: 'backup',
+  iamPrefix: 'backup',
+  protocol: 'restJson1',
+  schemas,
+  operations: {
+    ListBackupVaults: { handler: listBackupVaults },
+    ListProtectedResources: { handler: listProtectedResources },
+    ListRecoveryPointsByBackupVault: {
+      handler: listRecoveryPointsByBackupVault,
+      resources: (input, ctx) => [vaultArn(ctx.region, ctx.accountId, input.BackupVaultName ?? '*')],
+    },
+    ListRecoveryPointsByResource: { handler: listRecoveryPointsByResource },
+    DescribeRecoveryPoint: { handler: describeRecoveryPoint, resources: pointArn },
+    GetRecoveryPointRestoreMetadata: { handler: getRecoveryPointRestoreMetadata, resources: pointArn },
+    StartRestoreJob: { handler: startRestoreJob, resources: pointArn },
+    DescribeRestoreJob: { handler: describeRestoreJob },
+    ListRestoreJobs: { handler: listRestoreJobs },
+  },
+};

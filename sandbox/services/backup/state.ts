@@ -1,0 +1,244 @@
+import { randomUUID } from 'node:crypto';
+import { AwsError } from '../../core/errors.ts';
+import type { World } from '../../core/world.ts';
+import { rdsState, snapshotOf, type DbInstance } from '../rds/state.ts';
+
+/**
+ * The AWS Backup state of one account and region. A recovery point of an RDS instance is an RDS snapshot
+ * of type 'awsbackup' (arn:aws:rds:REGION:ACCOUNT:snapshot:awsbackup:job-<uuid>), held in the RDS state;
+ * Backup keeps its own bookkeeping about it. Restore jobs keep their timeline and are read lazily.
+ */
+
+export interface BackupVault {
+  name: string;
+  arn: string;
+  createdAt: number;
+  encryptionKeyArn: string;
+}
+
+export interface BackupPlanRef {
+  planId: string;
+  planArn: string;
+  planName: string;
+  planVersion: string;
+  ruleId: string;
+  ruleName: string;
+  cron: string;
+  timezone: string;
+}
+
+export interface RecoveryPoint {
+  arn: string;
+  vaultName: string;
+  resourceArn: string;
+  resourceType: string;
+  resourceName: string;
+  /** The RDS snapshot identifier (awsbackup:job-<uuid>) the point is. */
+  snapshotId: string;
+  iamRoleArn: string;
+  createdAt: number;
+  completedAt: number;
+  sizeBytes: number;
+  deleteAfterDays: number;
+  encryptionKeyArn: string;
+  plan?: BackupPlanRef;
+}
+
+/** A backup rule protecting one RDS instance: a recovery point every day at hour:minute UTC. */
+export interface BackupSchedule {
+  instanceId: string;
+  vaultName: string;
+  iamRoleArn: string;
+  hourUtc: number;
+  minuteUtc: number;
+  deleteAfterDays: number;
+  /** When the latest backup ran. */
+  lastAt: number;
+  plan?: BackupPlanRef;
+}
+
+export type RestoreJobStatus = 'PENDING' | 'RUNNING' | 'COMPLETED' | 'ABORTED' | 'FAILED';
+
+export interface RestoreJob {
+  id: string;
+  accountId: string;
+  recoveryPointArn: string;
+  recoveryPointCreatedAt: number;
+  vaultArn: string;
+  sourceResourceArn: string;
+  resourceType: string;
+  iamRoleArn: string;
+  sizeBytes: number;
+  createdAt: number;
+  /** PENDING until then. */
+  runningAt: number;
+  /** RUNNING until then; then the outcome. */
+  endAt: number;
+  outcome: { status: 'COMPLETED'; instance: DbInstance } | { status: 'FAILED'; message: string };
+}
+
+export interface BackupState {
+  vaults: Map<string, BackupVault>;
+  recoveryPoints: Map<string, RecoveryPoint>;
+  jobs: Map<string, RestoreJob>;
+  /** Idempotency tokens of StartRestoreJob (valid for an hour). */
+  tokens: Map<string, { jobId: string; at: number }>;
+  schedules: BackupSchedule[];
+}
+
+export function backupState(world: World, accountId: string, region: string): BackupState {
+  return world.state<BackupState>('backup', accountId, region, () => ({
+    vaults: new Map(),
+    recoveryPoints: new Map(),
+    jobs: new Map(),
+    tokens: new Map(),
+    schedules: [],
+  }));
+}
+
+export const vaultArn = (region: string, accountId: string, name: string) =>
+  `arn:aws:backup:${region}:${accountId}:backup-vault:${name}`;
+
+const DAY = 86_400_000;
+
+export const deleteAt = (point: RecoveryPoint) => point.createdAt + point.deleteAfterDays * DAY;
+
+/** How long backing up an instance takes: 5 minutes plus 6 s per GB. */
+const backupDuration = (storageGb: number) => 5 * 60_000 + storageGb * 6_000;
+
+/** The first daily time hour:minute UTC after `after`. */
+function nextDaily(after: number, hour: number, minute: number): number {
+  const d = new Date(after);
+  let t = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), hour, minute);
+  while (t <= after) t += DAY;
+  return t;
+}
+
+/**
+ * Runs the backup schedules up to `now`: each daily run of an instance that exists and is not being
+ * deleted leaves an RDS snapshot of type awsbackup and a recovery point, CREATING until the backup ends.
+ */
+function runSchedules(world: World, accountId: string, region: string, state: BackupState, now: number): void {
+  const rds = rdsState(world, accountId, region);
+  for (const schedule of state.schedules) {
+    const from = Math.max(schedule.lastAt, now - schedule.deleteAfterDays * DAY);
+    for (let t = nextDaily(from, schedule.hourUtc, schedule.minuteUtc); t <= now; t += DAY) {
+      schedule.lastAt = t;
+      const instance = rds.instances.get(schedule.instanceId);
+      if (!instance || instance.deletion || t < instance.createdAt) continue;
+      backUp(state, rds.snapshots, instance, schedule, t);
+    }
+  }
+}
+
+function backUp(
+  state: BackupState,
+  snapshots: Map<string, ReturnType<typeof snapshotOf>>,
+  instance: DbInstance,
+  schedule: BackupSchedule,
+  at: number,
+): void {
+  const id = `awsbackup:job-${randomUUID()}`;
+  const completedAt = at + backupDuration(instance.allocatedStorage);
+  const snapshot = snapshotOf(instance, id, 'awsbackup', {
+    createdAt: at,
+    availableAt: completedAt,
+    expiresAt: at + schedule.deleteAfterDays * DAY,
+  });
+  snapshots.set(id, snapshot);
+  const ageDays = Math.max(0, (at - instance.createdAt) / DAY);
+  state.recoveryPoints.set(snapshot.arn, {
+    arn: snapshot.arn,
+    vaultName: schedule.vaultName,
+    resourceArn: instance.arn,
+    resourceType: 'RDS',
+    resourceName: instance.id,
+    snapshotId: id,
+    iamRoleArn: schedule.iamRoleArn,
+    createdAt: at,
+    completedAt,
+    sizeBytes: Math.round(instance.allocatedStorage * 0.45 * 2 ** 30 * (1 + ageDays * 0.0005)),
+    deleteAfterDays: schedule.deleteAfterDays,
+    encryptionKeyArn: state.vaults.get(schedule.vaultName)?.encryptionKeyArn ?? '',
+    plan: schedule.plan,
+  });
+}
+
+/**
+ * Adds a daily backup of an RDS instance. RDS reads of snapshots run the schedules too, so the awsbackup
+ * snapshots appear there whichever service is asked first.
+ */
+export function addSchedule(world: World, accountId: string, region: string, schedule: BackupSchedule): void {
+  const state = backupState(world, accountId, region);
+  if (state.schedules.length === 0) {
+    rdsState(world, accountId, region).beforeSnapshotRead.push((now) =>
+      runSchedules(world, accountId, region, state, now),
+    );
+  }
+  state.schedules.push(schedule);
+}
+
+/** Recovery points whose lifecycle has not deleted them yet, after the schedules have run up to `now`. */
+export function livePoints(world: World, accountId: string, region: string, now: number): RecoveryPoint[] {
+  const state = backupState(world, accountId, region);
+  runSchedules(world, accountId, region, state, now);
+  for (const [arn, point] of state.recoveryPoints) {
+    if (now >= deleteAt(point)) state.recoveryPoints.delete(arn);
+  }
+  return [...state.recoveryPoints.values()];
+}
+
+/** COMPLETED once the backup has ended; CREATING before. */
+export const pointStatus = (point: RecoveryPoint, now: number) => (now >= point.completedAt ? 'COMPLETED' : 'CREATING');
+
+export const backupErrors = {
+  notFound: (message: string) => new AwsError('ResourceNotFoundException', message, 400),
+  invalidValue: (message: string) => new AwsError('InvalidParameterValueException', message, 400),
+  missing: (name: string) => new AwsError('MissingParameterValueException', `${name} is required.`, 400),
+  invalidRequest: (message: string) => new AwsError('InvalidRequestException', message, 400),
+};
+
+export function findVault(state: BackupState, name: string | undefined): BackupVault {
+  if (!name) throw backupErrors.missing('BackupVaultName');
+  const vault = state.vaults.get(name);
+  if (!vault) throw backupErrors.notFound(`Backup vault with name ${name} does not exist.`);
+  return vault;
+}
+
+export function findPoint(world: World, accountId: string, region: string, arn: string | undefined): RecoveryPoint {
+  if (!arn) throw backupErrors.missing('RecoveryPointArn');
+  const point = livePoints(world, accountId, region, world.clock.nowMs()).find((p) => p.arn === arn);
+  if (!point) throw backupErrors.notFound(`Recovery point ${arn} was not found.`);
+  return point;
+}
+
+/**
+ * Backup's NextToken/MaxResults: MaxResults 1–1000 (default 100); items in a stable order keyed by
+ * `key`; the token is the last key of the page, so pages never repeat items and the last has no token.
+ */
+export function pageOf<T>(
+  items: T[],
+  key: (item: T) => string,
+  input: { NextToken?: string; MaxResults?: number },
+): { items: T[]; next?: string } {
+  const max = input.MaxResults ?? 100;
+  if (!Number.isInteger(max) || max < 1 || max > 1000) {
+    throw backupErrors.invalidValue(`MaxResults must be between 1 and 1000, got ${input.MaxResults}.`);
+  }
+  let start = 0;
+  if (input.NextToken) {
+    const text = Buffer.from(input.NextToken, 'base64url').toString('utf8');
+    if (!text.startsWith('b1:')) throw backupErrors.invalidValue('The NextToken is not valid.');
+    const after = text.slice(3);
+    start = items.findIndex((item) => key(item) > after);
+    if (start < 0) start = items.length;
+  }
+  const slice = items.slice(start, start + max);
+  const more = start + max < items.length;
+  const next = more ? Buffer.from(`b1:${key(slice[slice.length - 1])}`, 'utf8').toString('base64url') : undefined;
+  return { items: slice, next };
+}
+
+/** A sort key that orders newest first: the complement of the time, zero-padded, then a tie-breaker. */
+export const newestFirstKey = (time: number, tieBreaker: string) =>
+  `${String(9_999_999_999_999 - time).padStart(13, '0')}|${tieBreaker}`;

@@ -1,0 +1,56 @@
+import { AwsError } from '../../core/errors.ts';
+
+/** RDS errors with the awsQuery codes and HTTP statuses of the model (not the shape names). */
+export const rdsErrors = {
+  instanceNotFound: (id: string) => new AwsError('DBInstanceNotFound', `DBInstance ${id} not found.`, 404),
+  instanceExists: (id: string) => new AwsError('DBInstanceAlreadyExists', `DB instance already exists: ${id}`, 400),
+  snapshotNotFound: (id: string) => new AwsError('DBSnapshotNotFound', `DBSnapshot ${id} not found.`, 404),
+  snapshotExists: (id: string) =>
+    new AwsError(
+      'DBSnapshotAlreadyExists',
+      `Cannot create the snapshot because a snapshot with the identifier ${id} already exists.`,
+      400,
+    ),
+  snapshotState: (id: string, status: string) =>
+    new AwsError('InvalidDBSnapshotState', `DBSnapshot ${id} is not in available state (status: ${status}).`, 400),
+  subnetGroupNotFound: (name: string) =>
+    new AwsError('DBSubnetGroupNotFoundFault', `DBSubnetGroup ${name} not found.`, 404),
+  parameterGroupNotFound: (name: string) =>
+    new AwsError('DBParameterGroupNotFound', `DBParameterGroup not found: ${name}`, 404),
+  automatedBackupNotFound: (id: string) =>
+    new AwsError('DBInstanceAutomatedBackupNotFound', `No automated backup found for DB instance ${id}.`, 404),
+  invalidState: (message: string) => new AwsError('InvalidDBInstanceState', message, 400),
+  invalidRestore: (message: string) => new AwsError('InvalidRestoreFault', message, 400),
+  pitrNotEnabled: (id: string) =>
+    new AwsError(
+      'PointInTimeRestoreNotEnabled',
+      `Point-in-time restore is not enabled for DB instance ${id}: its BackupRetentionPeriod is 0.`,
+      400,
+    ),
+  invalidParameterValue: (message: string) => new AwsError('InvalidParameterValue', message, 400),
+  invalidParameterCombination: (message: string) => new AwsError('InvalidParameterCombination', message, 400),
+  missingParameter: (name: string) =>
+    new AwsError('MissingParameter', `The request must contain the parameter ${name}`, 400),
+  tagQuota: () => new AwsError('TagQuotaPerResourceExceeded', 'A resource can have at most 50 tags.', 400),
+};
+
+/** 1–maxLength letters, digits and hyphens; a letter first; no trailing or double hyphen. */
+export function validIdentifier(value: string, maxLength = 63): boolean {
+  return (
+    value.length >= 1 &&
+    value.length <= maxLength &&
+    /^[A-Za-z][A-Za-z0-9-]*$/.test(value) &&
+    !value.endsWith('-') &&
+    !value.includes('--')
+  );
+}
+
+export function checkIdentifier(parameter: string, value: string | undefined, maxLength = 63): string {
+  if (value === undefined || value === '') throw rdsErrors.missingParameter(parameter);
+  if (!validIdentifier(value, maxLength)) {
+    throw rdsErrors.invalidParameterValue(
+      `The parameter ${parameter} is not a valid identifier. Identifiers must begin with a letter; must contain only ASCII letters, digits, and hyphens; and must not end with a hyphen or contain two consecutive hyphens.`,
+    );
+  }
+  return value.toLowerCase();
+}

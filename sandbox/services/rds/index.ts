@@ -1,0 +1,94 @@
+import * as schemas from '@aws-sdk/client-rds';
+import type { RequestContext, ServiceDef } from '../../core/service.ts';
+import {
+  deleteDBInstance,
+  describeDBInstanceAutomatedBackups,
+  describeDBInstances,
+  modifyDBInstance,
+} from './instances.ts';
+import { restoreFromSnapshot, restoreToPointInTime } from './restore.ts';
+import { describeDBSnapshots } from './snapshots.ts';
+import { dbArn, snapshotArn, subnetGroupArn } from './state.ts';
+import { describeDBSubnetGroups } from './subnets.ts';
+import { addTagsToResource, listTagsForResource, removeTagsFromResource, tagRecord } from './tags.ts';
+
+/** The ARN IAM evaluates for an identifier that may already be an ARN. */
+const arnOf = (kind: 'db' | 'snapshot', ctx: RequestContext, idOrArn: string | undefined): string[] => {
+  if (!idOrArn) return ['*'];
+  if (idOrArn.startsWith('arn:')) return [idOrArn];
+  const id = idOrArn.toLowerCase();
+  return [kind === 'db' ? dbArn(ctx.region, ctx.accountId, id) : snapshotArn(ctx.region, ctx.accountId, id)];
+};
+
+type Tagged = { Tags?: { Key?: string; Value?: string }[] };
+const requestTags = (input: Tagged) => tagRecord(input.Tags);
+
+/** Amazon RDS (awsQuery, API version 2014-10-31): DB instances, snapshots, subnet groups, tags. */
+export const rds: ServiceDef = {
+  signingName: 'rds',
+  iamPrefix: 'rds',
+  protocol: 'awsQuery',
+  schemas,
+  xmlNamespace: 'http://rds.amazonaws.com/doc/2014-10-31/',
+  operations: {
+    DescribeDBInstances: {
+      handler: describeDBInstances,
+      resources: (input, ctx) => arnOf('db', ctx, input.DBInstanceIdentifier),
+    },
+    DescribeDBInstanceAutomatedBackups: {
+      handler: describeDBInstanceAutomatedBackups,
+      resources: (input, ctx) => arnOf('db', ctx, input.DBInstanceIdentifier),
+    },
+    DescribeDBSnapshots: {
+      handler: describeDBSnapshots,
+      resources: (input, ctx) =>
+        input.DBSnapshotIdentifier
+          ? arnOf('snapshot', ctx, input.DBSnapshotIdentifier)
+          : arnOf('db', ctx, input.DBInstanceIdentifier),
+    },
+    DescribeDBSubnetGroups: {
+      handler: describeDBSubnetGroups,
+      resources: (input, ctx) =>
+        input.DBSubnetGroupName
+          ? [subnetGroupArn(ctx.region, ctx.accountId, input.DBSubnetGroupName.toLowerCase())]
+          : ['*'],
+    },
+    RestoreDBInstanceFromDBSnapshot: {
+      handler: restoreFromSnapshot,
+      resources: (input, ctx) => [
+        ...arnOf('db', ctx, input.DBInstanceIdentifier),
+        ...arnOf('snapshot', ctx, input.DBSnapshotIdentifier),
+      ],
+      requestTags,
+    },
+    RestoreDBInstanceToPointInTime: {
+      handler: restoreToPointInTime,
+      resources: (input, ctx) => [
+        ...arnOf('db', ctx, input.TargetDBInstanceIdentifier),
+        ...arnOf('db', ctx, input.SourceDBInstanceIdentifier),
+      ],
+      requestTags,
+    },
+    ModifyDBInstance: {
+      handler: modifyDBInstance,
+      resources: (input, ctx) => arnOf('db', ctx, input.DBInstanceIdentifier),
+    },
+    DeleteDBInstance: {
+      handler: deleteDBInstance,
+      resources: (input, ctx) => arnOf('db', ctx, input.DBInstanceIdentifier),
+    },
+    AddTagsToResource: {
+      handler: addTagsToResource,
+      resources: (input) => [input.ResourceName ?? '*'],
+      requestTags,
+    },
+    RemoveTagsFromResource: {
+      handler: removeTagsFromResource,
+      resources: (input) => [input.ResourceName ?? '*'],
+    },
+    ListTagsForResource: {
+      handler: listTagsForResource,
+      resources: (input) => [input.ResourceName ?? '*'],
+    },
+  },
+};

@@ -1,0 +1,335 @@
+import type { RequestContext } from '../../core/service.ts';
+import { checkIdentifier, rdsErrors } from './errors.ts';
+import { applyFilters, page, type Filter } from './paging.ts';
+import { createManagedSecret, deleteManagedSecret } from './secrets.ts';
+import {
+  DURATIONS,
+  findInstance,
+  instanceStatus,
+  liveInstances,
+  rdsState,
+  restoreWindow,
+  snapshotOf,
+  type DbInstance,
+  type Phase,
+  type RdsState,
+} from './state.ts';
+import { instanceView } from './view.ts';
+
+function mustFind(state: RdsState, now: number, id: string | undefined): DbInstance {
+  if (!id) throw rdsErrors.missingParameter('DBInstanceIdentifier');
+  const instance = findInstance(state, now, id);
+  if (!instance) throw rdsErrors.instanceNotFound(id);
+  return instance;
+}
+
+export function describeDBInstances(
+  input: { DBInstanceIdentifier?: string; Filters?: Filter[]; Marker?: string; MaxRecords?: number },
+  ctx: RequestContext,
+) {
+  const { world, accountId, region } = ctx;
+  const state = rdsState(world, accountId, region);
+  const now = world.clock.nowMs();
+  let instances = input.DBInstanceIdentifier
+    ? [mustFind(state, now, input.DBInstanceIdentifier)]
+    : liveInstances(state, now);
+  instances = applyFilters(instances, input.Filters, {
+    'db-instance-id': (i) => [i.id, i.arn],
+    'dbi-resource-id': (i) => [i.dbiResourceId],
+    engine: (i) => [i.engine],
+    'db-cluster-id': () => [],
+    domain: () => [],
+  });
+  const result = page(instances, (i) => i.id, input);
+  return {
+    DBInstances: result.items.map((i) => instanceView(state, i, now, region, accountId)),
+    Marker: result.marker,
+  };
+}
+
+export function describeDBInstanceAutomatedBackups(
+  input: {
+    DBInstanceIdentifier?: string;
+    DbiResourceId?: string;
+    Filters?: Filter[];
+    Marker?: string;
+    MaxRecords?: number;
+  },
+  ctx: RequestContext,
+) {
+  const { world, accountId, region } = ctx;
+  const state = rdsState(world, accountId, region);
+  const now = world.clock.nowMs();
+  let instances = liveInstances(state, now).filter((i) => restoreWindow(state, i, now));
+  if (input.DBInstanceIdentifier)
+    instances = instances.filter((i) => i.id === input.DBInstanceIdentifier!.toLowerCase());
+  if (input.DbiResourceId) instances = instances.filter((i) => i.dbiResourceId === input.DbiResourceId);
+  if ((input.DBInstanceIdentifier || input.DbiResourceId) && instances.length === 0) {
+    throw rdsErrors.automatedBackupNotFound(input.DBInstanceIdentifier ?? input.DbiResourceId ?? '');
+  }
+  instances = applyFilters(instances, input.Filters, {
+    'db-instance-id': (i) => [i.id, i.arn],
+    'dbi-resource-id': (i) => [i.dbiResourceId],
+    status: () => ['active'],
+  });
+  const result = page(instances, (i) => i.id, input);
+  return {
+    DBInstanceAutomatedBackups: result.items.map((i) => {
+      const window = restoreWindow(state, i, now)!;
+      return {
+        DBInstanceArn: i.arn,
+        DbiResourceId: i.dbiResourceId,
+        Region: region,
+        DBInstanceIdentifier: i.id,
+        RestoreWindow: { EarliestTime: new Date(window.earliest), LatestTime: new Date(window.latest) },
+        AllocatedStorage: i.allocatedStorage,
+        Status: 'active',
+        Port: i.port,
+        AvailabilityZone: i.availabilityZone,
+        VpcId: state.subnetGroups.get(i.subnetGroupName)?.vpcId,
+        InstanceCreateTime: new Date(i.createdAt),
+        MasterUsername: i.masterUsername,
+        Engine: i.engine,
+        EngineVersion: i.engineVersion,
+        LicenseModel: i.licenseModel,
+        OptionGroupName: i.optionGroupName,
+        Encrypted: i.storageEncrypted,
+        StorageType: i.storageType,
+        KmsKeyId: i.storageEncrypted ? i.kmsKeyId : undefined,
+        IAMDatabaseAuthenticationEnabled: i.iamDatabaseAuthenticationEnabled,
+        BackupRetentionPeriod: i.backupRetentionPeriod,
+        PreferredBackupWindow: i.preferredBackupWindow,
+        DBInstanceAutomatedBackupsArn: `arn:aws:rds:${region}:${accountId}:auto-backup:ab-${i.dbiResourceId.slice(3).toLowerCase()}`,
+        BackupTarget: 'region',
+      };
+    }),
+    Marker: result.marker,
+  };
+}
+
+interface ModifyInput {
+  DBInstanceIdentifier?: string;
+  ApplyImmediately?: boolean;
+  MasterUserPassword?: string;
+  ManageMasterUserPassword?: boolean;
+  MasterUserSecretKmsKeyId?: string;
+  BackupRetentionPeriod?: number;
+  DeletionProtection?: boolean;
+  DBInstanceClass?: string;
+  MultiAZ?: boolean;
+  AllocatedStorage?: number;
+  PubliclyAccessible?: boolean;
+  VpcSecurityGroupIds?: string[];
+  DBParameterGroupName?: string;
+  CopyTagsToSnapshot?: boolean;
+  AutoMinorVersionUpgrade?: boolean;
+  DBPortNumber?: number;
+  NewDBInstanceIdentifier?: string;
+  EnableIAMDatabaseAuthentication?: boolean;
+}
+
+function checkPassword(engine: string, password: string): void {
+  const max = engine === 'postgres' ? 128 : 41;
+  if (password.length < 8 || password.length > max || /[/"@ ]/.test(password)) {
+    throw rdsErrors.invalidParameterValue(
+      `The parameter MasterUserPassword is not a valid password. Only printable ASCII characters besides '/', '@', '"', ' ' may be used, and it must be 8 to ${max} characters long.`,
+    );
+  }
+}
+
+export function modifyDBInstance(input: ModifyInput, ctx: RequestContext) {
+  const { world, accountId, region } = ctx;
+  const state = rdsState(world, accountId, region);
+  const now = world.clock.nowMs();
+  const instance = mustFind(state, now, input.DBInstanceIdentifier);
+  if (input.NewDBInstanceIdentifier !== undefined) {
+    throw rdsErrors.invalidParameterValue(
+      'The snapclone sandbox does not rename DB instances (NewDBInstanceIdentifier).',
+    );
+  }
+  if (input.MasterUserPassword !== undefined && input.ManageMasterUserPassword === true) {
+    throw rdsErrors.invalidParameterCombination(
+      'You cannot specify MasterUserPassword when ManageMasterUserPassword is true.',
+    );
+  }
+  if (input.ManageMasterUserPassword === false && instance.masterUserSecret && input.MasterUserPassword === undefined) {
+    throw rdsErrors.invalidParameterCombination(
+      'To turn off ManageMasterUserPassword, you must specify MasterUserPassword.',
+    );
+  }
+  if (input.MasterUserPassword !== undefined) {
+    if (instance.masterUserSecret && input.ManageMasterUserPassword !== false) {
+      throw rdsErrors.invalidParameterCombination(
+        'The master user password is managed in Secrets Manager: turn ManageMasterUserPassword off to set MasterUserPassword.',
+      );
+    }
+    checkPassword(instance.engine, input.MasterUserPassword);
+  }
+  const retention = input.BackupRetentionPeriod;
+  if (retention !== undefined && (!Number.isInteger(retention) || retention < 0 || retention > 35)) {
+    throw rdsErrors.invalidParameterValue(
+      `Invalid value ${retention} for BackupRetentionPeriod. Must be between 0 and 35.`,
+    );
+  }
+  if (input.DBInstanceClass !== undefined && !/^db\.[a-z0-9]+\.[a-z0-9]+$/.test(input.DBInstanceClass)) {
+    throw rdsErrors.invalidParameterCombination(
+      `RDS does not support creating a DB instance with the following combination: DBInstanceClass=${input.DBInstanceClass}, Engine=${instance.engine}, EngineVersion=${instance.engineVersion}, LicenseModel=${instance.licenseModel}.`,
+    );
+  }
+  if (input.AllocatedStorage !== undefined && input.AllocatedStorage < instance.allocatedStorage) {
+    throw rdsErrors.invalidParameterValue('Invalid storage size: storage can only grow.');
+  }
+  const vpcId = state.subnetGroups.get(instance.subnetGroupName)?.vpcId;
+  for (const sg of input.VpcSecurityGroupIds ?? []) {
+    const sgVpc = state.securityGroups.get(sg);
+    if (!sgVpc) throw rdsErrors.invalidParameterValue(`Invalid security group , groupId= ${sg}, groupName=.`);
+    if (sgVpc !== vpcId) {
+      throw rdsErrors.invalidParameterCombination(
+        `The DB instance and EC2 security group are in different VPCs. The DB instance is in ${vpcId} and the EC2 security group is in ${sgVpc}`,
+      );
+    }
+  }
+  if (input.DBParameterGroupName !== undefined && !state.parameterGroups.has(input.DBParameterGroupName)) {
+    throw rdsErrors.parameterGroupNotFound(input.DBParameterGroupName);
+  }
+
+  const status = instanceStatus(instance, now);
+  if (status !== 'available') {
+    throw rdsErrors.invalidState(`Database instance is not in available state (status: ${status}).`);
+  }
+
+  // Applied at once, whatever ApplyImmediately says.
+  if (input.DeletionProtection !== undefined) instance.deletionProtection = input.DeletionProtection;
+  if (input.PubliclyAccessible !== undefined) instance.publiclyAccessible = input.PubliclyAccessible;
+  if (input.CopyTagsToSnapshot !== undefined) instance.copyTagsToSnapshot = input.CopyTagsToSnapshot;
+  if (input.AutoMinorVersionUpgrade !== undefined) instance.autoMinorVersionUpgrade = input.AutoMinorVersionUpgrade;
+  if (input.DBParameterGroupName !== undefined) instance.parameterGroupName = input.DBParameterGroupName;
+  if (input.EnableIAMDatabaseAuthentication !== undefined) {
+    instance.iamDatabaseAuthenticationEnabled = input.EnableIAMDatabaseAuthentication;
+  }
+
+  const phase = nextPhase(ctx, instance, input);
+  if (phase) instance.phases.push(phase);
+  return { DBInstance: instanceView(state, instance, now, region, accountId) };
+}
+
+/**
+ * The asynchronous part of a modification: one phase ('resetting-master-credentials' when only the
+ * password changes, else 'modifying') lasting as long as its slowest change; changes that wait for the
+ * maintenance window without ApplyImmediately go to pendingMaintenance.
+ */
+function nextPhase(ctx: RequestContext, instance: DbInstance, input: ModifyInput): Phase | undefined {
+  const { world } = ctx;
+  const now = world.clock.nowMs();
+  const immediate = input.ApplyImmediately === true;
+  const pending: Record<string, unknown> = {};
+  const apply: NonNullable<Phase['apply']> = {};
+  let duration = 0;
+  let onlyPassword = true;
+  const later = (field: string, value: unknown) => {
+    instance.pendingMaintenance[field] = value;
+  };
+
+  if (input.ManageMasterUserPassword === true && !instance.masterUserSecret) {
+    createManagedSecret(ctx, instance, input.MasterUserSecretKmsKeyId);
+    duration = Math.max(duration, DURATIONS.modify);
+    onlyPassword = false;
+  }
+  if (input.ManageMasterUserPassword === false && instance.masterUserSecret) {
+    deleteManagedSecret(ctx, instance);
+  }
+  if (input.MasterUserPassword !== undefined) {
+    pending.MasterUserPassword = '****';
+    apply.masterPassword = input.MasterUserPassword;
+    duration = Math.max(duration, DURATIONS.passwordReset);
+  }
+  const retention = input.BackupRetentionPeriod;
+  if (retention !== undefined && retention !== instance.backupRetentionPeriod) {
+    // Between two non-zero values the change goes as soon as possible; turning backups on or off waits.
+    if (immediate || (retention > 0 && instance.backupRetentionPeriod > 0)) {
+      pending.BackupRetentionPeriod = retention;
+      apply.backupRetentionPeriod = retention;
+      duration = Math.max(duration, DURATIONS.modify);
+      onlyPassword = false;
+    } else later('BackupRetentionPeriod', retention);
+  }
+  const slow: [keyof ModifyInput, string, keyof NonNullable<Phase['apply']>, number][] = [
+    ['DBInstanceClass', 'DBInstanceClass', 'instanceClass', DURATIONS.classChange],
+    ['MultiAZ', 'MultiAZ', 'multiAZ', DURATIONS.classChange],
+    ['AllocatedStorage', 'AllocatedStorage', 'allocatedStorage', DURATIONS.classChange],
+    ['DBPortNumber', 'Port', 'port', DURATIONS.modify],
+  ];
+  for (const [param, pendingName, field, ms] of slow) {
+    const value = input[param];
+    if (value === undefined || value === instance[field]) continue;
+    if (!immediate) {
+      later(pendingName, value);
+      continue;
+    }
+    pending[pendingName] = value;
+    (apply as Record<string, unknown>)[field] = value;
+    duration = Math.max(duration, ms);
+    onlyPassword = false;
+  }
+  if (input.VpcSecurityGroupIds?.length) {
+    apply.vpcSecurityGroupIds = [...input.VpcSecurityGroupIds];
+    duration = Math.max(duration, DURATIONS.modify);
+    onlyPassword = false;
+  }
+  if (duration === 0) return undefined;
+  return {
+    status: onlyPassword ? 'resetting-master-credentials' : 'modifying',
+    until: now + world.scaled(duration),
+    pending,
+    apply,
+  };
+}
+
+export function deleteDBInstance(
+  input: {
+    DBInstanceIdentifier?: string;
+    SkipFinalSnapshot?: boolean;
+    FinalDBSnapshotIdentifier?: string;
+    DeleteAutomatedBackups?: boolean;
+  },
+  ctx: RequestContext,
+) {
+  const { world, accountId, region } = ctx;
+  const state = rdsState(world, accountId, region);
+  const now = world.clock.nowMs();
+  const instance = mustFind(state, now, input.DBInstanceIdentifier);
+  const skip = input.SkipFinalSnapshot === true;
+  if (skip && input.FinalDBSnapshotIdentifier) {
+    throw rdsErrors.invalidParameterCombination('Cannot specify both SkipFinalSnapshot and FinalDBSnapshotIdentifier.');
+  }
+  if (!skip && !input.FinalDBSnapshotIdentifier) {
+    throw rdsErrors.invalidParameterCombination(
+      'FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.',
+    );
+  }
+  const status = instanceStatus(instance, now);
+  if (instance.deletion) throw rdsErrors.invalidState(`Instance ${instance.id} is already being deleted.`);
+  if (instance.deletionProtection) {
+    throw rdsErrors.invalidParameterCombination(
+      'Cannot delete protected DB Instance, please disable deletion protection and try again.',
+    );
+  }
+  let finalSnapshotId: string | undefined;
+  if (!skip) {
+    finalSnapshotId = checkIdentifier('FinalDBSnapshotIdentifier', input.FinalDBSnapshotIdentifier, 255);
+    if (status === 'creating') {
+      throw rdsErrors.invalidState(`Instance ${instance.id} is currently creating - a final snapshot cannot be taken.`);
+    }
+    if (state.snapshots.has(finalSnapshotId)) throw rdsErrors.snapshotExists(finalSnapshotId);
+  }
+  const goneAt = now + world.scaled(DURATIONS.deletion);
+  if (finalSnapshotId) {
+    state.snapshots.set(
+      finalSnapshotId,
+      snapshotOf(instance, finalSnapshotId, 'manual', { createdAt: now, availableAt: goneAt }),
+    );
+  }
+  deleteManagedSecret(ctx, instance);
+  instance.deletion = { requestedAt: now, goneAt, deleteAutomatedBackups: input.DeleteAutomatedBackups !== false };
+  return { DBInstance: instanceView(state, instance, now, region, accountId) };
+}

@@ -1,0 +1,286 @@
+import { createHash } from 'node:crypto';
+import { upperId } from '../../core/ids.ts';
+import type { RequestContext } from '../../core/service.ts';
+import type { World } from '../../core/world.ts';
+import { checkIdentifier, rdsErrors } from './errors.ts';
+import { createManagedSecret } from './secrets.ts';
+import {
+  configOf,
+  dbArn,
+  defaultGroups,
+  DURATIONS,
+  findInstance,
+  findSnapshot,
+  liveInstances,
+  rdsState,
+  restoreWindow,
+  snapshotStatus,
+  type DbInstance,
+  type InstanceConfig,
+  type RdsState,
+} from './state.ts';
+import { tagsFromInput } from './tags.ts';
+import { instanceView } from './view.ts';
+
+/** The restore parameters RestoreDBInstanceFromDBSnapshot, RestoreDBInstanceToPointInTime and AWS Backup share. */
+export interface RestoreParams {
+  DBInstanceClass?: string;
+  Port?: number;
+  AvailabilityZone?: string;
+  DBSubnetGroupName?: string;
+  MultiAZ?: boolean;
+  PubliclyAccessible?: boolean;
+  AutoMinorVersionUpgrade?: boolean;
+  LicenseModel?: string;
+  DBName?: string;
+  Engine?: string;
+  OptionGroupName?: string;
+  CopyTagsToSnapshot?: boolean;
+  StorageType?: string;
+  AllocatedStorage?: number;
+  VpcSecurityGroupIds?: string[];
+  EnableIAMDatabaseAuthentication?: boolean;
+  DBParameterGroupName?: string;
+  DeletionProtection?: boolean;
+  BackupRetentionPeriod?: number;
+  ManageMasterUserPassword?: boolean;
+  MasterUserSecretKmsKeyId?: string;
+}
+
+export interface RestorePlan {
+  targetId: string;
+  source: InstanceConfig;
+  masterPassword: string;
+  params: RestoreParams;
+  tags: Map<string, string>;
+  /** When the instance shows up (now for RDS restores; when the job runs for AWS Backup). */
+  visibleFrom: number;
+  /** When it becomes available. */
+  availableAt: number;
+}
+
+interface Where {
+  world: World;
+  accountId: string;
+  region: string;
+}
+
+const INSTANCE_CLASS = /^db\.[a-z0-9]+\.[a-z0-9]+$/;
+
+/** An instance identifier is taken while any instance holds it, including hidden and deleting ones. */
+export function identifierTaken(state: RdsState, now: number, id: string): boolean {
+  liveInstances(state, now);
+  return state.instances.has(id);
+}
+
+/**
+ * Builds the instance a restore creates and adds it to the state, with RDS's defaults for what the call
+ * does not say: the default subnet group, the default security group of its VPC, the engine's default
+ * parameter group, Single-AZ, public only where the VPC has an internet gateway, no deletion protection.
+ * Throws the AwsError RDS answers when the restore cannot be done.
+ */
+export function createRestoredInstance(where: Where, plan: RestorePlan): DbInstance {
+  const { world, accountId, region } = where;
+  const state = rdsState(world, accountId, region);
+  const now = world.clock.nowMs();
+  const p = plan.params;
+  const id = plan.targetId;
+  if (identifierTaken(state, now, id)) throw rdsErrors.instanceExists(id);
+  const instanceClass = p.DBInstanceClass ?? plan.source.instanceClass;
+  if (!INSTANCE_CLASS.test(instanceClass)) {
+    throw rdsErrors.invalidParameterCombination(
+      `RDS does not support creating a DB instance with the following combination: DBInstanceClass=${instanceClass}, Engine=${plan.source.engine}, EngineVersion=${plan.source.engineVersion}, LicenseModel=${plan.source.licenseModel}.`,
+    );
+  }
+  if (p.Engine !== undefined && p.Engine !== plan.source.engine) {
+    throw rdsErrors.invalidParameterCombination(
+      `The engine ${p.Engine} is not compatible with the source engine ${plan.source.engine}.`,
+    );
+  }
+  const multiAZ = p.MultiAZ ?? false;
+  if (multiAZ && p.AvailabilityZone) {
+    throw rdsErrors.invalidParameterCombination(
+      'Requesting a specific availability zone is not valid for Multi-AZ instances.',
+    );
+  }
+  const subnetGroupName = p.DBSubnetGroupName?.toLowerCase() ?? 'default';
+  const group = state.subnetGroups.get(subnetGroupName);
+  if (!group) throw rdsErrors.subnetGroupNotFound(subnetGroupName);
+  const vpc = state.vpcs.get(group.vpcId);
+  const securityGroups = p.VpcSecurityGroupIds?.length
+    ? p.VpcSecurityGroupIds
+    : [defaultSecurityGroup(state, group.vpcId)];
+  for (const sg of securityGroups) {
+    const sgVpc = state.securityGroups.get(sg);
+    if (!sgVpc) throw rdsErrors.invalidParameterValue(`Invalid security group , groupId= ${sg}, groupName=.`);
+    if (sgVpc !== group.vpcId) {
+      throw rdsErrors.invalidParameterCombination(
+        `The DB instance and EC2 security group are in different VPCs. The DB instance is in ${group.vpcId} and the EC2 security group is in ${sgVpc}`,
+      );
+    }
+  }
+  const parameterGroupName =
+    p.DBParameterGroupName ?? defaultGroups(plan.source.engine, plan.source.engineVersion).parameterGroup;
+  if (!state.parameterGroups.has(parameterGroupName)) throw rdsErrors.parameterGroupNotFound(parameterGroupName);
+  const zones = group.subnets.map((s) => s.az);
+  if (p.AvailabilityZone && !zones.includes(p.AvailabilityZone)) {
+    throw rdsErrors.invalidParameterCombination(
+      `The DB subnet group ${subnetGroupName} has no subnet in the Availability Zone ${p.AvailabilityZone}.`,
+    );
+  }
+  const retention = p.BackupRetentionPeriod ?? plan.source.backupRetentionPeriod;
+  if (!Number.isInteger(retention) || retention < 0 || retention > 35) {
+    throw rdsErrors.invalidParameterValue(
+      `Invalid value ${retention} for BackupRetentionPeriod. Must be between 0 and 35.`,
+    );
+  }
+  const instance: DbInstance = {
+    ...configOf(plan.source),
+    vpcSecurityGroupIds: [...securityGroups],
+    instanceClass,
+    port: p.Port ?? plan.source.port,
+    availabilityZone: p.AvailabilityZone ?? zones[pick(id, zones.length)],
+    subnetGroupName,
+    multiAZ,
+    publiclyAccessible: p.PubliclyAccessible ?? vpc?.internetGateway ?? false,
+    autoMinorVersionUpgrade: p.AutoMinorVersionUpgrade ?? plan.source.autoMinorVersionUpgrade,
+    licenseModel: p.LicenseModel ?? plan.source.licenseModel,
+    dbName: p.DBName ?? plan.source.dbName,
+    optionGroupName: p.OptionGroupName ?? plan.source.optionGroupName,
+    copyTagsToSnapshot: p.CopyTagsToSnapshot ?? false,
+    storageType: p.StorageType ?? plan.source.storageType,
+    allocatedStorage: Math.max(p.AllocatedStorage ?? 0, plan.source.allocatedStorage),
+    iamDatabaseAuthenticationEnabled: p.EnableIAMDatabaseAuthentication ?? plan.source.iamDatabaseAuthenticationEnabled,
+    parameterGroupName,
+    deletionProtection: p.DeletionProtection ?? false,
+    backupRetentionPeriod: retention,
+    id,
+    arn: dbArn(region, accountId, id),
+    dbiResourceId: `db-${upperId(26)}`,
+    masterPassword: plan.masterPassword,
+    tags: new Map(plan.tags),
+    createdAt: plan.availableAt,
+    visibleFrom: plan.visibleFrom,
+    phases: plan.availableAt > now ? [{ status: 'creating', until: plan.availableAt }] : [],
+    pendingMaintenance: {},
+    restorableFrom: plan.availableAt,
+    lastAutomatedSnapshotAt: plan.availableAt,
+  };
+  if (p.ManageMasterUserPassword) createManagedSecret(where, instance, p.MasterUserSecretKmsKeyId);
+  state.instances.set(id, instance);
+  return instance;
+}
+
+/** A stable choice among n for an identifier (the AZ a Single-AZ restore lands in). */
+function pick(id: string, n: number): number {
+  return n === 0 ? 0 : createHash('sha256').update(id).digest()[0] % n;
+}
+
+function defaultSecurityGroup(state: RdsState, vpcId: string): string {
+  const vpc = state.vpcs.get(vpcId);
+  if (!vpc) throw rdsErrors.invalidParameterValue(`The VPC ${vpcId} of the DB subnet group does not exist.`);
+  return vpc.defaultSecurityGroupId;
+}
+
+const restoreDuration = (world: World, storageGb: number, extra = 0) =>
+  world.scaled(DURATIONS.restore(storageGb) + extra);
+
+function paramsOf(input: RestoreParams): RestoreParams {
+  if (input.ManageMasterUserPassword === false) delete input.ManageMasterUserPassword;
+  return input;
+}
+
+export function restoreFromSnapshot(
+  input: RestoreParams & {
+    DBInstanceIdentifier?: string;
+    DBSnapshotIdentifier?: string;
+    Tags?: { Key?: string; Value?: string }[];
+  },
+  ctx: RequestContext,
+) {
+  const { world, accountId, region } = ctx;
+  const state = rdsState(world, accountId, region);
+  const now = world.clock.nowMs();
+  const targetId = checkIdentifier('DBInstanceIdentifier', input.DBInstanceIdentifier);
+  if (!input.DBSnapshotIdentifier) throw rdsErrors.missingParameter('DBSnapshotIdentifier');
+  const snapshot = findSnapshot(state, now, input.DBSnapshotIdentifier);
+  if (!snapshot) throw rdsErrors.snapshotNotFound(input.DBSnapshotIdentifier);
+  const status = snapshotStatus(snapshot, now);
+  if (status !== 'available') throw rdsErrors.snapshotState(snapshot.id, status);
+  const instance = createRestoredInstance(ctx, {
+    targetId,
+    source: snapshot.config,
+    masterPassword: snapshot.masterPassword,
+    params: paramsOf(input),
+    tags: tagsFromInput(input.Tags),
+    visibleFrom: now,
+    availableAt: now + restoreDuration(world, snapshot.config.allocatedStorage),
+  });
+  return { DBInstance: instanceView(state, instance, now, region, accountId) };
+}
+
+export function restoreToPointInTime(
+  input: RestoreParams & {
+    TargetDBInstanceIdentifier?: string;
+    SourceDBInstanceIdentifier?: string;
+    SourceDbiResourceId?: string;
+    RestoreTime?: Date;
+    UseLatestRestorableTime?: boolean;
+    Tags?: { Key?: string; Value?: string }[];
+  },
+  ctx: RequestContext,
+) {
+  const { world, accountId, region } = ctx;
+  const state = rdsState(world, accountId, region);
+  const now = world.clock.nowMs();
+  const targetId = checkIdentifier('TargetDBInstanceIdentifier', input.TargetDBInstanceIdentifier);
+  const source = pitrSource(state, now, input);
+  if (input.RestoreTime && input.UseLatestRestorableTime) {
+    throw rdsErrors.invalidParameterCombination('Cannot specify both RestoreTime and UseLatestRestorableTime.');
+  }
+  if (!input.RestoreTime && !input.UseLatestRestorableTime) {
+    throw rdsErrors.invalidParameterCombination('Either RestoreTime or UseLatestRestorableTime must be specified.');
+  }
+  if (source.backupRetentionPeriod === 0) throw rdsErrors.pitrNotEnabled(source.id);
+  const window = restoreWindow(state, source, now);
+  if (!window) throw rdsErrors.invalidState(`DB instance ${source.id} has no restorable time yet.`);
+  if (input.RestoreTime) {
+    const at = input.RestoreTime.getTime();
+    if (at < window.earliest || at > window.latest) {
+      throw rdsErrors.invalidRestore(
+        `The restore time ${input.RestoreTime.toISOString()} is outside the restorable window of DB instance ${source.id}: ` +
+          `${new Date(window.earliest).toISOString()} to ${new Date(window.latest).toISOString()}.`,
+      );
+    }
+  }
+  const instance = createRestoredInstance(ctx, {
+    targetId,
+    source: source,
+    masterPassword: source.masterPassword,
+    params: paramsOf(input),
+    tags: tagsFromInput(input.Tags),
+    visibleFrom: now,
+    availableAt: now + restoreDuration(world, source.allocatedStorage, DURATIONS.logReplay),
+  });
+  return { DBInstance: instanceView(state, instance, now, region, accountId) };
+}
+
+function pitrSource(
+  state: RdsState,
+  now: number,
+  input: { SourceDBInstanceIdentifier?: string; SourceDbiResourceId?: string },
+): DbInstance {
+  if (input.SourceDBInstanceIdentifier) {
+    const found = findInstance(state, now, input.SourceDBInstanceIdentifier);
+    if (!found) throw rdsErrors.instanceNotFound(input.SourceDBInstanceIdentifier);
+    return found;
+  }
+  if (input.SourceDbiResourceId) {
+    const found = liveInstances(state, now).find((i) => i.dbiResourceId === input.SourceDbiResourceId);
+    if (!found) throw rdsErrors.instanceNotFound(input.SourceDbiResourceId);
+    return found;
+  }
+  throw rdsErrors.invalidParameterCombination(
+    'One of SourceDBInstanceIdentifier, SourceDbiResourceId or SourceDBInstanceAutomatedBackupsArn must be specified.',
+  );
+}

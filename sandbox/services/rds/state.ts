@@ -1,0 +1,368 @@
+import { randomUUID } from 'node:crypto';
+import type { World } from '../../core/world.ts';
+
+/**
+ * The RDS state of one account and region. Nothing runs in the background: each asynchronous resource
+ * keeps the times at which it changes, and its status is computed from `world.clock` when read.
+ */
+
+/** What a DB instance is configured as; snapshots keep a copy of it, restores start from one. */
+export interface InstanceConfig {
+  engine: string;
+  engineVersion: string;
+  instanceClass: string;
+  allocatedStorage: number;
+  storageType: string;
+  port: number;
+  masterUsername: string;
+  dbName?: string;
+  multiAZ: boolean;
+  publiclyAccessible: boolean;
+  availabilityZone: string;
+  subnetGroupName: string;
+  vpcSecurityGroupIds: string[];
+  parameterGroupName: string;
+  optionGroupName: string;
+  licenseModel: string;
+  backupRetentionPeriod: number;
+  deletionProtection: boolean;
+  copyTagsToSnapshot: boolean;
+  autoMinorVersionUpgrade: boolean;
+  iamDatabaseAuthenticationEnabled: boolean;
+  storageEncrypted: boolean;
+  kmsKeyId?: string;
+  preferredBackupWindow: string;
+  preferredMaintenanceWindow: string;
+}
+
+/** A stretch of time during which the instance shows a status other than 'available'. */
+export interface Phase {
+  status: string;
+  until: number;
+  /** What PendingModifiedValues shows meanwhile. */
+  pending?: Record<string, unknown>;
+  /** Applied to the instance once the phase is over. */
+  apply?: Partial<InstanceConfig> & { masterPassword?: string };
+}
+
+export interface DbInstance extends InstanceConfig {
+  id: string;
+  arn: string;
+  dbiResourceId: string;
+  /** Hidden: never in any API output; a restored copy inherits its source's. */
+  masterPassword: string;
+  tags: Map<string, string>;
+  /** InstanceCreateTime: when the instance became available (ms). */
+  createdAt: number;
+  /** Before this time the instance does not show at all (AWS Backup restores show once their job runs). */
+  visibleFrom: number;
+  /** Status phases in order; 'available' once all are over. */
+  phases: Phase[];
+  /** Changes waiting for the maintenance window (which the sandbox never reaches). */
+  pendingMaintenance: Record<string, unknown>;
+  deletion?: { requestedAt: number; goneAt: number; deleteAutomatedBackups: boolean };
+  masterUserSecret?: { arn: string; kmsKeyId: string };
+  /** Start of the point-in-time window when no automated snapshot of the instance is older. */
+  restorableFrom: number;
+  /** When the latest automated snapshot was taken (the next comes in the next backup window). */
+  lastAutomatedSnapshotAt: number;
+}
+
+export type SnapshotType = 'automated' | 'manual' | 'awsbackup';
+
+export interface DbSnapshot {
+  id: string;
+  arn: string;
+  type: SnapshotType;
+  instanceId: string;
+  dbiResourceId: string;
+  instanceCreatedAt: number;
+  createdAt: number;
+  /** 'creating' before this time, 'available' after. */
+  availableAt: number;
+  /** Automated and AWS Backup snapshots expire with their retention. */
+  expiresAt?: number;
+  config: InstanceConfig;
+  masterPassword: string;
+  tags: Map<string, string>;
+  /** The instance's tags when the snapshot was taken (AWS Backup's CopySourceTagsToRestoredResource). */
+  sourceTags: Map<string, string>;
+}
+
+export interface Vpc {
+  id: string;
+  /** A VPC with an internet gateway makes instances public unless told otherwise. */
+  internetGateway: boolean;
+  isDefault: boolean;
+  defaultSecurityGroupId: string;
+}
+
+export interface SubnetGroup {
+  name: string;
+  description: string;
+  vpcId: string;
+  subnets: { id: string; az: string }[];
+}
+
+export interface RdsState {
+  instances: Map<string, DbInstance>;
+  snapshots: Map<string, DbSnapshot>;
+  subnetGroups: Map<string, SubnetGroup>;
+  vpcs: Map<string, Vpc>;
+  /** Security group id → VPC id. */
+  securityGroups: Map<string, string>;
+  parameterGroups: Set<string>;
+  /** The aws/rds key: storage encryption. */
+  defaultKmsKeyId: string;
+  /** The aws/secretsmanager key: master user secrets. */
+  secretsKmsKeyId: string;
+  /** Run before snapshots are read (AWS Backup's schedules add their awsbackup snapshots). */
+  beforeSnapshotRead: ((now: number) => void)[];
+}
+
+const tagSourceRegistered = new WeakSet<World>();
+
+export function rdsState(world: World, accountId: string, region: string): RdsState {
+  registerTagSource(world);
+  return world.state<RdsState>('rds', accountId, region, () => ({
+    instances: new Map(),
+    snapshots: new Map(),
+    subnetGroups: new Map(),
+    vpcs: new Map(),
+    securityGroups: new Map(),
+    parameterGroups: new Set(),
+    defaultKmsKeyId: `arn:aws:kms:${region}:${accountId}:key/${randomUUID()}`,
+    secretsKmsKeyId: `arn:aws:kms:${region}:${accountId}:key/${randomUUID()}`,
+    beforeSnapshotRead: [],
+  }));
+}
+
+/** RDS tags for the Tagging API and IAM conditions: every visible DB instance and snapshot. */
+function registerTagSource(world: World): void {
+  if (tagSourceRegistered.has(world)) return;
+  tagSourceRegistered.add(world);
+  world.addTagSource((w, accountId, region) => {
+    if (!w.regionsOf('rds', accountId).includes(region)) return [];
+    const state = rdsState(w, accountId, region);
+    const now = w.clock.nowMs();
+    return [
+      ...liveInstances(state, now).map((i) => ({ arn: i.arn, tags: Object.fromEntries(i.tags) })),
+      ...liveSnapshots(state, now).map((s) => ({ arn: s.arn, tags: Object.fromEntries(s.tags) })),
+    ];
+  });
+}
+
+// Durations of real AWS, in milliseconds; callers scale them with world.scaled().
+const MINUTE = 60_000;
+export const DURATIONS = {
+  /** Restoring from a snapshot: 10 minutes plus 15 s per GB (20 GB ≈ 15 minutes). */
+  restore: (storageGb: number) => 10 * MINUTE + storageGb * 15_000,
+  /** Point-in-time restores replay logs on top. */
+  logReplay: 3 * MINUTE,
+  deletion: 5 * MINUTE,
+  passwordReset: MINUTE,
+  modify: 2 * MINUTE,
+  classChange: 10 * MINUTE,
+};
+
+/** LatestRestorableTime lags the clock by about five minutes. */
+export const RESTORE_LAG_MS = 5 * MINUTE;
+
+export const dbArn = (region: string, accountId: string, id: string) => `arn:aws:rds:${region}:${accountId}:db:${id}`;
+export const snapshotArn = (region: string, accountId: string, id: string) =>
+  `arn:aws:rds:${region}:${accountId}:snapshot:${id}`;
+export const subnetGroupArn = (region: string, accountId: string, name: string) =>
+  `arn:aws:rds:${region}:${accountId}:subgrp:${name}`;
+
+/** Code-unit order of identifiers: the order RDS markers compare in. */
+export const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** Drops instances whose deletion is over; returns the rest in identifier order, hidden ones excluded. */
+export function liveInstances(state: RdsState, now: number): DbInstance[] {
+  for (const [id, instance] of state.instances) {
+    if (instance.deletion && now >= instance.deletion.goneAt) purge(state, id, instance);
+  }
+  return [...state.instances.values()].filter((i) => now >= i.visibleFrom).sort(byId);
+}
+
+function purge(state: RdsState, id: string, instance: DbInstance): void {
+  state.instances.delete(id);
+  if (instance.deletion?.deleteAutomatedBackups !== false) {
+    for (const [snapId, snap] of state.snapshots) {
+      if (snap.type === 'automated' && snap.dbiResourceId === instance.dbiResourceId) state.snapshots.delete(snapId);
+    }
+  }
+}
+
+/** A snapshot of an instance as it is now; tags are copied when the instance says CopyTagsToSnapshot. */
+export function snapshotOf(
+  instance: DbInstance,
+  id: string,
+  type: SnapshotType,
+  times: { createdAt: number; availableAt: number; expiresAt?: number },
+): DbSnapshot {
+  return {
+    id,
+    arn: instance.arn.replace(/:db:[^:]+$/, `:snapshot:${id}`),
+    type,
+    instanceId: instance.id,
+    dbiResourceId: instance.dbiResourceId,
+    instanceCreatedAt: instance.createdAt,
+    ...times,
+    config: configOf(instance),
+    masterPassword: instance.masterPassword,
+    tags: instance.copyTagsToSnapshot || type === 'awsbackup' ? new Map(instance.tags) : new Map(),
+    sourceTags: new Map(instance.tags),
+  };
+}
+
+const DAY_MS = 86_400_000;
+
+/** The first daily automated-snapshot time after `after`: five minutes into the PreferredBackupWindow (UTC). */
+export function nextAutomatedTime(instance: InstanceConfig, after: number): number {
+  const [hour, minute] = instance.preferredBackupWindow.split('-')[0].split(':').map(Number);
+  const d = new Date(after);
+  let t = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), hour, minute + 5);
+  while (t <= after) t += DAY_MS;
+  return t;
+}
+
+export const automatedSnapshotId = (instanceId: string, at: number) =>
+  `rds:${instanceId}-${new Date(at).toISOString().slice(0, 16).replace(/[T:]/g, '-')}`;
+
+/**
+ * RDS's automated backups, caught up to `now`: a snapshot a day in the backup window of every running
+ * instance with a retention period, kept that many days; an instance without one keeps none.
+ */
+function takeAutomatedSnapshots(state: RdsState, now: number): void {
+  for (const instance of state.instances.values()) {
+    if (instance.deletion || now < instance.createdAt) continue;
+    settle(instance, now);
+    if (instance.backupRetentionPeriod === 0) {
+      for (const [id, snap] of state.snapshots) {
+        if (snap.type === 'automated' && snap.dbiResourceId === instance.dbiResourceId) state.snapshots.delete(id);
+      }
+      instance.lastAutomatedSnapshotAt = now;
+      continue;
+    }
+    const from = Math.max(instance.lastAutomatedSnapshotAt, now - instance.backupRetentionPeriod * DAY_MS);
+    for (let t = nextAutomatedTime(instance, from); t <= now; t += DAY_MS) {
+      const id = automatedSnapshotId(instance.id, t);
+      state.snapshots.set(
+        id,
+        snapshotOf(instance, id, 'automated', {
+          createdAt: t,
+          availableAt: t + 10 * 60_000,
+          expiresAt: t + instance.backupRetentionPeriod * DAY_MS,
+        }),
+      );
+      instance.lastAutomatedSnapshotAt = t;
+    }
+  }
+}
+
+/** Snapshots that have not expired, in identifier order. */
+export function liveSnapshots(state: RdsState, now: number): DbSnapshot[] {
+  for (const hook of state.beforeSnapshotRead) hook(now);
+  takeAutomatedSnapshots(state, now);
+  for (const [id, snap] of state.snapshots) {
+    if (snap.expiresAt !== undefined && now >= snap.expiresAt) state.snapshots.delete(id);
+  }
+  return [...state.snapshots.values()].sort(byId);
+}
+
+/** A visible instance by identifier (case-insensitive) or ARN. */
+export function findInstance(state: RdsState, now: number, idOrArn: string): DbInstance | undefined {
+  const id = idOrArn.startsWith('arn:') ? idOrArn.split(':').slice(6).join(':') : idOrArn.toLowerCase();
+  liveInstances(state, now);
+  const instance = state.instances.get(id);
+  return instance && now >= instance.visibleFrom ? instance : undefined;
+}
+
+export function findSnapshot(state: RdsState, now: number, idOrArn: string): DbSnapshot | undefined {
+  const id = idOrArn.startsWith('arn:') ? idOrArn.split(':').slice(6).join(':') : idOrArn.toLowerCase();
+  liveSnapshots(state, now);
+  return state.snapshots.get(id);
+}
+
+/** Applies the changes of finished phases and drops them. */
+export function settle(instance: DbInstance, now: number): void {
+  while (instance.phases.length > 0 && now >= instance.phases[0].until) {
+    const phase = instance.phases.shift()!;
+    if (phase.apply) Object.assign(instance, phase.apply);
+  }
+}
+
+export function instanceStatus(instance: DbInstance, now: number): string {
+  if (instance.deletion) return 'deleting';
+  settle(instance, now);
+  return instance.phases[0]?.status ?? 'available';
+}
+
+/** The point-in-time window, or undefined when automated backups are off or the instance is not up yet. */
+export function restoreWindow(
+  state: RdsState,
+  instance: DbInstance,
+  now: number,
+): { earliest: number; latest: number } | undefined {
+  if (instance.backupRetentionPeriod === 0 || now < instance.createdAt) return undefined;
+  let earliest = Math.max(instance.restorableFrom, now - instance.backupRetentionPeriod * 86_400_000);
+  for (const snap of liveSnapshots(state, now)) {
+    if (snap.type === 'automated' && snap.dbiResourceId === instance.dbiResourceId) {
+      earliest = Math.min(earliest, snap.createdAt);
+    }
+  }
+  const latest = Math.max(earliest, now - RESTORE_LAG_MS);
+  return { earliest, latest };
+}
+
+export function snapshotStatus(snapshot: DbSnapshot, now: number): string {
+  return now >= snapshot.availableAt ? 'available' : 'creating';
+}
+
+/**
+ * The hidden master password of a DB instance (tests check that a clone's credentials were rotated);
+ * undefined when there is no such instance.
+ */
+export function masterPasswordOf(world: World, accountId: string, region: string, id: string): string | undefined {
+  return rdsState(world, accountId, region).instances.get(id.toLowerCase())?.masterPassword;
+}
+
+/** The configuration fields of an instance, copied (for snapshots and restores). */
+export function configOf(instance: InstanceConfig): InstanceConfig {
+  return {
+    engine: instance.engine,
+    engineVersion: instance.engineVersion,
+    instanceClass: instance.instanceClass,
+    allocatedStorage: instance.allocatedStorage,
+    storageType: instance.storageType,
+    port: instance.port,
+    masterUsername: instance.masterUsername,
+    dbName: instance.dbName,
+    multiAZ: instance.multiAZ,
+    publiclyAccessible: instance.publiclyAccessible,
+    availabilityZone: instance.availabilityZone,
+    subnetGroupName: instance.subnetGroupName,
+    vpcSecurityGroupIds: [...instance.vpcSecurityGroupIds],
+    parameterGroupName: instance.parameterGroupName,
+    optionGroupName: instance.optionGroupName,
+    licenseModel: instance.licenseModel,
+    backupRetentionPeriod: instance.backupRetentionPeriod,
+    deletionProtection: instance.deletionProtection,
+    copyTagsToSnapshot: instance.copyTagsToSnapshot,
+    autoMinorVersionUpgrade: instance.autoMinorVersionUpgrade,
+    iamDatabaseAuthenticationEnabled: instance.iamDatabaseAuthenticationEnabled,
+    storageEncrypted: instance.storageEncrypted,
+    kmsKeyId: instance.kmsKeyId,
+    preferredBackupWindow: instance.preferredBackupWindow,
+    preferredMaintenanceWindow: instance.preferredMaintenanceWindow,
+  };
+}
+
+/** Default parameter and option group names, as RDS names them for an engine version. */
+export function defaultGroups(engine: string, engineVersion: string): { parameterGroup: string; optionGroup: string } {
+  const [major, minor] = engineVersion.split('.');
+  const family = engine === 'postgres' ? `postgres${major}` : `${engine}${major}.${minor}`;
+  const option = engine === 'postgres' ? `default:postgres-${major}` : `default:${engine}-${major}-${minor}`;
+  return { parameterGroup: `default.${family}`, optionGroup: option };
+}

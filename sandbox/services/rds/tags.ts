@@ -1,0 +1,71 @@
+import type { RequestContext } from '../../core/service.ts';
+import { rdsErrors } from './errors.ts';
+import { findInstance, findSnapshot, rdsState } from './state.ts';
+import { tagList } from './view.ts';
+
+type TagInput = { Key?: string; Value?: string }[] | undefined;
+
+const MAX_TAGS = 50;
+
+/** Tags of a call as a map, checked as RDS does (keys 1–128 chars, not aws:-prefixed; values ≤ 256). */
+export function tagsFromInput(tags: TagInput): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const tag of tags ?? []) {
+    const key = tag.Key ?? '';
+    const value = tag.Value ?? '';
+    if (key.length < 1 || key.length > 128) throw rdsErrors.invalidParameterValue(`Invalid tag key: '${key}'.`);
+    if (key.toLowerCase().startsWith('aws:')) {
+      throw rdsErrors.invalidParameterValue(`Tag keys starting with 'aws:' are reserved for AWS use: ${key}`);
+    }
+    if (value.length > 256) throw rdsErrors.invalidParameterValue(`Invalid tag value for key '${key}'.`);
+    out.set(key, value);
+  }
+  if (out.size > MAX_TAGS) throw rdsErrors.tagQuota();
+  return out;
+}
+
+export const tagRecord = (tags: TagInput): Record<string, string> => Object.fromEntries(tagsFromInput(tags));
+
+/** The tag map of the resource an ARN names (DB instances and snapshots), or the RDS not-found error. */
+function taggable(ctx: RequestContext, resourceName: string | undefined): Map<string, string> {
+  if (!resourceName) throw rdsErrors.missingParameter('ResourceName');
+  const parts = resourceName.split(':');
+  if (parts.length < 7 || parts[0] !== 'arn' || parts[2] !== 'rds') {
+    throw rdsErrors.invalidParameterValue(`The specified resource name does not match an RDS resource in this region.`);
+  }
+  const [, , , region, accountId, type] = parts;
+  const id = parts.slice(6).join(':');
+  const state = rdsState(ctx.world, ctx.accountId, ctx.region);
+  const now = ctx.world.clock.nowMs();
+  const here = region === ctx.region && accountId === ctx.accountId;
+  if (type === 'db') {
+    const instance = here ? findInstance(state, now, id) : undefined;
+    if (!instance) throw rdsErrors.instanceNotFound(id);
+    return instance.tags;
+  }
+  if (type === 'snapshot') {
+    const snapshot = here ? findSnapshot(state, now, id) : undefined;
+    if (!snapshot) throw rdsErrors.snapshotNotFound(id);
+    return snapshot.tags;
+  }
+  throw rdsErrors.invalidParameterValue(`The snapclone sandbox does not tag RDS resources of type '${type}'.`);
+}
+
+export function addTagsToResource(input: { ResourceName?: string; Tags?: TagInput }, ctx: RequestContext) {
+  const tags = taggable(ctx, input.ResourceName);
+  const added = tagsFromInput(input.Tags);
+  const keys = new Set([...tags.keys(), ...added.keys()]);
+  if (keys.size > MAX_TAGS) throw rdsErrors.tagQuota();
+  for (const [key, value] of added) tags.set(key, value);
+  return {};
+}
+
+export function removeTagsFromResource(input: { ResourceName?: string; TagKeys?: string[] }, ctx: RequestContext) {
+  const tags = taggable(ctx, input.ResourceName);
+  for (const key of input.TagKeys ?? []) tags.delete(key);
+  return {};
+}
+
+export function listTagsForResource(input: { ResourceName?: string }, ctx: RequestContext) {
+  return { TagList: tagList(taggable(ctx, input.ResourceName)) };
+}
