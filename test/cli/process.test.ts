@@ -189,6 +189,36 @@ describe('snapclone as a process', () => {
     expect(await instanceIds()).not.toContain('snapclone-billing-noyes');
   });
 
+  it('assumes the role with MFA: --mfa-code without a terminal, exit 2 without it', async () => {
+    const { scenarioConfigText } = await import('../../sandbox/scenario/config.ts');
+    const { totp } = await import('../../sandbox/core/totp.ts');
+    const mfaConfig = join(dir, 'mfa.yaml');
+    writeFileSync(
+      mfaConfig,
+      scenarioConfigText(sb.scenario).replace(
+        /^(\s*)externalId:.*$/m,
+        `$1mfaSerial: ${sb.scenario.mfa.serialNumber}`,
+      ),
+    );
+    const alice = {
+      AWS_ACCESS_KEY_ID: sb.scenario.mfa.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: sb.scenario.mfa.secretAccessKey,
+      SNAPCLONE_OWNER: 'alice',
+    };
+    const without = await snapclone(['points', 'orders-db', '--config', mfaConfig], alice);
+    expect(without.code).toBe(2);
+    expect(without.stderr).toContain('--mfa-code');
+    const code = totp(sb.scenario.mfa.totpSecret, sb.world.clock.nowMs());
+    const withCode = await snapclone(['points', 'orders-db', '--config', mfaConfig, '--mfa-code', code], alice);
+    expect(withCode.stderr).toBe('');
+    expect(withCode.code).toBe(0);
+    // The session says who acted: session name and SourceIdentity both carry the person.
+    const sessions = [...sb.world.credentials.values()].map((c) => c.principal);
+    expect(sessions).toContainEqual(
+      expect.objectContaining({ sessionName: 'snapclone-alice', sourceIdentity: 'snapclone-alice' }),
+    );
+  });
+
   it('names the missing permission with exit 2 when IAM refuses a call', async () => {
     // Without the role, the CI user's own rights apply: it may only assume the operator role.
     const direct = join(dir, 'direct.yaml');
