@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import type { IamRole, IamUser, IssuedCredentials, PolicyDocument, Principal } from './iam.ts';
 import { hex, secret, upperId } from './ids.ts';
 import type { World } from './world.ts';
@@ -20,7 +21,8 @@ export interface OidcProvider {
   url: string;
   audiences: string[];
   /** PEM (SPKI) of the key the issuer signs tokens with. */
-  publicKeyPem: string;
+  /** The key that verifies the provider's tokens. */
+  publicKey: () => KeyObject;
 }
 
 export const mfaDevices = (world: World, accountId: string) =>

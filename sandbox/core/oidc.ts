@@ -1,4 +1,4 @@
-import { createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { AwsError } from './errors.ts';
 import { oidcProviders, type OidcProvider } from './iam-state.ts';
 import type { World } from './world.ts';
@@ -10,7 +10,17 @@ import type { World } from './world.ts';
 
 export const GITHUB_ISSUER_URL = 'https://token.actions.githubusercontent.com';
 
-const signingKeys = new WeakMap<World, KeyObject>();
+const worldsWithIssuer = new WeakSet<World>();
+let keyPair: { privateKey: KeyObject; publicKey: KeyObject } | undefined;
+
+/**
+ * The issuer's RS256 key pair: one per process, made on first use. RSA key generation takes 50–300 ms,
+ * which every sandbox start would otherwise pay, though few runs ever see a web identity token.
+ */
+function issuerKeys(): { privateKey: KeyObject; publicKey: KeyObject } {
+  keyPair ??= generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return keyPair;
+}
 
 export interface JwtClaims {
   iss: string;
@@ -26,13 +36,12 @@ const b64url = (data: Buffer | string) => Buffer.from(data).toString('base64url'
 
 /** Registers an IAM OIDC provider for `url` in `accountId` whose tokens this World can mint. */
 export function createOidcIssuer(world: World, accountId: string, url = GITHUB_ISSUER_URL, audiences = ['sts.amazonaws.com']): OidcProvider {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  signingKeys.set(world, privateKey);
+  worldsWithIssuer.add(world);
   const provider: OidcProvider = {
     arn: `arn:aws:iam::${accountId}:oidc-provider/${url.replace(/^https:\/\//, '')}`,
     url,
     audiences,
-    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    publicKey: () => issuerKeys().publicKey,
   };
   oidcProviders(world, accountId).set(provider.arn, provider);
   return provider;
@@ -53,8 +62,7 @@ export interface GithubTokenOptions {
 
 /** Mints a GitHub-Actions-like OIDC token signed by this World's issuer key (see createOidcIssuer). */
 export function mintGithubToken(world: World, options: GithubTokenOptions = {}): string {
-  const key = signingKeys.get(world);
-  if (!key) throw new Error('No OIDC issuer in this sandbox world: seed the scenario first');
+  if (!worldsWithIssuer.has(world)) throw new Error('No OIDC issuer in this sandbox world: seed the scenario first');
   const repository = options.repository ?? 'example-co/app';
   const now = Math.floor(world.clock.nowMs() / 1000);
   const ttl = options.ttlSeconds ?? 300;
@@ -73,7 +81,7 @@ export function mintGithubToken(world: World, options: GithubTokenOptions = {}):
   };
   const header = b64url(JSON.stringify({ alg: 'RS256', typ: 'JWT', kid: 'snapclone-sandbox' }));
   const payload = b64url(JSON.stringify(claims));
-  const signature = sign('sha256', Buffer.from(`${header}.${payload}`), key);
+  const signature = sign('sha256', Buffer.from(`${header}.${payload}`), issuerKeys().privateKey);
   return `${header}.${payload}.${b64url(signature)}`;
 }
 
@@ -104,7 +112,7 @@ export function verifyWebIdentityToken(
   const ok = verify(
     'sha256',
     Buffer.from(`${parts[0]}.${parts[1]}`),
-    createPublicKey(provider.publicKeyPem),
+    provider.publicKey(),
     Buffer.from(parts[2], 'base64url'),
   );
   if (!ok) throw invalid('The web identity token signature could not be verified.');
