@@ -33,6 +33,7 @@ import { createUser, issueUserKey } from '../../sandbox/core/iam-state.ts';
 import { operatorPolicy } from '../../sandbox/scenario/iam.ts';
 import { masterPasswordOf } from '../../sandbox/services/rds/state.ts';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
+import { errorOf } from '../support/errors.ts';
 
 let sb: TestSandbox;
 let backup: BackupClient;
@@ -50,17 +51,6 @@ const ORDERS = PROD_DATABASES[0];
 const BILLING = PROD_DATABASES[1];
 const RESTORE_ROLE_ARN = arn.role(RESTORE_ROLE);
 
-const errorOf = (promise: Promise<unknown>) =>
-  promise.then(
-    () => {
-      throw new Error('expected the call to fail');
-    },
-    (error: Error & { $metadata?: { httpStatusCode?: number } }) => ({
-      name: error.name,
-      message: error.message,
-      status: error.$metadata?.httpStatusCode,
-    }),
-  );
 
 const advance = (ms: number) => sb.world.clock.advance(ms);
 const now = () => sb.world.clock.nowMs();

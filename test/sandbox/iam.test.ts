@@ -17,6 +17,7 @@ import type { PolicyDocument } from '../../sandbox/core/iam.ts';
 import type { TaggedResource } from '../../sandbox/core/world.ts';
 import { COMPANY_ACCOUNT, EXTERNAL_ID } from '../../sandbox/scenario/index.ts';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
+import { errorOf } from '../support/errors.ts';
 
 let sandbox: TestSandbox;
 beforeAll(async () => {
@@ -24,17 +25,6 @@ beforeAll(async () => {
 });
 afterAll(() => sandbox.close());
 
-const errorOf = (promise: Promise<unknown>) =>
-  promise.then(
-    () => {
-      throw new Error('expected the call to fail');
-    },
-    (error: Error & { $metadata?: { httpStatusCode?: number } }) => ({
-      name: error.name,
-      message: error.message,
-      status: error.$metadata?.httpStatusCode,
-    }),
-  );
 
 type AssumeInput = ConstructorParameters<typeof AssumeRoleCommand>[0];
 

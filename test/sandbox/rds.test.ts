@@ -37,6 +37,7 @@ import { createUser, issueUserKey } from '../../sandbox/core/iam-state.ts';
 import { operatorPolicy } from '../../sandbox/scenario/iam.ts';
 import { masterPasswordOf } from '../../sandbox/services/rds/state.ts';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
+import { errorOf } from '../support/errors.ts';
 
 let sb: TestSandbox;
 let rds: RDSClient;
@@ -51,17 +52,6 @@ const DAY = 86_400_000;
 const ORDERS = PROD_DATABASES[0];
 const BILLING = PROD_DATABASES[1];
 
-const errorOf = (promise: Promise<unknown>) =>
-  promise.then(
-    () => {
-      throw new Error('expected the call to fail');
-    },
-    (error: Error & { $metadata?: { httpStatusCode?: number } }) => ({
-      name: error.name,
-      message: error.message,
-      status: error.$metadata?.httpStatusCode,
-    }),
-  );
 
 const advance = (ms: number) => sb.world.clock.advance(ms);
 const now = () => sb.world.clock.nowMs();

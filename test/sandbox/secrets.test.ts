@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMPANY_ACCOUNT, COMPANY_REGION } from '../../sandbox/scenario/index.ts';
 import { createSecretRecord, deleteSecretRecord } from '../../sandbox/services/secretsmanager/store.ts';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
+import { errorOf } from '../support/errors.ts';
 
 let sandbox: TestSandbox;
 let sm: SecretsManagerClient;
@@ -25,17 +26,6 @@ beforeAll(async () => {
 });
 afterAll(() => sandbox.close());
 
-const errorOf = (promise: Promise<unknown>) =>
-  promise.then(
-    () => {
-      throw new Error('expected the call to fail');
-    },
-    (error: Error & { $metadata?: { httpStatusCode?: number } }) => ({
-      name: error.name,
-      message: error.message,
-      status: error.$metadata?.httpStatusCode,
-    }),
-  );
 const DAY = 86_400_000;
 
 describe('CreateSecret / GetSecretValue / DescribeSecret', () => {

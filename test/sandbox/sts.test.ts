@@ -12,6 +12,7 @@ import { mintGithubToken } from '../../sandbox/core/oidc.ts';
 import { totp } from '../../sandbox/core/totp.ts';
 import { COMPANY_ACCOUNT, EXTERNAL_ID, GITHUB_REPO, OPERATOR_ROLE } from '../../sandbox/scenario/index.ts';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
+import { errorOf } from '../support/errors.ts';
 
 let sandbox: TestSandbox;
 beforeAll(async () => {
@@ -28,17 +29,6 @@ const sessionClient = (c: Credentials) =>
 const assumeOperator = (extra: Partial<ConstructorParameters<typeof AssumeRoleCommand>[0]> = {}) =>
   sts(sandbox.scenario.ci).send(
     new AssumeRoleCommand({ RoleArn: sandbox.scenario.roles.operator, RoleSessionName: 'ci-run', ExternalId: EXTERNAL_ID, ...extra }),
-  );
-const errorOf = (promise: Promise<unknown>) =>
-  promise.then(
-    () => {
-      throw new Error('expected the call to fail');
-    },
-    (error: Error & { $metadata?: { httpStatusCode?: number } }) => ({
-      name: error.name,
-      message: error.message,
-      status: error.$metadata?.httpStatusCode,
-    }),
   );
 
 describe('GetCallerIdentity', () => {
