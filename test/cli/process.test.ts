@@ -1,7 +1,7 @@
 // The real snapclone binary, run as a process against the sandbox: what a user types and sees.
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -151,6 +151,8 @@ describe('snapclone as a process', () => {
     const everything = outputs.join('\n');
     expect(everything).not.toContain(details.password);
     expect(everything).not.toContain(sb.scenario.ci.secretAccessKey);
+    // Nothing is written to ~/.aws (HOME is the test's folder).
+    expect(existsSync(join(dir, '.aws'))).toBe(false);
   });
 
   it('refuses to delete a production instance by name or ARN (exit 3) and it still exists', async () => {
