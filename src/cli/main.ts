@@ -58,6 +58,7 @@ export function program(io: Io, onExit: (code: number) => void): Command {
     .argument('<source>', 'source name from the config')
     .option('--from <date>', 'only points on or after this day (YYYY-MM-DD)')
     .option('--to <date>', 'only points on or before this day (YYYY-MM-DD)')
+    .option('--target <name>', 'target whose access is used to read them')
     .action((source, opts) => execute((ctx) => pointsCommand.run({ source, ...opts }, ctx)));
 
   root
