@@ -3,7 +3,7 @@ import { choosePoint, describePoint, parseRequest, restorePointLabel, type Choic
 import { dayOf, formatTime } from '../core/dates.ts';
 import { UsageError } from '../core/errors.ts';
 import { defaultCloneName, validateCloneName } from '../core/naming.ts';
-import type { CloneTags } from '../core/tags.ts';
+import { assertOwnClone, cloneTags, type CloneTags } from '../core/tags.ts';
 import { formatTtl, resolveTtl } from '../core/ttl.ts';
 import type { Clone, Engine, RestorePlan, SourceRef, TargetRef } from '../engines/types.ts';
 import type { CommandResult } from '../output/render.ts';
@@ -132,6 +132,7 @@ export async function run(options: CreateOptions, ctx: Context): Promise<Command
         expiresAt: new Date(now.getTime() + p.ttlMs),
       };
       const existing = await p.engine.describe(name, p.target, ctx);
+      if (existing?.tagged) assertOwnClone(cloneTags(existing), name, ctx.person);
       if (existing && existing.tagged && (existing.source !== tags.source || existing.restorePoint !== tags.restorePoint)) {
         throw new UsageError(
           `A clone named ${name} already exists from ${existing.source} (restore point ${existing.restorePoint}, data of ${formatTime(existing.restoreTime, zone)}, owner ${existing.owner}), not from the point asked for. Nothing was changed.`,

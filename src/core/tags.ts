@@ -1,3 +1,5 @@
+import { UsageError } from './errors.ts';
+
 /** Resource tags are the registry of clones: no local state file. */
 export const TAG = {
   managed: 'snapclone:managed',
@@ -66,3 +68,17 @@ export function readCloneTags(tags: Record<string, string>): CloneTags | undefin
 export const toTagList = (tags: Record<string, string>) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 export const fromTagList = (list: { Key?: string; Value?: string }[] | undefined) =>
   Object.fromEntries((list ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+
+/**
+ * A clone belongs to whoever created it: another person's create of the same name must not attach to it
+ * (a re-run by the same person resumes it). Throws when `tags` name another owner.
+ */
+export function assertOwnClone(tags: Record<string, string>, clone: string, person: string): void {
+  const owner = tags[TAG.owner];
+  if (tags[TAG.managed] === 'true' && owner !== undefined && owner !== person) {
+    throw new UsageError(
+      `A clone named ${clone} already exists, owned by ${owner}. Nothing was changed.`,
+      'Choose another --name; the default names carry the owner.',
+    );
+  }
+}

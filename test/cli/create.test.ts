@@ -53,7 +53,7 @@ async function expectSafeClone(entry: CreatedJson, source: string, sourceId: str
   expect(tags).toMatchObject({
     [TAG.managed]: 'true',
     [TAG.clone]: entry.name,
-    [TAG.owner]: 'alice',
+    [TAG.owner]: entry.owner,
     [TAG.source]: source,
     [TAG.sourceArn]: `arn:aws:rds:ap-northeast-1:123456789012:db:${sourceId}`,
     [TAG.target]: 'dev',
@@ -75,6 +75,7 @@ describe('snapclone create', () => {
     const result = await create.run({ sources: ['orders-db'], date: day, wait: true }, ctx);
     const [entry] = (result.json as { clones: CreatedJson[] }).clones;
     expect(entry.name).toBe(`snapclone-orders-db-${compact(day)}-alice`);
+    expect(entry.owner).toBe('alice');
     expect(entry.point.kind).toBe('backup');
     // The latest backup created on or before the end of that day (Tokyo): the 03:00 JST backup of that day.
     expect(dayOf(new Date(entry.point.time), ZONE)).toBe(day);
@@ -266,6 +267,42 @@ describe('resuming and concurrent creates', () => {
     const { tags } = await expectSafeClone(winner, 'orders-db', 'orders-prod');
     expect(tags[TAG.restorePoint]).toBe(winner.point.id);
     expect(tags[TAG.restoreJob]).toBe(winner.restoreJob);
+  });
+
+  it.each([
+    ['Backup', 'orders-db', 21],
+    ['snapshot', 'billing-db', 22],
+  ])('two people creating the same name at once (%s) get one clone and one clear error', async (_via, source, ago) => {
+    const instances = cli.instanceIds().length;
+    const name = `snapclone-${source}-twopeople`;
+    const settled = await Promise.allSettled([
+      create.run({ sources: [source], date: daysAgo(ago), name, wait: true }, cli.context({ person: 'dave' }).ctx),
+      create.run({ sources: [source], date: daysAgo(ago), name, wait: true }, cli.context({ person: 'erin' }).ctx),
+    ]);
+    const ok = settled.filter((r): r is PromiseFulfilledResult<Awaited<ReturnType<typeof create.run>>> => r.status === 'fulfilled');
+    const failed = settled.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(ok).toHaveLength(1);
+    expect(failed).toHaveLength(1);
+    const winner = (ok[0].value.json as { clones: CreatedJson[] }).clones[0];
+    expect(failed[0].reason).toBeInstanceOf(SnapcloneError);
+    expect((failed[0].reason as SnapcloneError).exitCode).toBe(2);
+    expect((failed[0].reason as SnapcloneError).message).toContain(`already exists, owned by ${winner.owner}`);
+    expect(cli.instanceIds().length).toBe(instances + 1);
+    await expectSafeClone(winner, source, source === 'orders-db' ? 'orders-prod' : 'billing-prod');
+  });
+
+  it("another person's create of an existing clone's name is refused before anything is written", async () => {
+    const name = 'snapclone-orders-db-twopeople';
+    const instances = cli.instanceIds();
+    const jobs = cli.restoreJobCount();
+    const error = await create
+      .run({ sources: ['orders-db'], date: daysAgo(21), name, wait: true }, cli.context({ person: 'frank' }).ctx)
+      .catch((e: unknown) => e as SnapcloneError);
+    expect(error).toBeInstanceOf(SnapcloneError);
+    expect((error as SnapcloneError).exitCode).toBe(2);
+    expect((error as SnapcloneError).message).toMatch(/already exists, owned by (dave|erin)/);
+    expect(cli.instanceIds()).toEqual(instances);
+    expect(cli.restoreJobCount()).toBe(jobs);
   });
 
   it('the same --name from another restore point is refused before anything is written', async () => {

@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-rds';
 import { formatTime } from '../../core/dates.ts';
 import { ExitCode, SnapcloneError, UsageError } from '../../core/errors.ts';
-import { cloneTags, fromTagList, readCloneTags, toTagList, type CloneTags } from '../../core/tags.ts';
+import { assertOwnClone, cloneTags, fromTagList, readCloneTags, toTagList, type CloneTags } from '../../core/tags.ts';
 import type { Clone, RestorePlan, RestoreResult } from '../types.ts';
 import { isError, placementOf, type Where } from './aws.ts';
 import { cloneFromInstance, describeClone, describeInstance, ENGINE, instanceArn, recentRestoreJobs } from './describe.ts';
@@ -81,6 +81,9 @@ function conflict(existing: Clone, plan: RestorePlan, zone: string): UsageError 
 
 /** Attaches to an existing clone of the same name, or refuses when it is a different one. */
 function attach(w: Where, existing: Clone, plan: RestorePlan): RestoreResult {
+  if (existing.tagged && existing.owner !== plan.tags.owner) {
+    assertOwnClone(cloneTags(existing), existing.clone, plan.tags.owner);
+  }
   if (!sameRestore(existing, plan)) throw conflict(existing, plan, w.ctx.config.timezone);
   if (existing.status === 'deleting') {
     throw new SnapcloneError(`Clone ${existing.clone} is being deleted; wait until it is gone, or choose another --name.`);

@@ -3,7 +3,7 @@ import { AddTagsToResourceCommand, type DBInstance } from '@aws-sdk/client-rds';
 import { RefusedError } from '../../core/errors.ts';
 import { guarded } from '../../core/guard.ts';
 import { hasPrefix } from '../../core/naming.ts';
-import { cloneTags, fromTagList, TAG, type CloneTags } from '../../core/tags.ts';
+import { assertOwnClone, cloneTags, fromTagList, TAG, type CloneTags } from '../../core/tags.ts';
 import type { Where } from './aws.ts';
 import { readTags, recentRestoreJobs, RESOURCE_KIND } from './describe.ts';
 
@@ -20,7 +20,11 @@ export async function tagBackupRestore(
   job: Pick<DescribeRestoreJobCommandOutput, 'RestoreJobId' | 'Status' | 'CreatedResourceArn'>,
 ): Promise<boolean> {
   const arn = instance.DBInstanceArn ?? '';
-  if (fromTagList(instance.TagList)[TAG.managed] === 'true') return true;
+  const current = fromTagList(instance.TagList);
+  if (current[TAG.managed] === 'true') {
+    assertOwnClone(current, tags.clone, tags.owner);
+    return true;
+  }
   const name = instance.DBInstanceIdentifier ?? '';
   const refuse = () =>
     new RefusedError(
@@ -45,7 +49,11 @@ export async function tagBackupRestore(
   // Re-read right before writing: tag only if still untagged.
   const fresh = await readTags(w, arn);
   if (fresh === undefined) return false;
-  if (fresh[TAG.managed] === 'true') return true;
+  if (fresh[TAG.managed] === 'true') {
+    // Another run tagged it first: only a run of the same person may go on with it.
+    assertOwnClone(fresh, tags.clone, tags.owner);
+    return true;
+  }
   await w.clients.rds.send(
     new AddTagsToResourceCommand({
       ResourceName: arn,

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { ExitCode, SnapcloneError } from '../../core/errors.ts';
 import { assertManaged, guarded } from '../../core/guard.ts';
-import { cloneTags, fromTagList, TAG } from '../../core/tags.ts';
+import { assertOwnClone, cloneTags, fromTagList, TAG } from '../../core/tags.ts';
 import type { Progress } from '../../output/reporter.ts';
 import type { Clone } from '../types.ts';
 import { FIRST_DELAY_MS, isError, nextDelay, placementOf, type Where } from './aws.ts';
@@ -50,7 +50,10 @@ async function waitForRestore(w: Where, clone: Clone, onProgress: (p: Progress) 
   let missing = 0;
   for (;;) {
     const instance = await describeInstance(w, clone.id);
-    let untagged = !instance || fromTagList(instance.TagList)[TAG.managed] !== 'true';
+    const tags = fromTagList(instance?.TagList);
+    let untagged = !instance || tags[TAG.managed] !== 'true';
+    // A concurrent create of the same name by someone else may have made or claimed it first.
+    if (!untagged) assertOwnClone(tags, clone.clone, clone.owner);
     let job: DescribeRestoreJobCommandOutput | undefined;
     if (clone.restoreJob && untagged) {
       job = await w.clients.backup.send(new DescribeRestoreJobCommand({ RestoreJobId: clone.restoreJob }));
