@@ -80,6 +80,7 @@ async function answer(world: World, request: RawRequest, requestId: string): Pro
       principal,
       requestId,
       service: service.signingName,
+      protocol: service.protocol,
       operation,
     };
     authorize(ctx, op, input, service.iamPrefix);

@@ -5,11 +5,19 @@ import { sessionInfo } from './iam-state.ts';
 import type { OperationDef, RequestContext } from './service.ts';
 import type { World } from './world.ts';
 
-/** Services whose errors are awsQuery/XML: their code is AccessDenied; JSON services say AccessDeniedException. */
-const QUERY_SERVICES = new Set(['sts', 'rds', 'elasticache', 'iam', 'ec2']);
-
 /** Calls AWS allows to anyone who can sign (GetCallerIdentity needs no permission). */
 const ALWAYS_ALLOWED = new Set(['sts:GetCallerIdentity']);
+
+/** The global condition keys of any request, whoever makes it: time, region, transport. */
+export function requestContext(world: World, region: string): ConditionContext {
+  const now = world.clock.now();
+  return {
+    'aws:CurrentTime': now.toISOString(),
+    'aws:EpochTime': String(Math.floor(now.getTime() / 1000)),
+    'aws:RequestedRegion': region,
+    'aws:SecureTransport': 'true',
+  };
+}
 
 /** The global condition keys that describe the caller (aws:PrincipalArn, aws:PrincipalTag/…, aws:username…). */
 export function principalContext(world: World, principal: Principal, region: string): ConditionContext {
@@ -20,10 +28,7 @@ export function principalContext(world: World, principal: Principal, region: str
     'aws:PrincipalArn': principal.role?.arn ?? principal.arn,
     'aws:PrincipalType': principal.kind === 'user' ? 'User' : 'AssumedRole',
     'aws:userid': principal.userId,
-    'aws:CurrentTime': now.toISOString(),
-    'aws:EpochTime': String(Math.floor(now.getTime() / 1000)),
-    'aws:RequestedRegion': region,
-    'aws:SecureTransport': 'true',
+    ...requestContext(world, region),
   };
   if (principal.user) context['aws:username'] = principal.user.name;
   if (principal.sourceIdentity) context['aws:SourceIdentity'] = principal.sourceIdentity;
@@ -67,7 +72,7 @@ function identityPolicies(principal: Principal): PolicyDocument[] {
 }
 
 function denied(ctx: RequestContext, action: string, resource: string, why: string): AwsError {
-  const code = QUERY_SERVICES.has(ctx.service) ? 'AccessDenied' : 'AccessDeniedException';
+  const code = ctx.protocol === 'awsQuery' ? 'AccessDenied' : 'AccessDeniedException';
   return new AwsError(
     code,
     `User: ${ctx.principal.arn} is not authorized to perform: ${action} on resource: ${resource} ${why}`,

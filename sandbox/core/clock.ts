@@ -14,3 +14,13 @@ export class Clock {
     this.offsetMs += ms;
   }
 }
+
+export const DAY_MS = 86_400_000;
+
+/** The first daily time hour:minute UTC strictly after `after` (minutes past 59 roll over, as in Date.UTC). */
+export function nextDailyUtc(after: number, hour: number, minute: number): number {
+  const d = new Date(after);
+  let t = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), hour, minute);
+  while (t <= after) t += DAY_MS;
+  return t;
+}

@@ -16,5 +16,3 @@ export const notImplemented = (service: string, operation: string) =>
     `The snapclone sandbox does not implement ${service} ${operation}`,
     501,
   );
-
-export const validation = (message: string) => new AwsError('ValidationException', message, 400);

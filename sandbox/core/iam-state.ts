@@ -20,7 +20,6 @@ export interface OidcProvider {
   /** Issuer URL as in the token's `iss` claim, e.g. https://token.actions.githubusercontent.com */
   url: string;
   audiences: string[];
-  /** PEM (SPKI) of the key the issuer signs tokens with. */
   /** The key that verifies the provider's tokens. */
   publicKey: () => KeyObject;
 }
@@ -31,12 +30,15 @@ export const mfaDevices = (world: World, accountId: string) =>
 export const oidcProviders = (world: World, accountId: string) =>
   world.state('iam-oidc', accountId, 'global', () => new Map<string, OidcProvider>());
 
+export const userArn = (accountId: string, name: string) => `arn:aws:iam::${accountId}:user/${name}`;
+export const roleArn = (accountId: string, name: string) => `arn:aws:iam::${accountId}:role/${name}`;
+
 export function createUser(world: World, accountId: string, name: string, policies: PolicyDocument[]): IamUser {
   const user: IamUser = {
     kind: 'user',
     accountId,
     name,
-    arn: `arn:aws:iam::${accountId}:user/${name}`,
+    arn: userArn(accountId, name),
     userId: `AIDA${upperId(17)}`,
     policies,
   };
@@ -56,7 +58,7 @@ export function createRole(
     kind: 'role',
     accountId,
     name,
-    arn: `arn:aws:iam::${accountId}:role/${name}`,
+    arn: roleArn(accountId, name),
     roleId: `AROA${upperId(17)}`,
     trustPolicy,
     policies,

@@ -10,6 +10,8 @@ export interface RequestContext {
   principal: Principal;
   requestId: string;
   service: string;
+  /** The service's wire protocol (its error codes differ: AccessDenied in awsQuery, AccessDeniedException in JSON). */
+  protocol: ProtocolName;
   operation: string;
 }
 

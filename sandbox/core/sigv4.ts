@@ -1,7 +1,7 @@
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { HttpRequest } from '@smithy/core/protocols';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { AwsError } from './errors.ts';
 import type { IssuedCredentials } from './iam.ts';
 import type { RawRequest } from './http.ts';
@@ -52,7 +52,8 @@ export async function verifySignature(
     throw new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403);
   }
   const token = request.headers['x-amz-security-token'];
-  if (issued.sessionToken !== undefined && token !== issued.sessionToken) {
+  // A session key needs its own token; a long-term key takes none.
+  if (token !== issued.sessionToken) {
     throw new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403);
   }
   const headers: Record<string, string> = {};
@@ -98,7 +99,11 @@ export async function verifySignature(
     },
   );
   const expected = /Signature=([0-9a-f]{64})/.exec(String(signed.headers.authorization))?.[1] ?? '';
+  // The signer takes a signed x-amz-content-sha256 at its word; AWS hashes the body it received (a body
+  // changed on the way no longer matches what was signed).
+  const claimedHash = headers['x-amz-content-sha256'];
   if (
+    (claimedHash !== undefined && claimedHash !== createHash('sha256').update(request.body).digest('hex')) ||
     expected.length !== scope.signature.length ||
     !timingSafeEqual(Buffer.from(expected), Buffer.from(scope.signature))
   ) {

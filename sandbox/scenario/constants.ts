@@ -1,3 +1,7 @@
+import { roleArn, userArn } from '../core/iam-state.ts';
+import { vaultArn } from '../services/backup/state.ts';
+import { dbArn } from '../services/rds/state.ts';
+
 /** The seeded company: one account where production and development share ap-northeast-1. */
 export const COMPANY_ACCOUNT = '123456789012';
 export const COMPANY_REGION = 'ap-northeast-1';
@@ -24,9 +28,10 @@ export const PROD_DATABASES = [
   { name: 'billing-db', id: 'billing-prod', engine: 'postgres', engineVersion: '16.4', storageGb: 50, port: 5432 },
 ] as const;
 
+/** ARNs in the company account and region. */
 export const arn = {
-  role: (name: string) => `arn:aws:iam::${COMPANY_ACCOUNT}:role/${name}`,
-  user: (name: string) => `arn:aws:iam::${COMPANY_ACCOUNT}:user/${name}`,
-  db: (id: string) => `arn:aws:rds:${COMPANY_REGION}:${COMPANY_ACCOUNT}:db:${id}`,
-  vault: (name: string) => `arn:aws:backup:${COMPANY_REGION}:${COMPANY_ACCOUNT}:backup-vault:${name}`,
+  role: (name: string) => roleArn(COMPANY_ACCOUNT, name),
+  user: (name: string) => userArn(COMPANY_ACCOUNT, name),
+  db: (id: string) => dbArn(COMPANY_REGION, COMPANY_ACCOUNT, id),
+  vault: (name: string) => vaultArn(COMPANY_REGION, COMPANY_ACCOUNT, name),
 };

@@ -103,6 +103,34 @@ describe('awsQuery (STS)', () => {
   });
 });
 
+describe('SigV4', () => {
+  it('answers SignatureDoesNotMatch when the body is not the one signed (x-amz-content-sha256)', async () => {
+    const url = new URL(sandbox.url);
+    const signed = await new SignatureV4({
+      credentials: sandbox.scenario.admin,
+      region: COMPANY_REGION,
+      service: 'sts',
+      sha256: Sha256,
+    }).sign(
+      new HttpRequest({
+        method: 'POST',
+        protocol: 'http:',
+        hostname: url.hostname,
+        port: Number(url.port),
+        path: '/',
+        headers: { host: url.host, 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'Action=GetCallerIdentity&Version=2011-06-15',
+      }),
+    );
+    expect(signed.headers['x-amz-content-sha256']).toMatch(/^[0-9a-f]{64}$/);
+    const send = (body: string) => fetch(sandbox.url, { method: 'POST', headers: signed.headers, body });
+    expect((await send('Action=GetCallerIdentity&Version=2011-06-15')).status).toBe(200);
+    const tampered = await send('Action=GetCallerIdentity&Version=2011-06-15&X=1');
+    expect(tampered.status).toBe(403);
+    expect(await tampered.text()).toContain('<Code>SignatureDoesNotMatch</Code>');
+  });
+});
+
 describe('awsJson1_1 (Secrets Manager, Tagging)', () => {
   const json = (service: string, target: string, body: object) =>
     send({

@@ -244,6 +244,16 @@ describe('SigV4 verification', () => {
     expect(error).toMatchObject({ name: 'InvalidClientTokenId', status: 403 });
   });
 
+  it('answers InvalidClientTokenId for a long-term key sent with a session token', async () => {
+    const error = await errorOf(
+      new STSClient({
+        ...sandbox.config(),
+        credentials: { ...sandbox.scenario.ci, sessionToken: 'not-a-token' },
+      }).send(new GetCallerIdentityCommand({})),
+    );
+    expect(error).toMatchObject({ name: 'InvalidClientTokenId', status: 403 });
+  });
+
   it('answers InvalidClientTokenId for a session key without its token', async () => {
     const out = await assumeOperator();
     const error = await errorOf(

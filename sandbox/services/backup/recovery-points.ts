@@ -1,3 +1,4 @@
+import { byKey } from '../../core/paging.ts';
 import type { RequestContext } from '../../core/service.ts';
 import { rdsState } from '../rds/state.ts';
 import {
@@ -14,10 +15,6 @@ import {
   type RecoveryPoint,
 } from './state.ts';
 
-const byKey =
-  <T>(key: (item: T) => string) =>
-  (a: T, b: T) =>
-    key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
 const pointKey = (p: RecoveryPoint) => newestFirstKey(p.createdAt, p.arn);
 
 function lastRestoreTime(ctx: RequestContext, point: RecoveryPoint): Date | undefined {

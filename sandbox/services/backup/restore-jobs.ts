@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { checkPermission } from '../../core/authorize.ts';
 import { AwsError } from '../../core/errors.ts';
+import { roleArn } from '../../core/iam-state.ts';
+import { byKey } from '../../core/paging.ts';
 import type { RequestContext } from '../../core/service.ts';
 import { checkIdentifier } from '../rds/errors.ts';
 import { createRestoredInstance, type RestoreParams } from '../rds/restore.ts';
@@ -129,7 +131,7 @@ export function startRestoreJob(
       `ResourceType ${input.ResourceType} does not match the recovery point's resource type ${point.resourceType}.`,
     );
   }
-  const role = input.IamRoleArn ?? `arn:aws:iam::${accountId}:role/service-role/AWSBackupDefaultServiceRole`;
+  const role = input.IamRoleArn ?? roleArn(accountId, 'service-role/AWSBackupDefaultServiceRole');
   checkPermission(ctx, 'iam:PassRole', [role]);
   const { targetId, params } = parseMetadata(input.Metadata);
   const snapshot = rdsState(world, accountId, region).snapshots.get(point.snapshotId);
@@ -272,7 +274,7 @@ export function listRestoreJobs(
     .filter(({ p }) => inRange(p.completedAt, input.ByCompleteBefore, input.ByCompleteAfter))
     .filter(() => !input.ByRestoreTestingPlanArn && !input.ByParentJobId)
     .map(({ job }) => job)
-    .sort((a, b) => (jobKey(a) < jobKey(b) ? -1 : jobKey(a) > jobKey(b) ? 1 : 0));
+    .sort(byKey(jobKey));
   const result = pageOf(jobs, jobKey, input);
   return { RestoreJobs: result.items.map((job) => jobView(job, now)), NextToken: result.next };
 }

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { DAY_MS as DAY, nextDailyUtc } from '../../core/clock.ts';
 import { AwsError } from '../../core/errors.ts';
+import { keyedPage } from '../../core/paging.ts';
 import type { World } from '../../core/world.ts';
 import { rdsState, snapshotOf, type DbInstance } from '../rds/state.ts';
 
@@ -99,20 +101,10 @@ export function backupState(world: World, accountId: string, region: string): Ba
 export const vaultArn = (region: string, accountId: string, name: string) =>
   `arn:aws:backup:${region}:${accountId}:backup-vault:${name}`;
 
-const DAY = 86_400_000;
-
 export const deleteAt = (point: RecoveryPoint) => point.createdAt + point.deleteAfterDays * DAY;
 
 /** How long backing up an instance takes: 5 minutes plus 6 s per GB. */
 const backupDuration = (storageGb: number) => 5 * 60_000 + storageGb * 6_000;
-
-/** The first daily time hour:minute UTC after `after`. */
-function nextDaily(after: number, hour: number, minute: number): number {
-  const d = new Date(after);
-  let t = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), hour, minute);
-  while (t <= after) t += DAY;
-  return t;
-}
 
 /**
  * Runs the backup schedules up to `now`: each daily run of an instance that exists and is not being
@@ -122,7 +114,7 @@ function runSchedules(world: World, accountId: string, region: string, state: Ba
   const rds = rdsState(world, accountId, region);
   for (const schedule of state.schedules) {
     const from = Math.max(schedule.lastAt, now - schedule.deleteAfterDays * DAY);
-    for (let t = nextDaily(from, schedule.hourUtc, schedule.minuteUtc); t <= now; t += DAY) {
+    for (let t = nextDailyUtc(from, schedule.hourUtc, schedule.minuteUtc); t <= now; t += DAY) {
       schedule.lastAt = t;
       const instance = rds.instances.get(schedule.instanceId);
       if (!instance || instance.deletion || t < instance.createdAt) continue;
@@ -225,18 +217,10 @@ export function pageOf<T>(
   if (!Number.isInteger(max) || max < 1 || max > 1000) {
     throw backupErrors.invalidValue(`MaxResults must be between 1 and 1000, got ${input.MaxResults}.`);
   }
-  let start = 0;
-  if (input.NextToken) {
-    const text = Buffer.from(input.NextToken, 'base64url').toString('utf8');
-    if (!text.startsWith('b1:')) throw backupErrors.invalidValue('The NextToken is not valid.');
-    const after = text.slice(3);
-    start = items.findIndex((item) => key(item) > after);
-    if (start < 0) start = items.length;
-  }
-  const slice = items.slice(start, start + max);
-  const more = start + max < items.length;
-  const next = more ? Buffer.from(`b1:${key(slice[slice.length - 1])}`, 'utf8').toString('base64url') : undefined;
-  return { items: slice, next };
+  return keyedPage(items, key, input.NextToken, max, {
+    prefix: 'b1:',
+    invalid: () => backupErrors.invalidValue('The NextToken is not valid.'),
+  });
 }
 
 /** A sort key that orders newest first: the complement of the time, zero-padded, then a tie-breaker. */

@@ -1,4 +1,5 @@
 import { AwsError } from '../../core/errors.ts';
+import type { InstanceConfig, RdsState } from './state.ts';
 
 /** RDS errors with the awsQuery codes and HTTP statuses of the model (not the shape names). */
 export const rdsErrors = {
@@ -53,4 +54,33 @@ export function checkIdentifier(parameter: string, value: string | undefined, ma
     );
   }
   return value.toLowerCase();
+}
+
+/** A DB instance class RDS knows (db.<family>.<size>), for the engine of `config`. */
+export function checkInstanceClass(instanceClass: string, config: InstanceConfig): void {
+  if (!/^db\.[a-z0-9]+\.[a-z0-9]+$/.test(instanceClass)) {
+    throw rdsErrors.invalidParameterCombination(
+      `RDS does not support creating a DB instance with the following combination: DBInstanceClass=${instanceClass}, Engine=${config.engine}, EngineVersion=${config.engineVersion}, LicenseModel=${config.licenseModel}.`,
+    );
+  }
+}
+
+/** BackupRetentionPeriod: a whole number of days from 0 to 35. */
+export function checkRetention(retention: number): void {
+  if (!Number.isInteger(retention) || retention < 0 || retention > 35) {
+    throw rdsErrors.invalidParameterValue(`Invalid value ${retention} for BackupRetentionPeriod. Must be between 0 and 35.`);
+  }
+}
+
+/** Security groups that exist, all in the DB instance's VPC. */
+export function checkSecurityGroups(state: RdsState, ids: string[], vpcId: string | undefined): void {
+  for (const sg of ids) {
+    const sgVpc = state.securityGroups.get(sg);
+    if (!sgVpc) throw rdsErrors.invalidParameterValue(`Invalid security group , groupId= ${sg}, groupName=.`);
+    if (sgVpc !== vpcId) {
+      throw rdsErrors.invalidParameterCombination(
+        `The DB instance and EC2 security group are in different VPCs. The DB instance is in ${vpcId} and the EC2 security group is in ${sgVpc}`,
+      );
+    }
+  }
 }

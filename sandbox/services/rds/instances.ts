@@ -1,5 +1,5 @@
 import type { RequestContext } from '../../core/service.ts';
-import { checkIdentifier, rdsErrors } from './errors.ts';
+import { checkIdentifier, checkInstanceClass, checkRetention, checkSecurityGroups, rdsErrors } from './errors.ts';
 import { applyFilters, page, type Filter } from './paging.ts';
 import { createManagedSecret, deleteManagedSecret } from './secrets.ts';
 import {
@@ -60,7 +60,8 @@ export function describeDBInstanceAutomatedBackups(
   const { world, accountId, region } = ctx;
   const state = rdsState(world, accountId, region);
   const now = world.clock.nowMs();
-  let instances = liveInstances(state, now).filter((i) => restoreWindow(state, i, now));
+  const windows = new Map(liveInstances(state, now).map((i) => [i, restoreWindow(state, i, now)]));
+  let instances = [...windows.keys()].filter((i) => windows.get(i));
   if (input.DBInstanceIdentifier)
     instances = instances.filter((i) => i.id === input.DBInstanceIdentifier!.toLowerCase());
   if (input.DbiResourceId) instances = instances.filter((i) => i.dbiResourceId === input.DbiResourceId);
@@ -75,7 +76,7 @@ export function describeDBInstanceAutomatedBackups(
   const result = page(instances, (i) => i.id, input);
   return {
     DBInstanceAutomatedBackups: result.items.map((i) => {
-      const window = restoreWindow(state, i, now)!;
+      const window = windows.get(i)!;
       return {
         DBInstanceArn: i.arn,
         DbiResourceId: i.dbiResourceId,
@@ -165,30 +166,12 @@ export function modifyDBInstance(input: ModifyInput, ctx: RequestContext) {
     }
     checkPassword(instance.engine, input.MasterUserPassword);
   }
-  const retention = input.BackupRetentionPeriod;
-  if (retention !== undefined && (!Number.isInteger(retention) || retention < 0 || retention > 35)) {
-    throw rdsErrors.invalidParameterValue(
-      `Invalid value ${retention} for BackupRetentionPeriod. Must be between 0 and 35.`,
-    );
-  }
-  if (input.DBInstanceClass !== undefined && !/^db\.[a-z0-9]+\.[a-z0-9]+$/.test(input.DBInstanceClass)) {
-    throw rdsErrors.invalidParameterCombination(
-      `RDS does not support creating a DB instance with the following combination: DBInstanceClass=${input.DBInstanceClass}, Engine=${instance.engine}, EngineVersion=${instance.engineVersion}, LicenseModel=${instance.licenseModel}.`,
-    );
-  }
+  if (input.BackupRetentionPeriod !== undefined) checkRetention(input.BackupRetentionPeriod);
+  if (input.DBInstanceClass !== undefined) checkInstanceClass(input.DBInstanceClass, instance);
   if (input.AllocatedStorage !== undefined && input.AllocatedStorage < instance.allocatedStorage) {
     throw rdsErrors.invalidParameterValue('Invalid storage size: storage can only grow.');
   }
-  const vpcId = state.subnetGroups.get(instance.subnetGroupName)?.vpcId;
-  for (const sg of input.VpcSecurityGroupIds ?? []) {
-    const sgVpc = state.securityGroups.get(sg);
-    if (!sgVpc) throw rdsErrors.invalidParameterValue(`Invalid security group , groupId= ${sg}, groupName=.`);
-    if (sgVpc !== vpcId) {
-      throw rdsErrors.invalidParameterCombination(
-        `The DB instance and EC2 security group are in different VPCs. The DB instance is in ${vpcId} and the EC2 security group is in ${sgVpc}`,
-      );
-    }
-  }
+  checkSecurityGroups(state, input.VpcSecurityGroupIds ?? [], state.subnetGroups.get(instance.subnetGroupName)?.vpcId);
   if (input.DBParameterGroupName !== undefined && !state.parameterGroups.has(input.DBParameterGroupName)) {
     throw rdsErrors.parameterGroupNotFound(input.DBParameterGroupName);
   }

@@ -1,3 +1,4 @@
+import { keyedPage } from '../../core/paging.ts';
 import { rdsErrors } from './errors.ts';
 
 export interface Filter {
@@ -21,23 +22,11 @@ export function page<T>(
       `Invalid value ${input.MaxRecords} for MaxRecords. Must be between 20 and 100`,
     );
   }
-  let start = 0;
-  if (input.Marker !== undefined && input.Marker !== '') {
-    const after = decodeMarker(input.Marker);
-    start = items.findIndex((item) => key(item) > after);
-    if (start < 0) start = items.length;
-  }
-  const slice = items.slice(start, start + max);
-  const more = start + max < items.length;
-  return { items: slice, marker: more ? encodeMarker(key(slice[slice.length - 1])) : undefined };
-}
-
-const encodeMarker = (key: string) => Buffer.from(`v1:${key}`, 'utf8').toString('base64url');
-
-function decodeMarker(marker: string): string {
-  const text = Buffer.from(marker, 'base64url').toString('utf8');
-  if (!text.startsWith('v1:')) throw rdsErrors.invalidParameterValue(`The marker ${marker} is not valid.`);
-  return text.slice(3);
+  const result = keyedPage(items, key, input.Marker, max, {
+    prefix: 'v1:',
+    invalid: () => rdsErrors.invalidParameterValue(`The marker ${input.Marker} is not valid.`),
+  });
+  return { items: result.items, marker: result.next };
 }
 
 /**

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { upperId } from '../../core/ids.ts';
 import type { RequestContext } from '../../core/service.ts';
 import type { World } from '../../core/world.ts';
-import { checkIdentifier, rdsErrors } from './errors.ts';
+import { checkIdentifier, checkInstanceClass, checkRetention, checkSecurityGroups, rdsErrors } from './errors.ts';
 import { createManagedSecret } from './secrets.ts';
 import {
   configOf,
@@ -11,6 +11,7 @@ import {
   DURATIONS,
   findInstance,
   findSnapshot,
+  identifierTaken,
   liveInstances,
   rdsState,
   restoreWindow,
@@ -65,14 +66,6 @@ interface Where {
   region: string;
 }
 
-const INSTANCE_CLASS = /^db\.[a-z0-9]+\.[a-z0-9]+$/;
-
-/** An instance identifier is taken while any instance holds it, including hidden and deleting ones. */
-export function identifierTaken(state: RdsState, now: number, id: string): boolean {
-  liveInstances(state, now);
-  return state.instances.has(id);
-}
-
 /**
  * Builds the instance a restore creates and adds it to the state, with RDS's defaults for what the call
  * does not say: the default subnet group, the default security group of its VPC, the engine's default
@@ -87,11 +80,7 @@ export function createRestoredInstance(where: Where, plan: RestorePlan): DbInsta
   const id = plan.targetId;
   if (identifierTaken(state, now, id)) throw rdsErrors.instanceExists(id);
   const instanceClass = p.DBInstanceClass ?? plan.source.instanceClass;
-  if (!INSTANCE_CLASS.test(instanceClass)) {
-    throw rdsErrors.invalidParameterCombination(
-      `RDS does not support creating a DB instance with the following combination: DBInstanceClass=${instanceClass}, Engine=${plan.source.engine}, EngineVersion=${plan.source.engineVersion}, LicenseModel=${plan.source.licenseModel}.`,
-    );
-  }
+  checkInstanceClass(instanceClass, plan.source);
   if (p.Engine !== undefined && p.Engine !== plan.source.engine) {
     throw rdsErrors.invalidParameterCombination(
       `The engine ${p.Engine} is not compatible with the source engine ${plan.source.engine}.`,
@@ -110,15 +99,7 @@ export function createRestoredInstance(where: Where, plan: RestorePlan): DbInsta
   const securityGroups = p.VpcSecurityGroupIds?.length
     ? p.VpcSecurityGroupIds
     : [defaultSecurityGroup(state, group.vpcId)];
-  for (const sg of securityGroups) {
-    const sgVpc = state.securityGroups.get(sg);
-    if (!sgVpc) throw rdsErrors.invalidParameterValue(`Invalid security group , groupId= ${sg}, groupName=.`);
-    if (sgVpc !== group.vpcId) {
-      throw rdsErrors.invalidParameterCombination(
-        `The DB instance and EC2 security group are in different VPCs. The DB instance is in ${group.vpcId} and the EC2 security group is in ${sgVpc}`,
-      );
-    }
-  }
+  checkSecurityGroups(state, securityGroups, group.vpcId);
   const parameterGroupName =
     p.DBParameterGroupName ?? defaultGroups(plan.source.engine, plan.source.engineVersion).parameterGroup;
   if (!state.parameterGroups.has(parameterGroupName)) throw rdsErrors.parameterGroupNotFound(parameterGroupName);
@@ -129,11 +110,7 @@ export function createRestoredInstance(where: Where, plan: RestorePlan): DbInsta
     );
   }
   const retention = p.BackupRetentionPeriod ?? plan.source.backupRetentionPeriod;
-  if (!Number.isInteger(retention) || retention < 0 || retention > 35) {
-    throw rdsErrors.invalidParameterValue(
-      `Invalid value ${retention} for BackupRetentionPeriod. Must be between 0 and 35.`,
-    );
-  }
+  checkRetention(retention);
   const instance: DbInstance = {
     ...configOf(plan.source),
     vpcSecurityGroupIds: [...securityGroups],
@@ -185,11 +162,6 @@ function defaultSecurityGroup(state: RdsState, vpcId: string): string {
 const restoreDuration = (world: World, storageGb: number, extra = 0) =>
   world.scaled(DURATIONS.restore(storageGb) + extra);
 
-function paramsOf(input: RestoreParams): RestoreParams {
-  if (input.ManageMasterUserPassword === false) delete input.ManageMasterUserPassword;
-  return input;
-}
-
 export function restoreFromSnapshot(
   input: RestoreParams & {
     DBInstanceIdentifier?: string;
@@ -211,7 +183,7 @@ export function restoreFromSnapshot(
     targetId,
     source: snapshot.config,
     masterPassword: snapshot.masterPassword,
-    params: paramsOf(input),
+    params: input,
     tags: tagsFromInput(input.Tags),
     visibleFrom: now,
     availableAt: now + restoreDuration(world, snapshot.config.allocatedStorage),
@@ -257,7 +229,7 @@ export function restoreToPointInTime(
     targetId,
     source: source,
     masterPassword: source.masterPassword,
-    params: paramsOf(input),
+    params: input,
     tags: tagsFromInput(input.Tags),
     visibleFrom: now,
     availableAt: now + restoreDuration(world, source.allocatedStorage, DURATIONS.logReplay),

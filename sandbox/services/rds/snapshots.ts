@@ -1,13 +1,10 @@
 import type { RequestContext } from '../../core/service.ts';
 import { rdsErrors } from './errors.ts';
 import { applyFilters, page, type Filter } from './paging.ts';
-import { dbArn, findSnapshot, liveSnapshots, rdsState } from './state.ts';
+import { dbArn, findSnapshot, idOf, liveSnapshots, rdsState } from './state.ts';
 import { snapshotView } from './view.ts';
 
 const SNAPSHOT_TYPES = new Set(['automated', 'manual', 'awsbackup', 'shared', 'public']);
-
-const idOf = (idOrArn: string) =>
-  idOrArn.startsWith('arn:') ? idOrArn.split(':').slice(6).join(':') : idOrArn.toLowerCase();
 
 export function describeDBSnapshots(
   input: {

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { DAY_MS, nextDailyUtc } from '../../core/clock.ts';
+import { byKey } from '../../core/paging.ts';
 import type { World } from '../../core/world.ts';
 
 /**
@@ -175,22 +177,30 @@ export const subnetGroupArn = (region: string, accountId: string, name: string) 
   `arn:aws:rds:${region}:${accountId}:subgrp:${name}`;
 
 /** Code-unit order of identifiers: the order RDS markers compare in. */
-export const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+export const byId = byKey((item: { id: string }) => item.id);
 
-/** Drops instances whose deletion is over; returns the rest in identifier order, hidden ones excluded. */
-export function liveInstances(state: RdsState, now: number): DbInstance[] {
+/** The identifier an identifier-or-ARN names (identifiers are case-insensitive; ARNs carry the lower-case one). */
+export const idOf = (idOrArn: string): string =>
+  idOrArn.startsWith('arn:') ? idOrArn.split(':').slice(6).join(':') : idOrArn.toLowerCase();
+
+/** Drops instances whose deletion is over (and their automated backups unless told to keep them). */
+function purgeDeleted(state: RdsState, now: number): void {
   for (const [id, instance] of state.instances) {
-    if (instance.deletion && now >= instance.deletion.goneAt) purge(state, id, instance);
+    if (!instance.deletion || now < instance.deletion.goneAt) continue;
+    state.instances.delete(id);
+    if (instance.deletion.deleteAutomatedBackups) dropAutomatedSnapshots(state, instance.dbiResourceId);
   }
+}
+
+/** Live instances in identifier order, hidden ones excluded. */
+export function liveInstances(state: RdsState, now: number): DbInstance[] {
+  purgeDeleted(state, now);
   return [...state.instances.values()].filter((i) => now >= i.visibleFrom).sort(byId);
 }
 
-function purge(state: RdsState, id: string, instance: DbInstance): void {
-  state.instances.delete(id);
-  if (instance.deletion?.deleteAutomatedBackups !== false) {
-    for (const [snapId, snap] of state.snapshots) {
-      if (snap.type === 'automated' && snap.dbiResourceId === instance.dbiResourceId) state.snapshots.delete(snapId);
-    }
+function dropAutomatedSnapshots(state: RdsState, dbiResourceId: string): void {
+  for (const [id, snap] of state.snapshots) {
+    if (snap.type === 'automated' && snap.dbiResourceId === dbiResourceId) state.snapshots.delete(id);
   }
 }
 
@@ -201,9 +211,10 @@ export function snapshotOf(
   type: SnapshotType,
   times: { createdAt: number; availableAt: number; expiresAt?: number },
 ): DbSnapshot {
+  const [, , , region, accountId] = instance.arn.split(':');
   return {
     id,
-    arn: instance.arn.replace(/:db:[^:]+$/, `:snapshot:${id}`),
+    arn: snapshotArn(region, accountId, id),
     type,
     instanceId: instance.id,
     dbiResourceId: instance.dbiResourceId,
@@ -216,15 +227,10 @@ export function snapshotOf(
   };
 }
 
-const DAY_MS = 86_400_000;
-
 /** The first daily automated-snapshot time after `after`: five minutes into the PreferredBackupWindow (UTC). */
 export function nextAutomatedTime(instance: InstanceConfig, after: number): number {
   const [hour, minute] = instance.preferredBackupWindow.split('-')[0].split(':').map(Number);
-  const d = new Date(after);
-  let t = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), hour, minute + 5);
-  while (t <= after) t += DAY_MS;
-  return t;
+  return nextDailyUtc(after, hour, minute + 5);
 }
 
 export const automatedSnapshotId = (instanceId: string, at: number) =>
@@ -239,9 +245,7 @@ function takeAutomatedSnapshots(state: RdsState, now: number): void {
     if (instance.deletion || now < instance.createdAt) continue;
     settle(instance, now);
     if (instance.backupRetentionPeriod === 0) {
-      for (const [id, snap] of state.snapshots) {
-        if (snap.type === 'automated' && snap.dbiResourceId === instance.dbiResourceId) state.snapshots.delete(id);
-      }
+      dropAutomatedSnapshots(state, instance.dbiResourceId);
       instance.lastAutomatedSnapshotAt = now;
       continue;
     }
@@ -261,28 +265,37 @@ function takeAutomatedSnapshots(state: RdsState, now: number): void {
   }
 }
 
-/** Snapshots that have not expired, in identifier order. */
-export function liveSnapshots(state: RdsState, now: number): DbSnapshot[] {
+/** Brings `state.snapshots` up to `now`: scheduled backups taken, expired snapshots dropped. */
+function catchUpSnapshots(state: RdsState, now: number): void {
   for (const hook of state.beforeSnapshotRead) hook(now);
   takeAutomatedSnapshots(state, now);
   for (const [id, snap] of state.snapshots) {
     if (snap.expiresAt !== undefined && now >= snap.expiresAt) state.snapshots.delete(id);
   }
+}
+
+/** Snapshots that have not expired, in identifier order. */
+export function liveSnapshots(state: RdsState, now: number): DbSnapshot[] {
+  catchUpSnapshots(state, now);
   return [...state.snapshots.values()].sort(byId);
 }
 
 /** A visible instance by identifier (case-insensitive) or ARN. */
 export function findInstance(state: RdsState, now: number, idOrArn: string): DbInstance | undefined {
-  const id = idOrArn.startsWith('arn:') ? idOrArn.split(':').slice(6).join(':') : idOrArn.toLowerCase();
-  liveInstances(state, now);
-  const instance = state.instances.get(id);
+  purgeDeleted(state, now);
+  const instance = state.instances.get(idOf(idOrArn));
   return instance && now >= instance.visibleFrom ? instance : undefined;
 }
 
+/** An instance identifier is taken while any instance holds it, including hidden and deleting ones. */
+export function identifierTaken(state: RdsState, now: number, id: string): boolean {
+  purgeDeleted(state, now);
+  return state.instances.has(id);
+}
+
 export function findSnapshot(state: RdsState, now: number, idOrArn: string): DbSnapshot | undefined {
-  const id = idOrArn.startsWith('arn:') ? idOrArn.split(':').slice(6).join(':') : idOrArn.toLowerCase();
-  liveSnapshots(state, now);
-  return state.snapshots.get(id);
+  catchUpSnapshots(state, now);
+  return state.snapshots.get(idOf(idOrArn));
 }
 
 /** Applies the changes of finished phases and drops them. */
@@ -306,8 +319,9 @@ export function restoreWindow(
   now: number,
 ): { earliest: number; latest: number } | undefined {
   if (instance.backupRetentionPeriod === 0 || now < instance.createdAt) return undefined;
-  let earliest = Math.max(instance.restorableFrom, now - instance.backupRetentionPeriod * 86_400_000);
-  for (const snap of liveSnapshots(state, now)) {
+  let earliest = Math.max(instance.restorableFrom, now - instance.backupRetentionPeriod * DAY_MS);
+  catchUpSnapshots(state, now);
+  for (const snap of state.snapshots.values()) {
     if (snap.type === 'automated' && snap.dbiResourceId === instance.dbiResourceId) {
       earliest = Math.min(earliest, snap.createdAt);
     }

@@ -1,3 +1,4 @@
+import { byKey } from '../../core/paging.ts';
 import type { RequestContext } from '../../core/service.ts';
 import { rdsErrors } from './errors.ts';
 import { page, type Filter } from './paging.ts';
@@ -10,7 +11,7 @@ export function describeDBSubnetGroups(
 ) {
   const { world, accountId, region } = ctx;
   const state = rdsState(world, accountId, region);
-  let groups = [...state.subnetGroups.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  let groups = [...state.subnetGroups.values()].sort(byKey((g) => g.name));
   if (input.DBSubnetGroupName) {
     const group = state.subnetGroups.get(input.DBSubnetGroupName.toLowerCase());
     if (!group) throw rdsErrors.subnetGroupNotFound(input.DBSubnetGroupName);

@@ -1,7 +1,7 @@
 import type { RequestContext } from '../../core/service.ts';
+import { tagList } from '../../core/tags.ts';
 import { rdsErrors } from './errors.ts';
 import { findInstance, findSnapshot, rdsState } from './state.ts';
-import { tagList } from './view.ts';
 
 type TagInput = { Key?: string; Value?: string }[] | undefined;
 

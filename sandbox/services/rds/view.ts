@@ -1,3 +1,4 @@
+import { tagList } from '../../core/tags.ts';
 import {
   instanceStatus,
   restoreWindow,
@@ -10,8 +11,6 @@ import {
 } from './state.ts';
 
 /** The API shapes RDS answers with, built from state; the master password is never part of them. */
-
-export const tagList = (tags: Map<string, string>) => [...tags].map(([Key, Value]) => ({ Key, Value }));
 
 const HOSTED_ZONE = 'Z24O6O9L7SGTNB';
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AwsError } from '../../core/errors.ts';
 import type { RequestContext } from '../../core/service.ts';
+import { tagList } from '../../core/tags.ts';
 import { addSecret, findSecret, secretNotFound, secretsOf, type SecretRecord } from './store.ts';
 
 type Tag = { Key?: string; Value?: string };
@@ -27,8 +28,6 @@ export function tagsOf(tags: Tag[] | undefined): Record<string, string> {
   }
   return out;
 }
-
-const tagList = (tags: Record<string, string>) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 
 /** A secret that exists, by name or ARN; ResourceNotFoundException otherwise. */
 function existing(ctx: RequestContext, secretId: string | undefined): SecretRecord {

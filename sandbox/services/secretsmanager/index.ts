@@ -12,14 +12,14 @@ import {
   tagsOf,
   untagResource,
 } from './handlers.ts';
-import { findSecret } from './store.ts';
+import { findSecret, secretArnPrefix } from './store.ts';
 
 /** The secret's ARN for IAM (or a name-based ARN when it does not exist, so the handler answers NotFound). */
 const secretArn = (input: { SecretId?: string }, ctx: RequestContext): string[] => {
   const id = input.SecretId ?? '';
   const secret = findSecret(ctx.world, ctx.accountId, ctx.region, id);
   if (secret) return [secret.arn];
-  return [id.startsWith('arn:') ? id : `arn:aws:secretsmanager:${ctx.region}:${ctx.accountId}:secret:${id}`];
+  return [id.startsWith('arn:') ? id : secretArnPrefix(ctx.region, ctx.accountId, id)];
 };
 
 const bySecretId = { resources: secretArn };
@@ -35,7 +35,7 @@ export const secretsmanager: ServiceDef = {
       handler: createSecret,
       // The ARN's random suffix is unknown before creation; policies match it with `NAME-*` or `NAME*`.
       resources: (input: { Name?: string }, ctx) => [
-        `arn:aws:secretsmanager:${ctx.region}:${ctx.accountId}:secret:${input.Name ?? ''}-??????`,
+        `${secretArnPrefix(ctx.region, ctx.accountId, input.Name ?? '')}-??????`,
       ],
       requestTags: (input: { Tags?: { Key?: string; Value?: string }[] }) => tagsOf(input.Tags),
     },

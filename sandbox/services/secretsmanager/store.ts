@@ -1,5 +1,6 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { AwsError } from '../../core/errors.ts';
+import { alnumId } from '../../core/ids.ts';
 import type { World } from '../../core/world.ts';
 
 export interface SecretInput {
@@ -38,8 +39,9 @@ export interface SecretRecord {
 
 const registered = new WeakSet<World>();
 
-const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-const suffix = () => Array.from(randomBytes(6), (b) => ALNUM[b % ALNUM.length]).join('');
+/** A secret's ARN up to its name; the secret's own ARN adds `-` and six random characters. */
+export const secretArnPrefix = (region: string, accountId: string, name: string) =>
+  `arn:aws:secretsmanager:${region}:${accountId}:secret:${name}`;
 
 /** The secrets of one account and region (by name), purged of those whose deletion date has passed. */
 export function secretsOf(world: World, accountId: string, region: string): Map<string, SecretRecord> {
@@ -89,7 +91,7 @@ export function addSecret(
   if (existing) throw new AwsError('ResourceExistsException', `The operation failed because the secret ${input.name} already exists.`);
   const now = world.clock.now();
   const secret: SecretRecord = {
-    arn: `arn:aws:secretsmanager:${region}:${accountId}:secret:${input.name}-${suffix()}`,
+    arn: `${secretArnPrefix(region, accountId, input.name)}-${alnumId(6)}`,
     name: input.name,
     description: input.description,
     kmsKeyId: input.kmsKeyId,

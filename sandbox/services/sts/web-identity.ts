@@ -1,10 +1,18 @@
-import { principalContext } from '../../core/authorize.ts';
+import { requestContext } from '../../core/authorize.ts';
 import { AwsError } from '../../core/errors.ts';
 import type { ConditionContext } from '../../core/iam-eval.ts';
 import { verifyWebIdentityToken } from '../../core/oidc.ts';
 import type { RequestContext } from '../../core/service.ts';
-import { checkPattern, findRole, SESSION_NAME, sessionPolicyOf, sessionSeconds, startSession, validationError } from './sessions.ts';
-import { trusts } from './sessions.ts';
+import {
+  checkPattern,
+  findRole,
+  SESSION_NAME,
+  sessionPolicyOf,
+  sessionSeconds,
+  startSession,
+  trusts,
+  validationError,
+} from './sessions.ts';
 
 export interface AssumeRoleWithWebIdentityInput {
   RoleArn: string;
@@ -43,13 +51,9 @@ export function assumeRoleWithWebIdentity(input: AssumeRoleWithWebIdentityInput,
     : undefined;
   const sourceIdentity = typeof claims[SOURCE_IDENTITY_CLAIM] === 'string' ? (claims[SOURCE_IDENTITY_CLAIM] as string) : undefined;
 
-  const anonymous = { ...ctx.principal, accountId: role.accountId };
+  // The caller is anonymous: no aws:Principal… keys, only the request's own and the provider's.
   const context: ConditionContext = {
-    ...principalContext(world, anonymous, ctx.region),
-    'aws:PrincipalAccount': undefined,
-    'aws:PrincipalArn': undefined,
-    'aws:PrincipalType': undefined,
-    'aws:userid': undefined,
+    ...requestContext(world, ctx.region),
     'aws:FederatedProvider': provider.arn,
     [`${host}:aud`]: claims.aud,
     [`${host}:sub`]: claims.sub,

@@ -1,6 +1,7 @@
 import * as schemas from '@aws-sdk/client-resource-groups-tagging-api';
 import { AwsError } from '../../core/errors.ts';
 import type { RequestContext, ServiceDef } from '../../core/service.ts';
+import { tagList } from '../../core/tags.ts';
 import type { TaggedResource } from '../../core/world.ts';
 
 const invalidParameter = (message: string) => new AwsError('InvalidParameterException', message);
@@ -101,7 +102,7 @@ export function getResources(input: GetResourcesInput, ctx: RequestContext) {
     PaginationToken: next,
     ResourceTagMappingList: items.map((r) => ({
       ResourceARN: r.arn,
-      Tags: Object.entries(r.tags).map(([Key, Value]) => ({ Key, Value })),
+      Tags: tagList(r.tags),
     })),
   };
 }
