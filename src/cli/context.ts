@@ -1,6 +1,6 @@
 import { loadConfig } from '../config/load.ts';
 import { createClients, type AwsClients, type SessionOptions } from '../aws/session.ts';
-import type { Context } from '../core/context.ts';
+import { resolveTarget, type Context } from '../core/context.ts';
 import { UsageError } from '../core/errors.ts';
 import { currentPerson } from '../core/person.ts';
 import { JsonReporter, PlainReporter, TtyReporter, type Reporter } from '../output/reporter.ts';
@@ -64,14 +64,7 @@ export function buildContext(options: GlobalOptions, io: Io): Context {
     clients(targetName) {
       let clients = cache.get(targetName);
       if (!clients) {
-        const target = config.targets[targetName];
-        if (!target) {
-          throw new UsageError(
-            `Unknown target '${targetName}'`,
-            `Known targets: ${Object.keys(config.targets).join(', ')}`,
-          );
-        }
-        clients = createClients(target, session);
+        clients = createClients(resolveTarget(config, targetName).config, session);
         cache.set(targetName, clients);
       }
       return clients;

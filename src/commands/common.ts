@@ -1,7 +1,7 @@
-import type { Context } from '../core/context.ts';
+import { resolveTarget as resolveConfigTarget, type Context } from '../core/context.ts';
 import { checkZone, formatTime } from '../core/dates.ts';
 import { ExitCode, SnapcloneError, UsageError } from '../core/errors.ts';
-import { allEngines, engineFor } from '../engines/index.ts';
+import { engineFor, enginesIn } from '../engines/index.ts';
 import type { Clone, Engine, SourceRef, TargetRef } from '../engines/types.ts';
 import { formatDuration } from '../output/reporter.ts';
 
@@ -20,11 +20,7 @@ export function resolveSource(ctx: Context, name: string): SourceRef {
 
 /** A target of the config by name; a UsageError lists the known ones. */
 export function resolveTarget(ctx: Context, name: string): TargetRef {
-  const config = ctx.config.targets[name];
-  if (!config) {
-    throw new UsageError(`Unknown target '${name}'`, `Known targets: ${Object.keys(ctx.config.targets).join(', ')}`);
-  }
-  return { name, config };
+  return resolveConfigTarget(ctx.config, name);
 }
 
 /** --target, else the source's target, else defaultTarget, else the only target. */
@@ -67,8 +63,7 @@ export interface Found {
 /** The clone named `name` in the targets searched; undefined when there is none. */
 export async function lookupClone(ctx: Context, name: string, explicitTarget?: string): Promise<Found | undefined> {
   for (const target of targetsToSearch(ctx, explicitTarget)) {
-    for (const engine of allEngines()) {
-      if (target.config[engine.name] === undefined) continue;
+    for (const engine of enginesIn(target)) {
       const clone = await engine.describe(name, target, ctx);
       if (clone) return { clone, engine, target };
     }
@@ -159,11 +154,16 @@ export function ageText(clone: Clone, now: Date): string {
   return clone.createdAt.getTime() > 0 ? formatDuration(now.getTime() - clone.createdAt.getTime()) : '-';
 }
 
-/** Runs tasks in parallel; when some fail, reports the others' outcome and throws one error for all. */
+/**
+ * Runs tasks in parallel; when some fail, reports the others' outcome and throws one error for all. With
+ * `writes: false` (tasks that only read, e.g. planning) the others changed nothing: they are not reported,
+ * and the failures' common kind is the exit code.
+ */
 export async function allOrReport<T>(
   ctx: Context,
   labels: string[],
   tasks: Promise<T>[],
+  options: { writes: boolean } = { writes: true },
 ): Promise<T[]> {
   const settled = await Promise.allSettled(tasks);
   const failed = settled
@@ -175,7 +175,7 @@ export async function allOrReport<T>(
   if (settled.length === 1 || (failed.length === settled.length && failed.every((f) => messageOf(f.s.reason) === messageOf(failed[0].s.reason)))) {
     throw failed[0].s.reason;
   }
-  const ok = labels.filter((_, i) => settled[i].status === 'fulfilled');
+  const ok = options.writes ? labels.filter((_, i) => settled[i].status === 'fulfilled') : [];
   if (ok.length > 0) ctx.reporter.info(`Succeeded: ${ok.join(', ')}`);
   const codes = failed.map((f) => (f.s.reason instanceof SnapcloneError ? f.s.reason.exitCode : ExitCode.failed));
   const allSame = codes.every((c) => c === codes[0]);

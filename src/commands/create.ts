@@ -4,7 +4,7 @@ import { dayOf, formatTime } from '../core/dates.ts';
 import { UsageError } from '../core/errors.ts';
 import { defaultCloneName, validateCloneName } from '../core/naming.ts';
 import { assertOwnClone, cloneTags, type CloneTags } from '../core/tags.ts';
-import { formatTtl, resolveTtl } from '../core/ttl.ts';
+import { resolveTtl, type Ttl } from '../core/ttl.ts';
 import type { Clone, Engine, RestorePlan, SourceRef, TargetRef } from '../engines/types.ts';
 import type { CommandResult } from '../output/render.ts';
 import {
@@ -43,7 +43,7 @@ interface Prepared {
   source: SourceRef;
   target: TargetRef;
   engine: Engine;
-  ttlMs: number;
+  ttl: Ttl;
 }
 
 interface Planned extends Prepared {
@@ -77,7 +77,7 @@ function prepare(options: CreateOptions, ctx: Context): Prepared[] {
     }
     const ttl = resolveTtl(options.ttl, { name: target.name, ...target.config });
     if (options.name !== undefined) validateCloneName(options.name, ctx.config.prefix, engine.identifierRules);
-    return { source, target, engine, ttlMs: ttl.ms };
+    return { source, target, engine, ttl };
   });
 }
 
@@ -129,7 +129,7 @@ export async function run(options: CreateOptions, ctx: Context): Promise<Command
         restoreTime: choice.time,
         target: p.target.name,
         createdAt: now,
-        expiresAt: new Date(now.getTime() + p.ttlMs),
+        expiresAt: new Date(now.getTime() + p.ttl.ms),
       };
       const existing = await p.engine.describe(name, p.target, ctx);
       if (existing?.tagged) assertOwnClone(cloneTags(existing), name, ctx.person);
@@ -141,6 +141,7 @@ export async function run(options: CreateOptions, ctx: Context): Promise<Command
       }
       return { ...p, choice, plan: { source: p.source, target: p.target, point: choice.point, at: choice.at, tags } };
     }),
+    { writes: false },
   );
 
   const results = await allOrReport(
@@ -193,7 +194,7 @@ export async function run(options: CreateOptions, ctx: Context): Promise<Command
       : describePoint(p.choice.point, zone, { id: false });
     lines.push(`${clone.clone} ← ${p.source.name}, ${from}`);
     lines.push(`  status:   ${clone.status}${entry.resumed ? ' (resumed)' : ''}`);
-    lines.push(`  expires:  ${expiryText(clone, after, zone)}${p.ttlMs ? `, TTL ${formatTtl(p.ttlMs)}` : ''}`);
+    lines.push(`  expires:  ${expiryText(clone, after, zone)}, TTL ${p.ttl.text}`);
     if (entry.ready) {
       lines.push(...connectLines(clone, clone.details.masterUsername));
     } else {

@@ -2,7 +2,7 @@ import type { Context } from '../core/context.ts';
 import { RefusedError, UsageError } from '../core/errors.ts';
 import { assertManaged } from '../core/guard.ts';
 import { TAG } from '../core/tags.ts';
-import { allEngines } from '../engines/index.ts';
+import { enginesIn } from '../engines/index.ts';
 import type { Clone, Engine } from '../engines/types.ts';
 import type { CommandResult } from '../output/render.ts';
 import { allOrReport, targetsToSearch, unknownClone } from './common.ts';
@@ -28,8 +28,7 @@ interface Resolved {
  */
 async function resolve(ctx: Context, ref: string, explicitTarget?: string): Promise<Resolved> {
   for (const target of targetsToSearch(ctx, explicitTarget)) {
-    for (const engine of allEngines()) {
-      if (target.config[engine.name] === undefined) continue;
+    for (const engine of enginesIn(target)) {
       const resource = await engine.lookup(ref, target, ctx);
       // An AWS Backup restore not tagged yet is refused too, but with what to do about it.
       const pending = !resource?.tags[TAG.managed] && !ref.startsWith('arn:') ? await engine.describe(ref, target, ctx) : undefined;

@@ -1,6 +1,5 @@
 import type { Context } from '../core/context.ts';
-import { allEngines } from '../engines/index.ts';
-import type { Clone } from '../engines/types.ts';
+import { enginesIn } from '../engines/index.ts';
 import type { CommandResult } from '../output/render.ts';
 import { ageText, cloneJson, expiryText, isExpired, targetsToSearch, when, zoneOf } from './common.ts';
 
@@ -18,17 +17,13 @@ export async function run(options: ListOptions, ctx: Context): Promise<CommandRe
   const zone = zoneOf(ctx);
   const targets = targetsToSearch(ctx, options.target);
   const lists = await Promise.all(
-    targets.flatMap((target) =>
-      allEngines()
-        .filter((engine) => target.config[engine.name] !== undefined)
-        .map((engine) => engine.list(target, ctx)),
-    ),
+    targets.flatMap((target) => enginesIn(target).map((engine) => engine.list(target, ctx))),
   );
   const now = ctx.now();
   const clones = lists
     .flat()
-    .filter((c: Clone) => !options.mine || c.owner === ctx.person)
-    .filter((c: Clone) => !options.expired || isExpired(c, now))
+    .filter((c) => !options.mine || c.owner === ctx.person)
+    .filter((c) => !options.expired || isExpired(c, now))
     .sort((a, b) => a.target.localeCompare(b.target) || a.clone.localeCompare(b.clone));
   return {
     json: {

@@ -1,6 +1,8 @@
-import type { Config, TargetConfig } from '../config/schema.ts';
+import type { Config } from '../config/schema.ts';
 import type { Reporter } from '../output/reporter.ts';
 import type { AwsClients } from '../aws/session.ts';
+import type { TargetRef } from '../engines/types.ts';
+import { UsageError } from './errors.ts';
 
 /** What every core operation gets besides its options: config, AWS access, clock and reporter. */
 export interface Context {
@@ -16,8 +18,11 @@ export interface Context {
   sleep(ms: number): Promise<void>;
 }
 
-export function targetOf(ctx: Context, name: string): TargetConfig {
-  const target = ctx.config.targets[name];
-  if (!target) throw new Error(`unknown target ${name}`);
-  return target;
+/** A target of the config by name; a UsageError lists the known ones. */
+export function resolveTarget(config: Config, name: string): TargetRef {
+  const target = config.targets[name];
+  if (!target) {
+    throw new UsageError(`Unknown target '${name}'`, `Known targets: ${Object.keys(config.targets).join(', ')}`);
+  }
+  return { name, config: target };
 }

@@ -28,11 +28,19 @@ function formatter(zone: string): Intl.DateTimeFormat {
   return f;
 }
 
-/** Throws a UsageError unless `zone` is an IANA time zone this Node knows. */
-export function checkZone(zone: string): void {
+/** Whether `zone` is an IANA time zone this Node knows. */
+export function isTimeZone(zone: string): boolean {
   try {
     formatter(zone);
+    return true;
   } catch {
+    return false;
+  }
+}
+
+/** Throws a UsageError unless `zone` is an IANA time zone this Node knows. */
+export function checkZone(zone: string): void {
+  if (!isTimeZone(zone)) {
     throw new UsageError(`Unknown time zone '${zone}'`, 'Use an IANA name such as Asia/Tokyo or UTC (config key: timezone).');
   }
 }

@@ -26,7 +26,7 @@ export function identifierProblem(name: string, rules: IdentifierRules): string 
 }
 
 /** Lower-cases and replaces what an identifier cannot hold, collapsing hyphens. */
-function slug(text: string): string {
+export function slug(text: string): string {
   return text
     .toLowerCase()
     .replace(/[^a-z0-9-]+/g, '-')

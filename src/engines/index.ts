@@ -1,7 +1,7 @@
 import type { SourceConfig } from '../config/schema.ts';
 import { UsageError } from '../core/errors.ts';
 import { rdsEngine } from './rds/index.ts';
-import type { Engine } from './types.ts';
+import type { Engine, TargetRef } from './types.ts';
 
 /** Every engine by its name in the config (sources.<name>.engine). */
 export const engines: Record<SourceConfig['engine'], Engine> = {
@@ -15,3 +15,7 @@ export function engineFor(name: string): Engine {
 }
 
 export const allEngines = (): Engine[] => Object.values(engines);
+
+/** The engines a target has a placement for (targets.<name>.<engine>). */
+export const enginesIn = (target: TargetRef): Engine[] =>
+  allEngines().filter((engine) => target.config[engine.name] !== undefined);

@@ -56,7 +56,7 @@ export function describeProgress(p: Progress): string {
 export class PlainReporter implements Reporter {
   readonly interactive = false;
   private lastProgress = '';
-  constructor(private readonly options: ReporterOptions = {}) {}
+  constructor(protected readonly options: ReporterOptions = {}) {}
   protected write(line: string): void {
     const stamp = (this.options.now?.() ?? new Date()).toISOString().slice(0, 19) + 'Z';
     (this.options.stream ?? process.stderr).write(`${stamp} ${line}\n`);
@@ -184,11 +184,8 @@ export class TestReporter implements Reporter {
 
 /** --output json: stdout carries only the result document; progress goes to stderr as JSON lines. */
 export class JsonReporter extends PlainReporter {
-  constructor(private readonly jsonOptions: ReporterOptions = {}) {
-    super(jsonOptions);
-  }
   protected override write(line: string): void {
-    const time = (this.jsonOptions.now?.() ?? new Date()).toISOString();
-    (this.jsonOptions.stream ?? process.stderr).write(`${JSON.stringify({ time, message: line })}\n`);
+    const time = (this.options.now?.() ?? new Date()).toISOString();
+    (this.options.stream ?? process.stderr).write(`${JSON.stringify({ time, message: line })}\n`);
   }
 }

@@ -1,8 +1,8 @@
 import type { AwsClients } from '../../aws/session.ts';
-import type { TargetConfig } from '../../config/schema.ts';
+import type { SourceConfig, TargetConfig } from '../../config/schema.ts';
 import type { Context } from '../../core/context.ts';
 import { UsageError } from '../../core/errors.ts';
-import type { SourceRef, TargetRef } from '../types.ts';
+import type { TargetRef } from '../types.ts';
 
 /** The partition of a region: aws, aws-cn or aws-us-gov. */
 export function partition(region: string): string {
@@ -15,19 +15,12 @@ export function dbArn(region: string, account: string, id: string): string {
   return `arn:${partition(region)}:rds:${region}:${account}:db:${id}`;
 }
 
-export const sourceArn = (source: SourceRef): string =>
-  dbArn(source.config.region, source.config.account, source.config.id);
+export const sourceArn = (source: SourceConfig): string => dbArn(source.region, source.account, source.id);
 
 /** The DB instance identifier in an RDS DB instance ARN; undefined when it is not one. */
 export function parseDbArn(arn: string): { region: string; account: string; id: string } | undefined {
   const m = /^arn:aws[\w-]*:rds:([a-z0-9-]+):(\d{12}):db:([A-Za-z0-9-]+)$/.exec(arn);
   return m ? { region: m[1], account: m[2], id: m[3].toLowerCase() } : undefined;
-}
-
-/** The name an SDK error carries (its class name, or the wire code). */
-export function errorName(error: unknown): string {
-  const e = error as { name?: string; Code?: string; code?: string };
-  return e?.name ?? e?.Code ?? e?.code ?? '';
 }
 
 /** Whether an SDK error is one of these (class names such as DBInstanceNotFoundFault, or wire codes). */
@@ -47,15 +40,6 @@ export interface Where {
 export function where(ctx: Context, target: TargetRef): Where {
   const clients = ctx.clients(target.name);
   return { ctx, target, clients, region: clients.region };
-}
-
-/** The target a clone lives in, from its tags. */
-export function targetRef(ctx: Context, name: string): TargetRef {
-  const config: TargetConfig | undefined = ctx.config.targets[name];
-  if (!config) {
-    throw new UsageError(`Unknown target '${name}'`, `Known targets: ${Object.keys(ctx.config.targets).join(', ')}`);
-  }
-  return { name, config };
 }
 
 export function placementOf(target: TargetRef): NonNullable<TargetConfig['rds']> {

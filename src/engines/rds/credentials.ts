@@ -1,11 +1,10 @@
-import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { ExitCode, SnapcloneError } from '../../core/errors.ts';
 import { assertManaged } from '../../core/guard.ts';
 import { fromTagList, TAG } from '../../core/tags.ts';
 import type { Clone, ConnectionDetails } from '../types.ts';
 import type { Where } from './aws.ts';
 import { describeInstance, RESOURCE_KIND } from './describe.ts';
-import { secretName } from './wait.ts';
+import { readSecretPassword, secretName } from './secret.ts';
 
 /**
  * Connection details of a clone, password included: endpoint and user from the clone's own instance
@@ -33,16 +32,7 @@ export async function readCredentials(w: Where, clone: Clone): Promise<Connectio
   }
   const secretId = mode === 'generated' ? secretName(clone) : instance.MasterUserSecret?.SecretArn;
   if (!secretId) throw new SnapcloneError(`${clone.clone} has no master user secret.`);
-  const out = await w.clients.secrets.send(new GetSecretValueCommand({ SecretId: secretId }));
-  let value: { password?: string; username?: string; dbInstanceIdentifier?: string };
-  try {
-    value = JSON.parse(out.SecretString ?? '{}') as typeof value;
-  } catch {
-    throw new SnapcloneError(`The secret of ${clone.clone} is not the JSON snapclone wrote.`);
-  }
-  if (!value.password || (mode === 'generated' && value.dbInstanceIdentifier !== clone.id)) {
-    throw new SnapcloneError(`The secret ${secretId} does not hold the password of ${clone.clone}.`);
-  }
+  const value = await readSecretPassword(w, secretId, clone, mode === 'generated' ? clone.id : undefined);
   return {
     host: instance.Endpoint.Address,
     port: instance.Endpoint.Port,

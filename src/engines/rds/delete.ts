@@ -6,7 +6,7 @@ import type { Progress } from '../../output/reporter.ts';
 import type { Clone } from '../types.ts';
 import { FIRST_DELAY_MS, isError, nextDelay, type Where } from './aws.ts';
 import { describeInstance, readTags, RESOURCE_KIND } from './describe.ts';
-import { secretName } from './wait.ts';
+import { secretName } from './secret.ts';
 
 /** The clone's generated-password secret, if there is one, with its tags. */
 async function describeSecret(w: Where, clone: Clone) {

@@ -14,6 +14,9 @@ import { dbArn, isError, parseDbArn, type Where } from './aws.ts';
 export const ENGINE = 'rds';
 export const RESOURCE_KIND = 'RDS DB instance';
 
+/** What can be a DB instance identifier (any case); anything else names no instance and is not sent to RDS. */
+const DB_IDENTIFIER = /^[A-Za-z][A-Za-z0-9-]{0,62}$/;
+
 /** How far back in-flight AWS Backup restore jobs are looked for. */
 const JOB_WINDOW_MS = 7 * 86_400_000;
 
@@ -65,6 +68,12 @@ function details(instance: DBInstance | undefined, extra: Record<string, string 
   return Object.fromEntries(Object.entries(d).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''));
 }
 
+function endpointOf(instance: DBInstance | undefined): Clone['endpoint'] {
+  return instance?.Endpoint?.Address && instance.Endpoint.Port
+    ? { host: instance.Endpoint.Address, port: instance.Endpoint.Port }
+    : undefined;
+}
+
 /** A tagged clone from its instance and tags. */
 export function cloneFromInstance(instance: DBInstance, tags: CloneTags, raw: Record<string, string>): Clone {
   const credentials = credentialsState(raw);
@@ -74,10 +83,7 @@ export function cloneFromInstance(instance: DBInstance, tags: CloneTags, raw: Re
     arn: instance.DBInstanceArn ?? '',
     id: instance.DBInstanceIdentifier ?? tags.clone,
     status: instance.DBInstanceStatus ?? 'unknown',
-    endpoint:
-      instance.Endpoint?.Address && instance.Endpoint.Port
-        ? { host: instance.Endpoint.Address, port: instance.Endpoint.Port }
-        : undefined,
+    endpoint: endpointOf(instance),
     secretArn: credentials === 'managed' ? instance.MasterUserSecret?.SecretArn : undefined,
     tagged: true,
     credentials,
@@ -90,8 +96,9 @@ export function cloneFromInstance(instance: DBInstance, tags: CloneTags, raw: Re
 
 /** The configured source a restore job restores (by its source ARN), for an untagged clone. */
 function sourceNameOf(w: Where, arn: string | undefined): string {
+  const parsed = arn ? parseDbArn(arn) : undefined;
   for (const [name, s] of Object.entries(w.ctx.config.sources)) {
-    if (arn && parseDbArn(arn)?.id === s.id.toLowerCase() && parseDbArn(arn)?.account === s.account) return name;
+    if (parsed && parsed.id === s.id.toLowerCase() && parsed.account === s.account) return name;
   }
   return 'unknown';
 }
@@ -100,7 +107,7 @@ function sourceNameOf(w: Where, arn: string | undefined): string {
 export function untaggedClone(w: Where, id: string, job: RestoreJobsListMember, instance?: DBInstance): Clone {
   const epoch = new Date(0);
   const status =
-    instance?.DBInstanceStatus ?? (job.Status === 'PENDING' || job.Status === 'RUNNING' ? 'restoring' : (job.Status ?? 'unknown').toLowerCase());
+    instance?.DBInstanceStatus ?? (inFlight(job) ? 'restoring' : (job.Status ?? 'unknown').toLowerCase());
   return {
     clone: id,
     owner: 'unknown',
@@ -116,10 +123,7 @@ export function untaggedClone(w: Where, id: string, job: RestoreJobsListMember, 
     arn: instance?.DBInstanceArn ?? instanceArn(w, id),
     id,
     status,
-    endpoint:
-      instance?.Endpoint?.Address && instance.Endpoint.Port
-        ? { host: instance.Endpoint.Address, port: instance.Endpoint.Port }
-        : undefined,
+    endpoint: endpointOf(instance),
     tagged: false,
     credentials: 'pending',
     details: details(instance, {
@@ -153,14 +157,19 @@ export async function recentRestoreJobs(w: Where): Promise<RestoreJobsListMember
   return jobs;
 }
 
-const inFlight = (job: RestoreJobsListMember) => job.Status === 'PENDING' || job.Status === 'RUNNING';
+/** A restore job still running (PENDING or RUNNING). */
+export const inFlight = (job: { Status?: string }) => job.Status === 'PENDING' || job.Status === 'RUNNING';
 
 /** The clone named `name` in a target: a tagged instance, an untagged Backup-restored one, or a job under way. */
 export async function describeClone(w: Where, name: string): Promise<Clone | undefined> {
   // What cannot be a DB instance identifier names no clone (and is not sent to RDS).
-  if (!/^[A-Za-z][A-Za-z0-9-]{0,62}$/.test(name)) return undefined;
+  if (!DB_IDENTIFIER.test(name)) return undefined;
+  return cloneOf(w, name, await describeInstance(w, name.toLowerCase()));
+}
+
+/** The clone named `name`, given the DB instance of that identifier as just described (undefined: none). */
+export async function cloneOf(w: Where, name: string, instance: DBInstance | undefined): Promise<Clone | undefined> {
   const id = name.toLowerCase();
-  const instance = await describeInstance(w, id);
   if (instance) {
     const raw = fromTagList(instance.TagList);
     const tags = readCloneTags(raw);
@@ -258,7 +267,7 @@ export async function lookupInstance(w: Where, ref: string): Promise<ResourceRef
     if (parsed.account !== w.target.config.account || parsed.region !== w.region) return undefined;
     id = parsed.id;
   }
-  if (!/^[A-Za-z][A-Za-z0-9-]{0,62}$/.test(id)) return undefined;
+  if (!DB_IDENTIFIER.test(id)) return undefined;
   const instance = await describeInstance(w, id.toLowerCase());
   if (!instance?.DBInstanceArn) return undefined;
   const tags = (await readTags(w, instance.DBInstanceArn)) ?? {};

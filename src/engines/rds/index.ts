@@ -1,7 +1,8 @@
 import type { SourceConfig } from '../../config/schema.ts';
+import { resolveTarget } from '../../core/context.ts';
 import { RDS_INSTANCE_IDENTIFIER } from '../../core/naming.ts';
 import type { Engine, RestorePointKind } from '../types.ts';
-import { dbArn, targetRef, where } from './aws.ts';
+import { sourceArn, where } from './aws.ts';
 import { readCredentials } from './credentials.ts';
 import { deleteClone } from './delete.ts';
 import { describeClone, listClones, lookupInstance } from './describe.ts';
@@ -15,16 +16,16 @@ export const rdsEngine: Engine = {
   name: 'rds',
   permissions: RDS_PERMISSIONS,
   identifierRules: RDS_INSTANCE_IDENTIFIER,
-  sourceArn: (source) => dbArn(source.region, source.account, source.id),
+  sourceArn,
   preferredKinds(source: SourceConfig): RestorePointKind[] {
     return source.restoreFrom === 'backup' ? ['backup'] : ['snapshot', 'automated-snapshot'];
   },
   points: (source, target, ctx, range) => rdsPoints(where(ctx, target), source, range),
   restore: (plan, ctx) => restoreClone(where(ctx, plan.target), plan),
-  wait: (clone, ctx, onProgress) => waitForClone(where(ctx, targetRef(ctx, clone.target)), clone, onProgress),
+  wait: (clone, ctx, onProgress) => waitForClone(where(ctx, resolveTarget(ctx.config, clone.target)), clone, onProgress),
   describe: (name, target, ctx) => describeClone(where(ctx, target), name),
   list: (target, ctx) => listClones(where(ctx, target)),
   lookup: (ref, target, ctx) => lookupInstance(where(ctx, target), ref),
-  credentials: (clone, ctx) => readCredentials(where(ctx, targetRef(ctx, clone.target)), clone),
-  delete: (clone, ctx, options) => deleteClone(where(ctx, targetRef(ctx, clone.target)), clone, options),
+  credentials: (clone, ctx) => readCredentials(where(ctx, resolveTarget(ctx.config, clone.target)), clone),
+  delete: (clone, ctx, options) => deleteClone(where(ctx, resolveTarget(ctx.config, clone.target)), clone, options),
 };

@@ -1,11 +1,8 @@
 import { paginateListRecoveryPointsByBackupVault } from '@aws-sdk/client-backup';
-import {
-  DescribeDBInstanceAutomatedBackupsCommand,
-  DescribeDBInstancesCommand,
-  paginateDescribeDBSnapshots,
-} from '@aws-sdk/client-rds';
+import { DescribeDBInstanceAutomatedBackupsCommand, paginateDescribeDBSnapshots } from '@aws-sdk/client-rds';
 import type { RestorePoint, SourceRef } from '../types.ts';
 import { isError, sourceArn, type Where } from './aws.ts';
+import { describeInstance } from './describe.ts';
 
 const GB = 1024 ** 3;
 const round = (n: number) => Math.round(n * 100) / 100;
@@ -25,7 +22,7 @@ export async function backupPoints(w: Where, source: SourceRef, range: Range): P
     { client: w.clients.backup, pageSize: 100 },
     {
       BackupVaultName: source.config.backupVault,
-      ByResourceArn: sourceArn(source),
+      ByResourceArn: sourceArn(source.config),
       ByCreatedAfter: range.from,
       ByCreatedBefore: range.to,
     },
@@ -76,14 +73,7 @@ export async function snapshotPoints(w: Where, source: SourceRef, range: Range):
 
 /** The point-in-time window of the source: LatestRestorableTime, and the earliest from its automated backups. */
 export async function pitrWindow(w: Where, source: SourceRef, range: Range): Promise<RestorePoint[]> {
-  let instance;
-  try {
-    const out = await w.clients.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: source.config.id }));
-    instance = out.DBInstances?.[0];
-  } catch (error) {
-    if (isError(error, 'DBInstanceNotFound')) return [];
-    throw error;
-  }
+  const instance = await describeInstance(w, source.config.id);
   if (!instance?.LatestRestorableTime || !instance.BackupRetentionPeriod) return [];
   let earliest: Date | undefined;
   try {

@@ -15,7 +15,7 @@ import { ExitCode, SnapcloneError, UsageError } from '../../core/errors.ts';
 import { assertOwnClone, cloneTags, fromTagList, readCloneTags, toTagList, type CloneTags } from '../../core/tags.ts';
 import type { Clone, RestorePlan, RestoreResult } from '../types.ts';
 import { isError, placementOf, type Where } from './aws.ts';
-import { cloneFromInstance, describeClone, describeInstance, ENGINE, instanceArn, recentRestoreJobs } from './describe.ts';
+import { cloneFromInstance, cloneOf, describeClone, describeInstance, ENGINE, inFlight, instanceArn, recentRestoreJobs } from './describe.ts';
 import { tagBackupRestore } from './tagging.ts';
 
 /**
@@ -81,9 +81,7 @@ function conflict(existing: Clone, plan: RestorePlan, zone: string): UsageError 
 
 /** Attaches to an existing clone of the same name, or refuses when it is a different one. */
 function attach(w: Where, existing: Clone, plan: RestorePlan): RestoreResult {
-  if (existing.tagged && existing.owner !== plan.tags.owner) {
-    assertOwnClone(cloneTags(existing), existing.clone, plan.tags.owner);
-  }
+  if (existing.tagged) assertOwnClone(cloneTags(existing), existing.clone, plan.tags.owner);
   if (!sameRestore(existing, plan)) throw conflict(existing, plan, w.ctx.config.timezone);
   if (existing.status === 'deleting') {
     throw new SnapcloneError(`Clone ${existing.clone} is being deleted; wait until it is gone, or choose another --name.`);
@@ -108,7 +106,6 @@ function plannedClone(w: Where, plan: RestorePlan, tags: CloneTags, instance?: D
 }
 
 const TERMINAL = new Set(['COMPLETED', 'ABORTED', 'FAILED']);
-const inFlightJob = (job: { Status?: string }) => job.Status === 'PENDING' || job.Status === 'RUNNING';
 const MAX_GENERATIONS = 5;
 
 /** Restores a recovery point through AWS Backup (StartRestoreJob), idempotently by clone name. */
@@ -251,20 +248,21 @@ async function restoreViaRds(w: Where, plan: RestorePlan): Promise<RestoreResult
  * (resume). A different clone of that name is refused with a UsageError before anything is written.
  */
 export async function restoreClone(w: Where, plan: RestorePlan): Promise<RestoreResult> {
-  const existing = await describeClone(w, plan.tags.clone);
+  // The plan's name is a valid identifier (checked when it was made).
+  const instance = await describeInstance(w, plan.tags.clone);
+  const existing = await cloneOf(w, plan.tags.clone, instance);
   if (existing) {
     const result = attach(w, existing, plan);
     w.ctx.reporter.info(`${plan.tags.clone}: resuming the clone already ${existing.status === 'available' ? 'made' : 'under way'} (${existing.status}).`);
     return result;
   }
-  const instance = await describeInstance(w, plan.tags.clone);
   if (instance) {
     // An untagged instance of this name is only resumed when this clone's own AWS Backup job (found again
     // through the idempotency token) is still making it; anything else is not snapclone's.
     const ours =
       plan.point.kind === 'backup' &&
       instance.DBInstanceStatus !== 'available' &&
-      (await recentRestoreJobs(w)).some((j) => j.RecoveryPointArn === plan.point.id && inFlightJob(j));
+      (await recentRestoreJobs(w)).some((j) => j.RecoveryPointArn === plan.point.id && inFlight(j));
     if (!ours) {
       throw new UsageError(
         `A DB instance named ${plan.tags.clone} already exists and is not a snapclone clone. Nothing was changed.`,

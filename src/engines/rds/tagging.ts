@@ -3,9 +3,9 @@ import { AddTagsToResourceCommand, type DBInstance } from '@aws-sdk/client-rds';
 import { RefusedError } from '../../core/errors.ts';
 import { guarded } from '../../core/guard.ts';
 import { hasPrefix } from '../../core/naming.ts';
-import { assertOwnClone, cloneTags, fromTagList, TAG, type CloneTags } from '../../core/tags.ts';
+import { assertOwnClone, cloneTags, fromTagList, TAG, toTagList, type CloneTags } from '../../core/tags.ts';
 import type { Where } from './aws.ts';
-import { readTags, recentRestoreJobs, RESOURCE_KIND } from './describe.ts';
+import { inFlight, readTags, recentRestoreJobs, RESOURCE_KIND } from './describe.ts';
 
 /**
  * Tags a DB instance that an AWS Backup restore job of this clone created (StartRestoreJob cannot tag), so
@@ -37,10 +37,8 @@ export async function tagBackupRestore(
     // A running job does not name its resource yet: claim a still-creating instance early only while this
     // job is the only one of snapclone's role in flight (else, e.g. a concurrent create of the same name
     // from another point, wait until the job names what it created).
-    if ((job.Status !== 'PENDING' && job.Status !== 'RUNNING') || instance.DBInstanceStatus === 'available') return false;
-    const nameless = (await recentRestoreJobs(w)).filter(
-      (j) => !j.CreatedResourceArn && (j.Status === 'PENDING' || j.Status === 'RUNNING'),
-    );
+    if (!inFlight(job) || instance.DBInstanceStatus === 'available') return false;
+    const nameless = (await recentRestoreJobs(w)).filter((j) => !j.CreatedResourceArn && inFlight(j));
     if (nameless.length !== 1 || nameless[0].RestoreJobId !== job.RestoreJobId) {
       w.ctx.reporter.debug(`${tags.clone}: waiting for restore job ${job.RestoreJobId} to name the instance it creates`);
       return false;
@@ -57,7 +55,7 @@ export async function tagBackupRestore(
   await w.clients.rds.send(
     new AddTagsToResourceCommand({
       ResourceName: arn,
-      Tags: Object.entries(cloneTags({ ...tags, restoreJob: job.RestoreJobId })).map(([Key, Value]) => ({ Key, Value })),
+      Tags: toTagList(cloneTags({ ...tags, restoreJob: job.RestoreJobId })),
     }),
   );
   w.ctx.reporter.info(`${tags.clone}: tagged the restored instance (restore job ${job.RestoreJobId}).`);
@@ -71,11 +69,6 @@ export async function tagClone(w: Where, clone: { id: string; arn: string; clone
     () => readTags(w, clone.arn),
     { prefix: w.ctx.config.prefix, action: 'tag', clone: clone.clone },
     () =>
-      w.clients.rds.send(
-        new AddTagsToResourceCommand({
-          ResourceName: clone.arn,
-          Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
-        }),
-      ),
+      w.clients.rds.send(new AddTagsToResourceCommand({ ResourceName: clone.arn, Tags: toTagList(tags) })),
   );
 }

@@ -1,18 +1,15 @@
 import { randomInt } from 'node:crypto';
 import { DescribeRestoreJobCommand, type DescribeRestoreJobCommandOutput } from '@aws-sdk/client-backup';
 import { ModifyDBInstanceCommand, type DBInstance } from '@aws-sdk/client-rds';
-import {
-  CreateSecretCommand,
-  DescribeSecretCommand,
-  GetSecretValueCommand,
-} from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand, DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { ExitCode, SnapcloneError } from '../../core/errors.ts';
 import { assertManaged, guarded } from '../../core/guard.ts';
-import { assertOwnClone, cloneTags, fromTagList, TAG } from '../../core/tags.ts';
+import { assertOwnClone, cloneTags, fromTagList, TAG, toTagList } from '../../core/tags.ts';
 import type { Progress } from '../../output/reporter.ts';
 import type { Clone } from '../types.ts';
 import { FIRST_DELAY_MS, isError, nextDelay, placementOf, type Where } from './aws.ts';
 import { describeClone, describeInstance, readTags, RESOURCE_KIND } from './describe.ts';
+import { readSecretPassword, secretName } from './secret.ts';
 import { tagBackupRestore, tagClone } from './tagging.ts';
 
 /** Statuses from which an instance does not become available by waiting. */
@@ -35,9 +32,6 @@ export function newPassword(): string {
   for (let i = 0; i < 32; i++) password += alphabet[randomInt(alphabet.length)];
   return password;
 }
-
-/** The name of the Secrets Manager secret that holds a clone's generated password. */
-export const secretName = (clone: { clone: string }) => clone.clone;
 
 function estimate(elapsedMs: number, percent: number | undefined): number | undefined {
   if (percent === undefined || percent <= 0 || percent >= 100) return undefined;
@@ -146,7 +140,7 @@ async function secretPassword(w: Where, clone: Clone, instance: DBInstance): Pro
         Name: name,
         Description: `snapclone: master user password of clone ${clone.clone}`,
         SecretString: JSON.stringify(value),
-        Tags: Object.entries(cloneTags(clone)).map(([Key, Value]) => ({ Key, Value })),
+        Tags: toTagList(cloneTags(clone)),
       }),
     );
     return password;
@@ -159,12 +153,7 @@ async function secretPassword(w: Where, clone: Clone, instance: DBInstance): Pro
     action: 'use',
     clone: clone.clone,
   });
-  const stored = await w.clients.secrets.send(new GetSecretValueCommand({ SecretId: name }));
-  const parsed = JSON.parse(stored.SecretString ?? '{}') as { password?: string; dbInstanceIdentifier?: string };
-  if (!parsed.password || parsed.dbInstanceIdentifier !== clone.id) {
-    throw new SnapcloneError(`The secret ${name} does not hold the password of ${clone.clone}.`);
-  }
-  return parsed.password;
+  return (await readSecretPassword(w, name, clone, clone.id)).password;
 }
 
 /** Modifies the clone's instance after the guard allowed it on freshly read tags; another run's change in progress is fine. */
@@ -192,7 +181,8 @@ async function modify(w: Where, clone: Clone, input: Omit<ConstructorParameters<
  */
 async function rotatePassword(w: Where, clone: Clone, instance: DBInstance, onProgress: (p: Progress) => void, startedAt: number) {
   if (fromTagList(instance.TagList)[TAG.password]) return;
-  const mode = placementOf(w.target).password;
+  const placement = placementOf(w.target);
+  const mode = placement.password;
   // AWS Backup restores keep the source's automated backups setting unless its metadata carried the key:
   // turn them off in the same change.
   const noBackups = instance.BackupRetentionPeriod ? { BackupRetentionPeriod: 0 } : {};
@@ -205,7 +195,7 @@ async function rotatePassword(w: Where, clone: Clone, instance: DBInstance, onPr
       await modify(w, clone, {
         ManageMasterUserPassword: true,
         ...noBackups,
-        ...(placementOf(w.target).kmsKeyId ? { MasterUserSecretKmsKeyId: placementOf(w.target).kmsKeyId } : {}),
+        ...(placement.kmsKeyId ? { MasterUserSecretKmsKeyId: placement.kmsKeyId } : {}),
       });
     }
     await waitSettled(w, clone, onProgress, startedAt, (i) => Boolean(i.MasterUserSecret?.SecretArn));
