@@ -1,4 +1,4 @@
-import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import { DescribeDBInstancesCommand, ModifyDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as create from '../../src/commands/create.ts';
@@ -164,6 +164,34 @@ describe('snapclone create', () => {
     const names = (result.json as { clones: CreatedJson[] }).clones.map((c) => c.name);
     expect(names).toEqual([`snapclone-orders-db-${compact(day)}-carol`, `snapclone-billing-db-${compact(day)}-carol`]);
     for (const name of names) expect((await instance(name)).DBInstanceStatus).toBe('available');
+  });
+});
+
+describe('a busy instance', () => {
+  it('waits out an instance busy with another change and still replaces the password', async () => {
+    const { ctx } = cli.context();
+    const name = 'snapclone-orders-busy';
+    // Right before snapclone's first ModifyDBInstance, an operator changes the instance class: the
+    // instance turns 'modifying' and refuses snapclone's change with InvalidDBInstanceState.
+    let interfered = 0;
+    ctx.clients('dev').rds.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'ModifyDBInstanceCommand' && interfered++ === 0) {
+          await rds.send(
+            new ModifyDBInstanceCommand({ DBInstanceIdentifier: name, DBInstanceClass: 'db.t4g.small', ApplyImmediately: true }),
+          );
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'operatorInterferes' },
+    );
+    const result = await create.run({ sources: ['billing-db'], date: daysAgo(6), name, wait: true }, ctx);
+    const [entry] = (result.json as { clones: CreatedJson[] }).clones;
+    expect(interfered).toBeGreaterThanOrEqual(2); // snapclone tried again after the refusal
+    expect(entry).toMatchObject({ name, ready: true, credentials: 'generated' });
+    const password = cli.masterPassword(name)!;
+    expect(password).not.toBe(cli.masterPassword('billing-prod'));
+    expect(await secretPassword(name)).toBe(password);
   });
 });
 

@@ -157,20 +157,53 @@ async function secretPassword(w: Where, clone: Clone, instance: DBInstance): Pro
 }
 
 /** Modifies the clone's instance after the guard allowed it on freshly read tags; another run's change in progress is fine. */
-async function modify(w: Where, clone: Clone, input: Omit<ConstructorParameters<typeof ModifyDBInstanceCommand>[0], 'DBInstanceIdentifier'>) {
-  await guarded(
+type ModifyInput = Omit<ConstructorParameters<typeof ModifyDBInstanceCommand>[0], 'DBInstanceIdentifier'>;
+
+/** Applies a change to the clone (guarded); false when the instance is busy and refused it. */
+async function modify(w: Where, clone: Clone, input: ModifyInput): Promise<boolean> {
+  return guarded(
     { kind: RESOURCE_KIND, name: clone.id, arn: clone.arn },
     () => readTags(w, clone.arn),
     { prefix: w.ctx.config.prefix, action: 'modify', clone: clone.clone },
     async () => {
       try {
         await w.clients.rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: clone.id, ApplyImmediately: true, ...input }));
+        return true;
       } catch (error) {
         if (!isError(error, 'InvalidDBInstanceState')) throw error;
-        w.ctx.reporter.debug(`${clone.clone}: instance busy (another run is changing it); waiting`);
+        return false;
       }
     },
   );
+}
+
+const BUSY_ATTEMPTS = 10;
+
+/**
+ * Applies a change once the instance accepts it: a busy instance (another run's change of the same
+ * password, a backup, an operator's change) is waited out and the change tried again, so a clone is never
+ * marked as rotated while it still has the source's password. `needed` says whether the change is still
+ * to be made after a wait (another run may have made it).
+ */
+async function modifyWhenAccepted(
+  w: Where,
+  clone: Clone,
+  input: ModifyInput,
+  wait: () => Promise<DBInstance>,
+  needed: (instance: DBInstance) => boolean = () => true,
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    if (await modify(w, clone, input)) return;
+    if (attempt >= BUSY_ATTEMPTS) {
+      throw new SnapcloneError(
+        `${clone.clone}: the instance stayed busy, so its master password has not been replaced yet.`,
+        ExitCode.failed,
+        `Re-run the same create (with --name ${clone.clone}) to finish it.`,
+      );
+    }
+    w.ctx.reporter.debug(`${clone.clone}: instance busy; waiting to try again`);
+    if (!needed(await wait())) return;
+  }
 }
 
 /**
@@ -186,17 +219,25 @@ async function rotatePassword(w: Where, clone: Clone, instance: DBInstance, onPr
   // AWS Backup restores keep the source's automated backups setting unless its metadata carried the key:
   // turn them off in the same change.
   const noBackups = instance.BackupRetentionPeriod ? { BackupRetentionPeriod: 0 } : {};
+  const settled = () => waitSettled(w, clone, onProgress, startedAt, () => true);
   if (mode === 'generated') {
     const password = await secretPassword(w, clone, instance);
-    await modify(w, clone, { MasterUserPassword: password, ...noBackups });
+    // Applying the secret's password again after another run did is harmless: it is the same one.
+    await modifyWhenAccepted(w, clone, { MasterUserPassword: password, ...noBackups }, settled);
     await waitSettled(w, clone, onProgress, startedAt, () => true);
   } else {
     if (!instance.MasterUserSecret?.SecretArn) {
-      await modify(w, clone, {
-        ManageMasterUserPassword: true,
-        ...noBackups,
-        ...(placement.kmsKeyId ? { MasterUserSecretKmsKeyId: placement.kmsKeyId } : {}),
-      });
+      await modifyWhenAccepted(
+        w,
+        clone,
+        {
+          ManageMasterUserPassword: true,
+          ...noBackups,
+          ...(placement.kmsKeyId ? { MasterUserSecretKmsKeyId: placement.kmsKeyId } : {}),
+        },
+        settled,
+        (i) => !i.MasterUserSecret?.SecretArn,
+      );
     }
     await waitSettled(w, clone, onProgress, startedAt, (i) => Boolean(i.MasterUserSecret?.SecretArn));
   }
