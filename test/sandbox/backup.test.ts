@@ -51,7 +51,6 @@ const ORDERS = PROD_DATABASES[0];
 const BILLING = PROD_DATABASES[1];
 const RESTORE_ROLE_ARN = arn.role(RESTORE_ROLE);
 
-
 const advance = (ms: number) => sb.world.clock.advance(ms);
 const now = () => sb.world.clock.nowMs();
 const hidden = (id: string) => masterPasswordOf(sb.world, COMPANY_ACCOUNT, COMPANY_REGION, id);

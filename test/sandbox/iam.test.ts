@@ -25,7 +25,6 @@ beforeAll(async () => {
 });
 afterAll(() => sandbox.close());
 
-
 type AssumeInput = ConstructorParameters<typeof AssumeRoleCommand>[0];
 
 /** A session of a role (via the admin user, trusted through the account root) as SDK client config. */

@@ -52,7 +52,6 @@ const DAY = 86_400_000;
 const ORDERS = PROD_DATABASES[0];
 const BILLING = PROD_DATABASES[1];
 
-
 const advance = (ms: number) => sb.world.clock.advance(ms);
 const now = () => sb.world.clock.nowMs();
 const hidden = (id: string) => masterPasswordOf(sb.world, COMPANY_ACCOUNT, COMPANY_REGION, id);
