@@ -1,4 +1,4 @@
-// npm run sandbox -- [--port 4566] [--speed 200] [--env-file PATH] [--enforce-iam]
+// npm run sandbox -- [--port 4566] [--speed 200] [--env-file PATH] [--no-enforce-iam]
 // Starts the sandbox on 127.0.0.1 with the seeded scenario and prints one line with its URL when ready.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,12 +9,13 @@ import { startSandbox } from './server.ts';
 import { writeScenarioConfig } from './scenario/config.ts';
 import { COMPANY_REGION, seedScenario } from './scenario/index.ts';
 
-const USAGE = `usage: npm run sandbox -- [--port N] [--speed N] [--env-file PATH] [--enforce-iam]
+const USAGE = `usage: npm run sandbox -- [--port N] [--speed N] [--env-file PATH] [--no-enforce-iam]
 
   --port N          port on 127.0.0.1 (default 4566; 0 picks a free one)
   --speed N         how many times faster than AWS asynchronous work completes (default 200)
-  --env-file PATH   write AWS_ENDPOINT_URL, AWS_REGION, the CI user's key and SNAPCLONE_CONFIG to PATH
-  --enforce-iam     evaluate every call against the caller's IAM policies`;
+  --env-file PATH   write AWS_ENDPOINT_URL, AWS_REGION, the CI user's key, the administrator's key
+                    (SANDBOX_ADMIN_ACCESS_KEY_ID, SANDBOX_ADMIN_SECRET_ACCESS_KEY) and SNAPCLONE_CONFIG to PATH
+  --no-enforce-iam  do not evaluate calls against the caller's IAM policies (AWS always does)`;
 
 /** A 20 GB restore takes ~15 minutes on AWS: at 200× it takes about 5 seconds. */
 export const DEFAULT_SPEED = 200;
@@ -44,7 +45,7 @@ export function parseOptions(argv: string[]): MainOptions | 'help' {
         port: { type: 'string' },
         speed: { type: 'string' },
         'env-file': { type: 'string' },
-        'enforce-iam': { type: 'boolean' },
+        'no-enforce-iam': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -59,7 +60,7 @@ export function parseOptions(argv: string[]): MainOptions | 'help' {
   const speed = Number(values.speed ?? DEFAULT_SPEED);
   if (!Number.isFinite(speed) || speed <= 0) throw new UsageError(`--speed must be a positive number, not '${values.speed}'`);
   if (values['env-file'] === '') throw new UsageError('--env-file needs a path');
-  return { port, speed, envFile: values['env-file'], enforceIam: values['enforce-iam'] ?? false };
+  return { port, speed, envFile: values['env-file'], enforceIam: !values['no-enforce-iam'] };
 }
 
 async function main(): Promise<void> {
@@ -79,7 +80,7 @@ async function main(): Promise<void> {
   const sandbox = await startSandbox({ port: options.port, speed: options.speed, enforceIam: options.enforceIam });
   const scenario = seedScenario(sandbox.world);
   const configDir = mkdtempSync(join(tmpdir(), 'snapclone-sandbox-'));
-  const config = writeScenarioConfig(configDir, scenario);
+  const config = writeScenarioConfig(configDir);
   if (options.envFile) {
     const env = {
       AWS_ENDPOINT_URL: sandbox.url,
@@ -88,6 +89,9 @@ async function main(): Promise<void> {
       AWS_ACCESS_KEY_ID: scenario.ci.accessKeyId,
       AWS_SECRET_ACCESS_KEY: scenario.ci.secretAccessKey,
       SNAPCLONE_CONFIG: config,
+      // Full rights, to stage situations with the aws CLI (a foreign look-alike instance, someone else's tag).
+      SANDBOX_ADMIN_ACCESS_KEY_ID: scenario.admin.accessKeyId,
+      SANDBOX_ADMIN_SECRET_ACCESS_KEY: scenario.admin.secretAccessKey,
     };
     const lines = Object.entries(env).map(([key, value]) => `${key}=${value}\n`);
     // The file holds a secret key: readable by its owner only.

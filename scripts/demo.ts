@@ -13,7 +13,7 @@ const dir = mkdtempSync(join(tmpdir(), 'snapclone-demo-'));
 // 200× faster than AWS: a 20 GB restore takes seconds, not a quarter of an hour.
 const sandbox = await startSandbox({ speed: 200 });
 const scenario = seedScenario(sandbox.world);
-const config = writeScenarioConfig(dir, scenario);
+const config = writeScenarioConfig(dir);
 
 const env: NodeJS.ProcessEnv = {
   ...process.env,

@@ -12,7 +12,7 @@ export type TagSource = (world: World, accountId: string, region: string) => Tag
 export interface WorldOptions {
   /** How many times faster than AWS asynchronous work completes (1 = real durations). */
   speed?: number;
-  /** Evaluate each call by an assumed role against that role's policies. */
+  /** Evaluate each call against the caller's IAM policies, as AWS does (default: on). */
   enforceIam?: boolean;
   clock?: Clock;
 }
@@ -31,7 +31,7 @@ export class World {
   constructor(options: WorldOptions = {}) {
     this.clock = options.clock ?? new Clock();
     this.speed = options.speed ?? 1;
-    this.enforceIam = options.enforceIam ?? false;
+    this.enforceIam = options.enforceIam ?? true;
   }
 
   /** The state of one service in one account and region, created on first use. */

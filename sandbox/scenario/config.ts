@@ -2,15 +2,19 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import {
+  arn,
   BACKUP_VAULT,
+  CI_USER,
+  GITHUB_REPO,
+  OPERATOR_ROLE,
+  RESTORE_ROLE,
   COMPANY_ACCOUNT,
   COMPANY_REGION,
   DEV_SECURITY_GROUP,
   DEV_SUBNET_GROUP,
   EXTERNAL_ID,
   PROD_DATABASES,
-  type Scenario,
-} from './index.ts';
+} from './constants.ts';
 
 /** The name of the scenario's only target. */
 export const SCENARIO_TARGET = 'dev';
@@ -30,7 +34,7 @@ export const SCENARIO_RESTORE_FROM: Record<(typeof PROD_DATABASES)[number]['name
  * external id, clones placed in the dev subnet group and security group; the production databases as
  * sources.
  */
-export function scenarioConfig(scenario: Scenario) {
+export function scenarioConfig() {
   return {
     timezone: 'Asia/Tokyo',
     prefix: 'snapclone',
@@ -39,14 +43,24 @@ export function scenarioConfig(scenario: Scenario) {
       [SCENARIO_TARGET]: {
         account: COMPANY_ACCOUNT,
         region: COMPANY_REGION,
-        access: { roleArn: scenario.roles.operator, externalId: EXTERNAL_ID, durationSeconds: 3600 },
+        access: {
+          roleArn: arn.role(OPERATOR_ROLE),
+          externalId: EXTERNAL_ID,
+          durationSeconds: 3600,
+          trust: {
+            github: { repositories: [GITHUB_REPO], environments: ['snapclone'], branches: ['main'] },
+            principals: [arn.user(CI_USER)],
+            requireMfa: false,
+            maxSessionDuration: 3600,
+          },
+        },
         rds: {
           subnetGroup: DEV_SUBNET_GROUP,
           securityGroupIds: [DEV_SECURITY_GROUP],
           instanceClass: 'db.t4g.micro',
           password: 'generated' as const,
         },
-        backupRestoreRoleArn: scenario.roles.restore,
+        backupRestoreRoleArn: arn.role(RESTORE_ROLE),
         defaultTtl: '8h',
         maxTtl: '3d',
       },
@@ -68,13 +82,13 @@ export function scenarioConfig(scenario: Scenario) {
 }
 
 /** The scenario config as YAML text. */
-export function scenarioConfigText(scenario: Scenario): string {
-  return `# snapclone config for the sandbox's seeded scenario (sandbox/scenario/config.ts)\n${stringify(scenarioConfig(scenario))}`;
+export function scenarioConfigText(): string {
+  return `# snapclone config for the sandbox's seeded scenario (sandbox/scenario/config.ts)\n${stringify(scenarioConfig())}`;
 }
 
 /** Writes `<dir>/snapclone.yaml` for the seeded scenario and returns its path. */
-export function writeScenarioConfig(dir: string, scenario: Scenario): string {
+export function writeScenarioConfig(dir: string): string {
   const path = join(dir, 'snapclone.yaml');
-  writeFileSync(path, scenarioConfigText(scenario));
+  writeFileSync(path, scenarioConfigText());
   return path;
 }

@@ -1,4 +1,7 @@
+import { ConfigSchema } from '../../src/config/schema.ts';
+import { policyFor } from '../../src/iam/policy.ts';
 import type { PolicyDocument } from '../core/iam.ts';
+import { SCENARIO_TARGET, scenarioConfig } from './config.ts';
 import { createRole, createUser, issueUserKey, mfaDevices } from '../core/iam-state.ts';
 import { createOidcIssuer } from '../core/oidc.ts';
 import { newTotpSecret } from '../core/totp.ts';
@@ -43,84 +46,20 @@ export interface IamSeed {
 
 const policy = (...Statement: PolicyDocument['Statement']): PolicyDocument => ({ Version: '2012-10-17', Statement });
 
-const MANAGED = 'snapclone:managed';
-
 /**
- * The operator's permissions until `snapclone iam policy` generates the least-privilege one: read anything
- * it needs, create clones, and change or delete only what carries snapclone:managed=true.
+ * The operator's permissions: exactly what `snapclone iam policy` generates for the scenario's config,
+ * computed by the same code when the sandbox is seeded (not a copy), so the demo and the end-to-end tests run
+ * under the generated least-privilege policy.
  */
-export const operatorPolicy = policy(
-  {
-    Sid: 'Read',
-    Effect: 'Allow',
-    Action: [
-      'sts:GetCallerIdentity',
-      'rds:Describe*',
-      'rds:List*',
-      'backup:Describe*',
-      'backup:Get*',
-      'backup:List*',
-      'elasticache:Describe*',
-      'elasticache:List*',
-      'es:Describe*',
-      'es:List*',
-      'es:Get*',
-      'tag:GetResources',
-      'secretsmanager:DescribeSecret',
-      'secretsmanager:GetSecretValue',
-      'secretsmanager:ListSecrets',
-    ],
-    Resource: '*',
-  },
-  {
-    Sid: 'CreateClones',
-    Effect: 'Allow',
-    Action: [
-      'rds:RestoreDBInstanceFromDBSnapshot',
-      'rds:RestoreDBInstanceToPointInTime',
-      'rds:RestoreDBClusterFromSnapshot',
-      'rds:RestoreDBClusterToPointInTime',
-      'rds:CreateDBInstance',
-      'rds:AddTagsToResource',
-      'backup:StartRestoreJob',
-      'elasticache:CreateReplicationGroup',
-      'elasticache:AddTagsToResource',
-      'es:CreateDomain',
-      'es:AddTags',
-      'secretsmanager:CreateSecret',
-      'secretsmanager:TagResource',
-    ],
-    Resource: '*',
-  },
-  {
-    Sid: 'ChangeOnlyManaged',
-    Effect: 'Allow',
-    Action: [
-      'rds:ModifyDBInstance',
-      'rds:ModifyDBCluster',
-      'rds:DeleteDBInstance',
-      'rds:DeleteDBCluster',
-      'rds:RemoveTagsFromResource',
-      'elasticache:DeleteReplicationGroup',
-      'elasticache:ModifyReplicationGroup',
-      'es:DeleteDomain',
-      'secretsmanager:DeleteSecret',
-    ],
-    Resource: '*',
-    Condition: { StringEquals: { [`aws:ResourceTag/${MANAGED}`]: 'true' } },
-  },
-  {
-    Sid: 'PassRestoreRole',
-    Effect: 'Allow',
-    Action: 'iam:PassRole',
-    Resource: arn.role(RESTORE_ROLE),
-  },
-);
+export function generatedOperatorPolicy(): PolicyDocument {
+  return policyFor(ConfigSchema.parse(scenarioConfig()), SCENARIO_TARGET) as PolicyDocument;
+}
 
 /** Seeds IAM: users with fresh random keys, the three roles, the MFA device and the GitHub OIDC provider. */
 export function seedIam(world: World): IamSeed {
   const account = COMPANY_ACCOUNT;
   const operatorArn = arn.role(OPERATOR_ROLE);
+  const operatorPolicy = generatedOperatorPolicy();
   const assumeOperator = policy({ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: operatorArn });
 
   const admin = createUser(world, account, ADMIN_USER, [policy({ Effect: 'Allow', Action: '*', Resource: '*' })]);

@@ -7,6 +7,9 @@ import { fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/creden
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { TargetConfig } from '../config/schema.ts';
 import { makeClient } from './clients.ts';
+import { sessionName } from './names.ts';
+
+export { sessionName } from './names.ts';
 
 export interface AwsClients {
   region: string;
@@ -32,10 +35,6 @@ export interface SessionOptions {
   credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
 }
 
-/** Session names allow [\w+=,.@-]{2,64}. */
-export function sessionName(person: string): string {
-  return `snapclone-${person}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
-}
 
 /**
  * Short-lived credentials for a target: the standard chain (env, profile, SSO, web identity), then, when the

@@ -1,10 +1,11 @@
-import { Command, Option } from '@commander-js/extra-typings';
+import { Argument, Command, Option } from '@commander-js/extra-typings';
 import { ExitCode } from '../core/errors.ts';
 import type { Context } from '../core/context.ts';
 import { render, type CommandResult } from '../output/render.ts';
 import * as createCommand from '../commands/create.ts';
 import * as credentialsCommand from '../commands/credentials.ts';
 import * as deleteCommand from '../commands/delete.ts';
+import * as iamCommand from '../commands/iam.ts';
 import * as listCommand from '../commands/list.ts';
 import * as pointsCommand from '../commands/points.ts';
 import * as showCommand from '../commands/show.ts';
@@ -72,6 +73,7 @@ export function program(io: Io, onExit: (code: number) => void): Command {
     .option('--ttl <duration>', 'time to live, e.g. 8h or 1d (bounded by the target\'s maxTtl)')
     .option('--target <name>', 'target from the config')
     .option('--no-wait', 'return once the restore has started')
+    .option('--force', 'take over an untagged AWS Backup restore of this name whose owner is unknown (recorded on it)')
     .action((sources, opts) => execute((ctx) => createCommand.run({ sources, ...opts }, ctx)));
 
   root
@@ -94,6 +96,7 @@ export function program(io: Io, onExit: (code: number) => void): Command {
     .description('print connection details of a clone, including its password')
     .argument('<clone>', 'clone name')
     .option('--target <name>', 'target from the config')
+    .option('--force', "read another person's clone's credentials (recorded on the clone)")
     .action((clone, opts) => execute((ctx) => credentialsCommand.run({ clone, ...opts }, ctx)));
 
   root
@@ -103,7 +106,16 @@ export function program(io: Io, onExit: (code: number) => void): Command {
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--target <name>', 'target from the config')
     .option('--no-wait', 'return once deletion has started')
+    .option('--force', "delete other people's clones, or untagged restores whose owner is unknown (recorded on each)")
     .action((clones, opts) => execute((ctx) => deleteCommand.run({ clones, ...opts }, ctx)));
+
+  root
+    .command('iam')
+    .description('print the IAM kit of a target: permissions policy, trust policy, or a CloudFormation template')
+    .addArgument(new Argument('<document>', 'which document').choices(iamCommand.DOCUMENTS))
+    .addOption(new Option('--format <format>', 'json or yaml (policy, trust); cloudformation (YAML) or json (template)').choices(iamCommand.FORMATS))
+    .option('--target <name>', 'target from the config')
+    .action((document, opts) => execute((ctx) => iamCommand.run({ document, ...opts }, ctx)));
 
   return root;
 }

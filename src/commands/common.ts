@@ -1,6 +1,7 @@
 import { resolveTarget as resolveConfigTarget, type Context } from '../core/context.ts';
 import { checkZone, formatTime } from '../core/dates.ts';
-import { ExitCode, SnapcloneError, UsageError } from '../core/errors.ts';
+import { ExitCode, RefusedError, SnapcloneError, UsageError } from '../core/errors.ts';
+import { cloneTags, forcedTags } from '../core/tags.ts';
 import { engineFor, enginesIn } from '../engines/index.ts';
 import type { Clone, Engine, SourceRef, TargetRef } from '../engines/types.ts';
 import { formatDuration } from '../output/reporter.ts';
@@ -75,6 +76,33 @@ export async function lookupClone(ctx: Context, name: string, explicitTarget?: s
 export function unknownClone(ctx: Context, name: string, explicitTarget?: string): UsageError {
   const where = explicitTarget ? `target ${explicitTarget}` : `any target (${Object.keys(ctx.config.targets).join(', ')})`;
   return new UsageError(`No clone named '${name}' in ${where}`, 'snapclone list shows the clones there are.');
+}
+
+/**
+ * A clone belongs to its owner: acting on another person's, or on one whose owner is unknown (an untagged
+ * restore of snapclone's AWS Backup role), is refused (exit 3) unless `force`, and a forced action is
+ * recorded on the clone (snapclone:forced-by / -at) before it happens. Returns the clone as it is then.
+ */
+export async function claimFor(ctx: Context, found: Found, action: string, force: boolean | undefined): Promise<Clone> {
+  const { clone, engine } = found;
+  if (clone.tagged && clone.owner === ctx.person) return clone;
+  const whose = clone.tagged
+    ? `it belongs to ${clone.owner}`
+    : `its owner is unknown (AWS Backup restore job ${clone.restoreJob} made it and nobody tagged it)`;
+  if (!force) {
+    throw new RefusedError(
+      `Refused to ${action} ${clone.clone}: ${whose}. Nothing was changed.`,
+      `Pass --force to ${action} it anyway; who forced it, and when, is recorded on the clone.`,
+    );
+  }
+  const now = ctx.now();
+  const forced = forcedTags(ctx.person, now);
+  // An untagged restore is taken over with its full clone tags, already expired (nobody asked for it to live).
+  await engine.tag(clone, clone.tagged ? forced : { ...cloneTags({ ...clone, expiresAt: now }), ...forced }, ctx);
+  ctx.reporter.warn(`${clone.clone}: --force: ${whose}; ${ctx.person} is recorded on it.`);
+  const fresh = await engine.describe(clone.clone, found.target, ctx);
+  if (!fresh) throw new SnapcloneError(`${clone.clone} disappeared meanwhile.`);
+  return fresh;
 }
 
 /** The clone named `name`, or a UsageError (exit 2). */

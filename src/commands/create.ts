@@ -27,6 +27,8 @@ export interface CreateOptions {
   ttl?: string;
   target?: string;
   wait: boolean;
+  /** Take over an untagged restore of snapclone's AWS Backup role whose owner is unknown (recorded on it). */
+  force?: boolean;
 }
 
 /** One entry of `create --output json` (docs/json-output.md). */
@@ -139,7 +141,7 @@ export async function run(options: CreateOptions, ctx: Context): Promise<Command
           'Choose another --name, or delete the existing clone first (snapclone delete).',
         );
       }
-      return { ...p, choice, plan: { source: p.source, target: p.target, point: choice.point, at: choice.at, tags } };
+      return { ...p, choice, plan: { source: p.source, target: p.target, point: choice.point, at: choice.at, tags, force: options.force } };
     }),
     { writes: false },
   );

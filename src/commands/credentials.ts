@@ -1,16 +1,19 @@
 import type { Context } from '../core/context.ts';
 import type { CommandResult } from '../output/render.ts';
-import { findClone } from './common.ts';
+import { claimFor, findClone } from './common.ts';
 
 export interface CredentialsOptions {
   clone: string;
   target?: string;
+  /** Read another person's clone's credentials (recorded on the clone). */
+  force?: boolean;
 }
 
 /** snapclone credentials <clone>: connection details including the password (the only command that shows it). */
 export async function run(options: CredentialsOptions, ctx: Context): Promise<CommandResult> {
-  const { clone, engine } = await findClone(ctx, options.clone, options.target);
-  const c = await engine.credentials(clone, ctx);
+  const found = await findClone(ctx, options.clone, options.target);
+  const clone = await claimFor(ctx, found, 'read the credentials of', options.force);
+  const c = await found.engine.credentials(clone, ctx);
   return {
     json: {
       clone: clone.clone,

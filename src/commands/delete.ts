@@ -1,11 +1,10 @@
 import type { Context } from '../core/context.ts';
-import { RefusedError, UsageError } from '../core/errors.ts';
+import { UsageError } from '../core/errors.ts';
 import { assertManaged } from '../core/guard.ts';
 import { TAG } from '../core/tags.ts';
 import { enginesIn } from '../engines/index.ts';
-import type { Clone, Engine } from '../engines/types.ts';
 import type { CommandResult } from '../output/render.ts';
-import { allOrReport, targetsToSearch, unknownClone } from './common.ts';
+import { allOrReport, claimFor, targetsToSearch, unknownClone, type Found } from './common.ts';
 
 export interface DeleteOptions {
   /** Clone names (or ARNs of their resources). */
@@ -13,12 +12,12 @@ export interface DeleteOptions {
   yes?: boolean;
   wait: boolean;
   target?: string;
+  /** Delete clones of other people, or untagged restores whose owner is unknown (recorded on each). */
+  force?: boolean;
 }
 
-interface Resolved {
+interface Resolved extends Found {
   ref: string;
-  clone: Clone;
-  engine: Engine;
 }
 
 /**
@@ -30,15 +29,11 @@ async function resolve(ctx: Context, ref: string, explicitTarget?: string): Prom
   for (const target of targetsToSearch(ctx, explicitTarget)) {
     for (const engine of enginesIn(target)) {
       const resource = await engine.lookup(ref, target, ctx);
-      // An AWS Backup restore not tagged yet is refused too, but with what to do about it.
-      const pending = !resource?.tags[TAG.managed] && !ref.startsWith('arn:') ? await engine.describe(ref, target, ctx) : undefined;
-      if (pending && !pending.tagged) {
-        throw new RefusedError(
-          `Refused to delete ${ref}: it is still being restored by AWS Backup and carries no tags yet. Nothing was changed.`,
-          `Finish it first (snapclone create ${pending.source} --name ${ref} with the same date option resumes it and tags it), then delete it.`,
-        );
-      }
       if (!resource) continue;
+      // An untagged restore that a snapclone AWS Backup job made (AWS's record says so) is a clone whose
+      // owner is unknown: the owner rule below decides.
+      const untagged = resource.tags[TAG.managed] === undefined ? await engine.describe(resource.id, target, ctx) : undefined;
+      if (untagged && !untagged.tagged) return { ref, clone: untagged, engine, target };
       assertManaged({ kind: resource.kind, name: resource.id, arn: resource.arn }, resource.tags, {
         prefix: ctx.config.prefix,
         action: 'delete',
@@ -46,7 +41,7 @@ async function resolve(ctx: Context, ref: string, explicitTarget?: string): Prom
       });
       const clone = await engine.describe(resource.id, target, ctx);
       if (!clone) throw unknownClone(ctx, ref, explicitTarget);
-      return { ref, clone, engine };
+      return { ref, clone, engine, target };
     }
   }
   throw unknownClone(ctx, ref, explicitTarget);
@@ -63,6 +58,9 @@ export async function run(options: DeleteOptions, ctx: Context): Promise<Command
   for (const ref of refs) resolved.push(await resolve(ctx, ref, options.target));
   const unique = resolved.filter((r, i) => resolved.findIndex((o) => o.clone.arn === r.clone.arn) === i);
   const names = unique.map((r) => r.clone.clone);
+  // Another person's clone (or an unknown owner's) is refused before any question unless --force.
+  const foreign = unique.filter((r) => !r.clone.tagged || r.clone.owner !== ctx.person);
+  if (foreign.length > 0 && !options.force) await claimFor(ctx, foreign[0], 'delete', false);
 
   if (!options.yes) {
     if (!ctx.reporter.interactive) {
@@ -83,7 +81,8 @@ export async function run(options: DeleteOptions, ctx: Context): Promise<Command
     ctx,
     names,
     unique.map(async (r) => {
-      await r.engine.delete(r.clone, ctx, { wait: options.wait, onProgress: (p) => ctx.reporter.progress(p) });
+      const clone = await claimFor(ctx, r, 'delete', options.force);
+      await r.engine.delete(clone, ctx, { wait: options.wait, onProgress: (p) => ctx.reporter.progress(p) });
       ctx.reporter.done(options.wait ? `${r.clone.clone} is gone` : `${r.clone.clone} is being deleted`);
     }),
   );

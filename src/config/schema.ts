@@ -5,15 +5,51 @@ const accountId = z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id');
 const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as ap-northeast-1');
 const duration = z.string().regex(/^\d+[mhd]$/, 'a duration such as 30m, 8h or 3d');
 
+const roleArn = z.string().regex(/^arn:aws[\w-]*:iam::\d{12}:role\/.+$/, 'an IAM role ARN');
+
+/** Who may assume the target's role: what `snapclone iam trust` and `iam template` generate. */
+export const TrustSchema = z
+  .object({
+    /** GitHub Actions through GitHub's OIDC provider. */
+    github: z
+      .object({
+        /** ORG/REPO whose workflows may assume the role. */
+        repositories: z.array(z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'ORG/REPO')).min(1),
+        /** Deployment environments allowed (sub repo:ORG/REPO:environment:NAME). */
+        environments: z.array(z.string().regex(/^[^*?:]+$/, 'an environment name')).optional(),
+        /** Branches allowed (sub repo:ORG/REPO:ref:refs/heads/NAME). */
+        branches: z.array(z.string().regex(/^[^*?:]+$/, 'a branch name')).optional(),
+        /** ARN of an existing GitHub OIDC provider; omitted = the template creates one. */
+        providerArn: z
+          .string()
+          .regex(/^arn:aws[\w-]*:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/, 'the ARN of the GitHub OIDC provider')
+          .optional(),
+      })
+      .strict()
+      .refine((g) => (g.environments?.length ?? 0) + (g.branches?.length ?? 0) > 0, {
+        message: 'name environments or branches, so that only those workflows (not every branch or pull request) can assume the role',
+      })
+      .optional(),
+    /** IAM users or roles (a CI user, a role in a login account) that may assume the role with the external id. */
+    principals: z.array(z.string().regex(/^arn:aws[\w-]*:iam::\d{12}:(user|role)\/.+$/, 'an IAM user or role ARN')).optional(),
+    /** Principals must have signed in with MFA. */
+    requireMfa: z.boolean().default(false),
+    /** The role's maximum session, in seconds (1–12 hours; role chaining caps sessions at 1 hour anyway). */
+    maxSessionDuration: z.number().int().min(3600).max(43200).default(3600),
+  })
+  .strict();
+
 export const AccessSchema = z
   .object({
     /** Role to assume on top of the standard credential chain; omitted = use the chain's credentials. */
-    roleArn: z.string().regex(/^arn:aws[\w-]*:iam::\d{12}:role\/.+$/, 'an IAM role ARN').optional(),
+    roleArn: roleArn.optional(),
     externalId: z.string().min(2).max(1224).optional(),
     mfaSerial: z.string().min(9).optional(),
     durationSeconds: z.number().int().min(900).max(43200).default(3600),
     /** Named profile of the standard chain to start from. */
     profile: z.string().optional(),
+    /** Who may assume the role (for `snapclone iam trust` / `iam template`). */
+    trust: TrustSchema.optional(),
   })
   .strict();
 
@@ -35,7 +71,7 @@ export const TargetSchema = z
     access: AccessSchema.default({ durationSeconds: 3600 }),
     rds: RdsPlacementSchema.optional(),
     /** Role AWS Backup assumes to restore (StartRestoreJob IamRoleArn). */
-    backupRestoreRoleArn: z.string().regex(/^arn:aws[\w-]*:iam::\d{12}:role\/.+$/, 'an IAM role ARN').optional(),
+    backupRestoreRoleArn: roleArn.optional(),
     publicAccess: z.literal(false).default(false),
     defaultTtl: duration.default('8h'),
     maxTtl: duration.default('3d'),
@@ -76,3 +112,4 @@ export type Config = z.infer<typeof ConfigSchema>;
 export type TargetConfig = z.infer<typeof TargetSchema>;
 export type SourceConfig = z.infer<typeof SourceSchema>;
 export type AccessConfig = z.infer<typeof AccessSchema>;
+export type TrustConfig = z.infer<typeof TrustSchema>;

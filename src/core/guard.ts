@@ -30,6 +30,9 @@ export function guardProblem(
   tags: Record<string, string> | undefined,
   options: Omit<GuardOptions, 'action'>,
 ): string | undefined {
+  if (!hasPrefix(subject.name, options.prefix)) {
+    return `its name '${subject.name}' does not start with the configured prefix '${options.prefix}-'`;
+  }
   if (!tags) return 'its tags could not be read';
   if (tags[TAG.managed] !== 'true') {
     return `it does not carry the tag ${TAG.managed}=true, so snapclone did not create it`;
@@ -38,9 +41,6 @@ export function guardProblem(
   if (!clone) return `it carries ${TAG.managed}=true but no ${TAG.clone} tag`;
   if (!hasPrefix(clone, options.prefix)) {
     return `its clone name '${clone}' (tag ${TAG.clone}) does not start with the configured prefix '${options.prefix}-'`;
-  }
-  if (!hasPrefix(subject.name, options.prefix)) {
-    return `its name '${subject.name}' does not start with the configured prefix '${options.prefix}-'`;
   }
   if (options.clone !== undefined && clone !== options.clone) {
     return `it belongs to clone '${clone}', not '${options.clone}'`;

@@ -15,7 +15,16 @@ export const TAG = {
   expiresAt: 'snapclone:expires-at',
   /** Set once the clone's master password has been replaced: 'generated' or 'managed'. */
   password: 'snapclone:password',
+  /** Who acted on another person's clone (or one whose owner is unknown) with --force, and when. */
+  forcedBy: 'snapclone:forced-by',
+  forcedAt: 'snapclone:forced-at',
 } as const;
+
+/** What a --force records on the clone it acted on. */
+export const forcedTags = (person: string, now: Date): Record<string, string> => ({
+  [TAG.forcedBy]: person,
+  [TAG.forcedAt]: now.toISOString(),
+});
 
 export interface CloneTags {
   clone: string;

@@ -2,6 +2,7 @@ import type { SourceConfig, TargetConfig } from '../config/schema.ts';
 import type { Context } from '../core/context.ts';
 import type { IdentifierRules } from '../core/naming.ts';
 import type { CloneTags } from '../core/tags.ts';
+import type { EnginePermissions, Scope, ScopeWhere } from '../iam/declare.ts';
 import type { Progress } from '../output/reporter.ts';
 
 export type RestorePointKind = 'backup' | 'snapshot' | 'automated-snapshot' | 'point-in-time';
@@ -35,6 +36,8 @@ export interface RestorePlan {
   /** For point-in-time: the exact time asked for (undefined = latest restorable). */
   at?: Date;
   tags: CloneTags;
+  /** --force: take over an untagged restore of snapclone's role whose owner is unknown. */
+  force?: boolean;
 }
 
 export interface Endpoint {
@@ -51,8 +54,8 @@ export interface Clone extends CloneTags {
   /** The service's own status ('creating', 'available', 'deleting', …) or 'restoring' while a job runs. */
   status: string;
   /**
-   * False while a restore started through AWS Backup has not been tagged yet (the tags are then partly
-   * unknown: owner 'unknown', times at 0); such a clone is refused by the guard until a create run tags it.
+   * False for an instance an AWS Backup restore job of snapclone's role made and nobody tagged (its owner is
+   * then 'unknown', its expiry 0); the guard refuses it until it is taken over with --force.
    */
   tagged: boolean;
   /** 'pending' until the master password has been replaced; then how it was replaced. */
@@ -87,19 +90,16 @@ export interface RestoreResult {
   resumed: boolean;
 }
 
-/** The IAM actions each engine operation calls; the generated policy is built from these. */
-export interface EnginePermissions {
-  points: string[];
-  create: string[];
-  describe: string[];
-  credentials: string[];
-  delete: string[];
-}
 
 /** One engine (rds, aurora, elasticache, opensearch) behind one small interface. */
 export interface Engine {
   readonly name: SourceConfig['engine'];
+  /** The IAM actions each command calls through the engine, with what they act on (src/iam/declare.ts). */
   readonly permissions: EnginePermissions;
+  /** The ARNs of an IAM scope in a target; undefined for the scopes every engine shares. */
+  resources(scope: Scope, where: ScopeWhere): string[] | undefined;
+  /** The tag by which the service ties its managed secret to a clone (RDS: aws:rds:primaryDBInstanceArn). */
+  readonly managedSecretOwnerTag?: string;
   /** What the engine accepts as a clone name. */
   readonly identifierRules: IdentifierRules;
   /** The ARN of a source's resource (recorded in the snapclone:source-arn tag). */
@@ -119,6 +119,11 @@ export interface Engine {
   /** Any resource of this engine named `ref` (name or ARN) in a target, managed or not, tags freshly read. */
   lookup(ref: string, target: TargetRef, ctx: Context): Promise<ResourceRef | undefined>;
   credentials(clone: Clone, ctx: Context): Promise<ConnectionDetails>;
+  /**
+   * Adds tags to a clone, guarded on freshly read tags; an untagged clone (see Clone.tagged) is taken over
+   * instead, and `tags` must then be its full clone tags.
+   */
+  tag(clone: Clone, tags: Record<string, string>, ctx: Context): Promise<void>;
   /** Deletes the clone and what belongs to it (its secret); the guard has been applied by the caller and again here. */
   delete(clone: Clone, ctx: Context, options: { wait: boolean; onProgress: (p: Progress) => void }): Promise<void>;
 }

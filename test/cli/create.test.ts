@@ -7,6 +7,7 @@ import { dayOf, endOfDay } from '../../src/core/dates.ts';
 import { SnapcloneError } from '../../src/core/errors.ts';
 import { TAG } from '../../src/core/tags.ts';
 import { RDS_PERMISSIONS } from '../../src/engines/rds/permissions.ts';
+import { actionsOf } from '../../src/iam/declare.ts';
 import { everything, startCli, type TestCli } from './support.ts';
 
 const ZONE = 'Asia/Tokyo';
@@ -71,6 +72,7 @@ async function expectSafeClone(entry: CreatedJson, source: string, sourceId: str
 describe('snapclone create', () => {
   it('--date 7 days ago restores that day\'s AWS Backup recovery point (orders-db), safely placed, password rotated', async () => {
     const { ctx, reporter, calls } = cli.context();
+    const jobs = cli.restoreJobCount();
     const day = daysAgo(7);
     const result = await create.run({ sources: ['orders-db'], date: day, wait: true }, ctx);
     const [entry] = (result.json as { clones: CreatedJson[] }).clones;
@@ -82,22 +84,25 @@ describe('snapclone create', () => {
     expect(Date.parse(entry.point.time)).toBeLessThanOrEqual(endOfDay(day, ZONE).getTime());
     expect(new Date(entry.point.time).toISOString()).toMatch(/T18:00:00/);
     expect(entry).toMatchObject({ status: 'available', ready: true, resumed: false, tagged: true, credentials: 'generated' });
-    expect(entry.restoreJob).toMatch(/^[0-9A-F-]{36}$/);
+    // An AWS Backup recovery point of RDS is an RDS snapshot: restored through RDS, tagged at creation, no job.
+    expect(entry.point.id).toMatch(/^arn:aws:rds:ap-northeast-1:123456789012:snapshot:awsbackup:job-/);
+    expect(entry.restoreJob).toBeNull();
+    expect(cli.restoreJobCount()).toBe(jobs);
     const { tags, password } = await expectSafeClone(entry, 'orders-db', 'orders-prod');
-    expect(tags[TAG.restoreJob]).toBe(entry.restoreJob);
+    expect(tags[TAG.restoreJob]).toBeUndefined();
     expect(tags[TAG.restorePoint]).toBe(entry.point.id);
     expect(Date.parse(tags[TAG.expiresAt]) - Date.parse(tags[TAG.createdAt])).toBe(8 * 3_600_000);
     // How to connect, without the password.
     expect(entry.connect).toMatchObject({ port: 3306, username: 'admin', passwordCommand: `snapclone credentials ${entry.name}` });
     expect(result.lines!.join('\n')).toContain(`snapclone credentials ${entry.name}`);
     expect(everything(result, reporter)).not.toContain(password);
-    // Progress was reported with AWS Backup's percentage.
-    expect(reporter.events.some((e) => e.kind === 'progress' && e.progress.percent !== undefined)).toBe(true);
+    // Progress was reported while RDS created it.
+    expect(reporter.events.some((e) => e.kind === 'progress' && e.progress.phase.includes('creating'))).toBe(true);
     // Every call is declared for `create`.
-    const undeclared = calls.filter((c) => !c.startsWith('sts:') && !RDS_PERMISSIONS.create.includes(c));
+    const undeclared = calls.filter((c) => !c.startsWith('sts:') && !actionsOf(RDS_PERMISSIONS.create).includes(c));
     expect(undeclared).toEqual([]);
-    expect(calls).toContain('backup:StartRestoreJob');
-    expect(calls).toContain('rds:AddTagsToResource');
+    expect(calls).not.toContain('backup:StartRestoreJob');
+    expect(calls).toContain('rds:RestoreDBInstanceFromDBSnapshot');
   });
 
   it('--date restores from an RDS snapshot for a source with restoreFrom: snapshot (billing-db), tagged at creation', async () => {
@@ -118,7 +123,7 @@ describe('snapclone create', () => {
     expect(entry.connect).toMatchObject({ port: 5432, username: 'postgres' });
     expect(everything(result, reporter)).not.toContain(password);
     expect(calls).toContain('rds:RestoreDBInstanceFromDBSnapshot');
-    expect(calls.filter((c) => !c.startsWith('sts:') && !RDS_PERMISSIONS.create.includes(c))).toEqual([]);
+    expect(calls.filter((c) => !c.startsWith('sts:') && !actionsOf(RDS_PERMISSIONS.create).includes(c))).toEqual([]);
   });
 
   it('--at inside the point-in-time window restores to exactly that time', async () => {
@@ -196,12 +201,11 @@ describe('a busy instance', () => {
 });
 
 describe('resuming and concurrent creates', () => {
-  // Interrupted at the first poll the job is still PENDING and the instance does not exist yet (the re-run
-  // finds the job through the idempotency of the name); at the fourth the instance exists and is tagged.
+  // Interrupted at the first poll the instance is being created; at the fourth its password is being replaced.
   it.each([
     [1, 9],
     [4, 10],
-  ])('an interrupted create (Backup) resumes: one instance, one restore job (interrupted at poll %i)', async (at, ago) => {
+  ])('an interrupted create (Backup) resumes: one instance, no restore job (interrupted at poll %i)', async (at, ago) => {
     const first = cli.context();
     let sleeps = 0;
     const sleep = first.ctx.sleep;
@@ -213,7 +217,7 @@ describe('resuming and concurrent creates', () => {
     const day = daysAgo(ago);
     const name = `snapclone-orders-db-${compact(day)}-alice`;
     await expect(create.run({ sources: ['orders-db'], date: day, wait: true }, first.ctx)).rejects.toThrow('interrupted');
-    expect(cli.restoreJobCount()).toBe(jobs + 1);
+    expect(cli.instanceIds()).toContain(name);
 
     const second = cli.context();
     const result = await create.run({ sources: ['orders-db'], date: day, wait: true }, second.ctx);
@@ -221,7 +225,7 @@ describe('resuming and concurrent creates', () => {
     expect(entry.name).toBe(name);
     expect(entry.resumed).toBe(true);
     expect(entry.ready).toBe(true);
-    expect(cli.restoreJobCount()).toBe(jobs + 1);
+    expect(cli.restoreJobCount()).toBe(jobs);
     expect(cli.instanceIds().filter((id) => id === name)).toHaveLength(1);
     await expectSafeClone(entry, 'orders-db', 'orders-prod');
   });
@@ -254,8 +258,8 @@ describe('resuming and concurrent creates', () => {
     const eb = (rb.json as { clones: CreatedJson[] }).clones[0];
     expect(ea.name).toBe(name);
     expect(eb.name).toBe(name);
-    expect(ea.restoreJob).toBe(eb.restoreJob);
-    expect(cli.restoreJobCount()).toBe(jobs + 1);
+    expect([ea.resumed, eb.resumed].sort()).toEqual([false, true]);
+    expect(cli.restoreJobCount()).toBe(jobs);
     expect(cli.instanceIds().length).toBe(instances + 1);
     expect(cli.secretNames().filter((s) => s === name)).toHaveLength(1);
     // Both runs applied the one password the secret holds.
@@ -288,13 +292,13 @@ describe('resuming and concurrent creates', () => {
     const failed = settled.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     expect(ok).toHaveLength(1);
     expect(failed).toHaveLength(1);
-    expect(String(failed[0].reason.message)).toMatch(/restore job .* failed|already exists/);
+    expect((failed[0].reason as SnapcloneError).exitCode).toBe(2);
+    expect(String(failed[0].reason.message)).toMatch(/already exists/);
     expect(cli.instanceIds().length).toBe(instances + 1);
     // The clone carries the tags of the run whose restore made it.
     const winner = (ok[0].value.json as { clones: CreatedJson[] }).clones[0];
     const { tags } = await expectSafeClone(winner, 'orders-db', 'orders-prod');
     expect(tags[TAG.restorePoint]).toBe(winner.point.id);
-    expect(tags[TAG.restoreJob]).toBe(winner.restoreJob);
   });
 
   it.each([

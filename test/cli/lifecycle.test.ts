@@ -18,6 +18,7 @@ import { RefusedError, UsageError } from '../../src/core/errors.ts';
 import { TAG } from '../../src/core/tags.ts';
 import { rdsEngine } from '../../src/engines/rds/index.ts';
 import { RDS_PERMISSIONS } from '../../src/engines/rds/permissions.ts';
+import { actionsOf } from '../../src/iam/declare.ts';
 import type { CommandResult } from '../../src/output/render.ts';
 import { everything, rejection, startCli, type TestCli } from './support.ts';
 
@@ -74,7 +75,7 @@ describe('list and show', () => {
     expect(a).toMatchObject({ owner: 'alice', source: 'orders-db', status: 'available', tagged: true, expired: false, target: 'dev' });
     expect(a.endpoint?.port).toBe(3306);
     expect(all.result.table!.rows.find((r) => r[0] === alice.name)![6]).toMatch(/\+09:00 \(in [67]h\d\dm\)/);
-    expect(undeclared(all.calls, RDS_PERMISSIONS.describe)).toEqual([]);
+    expect(undeclared(all.calls, actionsOf(RDS_PERMISSIONS.describe))).toEqual([]);
     expect(all.calls).toContain('tag:GetResources');
 
     const mine = await run<{ clones: CloneJson[] }>((ctx) => list.run({ mine: true }, ctx));
@@ -126,7 +127,7 @@ describe('credentials', () => {
     expect(json.host).toBe(alice.endpoint!.host);
     expect(json).toMatchObject({ port: 3306, username: 'admin', database: 'orders' });
     expect(result.lines).toContain(`password: ${password}`);
-    expect(undeclared(calls, RDS_PERMISSIONS.credentials)).toEqual([]);
+    expect(undeclared(calls, actionsOf(RDS_PERMISSIONS.credentials))).toEqual([]);
   });
 });
 
@@ -153,7 +154,7 @@ describe('delete', () => {
       const error = await rejection(del.run({ clones: [ref], yes: false, wait: true }, ctx), RefusedError);
       expect(error.exitCode).toBe(3);
       expect(error.message).toContain(`Refused to delete RDS DB instance orders-prod (${PROD_ARN})`);
-      expect(error.message).toContain('does not carry the tag snapclone:managed=true');
+      expect(error.message).toContain("its name 'orders-prod' does not start with the configured prefix 'snapclone-'");
       expect(calls.filter((c) => /Delete|Modify|AddTags|Remove/.test(c))).toEqual([]);
     }
     expect(await status('orders-prod')).toBe('available');
@@ -213,7 +214,7 @@ describe('delete', () => {
     expect(exists(alice.name)).toBe(false);
     expect(cli.secretNames()).not.toContain(alice.name);
     expect(await status('orders-prod')).toBe('available');
-    expect(undeclared(calls, RDS_PERMISSIONS.delete)).toEqual([]);
+    expect(undeclared(calls, actionsOf(RDS_PERMISSIONS.delete))).toEqual([]);
     expect(calls).toContain('rds:DeleteDBInstance');
     expect(calls).toContain('secretsmanager:DeleteSecret');
     // Gone from the registry too.
@@ -225,7 +226,7 @@ describe('delete', () => {
     const carol = cli.context({ person: 'carol' });
     const made = (await create.run({ sources: ['billing-db'], date: day(4), wait: true }, carol.ctx)).json as { clones: CreatedJson[] };
     const name = made.clones[0].name;
-    const { ctx, reporter } = cli.context({ interactive: true, answers: ['y'] });
+    const { ctx, reporter } = cli.context({ person: 'carol', interactive: true, answers: ['y'] });
     const result = await del.run({ clones: [name], wait: false }, ctx);
     expect(reporter.text).not.toContain('Nothing was deleted');
     expect((result.json as { deleted: { status: string }[] }).deleted[0].status).toBe('deleting');

@@ -18,7 +18,7 @@ const operator = () => cli.sb.world.roles.get(cli.sb.scenario.roles.operator)!;
 
 /** The operator role allowed exactly the actions the RDS engine declares (minus `except`). */
 function declaredOnly(except: string[] = []): PolicyDocument {
-  const actions = [...new Set(Object.values(RDS_PERMISSIONS).flat())].filter((a) => !except.includes(a)).sort();
+  const actions = [...new Set(Object.values(RDS_PERMISSIONS).flat().map((p) => p.action))].filter((a) => !except.includes(a)).sort();
   return { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: actions, Resource: '*' }] };
 }
 

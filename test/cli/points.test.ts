@@ -3,6 +3,7 @@ import * as points from '../../src/commands/points.ts';
 import { dayOf } from '../../src/core/dates.ts';
 import { UsageError } from '../../src/core/errors.ts';
 import { RDS_PERMISSIONS } from '../../src/engines/rds/permissions.ts';
+import { actionsOf } from '../../src/iam/declare.ts';
 import { rejection, startCli, type TestCli } from './support.ts';
 
 interface PointsJson {
@@ -47,7 +48,7 @@ describe('snapclone points', () => {
     expect(result.table!.rows).toHaveLength(json.points.length);
     expect(result.table!.rows[0][0]).toContain('+09:00');
     // Every call is one the engine declares for `points`.
-    expect(calls.filter((c) => !c.startsWith('sts:')).every((c) => RDS_PERMISSIONS.points.includes(c))).toBe(true);
+    expect(calls.filter((c) => !c.startsWith('sts:')).every((c) => actionsOf(RDS_PERMISSIONS.points).includes(c))).toBe(true);
     expect(calls).toContain('backup:ListRecoveryPointsByBackupVault');
   });
 

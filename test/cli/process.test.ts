@@ -69,7 +69,7 @@ beforeAll(async () => {
   symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
   // Fast enough that a restore takes a second or two of wall time while the CLI polls for real.
   sb = await startTestSandbox({ speed: 3000 });
-  const config = writeScenarioConfig(dir, sb.scenario);
+  const config = writeScenarioConfig(dir);
   env = {
     PATH: process.env.PATH,
     HOME: dir,
@@ -197,7 +197,7 @@ describe('snapclone as a process', () => {
     const mfaConfig = join(dir, 'mfa.yaml');
     writeFileSync(
       mfaConfig,
-      scenarioConfigText(sb.scenario).replace(
+      scenarioConfigText().replace(
         /^(\s*)externalId:.*$/m,
         `$1mfaSerial: ${sb.scenario.mfa.serialNumber}`,
       ),
@@ -225,7 +225,7 @@ describe('snapclone as a process', () => {
     // Without the role, the CI user's own rights apply: it may only assume the operator role.
     const direct = join(dir, 'direct.yaml');
     const { scenarioConfigText } = await import('../../sandbox/scenario/config.ts');
-    writeFileSync(direct, scenarioConfigText(sb.scenario).replace(/^\s*roleArn:.*\n/m, '').replace(/^\s*externalId:.*\n/m, ''));
+    writeFileSync(direct, scenarioConfigText().replace(/^\s*roleArn:.*\n/m, '').replace(/^\s*externalId:.*\n/m, ''));
     sb.world.enforceIam = true;
     try {
       const run = await snapclone(['points', 'orders-db', '--config', direct]);

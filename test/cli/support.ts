@@ -79,7 +79,7 @@ export interface TestContext {
 export async function startCli(options: { speed?: number } = {}): Promise<TestCli> {
   const sb = await startTestSandbox({ speed: options.speed ?? 20 });
   const dir = mkdtempSync(join(tmpdir(), 'snapclone-cli-'));
-  const configPath = writeScenarioConfig(dir, sb.scenario);
+  const configPath = writeScenarioConfig(dir);
   const config = parseConfig(readFileSync(configPath, 'utf8'), configPath);
   const rds = () => rdsState(sb.world, COMPANY_ACCOUNT, COMPANY_REGION);
   return {

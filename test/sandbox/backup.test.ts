@@ -30,7 +30,7 @@ import {
   RESTORE_ROLE,
 } from '../../sandbox/scenario/index.ts';
 import { createUser, issueUserKey } from '../../sandbox/core/iam-state.ts';
-import { operatorPolicy } from '../../sandbox/scenario/iam.ts';
+import { tagConditionedPolicy } from '../support/policies.ts';
 import { masterPasswordOf } from '../../sandbox/services/rds/state.ts';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
 import { errorOf } from '../support/errors.ts';
@@ -477,7 +477,7 @@ describe('restore jobs', () => {
 
   it('needs iam:PassRole on the restore role when IAM is enforced', async () => {
     const point = await latestCompleted(arn.db(BILLING.id));
-    const user = createUser(sb.world, COMPANY_ACCOUNT, 'backup-operator-test', [operatorPolicy]);
+    const user = createUser(sb.world, COMPANY_ACCOUNT, 'backup-operator-test', [tagConditionedPolicy]);
     const operator = new BackupClient(sb.config(issueUserKey(sb.world, user)));
     const metadata = await devMetadata(point.RecoveryPointArn!, 'billing-passrole');
     sb.world.enforceIam = true;

@@ -18,10 +18,14 @@ import type { TaggedResource } from '../../sandbox/core/world.ts';
 import { COMPANY_ACCOUNT, EXTERNAL_ID } from '../../sandbox/scenario/index.ts';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
 import { errorOf } from '../support/errors.ts';
+import { tagConditionedPolicy } from '../support/policies.ts';
 
 let sandbox: TestSandbox;
 beforeAll(async () => {
   sandbox = await startTestSandbox({ enforceIam: true });
+  // These tests exercise the evaluator through a broad tag-conditioned policy; the operator role's own,
+  // generated policy is tested in test/iam/.
+  sandbox.world.roles.get(sandbox.scenario.roles.operator)!.policies = [tagConditionedPolicy];
 });
 afterAll(() => sandbox.close());
 
@@ -96,7 +100,8 @@ describe('IAM enforcement (enforceIam: true)', () => {
       policy(
         {
           Effect: 'Allow',
-          Action: 'secretsmanager:CreateSecret',
+          // Tags at creation also need secretsmanager:TagResource, as in AWS.
+          Action: ['secretsmanager:CreateSecret', 'secretsmanager:TagResource'],
           Resource: `arn:aws:secretsmanager:*:${COMPANY_ACCOUNT}:secret:clones/*`,
           Condition: {
             StringEquals: { 'aws:RequestTag/snapclone:managed': 'true' },

@@ -71,6 +71,14 @@ describe('npm run sandbox (sandbox/main.ts)', () => {
       });
       const me = await sts.send(new GetCallerIdentityCommand({}));
       expect(me.Arn).toBe('arn:aws:iam::123456789012:user/snapclone-ci');
+      // The administrator's key is there too, for staging situations by hand.
+      const admin = new STSClient({
+        endpoint: env.AWS_ENDPOINT_URL,
+        region: env.AWS_REGION,
+        credentials: { accessKeyId: env.SANDBOX_ADMIN_ACCESS_KEY_ID, secretAccessKey: env.SANDBOX_ADMIN_SECRET_ACCESS_KEY },
+        maxAttempts: 1,
+      });
+      expect((await admin.send(new GetCallerIdentityCommand({}))).Arn).toBe('arn:aws:iam::123456789012:user/sandbox-admin');
       stop(child);
       await exited;
       // It shut down cleanly (npx exits first; the sandbox right after): its temporary config goes, the port closes.
@@ -96,12 +104,13 @@ describe('npm run sandbox (sandbox/main.ts)', () => {
 
 describe('parseOptions', () => {
   it('reads flags with defaults and drops a leading --', () => {
-    expect(parseOptions([])).toEqual({ port: 4566, speed: 200, envFile: undefined, enforceIam: false });
-    expect(parseOptions(['--', '--port', '0', '--speed', '50', '--env-file', 'x', '--enforce-iam'])).toEqual({
+    expect(parseOptions([])).toEqual({ port: 4566, speed: 200, envFile: undefined, enforceIam: true });
+    expect(parseOptions(['--no-enforce-iam'])).toMatchObject({ enforceIam: false });
+    expect(parseOptions(['--', '--port', '0', '--speed', '50', '--env-file', 'x', '--no-enforce-iam'])).toEqual({
       port: 0,
       speed: 50,
       envFile: 'x',
-      enforceIam: true,
+      enforceIam: false,
     });
     expect(parseOptions(['--help'])).toBe('help');
     expect(() => parseOptions(['--port', '70000'])).toThrow(/--port/);

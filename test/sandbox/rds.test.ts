@@ -34,7 +34,7 @@ import {
   PROD_VPC,
 } from '../../sandbox/scenario/index.ts';
 import { createUser, issueUserKey } from '../../sandbox/core/iam-state.ts';
-import { operatorPolicy } from '../../sandbox/scenario/iam.ts';
+import { tagConditionedPolicy } from '../support/policies.ts';
 import { masterPasswordOf } from '../../sandbox/services/rds/state.ts';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
 import { errorOf } from '../support/errors.ts';
@@ -707,7 +707,7 @@ describe('tags', () => {
 describe('IAM (enforceIam)', () => {
   it('evaluates the DB instance ARN and its tags: the operator may change clones but not production', async () => {
     await devClone('iam-clone');
-    const user = createUser(sb.world, COMPANY_ACCOUNT, 'rds-operator-test', [operatorPolicy]);
+    const user = createUser(sb.world, COMPANY_ACCOUNT, 'rds-operator-test', [tagConditionedPolicy]);
     const key = issueUserKey(sb.world, user);
     const operator = new RDSClient(sb.config(key));
     sb.world.enforceIam = true;

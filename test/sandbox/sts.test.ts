@@ -16,7 +16,8 @@ import { errorOf } from '../support/errors.ts';
 
 let sandbox: TestSandbox;
 beforeAll(async () => {
-  sandbox = await startTestSandbox();
+  // STS's own validation and trust rules; identity policies are enforced in iam.test.ts.
+  sandbox = await startTestSandbox({ enforceIam: false });
 });
 afterAll(() => sandbox.close());
 

@@ -12,9 +12,12 @@ import { dbArn, snapshotArn, subnetGroupArn } from './state.ts';
 import { describeDBSubnetGroups } from './subnets.ts';
 import { addTagsToResource, listTagsForResource, removeTagsFromResource, tagRecord } from './tags.ts';
 
-/** The ARN IAM evaluates for an identifier that may already be an ARN. */
+/**
+ * The ARN IAM evaluates for an identifier that may already be an ARN; a call that names none (describe
+ * everything) is evaluated against every resource of the type in the region: arn:aws:rds:R:A:db:*.
+ */
 const arnOf = (kind: 'db' | 'snapshot', ctx: RequestContext, idOrArn: string | undefined): string[] => {
-  if (!idOrArn) return ['*'];
+  if (!idOrArn) return [kind === 'db' ? dbArn(ctx.region, ctx.accountId, '*') : snapshotArn(ctx.region, ctx.accountId, '*')];
   if (idOrArn.startsWith('arn:')) return [idOrArn];
   const id = idOrArn.toLowerCase();
   return [kind === 'db' ? dbArn(ctx.region, ctx.accountId, id) : snapshotArn(ctx.region, ctx.accountId, id)];
@@ -51,7 +54,7 @@ export const rds: ServiceDef = {
       resources: (input, ctx) =>
         input.DBSubnetGroupName
           ? [subnetGroupArn(ctx.region, ctx.accountId, input.DBSubnetGroupName.toLowerCase())]
-          : ['*'],
+          : [subnetGroupArn(ctx.region, ctx.accountId, '*')],
     },
     RestoreDBInstanceFromDBSnapshot: {
       handler: restoreFromSnapshot,

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { checkPermission, requestTagContext } from '../../core/authorize.ts';
 import { upperId } from '../../core/ids.ts';
 import type { RequestContext } from '../../core/service.ts';
 import type { World } from '../../core/world.ts';
@@ -162,6 +163,12 @@ function defaultSecurityGroup(state: RdsState, vpcId: string): string {
 const restoreDuration = (world: World, storageGb: number, extra = 0) =>
   world.scaled(DURATIONS.restore(storageGb) + extra);
 
+/** A restore that tags at creation also needs rds:AddTagsToResource on the new instance, with those tags. */
+function checkTagging(ctx: RequestContext, targetId: string, tags: Map<string, string>): void {
+  if (tags.size === 0) return;
+  checkPermission(ctx, 'rds:AddTagsToResource', [dbArn(ctx.region, ctx.accountId, targetId)], requestTagContext(Object.fromEntries(tags)));
+}
+
 export function restoreFromSnapshot(
   input: RestoreParams & {
     DBInstanceIdentifier?: string;
@@ -179,12 +186,14 @@ export function restoreFromSnapshot(
   if (!snapshot) throw rdsErrors.snapshotNotFound(input.DBSnapshotIdentifier);
   const status = snapshotStatus(snapshot, now);
   if (status !== 'available') throw rdsErrors.snapshotState(snapshot.id, status);
+  const tags = tagsFromInput(input.Tags);
+  checkTagging(ctx, targetId, tags);
   const instance = createRestoredInstance(ctx, {
     targetId,
     source: snapshot.config,
     masterPassword: snapshot.masterPassword,
     params: input,
-    tags: tagsFromInput(input.Tags),
+    tags,
     visibleFrom: now,
     availableAt: now + restoreDuration(world, snapshot.config.allocatedStorage),
   });
@@ -225,12 +234,14 @@ export function restoreToPointInTime(
       );
     }
   }
+  const tags = tagsFromInput(input.Tags);
+  checkTagging(ctx, targetId, tags);
   const instance = createRestoredInstance(ctx, {
     targetId,
     source: source,
     masterPassword: source.masterPassword,
     params: input,
-    tags: tagsFromInput(input.Tags),
+    tags,
     visibleFrom: now,
     availableAt: now + restoreDuration(world, source.allocatedStorage, DURATIONS.logReplay),
   });

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { checkPermission, requestTagContext } from '../../core/authorize.ts';
 import { AwsError } from '../../core/errors.ts';
 import type { RequestContext } from '../../core/service.ts';
 import { tagList } from '../../core/tags.ts';
-import { addSecret, findSecret, secretNotFound, secretsOf, type SecretRecord } from './store.ts';
+import { addSecret, findSecret, secretArnPrefix, secretNotFound, secretsOf, type SecretRecord } from './store.ts';
 
 type Tag = { Key?: string; Value?: string };
 
@@ -80,6 +81,11 @@ export function createSecret(input: CreateSecretInput, ctx: RequestContext) {
     throw invalidRequest('The snapclone sandbox does not replicate secrets to other regions.');
   }
   const tags = tagsOf(input.Tags);
+  if (Object.keys(tags).length > 0) {
+    // Tags at creation also need secretsmanager:TagResource (the Secrets Manager API reference).
+    const arn = `${secretArnPrefix(ctx.region, ctx.accountId, input.Name)}-??????`;
+    checkPermission(ctx, 'secretsmanager:TagResource', [arn], requestTagContext(tags));
+  }
   const token = input.ClientRequestToken ?? randomUUID();
   const current = findSecret(ctx.world, ctx.accountId, ctx.region, input.Name);
   const sameVersion = current?.versions.get(token);

@@ -2,25 +2,20 @@ import type { AwsClients } from '../../aws/session.ts';
 import type { SourceConfig, TargetConfig } from '../../config/schema.ts';
 import type { Context } from '../../core/context.ts';
 import { UsageError } from '../../core/errors.ts';
+import { partitionOf } from '../../iam/declare.ts';
 import type { TargetRef } from '../types.ts';
 
-/** The partition of a region: aws, aws-cn or aws-us-gov. */
-export function partition(region: string): string {
-  if (region.startsWith('cn-')) return 'aws-cn';
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  return 'aws';
-}
 
 export function dbArn(region: string, account: string, id: string): string {
-  return `arn:${partition(region)}:rds:${region}:${account}:db:${id}`;
+  return `arn:${partitionOf(region)}:rds:${region}:${account}:db:${id}`;
 }
 
 export const sourceArn = (source: SourceConfig): string => dbArn(source.region, source.account, source.id);
 
 /** The DB instance identifier in an RDS DB instance ARN; undefined when it is not one. */
-export function parseDbArn(arn: string): { region: string; account: string; id: string } | undefined {
-  const m = /^arn:aws[\w-]*:rds:([a-z0-9-]+):(\d{12}):db:([A-Za-z0-9-]+)$/.exec(arn);
-  return m ? { region: m[1], account: m[2], id: m[3].toLowerCase() } : undefined;
+export function parseDbArn(arn: string): { partition: string; region: string; account: string; id: string } | undefined {
+  const m = /^arn:(aws[\w-]*):rds:([a-z0-9-]+):(\d{12}):db:([A-Za-z0-9-]+)$/.exec(arn);
+  return m ? { partition: m[1], region: m[2], account: m[3], id: m[4].toLowerCase() } : undefined;
 }
 
 /** Whether an SDK error is one of these (class names such as DBInstanceNotFoundFault, or wire codes). */

@@ -1,4 +1,4 @@
-import { DeleteDBInstanceCommand } from '@aws-sdk/client-rds';
+import { DeleteDBInstanceCommand, ModifyDBInstanceCommand } from '@aws-sdk/client-rds';
 import { DeleteSecretCommand, DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { guarded, guardProblem } from '../../core/guard.ts';
 import { fromTagList } from '../../core/tags.ts';
@@ -26,8 +26,16 @@ async function describeSecret(w: Where, clone: Clone) {
  */
 export async function deleteClone(w: Where, clone: Clone, options: { wait: boolean; onProgress: (p: Progress) => void }) {
   const prefix = w.ctx.config.prefix;
+  const subject = { kind: RESOURCE_KIND, name: clone.id, arn: clone.arn };
+  // Clones are made without deletion protection; one taken over from an AWS Backup restore may still carry
+  // its source's: switched off first, under the same guard.
+  if ((await describeInstance(w, clone.id))?.DeletionProtection) {
+    await guarded(subject, () => readTags(w, clone.arn), { prefix, action: 'modify', clone: clone.clone }, () =>
+      w.clients.rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: clone.id, DeletionProtection: false, ApplyImmediately: true })),
+    );
+  }
   await guarded(
-    { kind: RESOURCE_KIND, name: clone.id, arn: clone.arn },
+    subject,
     () => readTags(w, clone.arn),
     { prefix, action: 'delete', clone: clone.clone },
     async () => {

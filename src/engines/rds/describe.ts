@@ -9,6 +9,7 @@ import { paginateGetResources } from '@aws-sdk/client-resource-groups-tagging-ap
 import { hasPrefix } from '../../core/naming.ts';
 import { fromTagList, readCloneTags, TAG, type CloneTags } from '../../core/tags.ts';
 import type { Clone, ResourceRef } from '../types.ts';
+import { partitionOf } from '../../iam/declare.ts';
 import { dbArn, isError, parseDbArn, type Where } from './aws.ts';
 
 export const ENGINE = 'rds';
@@ -17,8 +18,8 @@ export const RESOURCE_KIND = 'RDS DB instance';
 /** What can be a DB instance identifier (any case); anything else names no instance and is not sent to RDS. */
 const DB_IDENTIFIER = /^[A-Za-z][A-Za-z0-9-]{0,62}$/;
 
-/** How far back in-flight AWS Backup restore jobs are looked for. */
-const JOB_WINDOW_MS = 7 * 86_400_000;
+/** How long an AWS Backup restore can run: its job was created at most this long before its instance. */
+const JOB_LEAD_MS = 7 * 86_400_000;
 
 /** One DB instance by identifier, or undefined when there is none. */
 export async function describeInstance(w: Where, id: string): Promise<DBInstance | undefined> {
@@ -103,11 +104,9 @@ function sourceNameOf(w: Where, arn: string | undefined): string {
   return 'unknown';
 }
 
-/** A clone restored by AWS Backup that has not been tagged yet: what the job and the instance tell. */
-export function untaggedClone(w: Where, id: string, job: RestoreJobsListMember, instance?: DBInstance): Clone {
+/** A DB instance that an AWS Backup restore job made and nobody tagged: what the job and the instance tell. */
+export function untaggedClone(w: Where, id: string, job: RestoreJobsListMember, instance: DBInstance): Clone {
   const epoch = new Date(0);
-  const status =
-    instance?.DBInstanceStatus ?? (inFlight(job) ? 'restoring' : (job.Status ?? 'unknown').toLowerCase());
   return {
     clone: id,
     owner: 'unknown',
@@ -120,36 +119,30 @@ export function untaggedClone(w: Where, id: string, job: RestoreJobsListMember, 
     expiresAt: epoch,
     restoreJob: job.RestoreJobId,
     engine: ENGINE,
-    arn: instance?.DBInstanceArn ?? instanceArn(w, id),
+    arn: instance.DBInstanceArn ?? instanceArn(w, id),
     id,
-    status,
+    status: instance.DBInstanceStatus ?? 'unknown',
     endpoint: endpointOf(instance),
     tagged: false,
     credentials: 'pending',
     details: details(instance, {
       restoreJob: job.RestoreJobId,
-      restoreJobStatus: job.Status,
-      percentDone: job.PercentDone,
-      note: 'restored by AWS Backup and not tagged yet: re-run snapclone create with this --name to finish it',
+      note: `restored by AWS Backup job ${job.RestoreJobId}, never tagged: its owner is unknown and it still has its source's password; take it over with --force (create, delete)`,
     }),
   };
 }
 
 /**
- * Recent AWS Backup restore jobs of RDS resources started with the target's restore role (snapclone's):
- * how clones restored through Backup are found before they carry tags.
+ * AWS Backup restore jobs of RDS resources, started with the target's restore role, created after `since`:
+ * how instances restored through AWS Backup (which cannot tag) are tied to snapclone by AWS's own record.
  */
-export async function recentRestoreJobs(w: Where): Promise<RestoreJobsListMember[]> {
+export async function restoreJobs(w: Where, since: Date): Promise<RestoreJobsListMember[]> {
   const role = w.target.config.backupRestoreRoleArn;
   if (!role) return [];
   const jobs: RestoreJobsListMember[] = [];
   const pages = paginateListRestoreJobs(
     { client: w.clients.backup, pageSize: 100 },
-    {
-      ByResourceType: 'RDS',
-      ByAccountId: w.target.config.account,
-      ByCreatedAfter: new Date(w.ctx.now().getTime() - JOB_WINDOW_MS),
-    },
+    { ByResourceType: 'RDS', ByAccountId: w.target.config.account, ByCreatedAfter: since },
   );
   for await (const page of pages) {
     for (const job of page.RestoreJobs ?? []) if (job.IamRoleArn === role) jobs.push(job);
@@ -160,52 +153,50 @@ export async function recentRestoreJobs(w: Where): Promise<RestoreJobsListMember
 /** A restore job still running (PENDING or RUNNING). */
 export const inFlight = (job: { Status?: string }) => job.Status === 'PENDING' || job.Status === 'RUNNING';
 
-/** The clone named `name` in a target: a tagged instance, an untagged Backup-restored one, or a job under way. */
+/** When a restore job that made this instance can have been created at the earliest. */
+const jobsSince = (instance: DBInstance, now: Date) =>
+  new Date((instance.InstanceCreateTime ?? now).getTime() - JOB_LEAD_MS);
+
+/**
+ * The restore job that made an untagged instance: only the one whose CreatedResourceArn names it (AWS's own
+ * record). A job that has not named its resource yet ties nothing: nothing is adopted by a guess.
+ */
+export function jobOf(instance: DBInstance, jobs: RestoreJobsListMember[]): RestoreJobsListMember | undefined {
+  // The ARN of a DB instance is its name: an instance made again under that name after the job is not the job's.
+  const created = instance.InstanceCreateTime?.getTime();
+  return jobs.find(
+    (j) =>
+      j.Status === 'COMPLETED' &&
+      j.CreatedResourceArn !== undefined &&
+      j.CreatedResourceArn === instance.DBInstanceArn &&
+      created !== undefined &&
+      j.CreationDate !== undefined &&
+      j.CompletionDate !== undefined &&
+      created >= j.CreationDate.getTime() &&
+      created <= j.CompletionDate.getTime() + 3_600_000,
+  );
+}
+
+/** The clone named `name` in a target: a tagged instance, or an untagged one a snapclone restore job made. */
 export async function describeClone(w: Where, name: string): Promise<Clone | undefined> {
-  // What cannot be a DB instance identifier names no clone (and is not sent to RDS).
-  if (!DB_IDENTIFIER.test(name)) return undefined;
+  // What cannot be a DB instance identifier, or lacks the prefix, names no clone (and is not sent to RDS).
+  if (!DB_IDENTIFIER.test(name) || !hasPrefix(name.toLowerCase(), w.ctx.config.prefix)) return undefined;
   return cloneOf(w, name, await describeInstance(w, name.toLowerCase()));
 }
 
 /** The clone named `name`, given the DB instance of that identifier as just described (undefined: none). */
 export async function cloneOf(w: Where, name: string, instance: DBInstance | undefined): Promise<Clone | undefined> {
+  if (!instance) return undefined;
   const id = name.toLowerCase();
-  if (instance) {
-    const raw = fromTagList(instance.TagList);
-    const tags = readCloneTags(raw);
-    if (tags) return tags.clone === id || tags.clone === name ? cloneFromInstance(instance, tags, raw) : undefined;
-  }
-  // Not tagged (yet): snapclone's only if an AWS Backup restore job with snapclone's role made it.
-  const job = linkJob(w, id, instance, await recentRestoreJobs(w));
+  const raw = fromTagList(instance.TagList);
+  const tags = readCloneTags(raw);
+  if (tags) return tags.clone === id || tags.clone === name ? cloneFromInstance(instance, tags, raw) : undefined;
+  if (raw[TAG.managed] !== undefined || !hasPrefix(id, w.ctx.config.prefix)) return undefined;
+  const job = jobOf(instance, await restoreJobs(w, jobsSince(instance, w.ctx.now())));
   return job ? untaggedClone(w, id, job, instance) : undefined;
 }
 
-/**
- * The AWS Backup restore job (of snapclone's role) that made an untagged instance: the one whose
- * CreatedResourceArn it is, or, while jobs run without naming their resource yet, the only such job in
- * flight when the instance carries the prefix and is still being created. For display and resume only:
- * tagging checks the job of its own run.
- */
-export function linkJob(
-  w: Where,
-  id: string,
-  instance: DBInstance | undefined,
-  jobs: RestoreJobsListMember[],
-  taken: Set<string> = new Set(),
-): RestoreJobsListMember | undefined {
-  const arn = instance?.DBInstanceArn ?? instanceArn(w, id);
-  const newest = (a: RestoreJobsListMember, b: RestoreJobsListMember) =>
-    (b.CreationDate?.getTime() ?? 0) - (a.CreationDate?.getTime() ?? 0);
-  const named = jobs
-    .filter((j) => j.CreatedResourceArn === arn && (instance ? j.Status !== 'FAILED' && j.Status !== 'ABORTED' : inFlight(j)))
-    .sort(newest)[0];
-  if (named) return named;
-  if (!instance || instance.DBInstanceStatus === 'available' || !hasPrefix(id, w.ctx.config.prefix)) return undefined;
-  const nameless = jobs.filter((j) => !j.CreatedResourceArn && inFlight(j) && !taken.has(j.RestoreJobId ?? ''));
-  return nameless.length === 1 ? nameless[0] : undefined;
-}
-
-/** Every clone in a target: tagged instances (Tagging API) joined with live state, plus untagged Backup restores. */
+/** Every clone in a target: tagged instances (Tagging API) joined with live state, plus untagged restores by snapclone's jobs. */
 export async function listClones(w: Where): Promise<Clone[]> {
   const tagged = new Map<string, Record<string, string>>();
   const pages = paginateGetResources(
@@ -229,30 +220,21 @@ export async function listClones(w: Where): Promise<Clone[]> {
     if (!instance || !tags) continue;
     clones.push(cloneFromInstance(instance, tags, raw));
   }
-  const jobs = await recentRestoreJobs(w);
-  if (jobs.length === 0) return clones.sort((a, b) => a.clone.localeCompare(b.clone));
-  // Untagged instances AWS Backup restored for snapclone, and jobs whose instance does not show yet.
-  const linked = new Set<string>();
+  // Untagged instances with the prefix: clones only where a snapclone restore job's record names them.
   const untagged = [...instances.values()].filter(
-    (i) => !tagged.has(i.DBInstanceArn ?? '') && fromTagList(i.TagList)[TAG.managed] !== 'true',
+    (i) => !tagged.has(i.DBInstanceArn ?? '') && fromTagList(i.TagList)[TAG.managed] === undefined && hasPrefix(i.DBInstanceIdentifier, w.ctx.config.prefix),
   );
+  const now = w.ctx.now();
+  const since = new Date(Math.min(now.getTime() - JOB_LEAD_MS, ...untagged.map((i) => jobsSince(i, now).getTime())));
+  const jobs = await restoreJobs(w, since);
   for (const instance of untagged) {
-    const id = instance.DBInstanceIdentifier ?? '';
-    const job = linkJob(w, id, instance, jobs, linked);
-    if (!job) continue;
-    linked.add(job.RestoreJobId ?? '');
-    clones.push(untaggedClone(w, id, job, instance));
+    const job = jobOf(instance, jobs);
+    if (job) clones.push(untaggedClone(w, instance.DBInstanceIdentifier ?? '', job, instance));
   }
-  for (const job of jobs) {
-    if (!inFlight(job) || linked.has(job.RestoreJobId ?? '')) continue;
-    const arn = job.CreatedResourceArn;
-    if (arn && !instances.has(arn)) {
-      clones.push(untaggedClone(w, parseDbArn(arn)?.id ?? arn, job));
-    } else if (!arn) {
-      w.ctx.reporter.info(
-        `An AWS Backup restore job (${job.RestoreJobId}, ${job.Status}) started with the snapclone restore role has not created its DB instance yet.`,
-      );
-    }
+  for (const job of jobs.filter(inFlight)) {
+    w.ctx.reporter.info(
+      `An AWS Backup restore job (${job.RestoreJobId}, ${job.Status}) started with the snapclone restore role has not named the DB instance it creates yet.`,
+    );
   }
   return clones.sort((a, b) => a.clone.localeCompare(b.clone));
 }
@@ -263,13 +245,19 @@ export async function lookupInstance(w: Where, ref: string): Promise<ResourceRef
   if (ref.startsWith('arn:')) {
     const parsed = parseDbArn(ref);
     if (!parsed) return undefined;
-    // An ARN of another account or region is not in this target.
-    if (parsed.account !== w.target.config.account || parsed.region !== w.region) return undefined;
+    // An ARN of another partition, account or region is not in this target.
+    if (parsed.partition !== partitionOf(w.region) || parsed.account !== w.target.config.account || parsed.region !== w.region) {
+      return undefined;
+    }
     id = parsed.id;
   }
   if (!DB_IDENTIFIER.test(id)) return undefined;
   const instance = await describeInstance(w, id.toLowerCase());
   if (!instance?.DBInstanceArn) return undefined;
-  const tags = (await readTags(w, instance.DBInstanceArn)) ?? {};
+  // Without the prefix the guard refuses on the name alone: the tags DescribeDBInstances returned are
+  // enough to say so (and the role may not read tags outside the prefix).
+  const tags = hasPrefix(instance.DBInstanceIdentifier, w.ctx.config.prefix)
+    ? ((await readTags(w, instance.DBInstanceArn)) ?? {})
+    : fromTagList(instance.TagList);
   return { kind: RESOURCE_KIND, id: instance.DBInstanceIdentifier ?? id, arn: instance.DBInstanceArn, tags };
 }

@@ -6,15 +6,18 @@ import { sourceArn, where } from './aws.ts';
 import { readCredentials } from './credentials.ts';
 import { deleteClone } from './delete.ts';
 import { describeClone, listClones, lookupInstance } from './describe.ts';
-import { RDS_PERMISSIONS } from './permissions.ts';
+import { RDS_PERMISSIONS, rdsResources } from './permissions.ts';
 import { rdsPoints } from './points.ts';
 import { restoreClone } from './restore.ts';
+import { claimUntagged, tagClone } from './tagging.ts';
 import { waitForClone } from './wait.ts';
 
 /** RDS DB instances (MySQL, PostgreSQL, MariaDB): AWS Backup, snapshots, point-in-time. */
 export const rdsEngine: Engine = {
   name: 'rds',
   permissions: RDS_PERMISSIONS,
+  resources: rdsResources,
+  managedSecretOwnerTag: 'aws:rds:primaryDBInstanceArn',
   identifierRules: RDS_INSTANCE_IDENTIFIER,
   sourceArn,
   preferredKinds(source: SourceConfig): RestorePointKind[] {
@@ -27,5 +30,9 @@ export const rdsEngine: Engine = {
   list: (target, ctx) => listClones(where(ctx, target)),
   lookup: (ref, target, ctx) => lookupInstance(where(ctx, target), ref),
   credentials: (clone, ctx) => readCredentials(where(ctx, resolveTarget(ctx.config, clone.target)), clone),
+  tag: (clone, tags, ctx) => {
+    const w = where(ctx, resolveTarget(ctx.config, clone.target));
+    return clone.tagged ? tagClone(w, clone, tags) : claimUntagged(w, clone, tags);
+  },
   delete: (clone, ctx, options) => deleteClone(where(ctx, resolveTarget(ctx.config, clone.target)), clone, options),
 };

@@ -1,21 +1,40 @@
-import type { EnginePermissions } from '../types.ts';
+import type { TargetConfig } from '../../config/schema.ts';
+import { read, write, type EnginePermissions, type Scope, type ScopeWhere } from '../../iam/declare.ts';
 
 /**
- * Every IAM action the RDS engine's code calls, per operation (the generated policy is built from these;
- * tests check each API call against them). Each operation lists everything its command calls, lookups
- * included.
+ * Every IAM action the RDS engine's code calls, per command, with what it acts on and how writes are bound
+ * (the generated policy is built from these; tests check each API call against them). Each command lists
+ * everything it calls, lookups included.
  */
 
 /** points: recovery points, snapshots, the point-in-time window. */
 const points = [
-  'backup:ListRecoveryPointsByBackupVault',
-  'rds:DescribeDBSnapshots',
-  'rds:DescribeDBInstances',
-  'rds:DescribeDBInstanceAutomatedBackups',
+  read('backup:ListRecoveryPointsByBackupVault', 'vault'),
+  read('rds:DescribeDBSnapshots', ['source', 'restore-input']),
+  read('rds:DescribeDBInstances', 'account'),
+  read('rds:DescribeDBInstanceAutomatedBackups', ['source', 'restore-input']),
 ];
 
-/** describe / list / lookup: tagged instances, live state, fresh tags, untagged AWS Backup restores. */
-const describe = ['tag:GetResources', 'rds:DescribeDBInstances', 'rds:ListTagsForResource', 'backup:ListRestoreJobs'];
+/**
+ * describe / list / lookup: tagged clones (Tagging API, which has no resource-level permissions), live
+ * state, fresh tags of clones, and AWS Backup restore jobs whose created resource has no tags yet.
+ */
+const describe = [
+  read('tag:GetResources', 'none'),
+  read('rds:DescribeDBInstances', 'account'),
+  read('rds:ListTagsForResource', 'clone'),
+  read('backup:ListRestoreJobs', 'none'),
+];
+
+/** The clone's own generated-password secret, and the secret RDS manages for it at creation. */
+const secrets = {
+  describe: read('secretsmanager:DescribeSecret', 'clone-secret'),
+  value: read('secretsmanager:GetSecretValue', 'clone-secret', 'resource'),
+  managedValue: read('secretsmanager:GetSecretValue', 'managed-secret', 'owned-by-clone'),
+};
+
+/** Writes that tag a clone: at creation (restores with Tags) and afterwards (password state, forced delete). */
+const tagClone = write('rds:AddTagsToResource', ['clone'], 'request');
 
 export const RDS_PERMISSIONS: EnginePermissions = {
   points,
@@ -23,29 +42,61 @@ export const RDS_PERMISSIONS: EnginePermissions = {
   create: [
     ...points,
     ...describe,
-    // through AWS Backup (StartRestoreJob passes the restore role)
-    'backup:GetRecoveryPointRestoreMetadata',
-    'backup:StartRestoreJob',
-    'backup:DescribeRestoreJob',
-    'iam:PassRole',
-    // through RDS, tagged at creation
-    'rds:RestoreDBInstanceFromDBSnapshot',
-    'rds:RestoreDBInstanceToPointInTime',
-    'rds:AddTagsToResource',
-    // password: 'generated' (secret named after the clone) or 'managed' (RDS creates and tags its secret
-    // with the caller's rights; a customer KMS key in rds.kmsKeyId also needs kms:GenerateDataKey/Decrypt)
-    'rds:ModifyDBInstance',
-    'secretsmanager:CreateSecret',
-    'secretsmanager:TagResource',
-    'secretsmanager:DescribeSecret',
-    'secretsmanager:GetSecretValue',
-    'secretsmanager:RotateSecret',
+    // Restores are tagged at creation and made with an RDS-managed master password, so a clone never
+    // holds its source's password (RDS creates and tags that secret with the caller's rights).
+    write('rds:RestoreDBInstanceFromDBSnapshot', ['clone', 'restore-input', 'placement'], 'request'),
+    write('rds:RestoreDBInstanceToPointInTime', ['clone', 'source', 'restore-input', 'placement'], 'request'),
+    tagClone,
+    write('secretsmanager:CreateSecret', ['managed-secret']),
+    write('secretsmanager:TagResource', ['managed-secret']),
+    read('kms:DescribeKey', 'secret-key'),
+    // a customer key for those secrets (targets.<t>.rds.kmsKeyId)
+    ...['kms:Decrypt', 'kms:GenerateDataKey', 'kms:CreateGrant'].map((action) => ({
+      ...read(action, 'secret-key'),
+      when: (t: TargetConfig) => Boolean(t.rds?.kmsKeyId),
+    })),
+    // password 'generated': a new password in a secret named after the clone, tagged like it, then set on the clone
+    write('rds:ModifyDBInstance', ['clone'], 'resource'),
+    write('secretsmanager:CreateSecret', ['clone-secret'], 'request'),
+    write('secretsmanager:TagResource', ['clone-secret'], 'request'),
+    secrets.describe,
+    secrets.value,
+    secrets.managedValue,
   ],
-  credentials: [...describe, 'secretsmanager:GetSecretValue'],
+  credentials: [...describe, tagClone, secrets.value, secrets.managedValue],
   delete: [
     ...describe,
-    'rds:DeleteDBInstance',
-    'secretsmanager:DescribeSecret',
-    'secretsmanager:DeleteSecret',
+    tagClone,
+    write('rds:ModifyDBInstance', ['clone'], 'resource'),
+    write('rds:DeleteDBInstance', ['clone'], 'resource'),
+    secrets.describe,
+    write('secretsmanager:DeleteSecret', ['clone-secret'], 'resource'),
   ],
 };
+
+/** The ARNs a scope names for RDS DB instances in one target; undefined for the scopes every engine shares. */
+export function rdsResources(scope: Scope, w: ScopeWhere): string[] | undefined {
+  const arn = (type: string, name: string) => `arn:${w.partition}:rds:${w.region}:${w.account}:${type}:${name}`;
+  switch (scope) {
+    case 'clone':
+      return [arn('db', `${w.prefix}-*`)];
+    case 'source':
+      return w.sources.map((s) => arn('db', s.config.id.toLowerCase()));
+    case 'restore-input':
+      // Restoring reads a snapshot (AWS Backup's are RDS snapshots: awsbackup:job-…) or automated backup and
+      // attaches the snapshot's option group and the engine's default parameter group; none is changed.
+      return [arn('snapshot', '*'), arn('auto-backup', '*'), arn('og', '*'), arn('pg', '*')];
+    case 'placement':
+      return w.target.config.rds ? [arn('subgrp', w.target.config.rds.subnetGroup.toLowerCase())] : [];
+    case 'account':
+      return [arn('db', '*')];
+    case 'secret-key': {
+      const key = w.target.config.rds?.kmsKeyId;
+      return [key?.startsWith('arn:') ? key : `arn:${w.partition}:kms:${w.region}:${w.account}:key/*`];
+    }
+    case 'managed-secret':
+      return [`arn:${w.partition}:secretsmanager:${w.region}:${w.account}:secret:rds!db-*`];
+    default:
+      return undefined;
+  }
+}

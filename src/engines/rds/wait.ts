@@ -1,16 +1,15 @@
 import { randomInt } from 'node:crypto';
-import { DescribeRestoreJobCommand, type DescribeRestoreJobCommandOutput } from '@aws-sdk/client-backup';
 import { ModifyDBInstanceCommand, type DBInstance } from '@aws-sdk/client-rds';
 import { CreateSecretCommand, DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { ExitCode, SnapcloneError } from '../../core/errors.ts';
-import { assertManaged, guarded } from '../../core/guard.ts';
+import { ExitCode, SnapcloneError, UsageError } from '../../core/errors.ts';
+import { guarded, guardProblem } from '../../core/guard.ts';
 import { assertOwnClone, cloneTags, fromTagList, TAG, toTagList } from '../../core/tags.ts';
 import type { Progress } from '../../output/reporter.ts';
 import type { Clone } from '../types.ts';
 import { FIRST_DELAY_MS, isError, nextDelay, placementOf, type Where } from './aws.ts';
 import { describeClone, describeInstance, readTags, RESOURCE_KIND } from './describe.ts';
 import { readSecretPassword, secretName } from './secret.ts';
-import { tagBackupRestore, tagClone } from './tagging.ts';
+import { tagClone } from './tagging.ts';
 
 /** Statuses from which an instance does not become available by waiting. */
 const DEAD_ENDS = new Set([
@@ -38,58 +37,32 @@ function estimate(elapsedMs: number, percent: number | undefined): number | unde
   return (elapsedMs * (100 - percent)) / percent;
 }
 
-/** Waits for the restore to finish: polls the instance (and the AWS Backup job), tags a Backup-restored instance. */
+/** Waits for the restore to finish: polls the instance until it is available. */
 async function waitForRestore(w: Where, clone: Clone, onProgress: (p: Progress) => void, startedAt: number): Promise<DBInstance> {
   let delay = FIRST_DELAY_MS;
   let missing = 0;
   for (;;) {
     const instance = await describeInstance(w, clone.id);
     const tags = fromTagList(instance?.TagList);
-    let untagged = !instance || tags[TAG.managed] !== 'true';
-    // A concurrent create of the same name by someone else may have made or claimed it first.
-    if (!untagged) assertOwnClone(tags, clone.clone, clone.owner);
-    let job: DescribeRestoreJobCommandOutput | undefined;
-    if (clone.restoreJob && untagged) {
-      job = await w.clients.backup.send(new DescribeRestoreJobCommand({ RestoreJobId: clone.restoreJob }));
-      if (job.Status === 'FAILED' || job.Status === 'ABORTED') {
-        throw new SnapcloneError(
-          `The AWS Backup restore job ${clone.restoreJob} of ${clone.clone} ${job.Status === 'FAILED' ? 'failed' : 'was aborted'}: ${job.StatusMessage ?? 'no reason given'}`,
-        );
-      }
-      if (instance) untagged = !(await tagBackupRestore(w, clone, instance, job));
-    } else if (instance && untagged) {
+    if (instance && tags[TAG.managed] !== 'true') {
       throw new SnapcloneError(`${RESOURCE_KIND} ${clone.id} carries no snapclone tags; it is not treated as a clone.`);
     }
-    // Restored through RDS the instance exists from the call on; through AWS Backup once the job runs.
-    const expected = !clone.restoreJob || job?.Status === 'COMPLETED';
-    missing = !instance && expected ? missing + 1 : 0;
+    // A concurrent create of the same name by someone else may have made or claimed it first.
+    if (instance) assertOwnClone(tags, clone.clone, clone.owner);
+    // RDS restores show the instance from the call on.
+    missing = instance ? 0 : missing + 1;
     if (missing >= 3) {
       throw new SnapcloneError(`${RESOURCE_KIND} ${clone.id} of clone ${clone.clone} has disappeared (deleted meanwhile?).`);
     }
     const elapsedMs = w.ctx.now().getTime() - startedAt;
     const status = instance?.DBInstanceStatus;
-    if (status === 'available' && !untagged) return instance!;
+    if (status === 'available') return instance!;
     if (status && DEAD_ENDS.has(status)) {
       throw new SnapcloneError(`${clone.clone} ended up '${status}' instead of available.`, ExitCode.failed, `See snapclone show ${clone.clone}.`);
     }
-    let percent: number | undefined;
-    let remainingMs: number | undefined;
-    if (job) {
-      percent = job.PercentDone === undefined ? undefined : Number.parseFloat(job.PercentDone);
-      if (Number.isNaN(percent)) percent = undefined;
-      if (job.ExpectedCompletionTimeMinutes && job.CreationDate) {
-        remainingMs = Math.max(0, job.CreationDate.getTime() + job.ExpectedCompletionTimeMinutes * 60_000 - w.ctx.now().getTime());
-      }
-    } else if (instance?.PercentProgress) {
-      percent = Number.parseFloat(instance.PercentProgress);
-      if (Number.isNaN(percent)) percent = undefined;
-    }
-    onProgress({
-      phase: `${clone.clone}: ${status ?? (job?.Status ?? 'restoring').toLowerCase()}`,
-      percent,
-      elapsedMs,
-      remainingMs: remainingMs ?? estimate(elapsedMs, percent),
-    });
+    let percent = instance?.PercentProgress ? Number.parseFloat(instance.PercentProgress) : undefined;
+    if (Number.isNaN(percent)) percent = undefined;
+    onProgress({ phase: `${clone.clone}: ${status ?? 'restoring'}`, percent, elapsedMs, remainingMs: estimate(elapsedMs, percent) });
     await w.ctx.sleep(delay);
     delay = nextDelay(delay);
   }
@@ -147,13 +120,18 @@ async function secretPassword(w: Where, clone: Clone, instance: DBInstance): Pro
   } catch (error) {
     if (!isError(error, 'ResourceExistsException')) throw error;
   }
+  // A secret of this name is this clone's only when its tags tie it to this very clone: its name, its owner
+  // and its creation (a resumed or concurrent run of the same create wrote it). Anything else is not adopted.
   const described = await w.clients.secrets.send(new DescribeSecretCommand({ SecretId: name }));
-  assertManaged({ kind: 'secret', name, arn: described.ARN }, fromTagList(described.Tags), {
-    prefix: w.ctx.config.prefix,
-    action: 'use',
-    clone: clone.clone,
-  });
-  return (await readSecretPassword(w, name, clone, clone.id)).password;
+  const tags = fromTagList(described.Tags);
+  const mine = cloneTags(clone);
+  if (!guardProblem({ kind: 'secret', name }, tags, { prefix: w.ctx.config.prefix, clone: clone.clone }) && [TAG.owner, TAG.createdAt].every((k) => tags[k] === mine[k])) {
+    return (await readSecretPassword(w, name, clone, clone.id)).password;
+  }
+  throw new UsageError(
+    `A secret named ${name} already exists and is not this clone's (owner ${tags[TAG.owner] ?? 'none'}, created ${tags[TAG.createdAt] ?? 'unknown'}), so snapclone does not use it as the clone's password. Nothing was changed.`,
+    `Delete the clone and create it under another --name, or have the secret removed by whoever made it.`,
+  );
 }
 
 /** Modifies the clone's instance after the guard allowed it on freshly read tags; another run's change in progress is fine. */
@@ -207,31 +185,31 @@ async function modifyWhenAccepted(
 }
 
 /**
- * Replaces the master password the clone inherited from its source: 'generated' = a new random password
- * (ModifyDBInstance MasterUserPassword) kept in a secret named after the clone; 'managed' = RDS manages it
- * (ManageMasterUserPassword). Automated backups still on (an AWS Backup restore) are turned off in the same
- * call. Then waits until available again and records it in the snapclone:password tag.
+ * Gives the clone its final password. Restores are made with an RDS-managed password, so a clone never holds
+ * its source's: 'managed' keeps that one; 'generated' replaces it with a new random password kept in a secret
+ * named after the clone (ModifyDBInstance, turning RDS's management off). A clone taken over from an untagged
+ * AWS Backup restore still has its source's password and gets either. Automated backups still on are turned
+ * off in the same change. Then waits until available again and records the mode in snapclone:password.
  */
 async function rotatePassword(w: Where, clone: Clone, instance: DBInstance, onProgress: (p: Progress) => void, startedAt: number) {
   if (fromTagList(instance.TagList)[TAG.password]) return;
   const placement = placementOf(w.target);
   const mode = placement.password;
-  // AWS Backup restores keep the source's automated backups setting unless its metadata carried the key:
-  // turn them off in the same change.
   const noBackups = instance.BackupRetentionPeriod ? { BackupRetentionPeriod: 0 } : {};
   const settled = () => waitSettled(w, clone, onProgress, startedAt, () => true);
   if (mode === 'generated') {
     const password = await secretPassword(w, clone, instance);
+    const managed = instance.MasterUserSecret?.SecretArn ? { ManageMasterUserPassword: false } : {};
     // Applying the secret's password again after another run did is harmless: it is the same one.
-    await modifyWhenAccepted(w, clone, { MasterUserPassword: password, ...noBackups }, settled);
-    await waitSettled(w, clone, onProgress, startedAt, () => true);
+    await modifyWhenAccepted(w, clone, { MasterUserPassword: password, ...managed, ...noBackups }, settled);
+    await waitSettled(w, clone, onProgress, startedAt, (i) => !i.MasterUserSecret?.SecretArn);
   } else {
-    if (!instance.MasterUserSecret?.SecretArn) {
+    if (!instance.MasterUserSecret?.SecretArn || instance.BackupRetentionPeriod) {
       await modifyWhenAccepted(
         w,
         clone,
         {
-          ManageMasterUserPassword: true,
+          ...(instance.MasterUserSecret?.SecretArn ? {} : { ManageMasterUserPassword: true }),
           ...noBackups,
           ...(placement.kmsKeyId ? { MasterUserSecretKmsKeyId: placement.kmsKeyId } : {}),
         },

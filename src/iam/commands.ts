@@ -1,0 +1,11 @@
+import { read, type Permission } from './declare.ts';
+
+/** The calls snapclone's own commands make beyond the engines' (each engine declares its own). */
+export const COMMAND_PERMISSIONS: Record<string, Permission[]> = {
+  /** doctor: who am I, does the role's policy allow what the commands need (simulation), does the placement exist. */
+  doctor: [
+    read('sts:GetCallerIdentity', 'none'),
+    read('iam:SimulatePrincipalPolicy', 'self'),
+    read('rds:DescribeDBSubnetGroups', 'placement'),
+  ],
+};

@@ -1,0 +1,92 @@
+import type { SourceConfig, TargetConfig } from '../config/schema.ts';
+
+/**
+ * Declared permissions: every IAM action snapclone's code calls, with what it acts on and how a write is
+ * bound. The generated policy (`snapclone iam policy`), the sandbox's seeded roles, `snapclone doctor` and
+ * docs/iam.md are all computed from these declarations, so none of them can drift from the code.
+ */
+
+/** What an action acts on; each engine turns a scope into resource ARNs for a target. */
+export type Scope =
+  /** The clone's own resources, by name: `<prefix>-*`. */
+  | 'clone'
+  /** The Secrets Manager secret snapclone writes a clone's password to: `<prefix>-*`. */
+  | 'clone-secret'
+  /** The secret the service itself manages for a clone's master password (RDS: `rds!db-*`). */
+  | 'managed-secret'
+  /** The configured production resources: read, never written. */
+  | 'source'
+  /** What a restore reads from: snapshots, automated backups, option and parameter groups. */
+  | 'restore-input'
+  /** The target's network placement (subnet group), attached to clones and never changed. */
+  | 'placement'
+  /** Every resource of a type in the target's account and region: reads that list without naming one. */
+  | 'account'
+  /** The KMS key that encrypts service-managed secrets (the target's kmsKeyId, else the account's keys). */
+  | 'secret-key'
+  /** The sources' backup vaults (read). */
+  | 'vault'
+  /** The role snapclone runs as (policy simulation by `doctor`). */
+  | 'self'
+  /** The action has no resource-level permissions: `Resource: "*"`. */
+  | 'none';
+
+/**
+ * How a call is bound beyond its resource ARNs:
+ * - `request`: it creates or tags a clone, and must itself put `snapclone:managed=true` (and only snapclone tags);
+ * - `resource`: it changes, deletes or reads the secret of a clone that already carries `snapclone:managed=true`;
+ * - `owned-by-clone`: a service-managed secret tied to a clone by the service's own tag (RDS: `aws:rds:primaryDBInstanceArn`).
+ * Without a binding the call is a read, or a write bound by name alone (said in its declaration).
+ */
+export type Binding = 'request' | 'resource' | 'owned-by-clone';
+
+export interface Permission {
+  action: string;
+  on: Scope[];
+  bind?: Binding;
+  /** Writes change something in the account; the policy never allows one on a source. */
+  write?: boolean;
+  /** Only for targets configured so (e.g. RDS-managed passwords); always when omitted. */
+  when?: (target: TargetConfig) => boolean;
+}
+
+/** The commands whose calls engines declare. */
+export const ENGINE_COMMANDS = ['points', 'describe', 'create', 'credentials', 'delete'] as const;
+export type EngineCommand = (typeof ENGINE_COMMANDS)[number];
+export type EnginePermissions = Record<EngineCommand, Permission[]>;
+
+const scopes = (on: Scope | Scope[]) => (Array.isArray(on) ? on : [on]);
+export const read = (action: string, on: Scope | Scope[], bind?: Binding): Permission => ({ action, on: scopes(on), bind });
+export const write = (action: string, on: Scope | Scope[], bind?: Binding): Permission => ({
+  action,
+  on: scopes(on),
+  bind,
+  write: true,
+});
+
+/** The distinct actions of some declarations, sorted. */
+export const actionsOf = (permissions: Permission[]): string[] => [...new Set(permissions.map((p) => p.action))].sort();
+
+/** Where scopes are turned into ARNs: one target's account and region, its prefix and its sources. */
+export interface ScopeWhere {
+  partition: string;
+  region: string;
+  account: string;
+  prefix: string;
+  /** The target's config (placement, access). */
+  target: { name: string; config: TargetConfig };
+  /** The configured sources of this engine that can be cloned into the target (same account and region). */
+  sources: { name: string; config: SourceConfig }[];
+}
+
+/** The partition of a region: aws, aws-cn or aws-us-gov. */
+export function partitionOf(region: string): string {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  return 'aws';
+}
+
+/** Secrets Manager ARNs end in a random suffix: `<name>-AbCdEf`, so a name prefix ends in `*`. */
+export function secretArnPattern(w: ScopeWhere, namePattern: string): string {
+  return `arn:${w.partition}:secretsmanager:${w.region}:${w.account}:secret:${namePattern}`;
+}
