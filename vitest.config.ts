@@ -1,4 +1,11 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
+
+// Where the end-to-end tests' sandboxes record the IAM actions snapclone's roles called; the summary reporter
+// checks them against the generated policy and removes the folder (test/support/actions.ts).
+const actionsDir = mkdtempSync(join(tmpdir(), 'snapclone-actions-'));
 
 export default defineConfig({
   test: {
@@ -6,7 +13,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // The SDK warns that releases after early 2027 need Node 22; the pinned versions support Node 20.
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-    reporters: ['default', './test/support/summary-reporter.ts'],
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', SNAPCLONE_ACTIONS_DIR: actionsDir },
+    reporters: ['default', ['./test/support/summary-reporter.ts', { actionsDir }]],
   },
 });

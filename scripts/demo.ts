@@ -1,5 +1,6 @@
-// npm run demo: starts the sandbox and drives the real snapclone binary through
-// points → create --date <7 days ago> → list → show → delete, printing what a user would see.
+// npm run demo: starts the sandbox (IAM enforced: snapclone runs as the operator role with exactly the policy
+// `snapclone iam policy` generates) and drives the real snapclone binary through
+// doctor → points → create --date <7 days ago> → list → show → delete, printing what a user would see.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,6 +44,7 @@ const sevenDaysAgo = new Date(Date.now() - 7 * 86_400_000).toLocaleDateString('e
 let failed = false;
 try {
   console.log(`snapclone demo — sandbox at ${sandbox.url}, config ${config}`);
+  await snapclone('doctor');
   await snapclone('points', 'orders-db');
   await snapclone('create', 'orders-db', '--date', sevenDaysAgo, '--ttl', '4h');
   await snapclone('list');

@@ -92,6 +92,7 @@ export function checkPermission(
   extraContext: ConditionContext = {},
 ): void {
   const { world, principal } = ctx;
+  if (principal.role) world.calledActions.add(`${principal.role.arn} ${action}`);
   if (!world.enforceIam || ALWAYS_ALLOWED.has(action) || principal.arn === 'anonymous') return;
   const base = { ...principalContext(world, principal, ctx.region), ...extraContext };
   const sessionPolicy = sessionInfo(principal).sessionPolicy;
@@ -118,10 +119,9 @@ export function checkPermission(
 /**
  * The IAM enforcement hook, called by the server for every call: with `world.enforceIam`, the caller (an
  * IAM user or an assumed role) must be allowed `${iamPrefix}:${operation}` on every resource the operation
- * names. Returns normally when allowed; throws AccessDenied (query) / AccessDeniedException (JSON) otherwise.
+ * names. Role sessions' actions are recorded either way (world.calledActions). Returns normally when allowed; throws AccessDenied (query) / AccessDeniedException (JSON) otherwise.
  */
 export function authorize(ctx: RequestContext, op: OperationDef, input: unknown, iamPrefix: string): void {
-  if (!ctx.world.enforceIam) return;
   const resources = op.resources?.(input, ctx) ?? ['*'];
   checkPermission(ctx, `${iamPrefix}:${ctx.operation}`, resources, requestTagContext(op.requestTags?.(input)));
 }

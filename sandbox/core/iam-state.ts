@@ -63,6 +63,7 @@ export function createRole(
     trustPolicy,
     policies,
     maxSessionDuration,
+    createdAt: world.clock.now(),
   };
   world.roles.set(role.arn, role);
   return role;

@@ -31,6 +31,8 @@ export interface IamRole {
   trustPolicy: PolicyDocument;
   policies: PolicyDocument[];
   maxSessionDuration: number;
+  /** When the role was created (IAM GetRole's CreateDate); the world clock's "now" when unknown. */
+  createdAt?: Date;
 }
 
 /** Who signed a request. */

@@ -25,6 +25,8 @@ export class World {
   readonly users = new Map<string, IamUser>();
   readonly roles = new Map<string, IamRole>();
   readonly credentials = new Map<string, IssuedCredentials>();
+  /** Every action a role session was checked for, as `<role ARN> <action>` (the tests' coverage of the policy). */
+  readonly calledActions = new Set<string>();
   private readonly states = new Map<string, unknown>();
   private readonly tagSources: TagSource[] = [];
 

@@ -1,5 +1,6 @@
 import type { ServiceDef } from '../core/service.ts';
 import { backup } from './backup/index.ts';
+import { iam } from './iam/index.ts';
 import { rds } from './rds/index.ts';
 import { secretsmanager } from './secretsmanager/index.ts';
 import { sts } from './sts/index.ts';
@@ -12,4 +13,5 @@ export const services: Record<string, ServiceDef> = {
   secretsmanager,
   rds,
   backup,
+  iam,
 };

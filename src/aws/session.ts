@@ -1,4 +1,5 @@
 import { BackupClient } from '@aws-sdk/client-backup';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -18,6 +19,7 @@ export interface AwsClients {
   secrets: SecretsManagerClient;
   tagging: ResourceGroupsTaggingAPIClient;
   sts: STSClient;
+  iam: IAMClient;
 }
 
 export interface SessionOptions {
@@ -78,5 +80,6 @@ export function createClients(target: TargetConfig, options: SessionOptions): Aw
     secrets: makeClient(SecretsManagerClient, settings),
     tagging: makeClient(ResourceGroupsTaggingAPIClient, settings),
     sts: makeClient(STSClient, settings),
+    iam: makeClient(IAMClient, settings),
   };
 }

@@ -5,6 +5,7 @@ import { render, type CommandResult } from '../output/render.ts';
 import * as createCommand from '../commands/create.ts';
 import * as credentialsCommand from '../commands/credentials.ts';
 import * as deleteCommand from '../commands/delete.ts';
+import * as doctorCommand from '../commands/doctor.ts';
 import * as iamCommand from '../commands/iam.ts';
 import * as listCommand from '../commands/list.ts';
 import * as pointsCommand from '../commands/points.ts';
@@ -35,12 +36,13 @@ export function program(io: Io, onExit: (code: number) => void): Command {
 
   const execute = async (runner: Runner) => {
     const globals = root.opts() as GlobalOptions;
-    let code: number = ExitCode.ok;
+    let code: number;
     try {
       const ctx = buildContext(globals, io);
       const result = await runner(ctx);
       const text = render(result, globals.output);
       if (text) io.stdout.write(`${text}\n`);
+      code = result.exitCode ?? ExitCode.ok;
     } catch (error) {
       const explained = explain(error);
       io.stderr.write(`error: ${explained.message}\n`);
@@ -108,6 +110,12 @@ export function program(io: Io, onExit: (code: number) => void): Command {
     .option('--no-wait', 'return once deletion has started')
     .option('--force', "delete other people's clones, or untagged restores whose owner is unknown (recorded on each)")
     .action((clones, opts) => execute((ctx) => deleteCommand.run({ clones, ...opts }, ctx)));
+
+  root
+    .command('doctor')
+    .description('check the config, the role, its permissions (by IAM policy simulation) and the placement')
+    .option('--target <name>', 'target from the config (default: all)')
+    .action((opts) => execute((ctx) => doctorCommand.run(opts, ctx)));
 
   root
     .command('iam')

@@ -14,6 +14,8 @@ export interface CommandResult {
   table?: Table;
   /** Lines printed after the table (or alone), e.g. how to connect. */
   lines?: string[];
+  /** A result that is printed but is not a success (doctor found problems): the exit code to end with. */
+  exitCode?: number;
 }
 
 function pad(cell: string, width: number): string {

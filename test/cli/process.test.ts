@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from 'esbuild';
 import { writeScenarioConfig } from '../../sandbox/scenario/config.ts';
 import { COMPANY_REGION } from '../../sandbox/scenario/index.ts';
+import { saveCalledActions } from '../support/actions.ts';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -85,6 +86,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  if (sb) saveCalledActions(sb.world);
   await sb?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });

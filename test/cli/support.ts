@@ -13,6 +13,7 @@ import { masterPasswordOf, rdsState } from '../../sandbox/services/rds/state.ts'
 import { secretsOf } from '../../sandbox/services/secretsmanager/store.ts';
 import { writeScenarioConfig } from '../../sandbox/scenario/config.ts';
 import { COMPANY_ACCOUNT, COMPANY_REGION } from '../../sandbox/scenario/index.ts';
+import { saveCalledActions } from '../support/actions.ts';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
 
 // The SDK warns that releases after early 2027 need Node 22; snapclone pins versions that support Node 20.
@@ -27,11 +28,12 @@ const IAM_PREFIX: Record<string, string> = {
   SecretsManagerClient: 'secretsmanager',
   ResourceGroupsTaggingAPIClient: 'tag',
   STSClient: 'sts',
+  IAMClient: 'iam',
 };
 
 /** Records every call a client makes as an IAM action (rds:DescribeDBInstances, tag:GetResources…). */
 function record(clients: AwsClients, calls: CallLog): void {
-  for (const client of [clients.rds, clients.backup, clients.secrets, clients.tagging, clients.sts]) {
+  for (const client of [clients.rds, clients.backup, clients.secrets, clients.tagging, clients.sts, clients.iam]) {
     const prefix = IAM_PREFIX[client.constructor.name] ?? client.constructor.name;
     const middleware: InitializeMiddleware<object, MetadataBearer> = (next, context: HandlerExecutionContext) => (args) => {
       const command = String(context.commandName ?? '').replace(/Command$/, '');
@@ -119,6 +121,7 @@ export async function startCli(options: { speed?: number } = {}): Promise<TestCl
       return { ctx, reporter, calls };
     },
     async close() {
+      saveCalledActions(sb.world);
       await sb.close();
       rmSync(dir, { recursive: true, force: true });
     },

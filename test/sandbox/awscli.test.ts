@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { arn, BACKUP_VAULT, COMPANY_ACCOUNT, COMPANY_REGION, EXTERNAL_ID, PROD_DATABASES } from '../../sandbox/scenario/index.ts';
+import { createRole } from '../../sandbox/core/iam-state.ts';
 import { services } from '../../sandbox/services/index.ts';
 import type { AccessKey } from '../../sandbox/scenario/iam.ts';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
@@ -114,6 +115,48 @@ describe.skipIf(!existsSync(AWS))('the real aws CLI against the sandbox', () => 
       DBInstanceArn: arn.db(PROD_DATABASES[0].id),
       Engine: PROD_DATABASES[0].engine,
     });
+  });
+
+  it.skipIf(!services.iam)('iam simulate-principal-policy (with and without the resource tag context entry)', async () => {
+    const subject = createRole(sandbox.world, COMPANY_ACCOUNT, 'cli-simulated', { Version: '2012-10-17', Statement: [] }, [
+      {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: 'rds:DeleteDBInstance',
+            Resource: '*',
+            Condition: { StringEquals: { 'aws:ResourceTag/snapclone:managed': 'true' } },
+          },
+        ],
+      },
+    ]);
+    const simulate = async (...extra: string[]) =>
+      (await aws([
+        'iam',
+        'simulate-principal-policy',
+        '--policy-source-arn',
+        subject.arn,
+        '--action-names',
+        'rds:DeleteDBInstance',
+        '--resource-arns',
+        arn.db('orders-dev'),
+        ...extra,
+      ])) as {
+        EvaluationResults: { EvalActionName: string; EvalResourceName: string; EvalDecision: string; MissingContextValues: string[] }[];
+      };
+    // The CLI follows Marker itself and prints the merged EvaluationResults.
+    const without = await simulate();
+    expect(without.EvaluationResults).toHaveLength(1);
+    expect(without.EvaluationResults[0]).toMatchObject({
+      EvalActionName: 'rds:DeleteDBInstance',
+      EvalResourceName: arn.db('orders-dev'),
+      EvalDecision: 'implicitDeny',
+      MissingContextValues: ['aws:ResourceTag/snapclone:managed'],
+    });
+    const context = [{ ContextKeyName: 'aws:ResourceTag/snapclone:managed', ContextKeyValues: ['true'], ContextKeyType: 'string' }];
+    const managed = await simulate('--context-entries', JSON.stringify(context));
+    expect(managed.EvaluationResults.map((r) => r.EvalDecision)).toEqual(['allowed']);
   });
 
   it.skipIf(!services.backup)('backup list-recovery-points-by-backup-vault', async () => {

@@ -1,7 +1,46 @@
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Reporter, TestModule } from 'vitest/node';
+import { generatedOperatorPolicy } from '../../sandbox/scenario/iam.ts';
+import { savedActions } from './actions.ts';
 
-/** Prints the closing line CI reads: `N passed, N failed` (and skipped, when any). */
+/** How many test files the suite has: a run of all of them can check that every declared action was called. */
+function suiteSize(dir: string): number {
+  return readdirSync(dir, { withFileTypes: true }).reduce(
+    (n, e) => n + (e.isDirectory() ? suiteSize(join(dir, e.name)) : e.name.endsWith('.test.ts') ? 1 : 0),
+    0,
+  );
+}
+
+/**
+ * Prints the closing line CI reads: `N passed, N failed` (and skipped, when any). Before it, the IAM action
+ * coverage of the end-to-end suite: an action a snapclone role called that the generated policy does not
+ * allow, or (on a full run) an allowed action no test called, counts as a failure.
+ */
 export default class SummaryReporter implements Reporter {
+  constructor(private readonly options: { actionsDir?: string } = {}) {}
+
+  private coverageProblems(modules: number): string[] {
+    const dir = this.options.actionsDir;
+    if (!dir) return [];
+    try {
+      const called = savedActions(dir);
+      if (called.size === 0) return [];
+      const allowed = new Set(
+        generatedOperatorPolicy()
+          .Statement.filter((s) => s.Effect === 'Allow')
+          .flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action ?? ''])),
+      );
+      const problems = [...called].filter((a) => !allowed.has(a)).map((a) => `called but not declared: ${a}`);
+      if (modules >= suiteSize(join(process.cwd(), 'test'))) {
+        problems.push(...[...allowed].filter((a) => !called.has(a)).map((a) => `declared but no test calls it: ${a}`));
+      }
+      return problems.sort();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
   onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<unknown>): void {
     let passed = 0;
     let failed = unhandledErrors.length;
@@ -14,6 +53,12 @@ export default class SummaryReporter implements Reporter {
         else if (state === 'failed') failed++;
         else skipped++;
       }
+    }
+    const problems = this.coverageProblems(testModules.length);
+    if (problems.length > 0) {
+      process.stdout.write(`\nIAM action coverage of the end-to-end suite:\n${problems.map((p) => `  ${p}`).join('\n')}\n`);
+      failed += problems.length;
+      process.exitCode = 1;
     }
     const tail = skipped > 0 ? `, ${skipped} skipped` : '';
     process.stdout.write(`\n${passed} passed, ${failed} failed${tail}\n`);

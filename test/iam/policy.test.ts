@@ -1,0 +1,192 @@
+// The generated policy, evaluated side by side by the sandbox's evaluator and by an evaluator nobody here
+// wrote (@cloud-copilot/iam-simulate, AGPL: a development dependency only, never bundled or shipped).
+import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { describe, expect, it } from 'vitest';
+import { ConfigSchema } from '../../src/config/schema.ts';
+import { RDS_PERMISSIONS } from '../../src/engines/rds/permissions.ts';
+import { COMMAND_PERMISSIONS } from '../../src/iam/commands.ts';
+import { policyFor, type PolicyDocument } from '../../src/iam/policy.ts';
+import { evaluate } from '../../sandbox/core/iam-eval.ts';
+import type { PolicyDocument as SandboxPolicy } from '../../sandbox/core/iam.ts';
+import { scenarioConfig, SCENARIO_TARGET } from '../../sandbox/scenario/config.ts';
+import { generatedOperatorPolicy } from '../../sandbox/scenario/iam.ts';
+import { COMPANY_ACCOUNT as ACCOUNT, COMPANY_REGION as REGION } from '../../sandbox/scenario/constants.ts';
+
+const config = ConfigSchema.parse(scenarioConfig());
+const policy = policyFor(config, SCENARIO_TARGET);
+const SESSION = `arn:aws:sts::${ACCOUNT}:assumed-role/snapclone-operator/snapclone-alice`;
+
+const db = (id: string) => `arn:aws:rds:${REGION}:${ACCOUNT}:db:${id}`;
+const rds = (type: string, id: string) => `arn:aws:rds:${REGION}:${ACCOUNT}:${type}:${id}`;
+const secret = (name: string) => `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${name}-AbCdEf`;
+const role = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${name}`;
+const vault = `arn:aws:backup:${REGION}:${ACCOUNT}:backup-vault:Default`;
+const backupSnapshot = rds('snapshot', 'awsbackup:job-0a1b2c3d-0000-4000-8000-000000000001');
+const key = `arn:aws:kms:${REGION}:${ACCOUNT}:key/0a1b2c3d-0000-4000-8000-000000000002`;
+
+type Context = Record<string, string | string[]>;
+const managed: Context = { 'aws:ResourceTag/snapclone:managed': 'true' };
+const creating: Context = {
+  'aws:RequestTag/snapclone:managed': 'true',
+  'aws:RequestTag/snapclone:clone': 'snapclone-x',
+  'aws:TagKeys': ['snapclone:managed', 'snapclone:clone'],
+};
+
+interface Row {
+  why: string;
+  action: string;
+  resource: string;
+  context?: Context;
+  /** KMS needs the key policy too: the default one delegates to the account's IAM policies. */
+  resourcePolicy?: object;
+}
+
+const defaultKeyPolicy = {
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }],
+};
+
+/** Every call of every command on clones: allowed. */
+const allowed: Row[] = [
+  { why: 'read a source', action: 'rds:DescribeDBInstances', resource: db('orders-prod') },
+  { why: 'list instances (describe all)', action: 'rds:DescribeDBInstances', resource: db('*') },
+  { why: "read a clone's tags (guard)", action: 'rds:ListTagsForResource', resource: db('snapclone-x') },
+  { why: 'snapshots of a source', action: 'rds:DescribeDBSnapshots', resource: db('orders-prod') },
+  { why: 'point-in-time window', action: 'rds:DescribeDBInstanceAutomatedBackups', resource: db('billing-prod') },
+  { why: 'recovery points', action: 'backup:ListRecoveryPointsByBackupVault', resource: vault },
+  { why: 'untagged restores by jobs', action: 'backup:ListRestoreJobs', resource: '*' },
+  { why: 'clones by tag', action: 'tag:GetResources', resource: '*' },
+  { why: 'restore a clone (instance)', action: 'rds:RestoreDBInstanceFromDBSnapshot', resource: db('snapclone-x'), context: creating },
+  { why: 'restore a clone (Backup snapshot)', action: 'rds:RestoreDBInstanceFromDBSnapshot', resource: backupSnapshot, context: creating },
+  { why: 'restore a clone (subnet group)', action: 'rds:RestoreDBInstanceFromDBSnapshot', resource: rds('subgrp', 'snapclone-dev'), context: creating },
+  { why: 'restore a clone (option group)', action: 'rds:RestoreDBInstanceFromDBSnapshot', resource: rds('og', 'default:mysql-8-0'), context: creating },
+  { why: 'point-in-time clone (target)', action: 'rds:RestoreDBInstanceToPointInTime', resource: db('snapclone-x'), context: creating },
+  { why: 'point-in-time clone (reads the source)', action: 'rds:RestoreDBInstanceToPointInTime', resource: db('orders-prod'), context: creating },
+  { why: 'tag a clone', action: 'rds:AddTagsToResource', resource: db('snapclone-x'), context: creating },
+  { why: "replace a clone's password", action: 'rds:ModifyDBInstance', resource: db('snapclone-x'), context: managed },
+  { why: 'delete a clone', action: 'rds:DeleteDBInstance', resource: db('snapclone-x'), context: managed },
+  { why: "create a clone's secret", action: 'secretsmanager:CreateSecret', resource: secret('snapclone-x'), context: creating },
+  { why: "tag a clone's secret at creation", action: 'secretsmanager:TagResource', resource: secret('snapclone-x'), context: creating },
+  { why: "describe a clone's secret", action: 'secretsmanager:DescribeSecret', resource: secret('snapclone-x') },
+  { why: "read a clone's password", action: 'secretsmanager:GetSecretValue', resource: secret('snapclone-x'), context: managed },
+  { why: "delete a clone's secret", action: 'secretsmanager:DeleteSecret', resource: secret('snapclone-x'), context: managed },
+  { why: 'RDS creates the managed secret', action: 'secretsmanager:CreateSecret', resource: secret('rds!db-0a1b2c3d') },
+  {
+    why: "read a clone's RDS-managed password",
+    action: 'secretsmanager:GetSecretValue',
+    resource: secret('rds!db-0a1b2c3d'),
+    context: { 'aws:ResourceTag/aws:rds:primaryDBInstanceArn': db('snapclone-x') },
+  },
+  { why: 'the key of managed secrets', action: 'kms:DescribeKey', resource: key, resourcePolicy: defaultKeyPolicy },
+  { why: 'doctor simulates its own role', action: 'iam:SimulatePrincipalPolicy', resource: role('snapclone-operator') },
+  { why: 'doctor reads the placement', action: 'rds:DescribeDBSubnetGroups', resource: rds('subgrp', 'snapclone-dev') },
+];
+
+/** Writes on sources, outside the prefix, untagged or retagging, and escalations: denied. */
+const denied: Row[] = [
+  { why: 'tag a source into deletability', action: 'rds:AddTagsToResource', resource: db('orders-prod'), context: creating },
+  { why: 'modify a source (even tagged)', action: 'rds:ModifyDBInstance', resource: db('orders-prod'), context: managed },
+  { why: 'delete a source (even tagged)', action: 'rds:DeleteDBInstance', resource: db('billing-prod'), context: managed },
+  { why: 'restore over a source name', action: 'rds:RestoreDBInstanceFromDBSnapshot', resource: db('orders-prod'), context: creating },
+  { why: 'create outside the prefix', action: 'rds:RestoreDBInstanceFromDBSnapshot', resource: db('orders-copy'), context: creating },
+  { why: 'tag outside the prefix', action: 'rds:AddTagsToResource', resource: db('orders-copy'), context: creating },
+  { why: 'restore without the managed tag', action: 'rds:RestoreDBInstanceFromDBSnapshot', resource: db('snapclone-x') },
+  {
+    why: 'restore with a tag that is not snapclone’s',
+    action: 'rds:RestoreDBInstanceFromDBSnapshot',
+    resource: db('snapclone-x'),
+    context: { ...creating, 'aws:RequestTag/env': 'production', 'aws:TagKeys': ['snapclone:managed', 'env'] },
+  },
+  {
+    why: 'tag a clone with a foreign key',
+    action: 'rds:AddTagsToResource',
+    resource: db('snapclone-x'),
+    context: { 'aws:RequestTag/snapclone:managed': 'true', 'aws:TagKeys': ['snapclone:managed', 'owner'] },
+  },
+  { why: 'tag without snapclone:managed=true', action: 'rds:AddTagsToResource', resource: db('snapclone-x'), context: { 'aws:TagKeys': ['snapclone:owner'] } },
+  { why: 'untag a clone', action: 'rds:RemoveTagsFromResource', resource: db('snapclone-x'), context: managed },
+  { why: 'modify an untagged prefixed instance', action: 'rds:ModifyDBInstance', resource: db('snapclone-x') },
+  { why: 'delete an untagged prefixed instance', action: 'rds:DeleteDBInstance', resource: db('snapclone-x') },
+  { why: 'create an instance from scratch', action: 'rds:CreateDBInstance', resource: db('snapclone-x'), context: creating },
+  { why: 'stop a source', action: 'rds:StopDBInstance', resource: db('orders-prod') },
+  { why: 'reboot a clone', action: 'rds:RebootDBInstance', resource: db('snapclone-x'), context: managed },
+  { why: 'delete a backup snapshot', action: 'rds:DeleteDBSnapshot', resource: backupSnapshot },
+  { why: 'share a snapshot', action: 'rds:ModifyDBSnapshotAttribute', resource: backupSnapshot },
+  { why: 'copy a snapshot elsewhere', action: 'rds:CopyDBSnapshot', resource: backupSnapshot },
+  { why: 'start a Backup restore (cannot tag)', action: 'backup:StartRestoreJob', resource: backupSnapshot },
+  { why: 'delete a recovery point', action: 'backup:DeleteRecoveryPoint', resource: backupSnapshot },
+  { why: 'pass the restore role', action: 'iam:PassRole', resource: role('snapclone-backup-restore'), context: { 'iam:PassedToService': 'backup.amazonaws.com' } },
+  { why: 'pass another role', action: 'iam:PassRole', resource: role('admin'), context: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
+  { why: "read a source's secret", action: 'secretsmanager:GetSecretValue', resource: secret('orders-prod-master') },
+  {
+    why: "read a source's RDS-managed secret",
+    action: 'secretsmanager:GetSecretValue',
+    resource: secret('rds!db-0a1b2c3d'),
+    context: { 'aws:ResourceTag/aws:rds:primaryDBInstanceArn': db('orders-prod') },
+  },
+  { why: 'read an untagged prefixed secret', action: 'secretsmanager:GetSecretValue', resource: secret('snapclone-x') },
+  { why: 'delete an untagged prefixed secret', action: 'secretsmanager:DeleteSecret', resource: secret('snapclone-x') },
+  { why: "overwrite a clone's secret", action: 'secretsmanager:PutSecretValue', resource: secret('snapclone-x'), context: managed },
+  { why: 'create a secret outside the prefix', action: 'secretsmanager:CreateSecret', resource: secret('prod-api-key'), context: creating },
+  { why: 'change its own policy', action: 'iam:PutRolePolicy', resource: role('snapclone-operator') },
+  { why: 'attach a managed policy to itself', action: 'iam:AttachRolePolicy', resource: role('snapclone-operator') },
+  { why: 'simulate another role', action: 'iam:SimulatePrincipalPolicy', resource: role('admin') },
+  { why: 'assume another role', action: 'sts:AssumeRole', resource: role('admin') },
+  { why: 'decrypt with a KMS key', action: 'kms:Decrypt', resource: key, resourcePolicy: defaultKeyPolicy },
+  { why: 'another service entirely', action: 'elasticache:DeleteReplicationGroup', resource: `arn:aws:elasticache:${REGION}:${ACCOUNT}:replicationgroup:prod` },
+];
+
+function sandboxDecision(doc: PolicyDocument, row: Row): 'allow' | 'deny' {
+  const decision = evaluate([doc as unknown as SandboxPolicy], { action: row.action, resource: row.resource, context: row.context ?? {} });
+  return decision === 'allow' ? 'allow' : 'deny';
+}
+
+async function simulatorDecision(doc: PolicyDocument, row: Row): Promise<'allow' | 'deny'> {
+  const response = await runSimulation(
+    {
+      identityPolicies: [{ name: 'snapclone', policy: doc }],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      ...(row.resourcePolicy ? { resourcePolicy: row.resourcePolicy } : {}),
+      request: {
+        action: row.action,
+        principal: SESSION,
+        resource: { accountId: ACCOUNT, resource: row.resource },
+        contextVariables: row.context ?? {},
+      },
+    },
+    {},
+  );
+  if (response.resultType === 'error') throw new Error(`iam-simulate refused ${row.action} ${row.resource}: ${JSON.stringify(response.errors)}`);
+  return response.overallResult === 'Allowed' ? 'allow' : 'deny';
+}
+
+describe('the generated policy, by two evaluators', () => {
+  it.each(allowed.map((r) => [r.why, r] as const))('allows: %s', async (_why, row) => {
+    expect(sandboxDecision(policy, row)).toBe('allow');
+    expect(await simulatorDecision(policy, row)).toBe('allow');
+  });
+
+  it.each(denied.map((r) => [r.why, r] as const))('denies: %s', async (_why, row) => {
+    expect(sandboxDecision(policy, row)).toBe('deny');
+    expect(await simulatorDecision(policy, row)).toBe('deny');
+  });
+
+  it('is what the sandbox seeds on the operator role, and has no * action and Resource * only where listed', () => {
+    expect(generatedOperatorPolicy()).toEqual(policy);
+    const actions = policy.Statement.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+    expect(actions.some((a) => a.includes('*'))).toBe(false);
+    const starred = policy.Statement.filter((s) => s.Resource === '*' || (Array.isArray(s.Resource) && s.Resource.includes('*')));
+    expect(starred.flatMap((s) => s.Action).sort()).toEqual(['backup:ListRestoreJobs', 'sts:GetCallerIdentity', 'tag:GetResources']);
+  });
+
+  it('allows exactly the declared actions (for a target without a customer KMS key)', () => {
+    const declared = new Set(
+      [...Object.values(RDS_PERMISSIONS).flat(), ...Object.values(COMMAND_PERMISSIONS).flat()]
+        .filter((p) => !p.when || p.when(config.targets[SCENARIO_TARGET]))
+        .map((p) => p.action),
+    );
+    const allowedActions = new Set(policy.Statement.filter((s) => s.Effect === 'Allow').flatMap((s) => s.Action));
+    expect([...allowedActions].sort()).toEqual([...declared].sort());
+  });
+});
