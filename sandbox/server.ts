@@ -84,6 +84,7 @@ async function answer(world: World, request: RawRequest, requestId: string): Pro
       operation,
     };
     authorize(ctx, op, input, service.iamPrefix);
+    world.observer?.({ action: `${service.iamPrefix}:${operation}`, resources: op.resources?.(input, ctx) ?? ['*'], principalArn: principal.arn });
     const output = await op.handler(input, ctx);
     return protocol.serialize(service, operation, output, requestId);
   } catch (error) {

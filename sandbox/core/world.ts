@@ -9,6 +9,13 @@ export interface TaggedResource {
 /** A service's answer to "which resources do you hold, with which tags" (Tagging API, IAM conditions). */
 export type TagSource = (world: World, accountId: string, region: string) => TaggedResource[];
 
+/** A call about to be served: its IAM action and the resources it names. */
+export interface ObservedCall {
+  action: string;
+  resources: string[];
+  principalArn: string;
+}
+
 export interface WorldOptions {
   /** How many times faster than AWS asynchronous work completes (1 = real durations). */
   speed?: number;
@@ -27,6 +34,8 @@ export class World {
   readonly credentials = new Map<string, IssuedCredentials>();
   /** Every action a role session was checked for, as `<role ARN> <action>` (the tests' coverage of the policy). */
   readonly calledActions = new Set<string>();
+  /** Told of every call that passed authentication and IAM, right before its handler runs (tests watch writes). */
+  observer?: (call: ObservedCall) => void;
   private readonly states = new Map<string, unknown>();
   private readonly tagSources: TagSource[] = [];
 

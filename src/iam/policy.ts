@@ -4,7 +4,7 @@ import { TAG } from '../core/tags.ts';
 import { enginesIn } from '../engines/index.ts';
 import type { Engine, TargetRef } from '../engines/types.ts';
 import { COMMAND_PERMISSIONS } from './commands.ts';
-import { ENGINE_COMMANDS, partitionOf, secretArnPattern, type Binding, type Permission, type Scope, type ScopeWhere } from './declare.ts';
+import { ENGINE_COMMANDS, partitionOf, secretArnPattern, type Permission, type Scope, type ScopeWhere } from './declare.ts';
 
 export interface PolicyStatement {
   Sid?: string;
@@ -55,12 +55,14 @@ export function resourcesOf(engine: Engine, scope: Scope, w: ScopeWhere): string
 }
 
 /** The condition that binds a call, beyond its resource ARNs. */
-function conditionOf(bind: Binding | undefined, engine: Engine, w: ScopeWhere): PolicyStatement['Condition'] {
-  switch (bind) {
+function conditionOf(p: Permission, engine: Engine, w: ScopeWhere): PolicyStatement['Condition'] {
+  switch (p.bind) {
     case 'request':
       return {
         StringEquals: { [`aws:RequestTag/${TAG.managed}`]: 'true' },
         'ForAllValues:StringLike': { 'aws:TagKeys': ['snapclone:*'] },
+        // A tag write never turns what someone marked snapclone:managed=false into a clone.
+        ...(verbOf(p) === 'Tag' ? { StringEqualsIfExists: { [`aws:ResourceTag/${TAG.managed}`]: 'true' } } : {}),
       };
     case 'resource':
       return { StringEquals: { [`aws:ResourceTag/${TAG.managed}`]: 'true' } };
@@ -119,7 +121,7 @@ export function policyFor(config: Config, targetName: string): PolicyDocument {
     const sid = `${verb}${permission.on.map(pascal).join('')}`;
     let group = groups.get(sid);
     if (!group) {
-      group = { verb, actions: new Set(), resources: new Set(), condition: conditionOf(permission.bind, engine, w) };
+      group = { verb, actions: new Set(), resources: new Set(), condition: conditionOf(permission, engine, w) };
       groups.set(sid, group);
     }
     group.actions.add(permission.action);

@@ -1,0 +1,263 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
+import {
+  AddTagsToResourceCommand,
+  DeleteDBInstanceCommand,
+  DescribeDBInstancesCommand,
+  DescribeDBSnapshotsCommand,
+  ListTagsForResourceCommand,
+  ModifyDBInstanceCommand,
+  RDSClient,
+  RemoveTagsFromResourceCommand,
+  RestoreDBInstanceFromDBSnapshotCommand,
+} from '@aws-sdk/client-rds';
+import { CreateSecretCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rdsState } from '../../sandbox/services/rds/state.ts';
+import { arn, COMPANY_ACCOUNT, COMPANY_REGION, DEV_SECURITY_GROUP, DEV_SUBNET_GROUP, EXTERNAL_ID } from '../../sandbox/scenario/index.ts';
+import { errorOf } from '../support/errors.ts';
+import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
+
+/**
+ * The operator role, used WITHOUT snapclone's guard (straight through the SDK and the aws CLI), cannot damage
+ * production: the generated least-privilege policy alone keeps orders-prod safe. The role is the seeded one,
+ * with exactly the policy `snapclone iam policy` generates; enforcement is the sandbox's default.
+ */
+
+// The Debian aws CLI, not the pyenv shim first on PATH (as in awscli.test.ts).
+const AWS = '/usr/bin/aws';
+const run = promisify(execFile);
+
+const PROD = 'orders-prod';
+const PROD_ARN = 'arn:aws:rds:ap-northeast-1:123456789012:db:orders-prod';
+const SESSION = 'snapclone-mallory';
+const MALLORY = `arn:aws:sts::${COMPANY_ACCOUNT}:assumed-role/snapclone-operator/${SESSION}`;
+const CLONE = 'snapclone-unguarded-ok';
+
+interface SessionKey {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+}
+
+let sb: TestSandbox;
+let mallory: SessionKey;
+let snapshotId: string;
+let secretArn: string;
+let prodPassword: string;
+const admin = () => new RDSClient(sb.config());
+const operatorConfig = () => ({ ...sb.config(), credentials: mallory, maxAttempts: 1 });
+const prodInstance = () => rdsState(sb.world, COMPANY_ACCOUNT, COMPANY_REGION).instances.get(PROD)!;
+
+beforeAll(async () => {
+  sb = await startTestSandbox();
+  const out = await new STSClient(sb.config(sb.scenario.ci)).send(
+    new AssumeRoleCommand({
+      RoleArn: sb.scenario.roles.operator,
+      RoleSessionName: SESSION,
+      SourceIdentity: SESSION,
+      ExternalId: EXTERNAL_ID,
+    }),
+  );
+  const c = out.Credentials!;
+  mallory = { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! };
+
+  const snapshots = await admin().send(new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: PROD, SnapshotType: 'manual' }));
+  const available = (snapshots.DBSnapshots ?? []).filter((s) => s.Status === 'available');
+  snapshotId = available[0]!.DBSnapshotIdentifier!;
+
+  const secret = await new SecretsManagerClient(sb.config()).send(
+    new CreateSecretCommand({ Name: 'orders-prod-master', SecretString: 'production-password' }),
+  );
+  secretArn = secret.ARN!;
+  prodPassword = prodInstance().masterPassword;
+});
+afterAll(() => sb?.close());
+
+/** What a denial names: the caller, the action and the resource, and why. */
+const denial = (action: string, resource: string, why: 'explicit' | 'implicit') =>
+  `User: ${MALLORY} is not authorized to perform: ${action} on resource: ${resource} ` +
+  (why === 'explicit'
+    ? 'with an explicit deny in an identity-based policy'
+    : `because no identity-based policy allows the ${action} action`);
+
+describe('the operator role without the guard, through the SDK', () => {
+  it('starts from an enforcing sandbox, a session of the seeded operator role and production as seeded', async () => {
+    expect(sb.world.enforceIam).toBe(true);
+    expect(mallory.accessKeyId).toMatch(/^ASIA/);
+    expect(snapshotId).toMatch(/^orders-prod-/);
+    const [db] = (await admin().send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: PROD }))).DBInstances!;
+    expect(db).toMatchObject({ DBInstanceArn: PROD_ARN, DBInstanceStatus: 'available', DeletionProtection: true });
+  });
+
+  it('cannot tag, modify, delete, untag or restore over production, nor read its secret; can read and clone', async () => {
+    const rds = new RDSClient(operatorConfig());
+    const managedAs = (clone: string) => [
+      { Key: 'snapclone:managed', Value: 'true' },
+      { Key: 'snapclone:clone', Value: clone },
+    ];
+
+    // Make production look like a clone, so that the tag-conditioned statements would let the rest through.
+    const tag = await errorOf(rds.send(new AddTagsToResourceCommand({ ResourceName: PROD_ARN, Tags: managedAs(PROD) })));
+    expect(tag).toMatchObject({ name: 'AccessDenied', status: 403 });
+    expect(tag.message).toBe(denial('rds:AddTagsToResource', PROD_ARN, 'explicit'));
+
+    const unprotect = await errorOf(
+      rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: PROD, DeletionProtection: false, ApplyImmediately: true })),
+    );
+    expect(unprotect).toMatchObject({ name: 'AccessDenied', status: 403 });
+    expect(unprotect.message).toBe(denial('rds:ModifyDBInstance', PROD_ARN, 'explicit'));
+
+    const password = await errorOf(
+      rds.send(
+        new ModifyDBInstanceCommand({ DBInstanceIdentifier: PROD, MasterUserPassword: 'mallory-was-here-1', ApplyImmediately: true }),
+      ),
+    );
+    expect(password).toMatchObject({ name: 'AccessDenied', status: 403 });
+    expect(password.message).toBe(denial('rds:ModifyDBInstance', PROD_ARN, 'explicit'));
+
+    const del = await errorOf(rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: PROD, SkipFinalSnapshot: true })));
+    expect(del).toMatchObject({ name: 'AccessDenied', status: 403 });
+    expect(del.message).toBe(denial('rds:DeleteDBInstance', PROD_ARN, 'explicit'));
+
+    const untag = await errorOf(rds.send(new RemoveTagsFromResourceCommand({ ResourceName: PROD_ARN, TagKeys: ['env', 'owner'] })));
+    expect(untag).toMatchObject({ name: 'AccessDenied', status: 403 });
+    expect(untag.message).toBe(denial('rds:RemoveTagsFromResource', PROD_ARN, 'implicit'));
+
+    // A copy of production's data outside the clone prefix, even tagged as managed.
+    const outside = await errorOf(
+      rds.send(
+        new RestoreDBInstanceFromDBSnapshotCommand({
+          DBInstanceIdentifier: 'orders-prod-copy',
+          DBSnapshotIdentifier: snapshotId,
+          Tags: [{ Key: 'snapclone:managed', Value: 'true' }],
+        }),
+      ),
+    );
+    expect(outside).toMatchObject({ name: 'AccessDenied', status: 403 });
+    expect(outside.message).toBe(denial('rds:RestoreDBInstanceFromDBSnapshot', arn.db('orders-prod-copy'), 'implicit'));
+
+    // Inside the prefix but untagged: a copy nobody would own, expire or be allowed to delete.
+    const untagged = await errorOf(
+      rds.send(new RestoreDBInstanceFromDBSnapshotCommand({ DBInstanceIdentifier: 'snapclone-x', DBSnapshotIdentifier: snapshotId })),
+    );
+    expect(untagged).toMatchObject({ name: 'AccessDenied', status: 403 });
+    expect(untagged.message).toBe(denial('rds:RestoreDBInstanceFromDBSnapshot', arn.db('snapclone-x'), 'implicit'));
+
+    const read = await errorOf(
+      new SecretsManagerClient(operatorConfig()).send(new GetSecretValueCommand({ SecretId: 'orders-prod-master' })),
+    );
+    expect(read).toMatchObject({ name: 'AccessDeniedException', status: 403 });
+    expect(read.message).toBe(denial('secretsmanager:GetSecretValue', secretArn, 'implicit'));
+
+    // Positive controls: the same session is not simply denied everything.
+    const described = await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: PROD }));
+    expect(described.DBInstances?.map((d) => d.DBInstanceIdentifier)).toEqual([PROD]);
+    const restored = await rds.send(
+      new RestoreDBInstanceFromDBSnapshotCommand({
+        DBInstanceIdentifier: CLONE,
+        DBSnapshotIdentifier: snapshotId,
+        DBSubnetGroupName: DEV_SUBNET_GROUP,
+        VpcSecurityGroupIds: [DEV_SECURITY_GROUP],
+        ManageMasterUserPassword: true,
+        Tags: managedAs(CLONE),
+      }),
+    );
+    expect(restored.DBInstance).toMatchObject({ DBInstanceIdentifier: CLONE, DBInstanceArn: arn.db(CLONE) });
+    expect(restored.DBInstance?.MasterUserSecret?.SecretArn).toMatch(/:secret:rds!db-/);
+    const cloneTags = await admin().send(new ListTagsForResourceCommand({ ResourceName: arn.db(CLONE) }));
+    expect(cloneTags.TagList).toEqual(expect.arrayContaining(managedAs(CLONE)));
+
+    // Nothing that was denied slipped through.
+    const copies = rdsState(sb.world, COMPANY_ACCOUNT, COMPANY_REGION).instances;
+    expect(copies.has('orders-prod-copy')).toBe(false);
+    expect(copies.has('snapclone-x')).toBe(false);
+  });
+});
+
+/** Runs the real aws CLI with the session's credentials; never throws, so refusals can be inspected. */
+async function aws(args: string[], key: SessionKey): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: process.env.HOME ?? '/tmp',
+    AWS_ENDPOINT_URL: sb.url,
+    AWS_ACCESS_KEY_ID: key.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: key.secretAccessKey,
+    AWS_SESSION_TOKEN: key.sessionToken,
+    AWS_REGION: COMPANY_REGION,
+    AWS_DEFAULT_REGION: COMPANY_REGION,
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    AWS_PAGER: '',
+    AWS_MAX_ATTEMPTS: '1',
+  };
+  try {
+    const { stdout, stderr } = await run(AWS, [...args, '--endpoint-url', sb.url, '--output', 'json'], { env, timeout: 60_000 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code?: unknown; stdout?: string; stderr?: string };
+    if (typeof failed.code !== 'number') throw error; // not an exit status: the CLI did not run
+    return { code: failed.code, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
+  }
+}
+
+describe.skipIf(!existsSync(AWS))('the operator role without the guard, through the real aws CLI', () => {
+  it('cannot tag, unprotect or delete production; can describe it', async () => {
+    const refusals = [
+      {
+        action: 'rds:AddTagsToResource',
+        args: [
+          'rds',
+          'add-tags-to-resource',
+          '--resource-name',
+          PROD_ARN,
+          '--tags',
+          'Key=snapclone:managed,Value=true',
+          `Key=snapclone:clone,Value=${PROD}`,
+        ],
+      },
+      {
+        action: 'rds:ModifyDBInstance',
+        args: ['rds', 'modify-db-instance', '--db-instance-identifier', PROD, '--no-deletion-protection', '--apply-immediately'],
+      },
+      {
+        action: 'rds:DeleteDBInstance',
+        args: ['rds', 'delete-db-instance', '--db-instance-identifier', PROD, '--skip-final-snapshot'],
+      },
+    ];
+    for (const { action, args } of refusals) {
+      const out = await aws(args, mallory);
+      expect(out.code, args[1]).not.toBe(0);
+      expect(out.stderr, args[1]).toContain('AccessDenied');
+      expect(out.stderr, args[1]).toContain(`is not authorized to perform: ${action} on resource: ${PROD_ARN}`);
+    }
+
+    const described = await aws(['rds', 'describe-db-instances', '--db-instance-identifier', PROD], mallory);
+    expect(described.stderr).toBe('');
+    expect(described.code).toBe(0);
+    const parsed = JSON.parse(described.stdout) as { DBInstances: { DBInstanceIdentifier: string; DeletionProtection: boolean }[] };
+    expect(parsed.DBInstances).toEqual([expect.objectContaining({ DBInstanceIdentifier: PROD, DeletionProtection: true })]);
+  });
+});
+
+describe('production afterwards (admin view)', () => {
+  it('is still available, still deletion-protected, untagged by snapclone, with its tags and password intact', async () => {
+    const [db] = (await admin().send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: PROD }))).DBInstances!;
+    expect(db.DBInstanceStatus).toBe('available');
+    expect(db.DeletionProtection).toBe(true);
+    const tags = (await admin().send(new ListTagsForResourceCommand({ ResourceName: PROD_ARN }))).TagList ?? [];
+    expect(tags.filter((t) => t.Key?.startsWith('snapclone:'))).toEqual([]);
+    expect(tags).toEqual(
+      expect.arrayContaining([
+        { Key: 'env', Value: 'production' },
+        { Key: 'owner', Value: 'platform-team' },
+      ]),
+    );
+    expect(prodInstance().masterPassword).toBe(prodPassword);
+    // No modification under way or waiting for the maintenance window.
+    expect(prodInstance().phases).toEqual([]);
+    expect(prodInstance().pendingMaintenance).toEqual({});
+  });
+});
