@@ -1,16 +1,11 @@
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { arn, BACKUP_VAULT, COMPANY_ACCOUNT, COMPANY_REGION, EXTERNAL_ID, PROD_DATABASES } from '../../sandbox/scenario/index.ts';
+import { arn, BACKUP_VAULT, COMPANY_ACCOUNT, EXTERNAL_ID, PROD_DATABASES } from '../../sandbox/scenario/index.ts';
 import { createRole } from '../../sandbox/core/iam-state.ts';
 import { services } from '../../sandbox/services/index.ts';
 import type { AccessKey } from '../../sandbox/scenario/iam.ts';
+import { hasAwsCli, runAwsCli } from '../support/awscli.ts';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
 
-// The Debian aws CLI, not the pyenv shim first on PATH.
-const AWS = '/usr/bin/aws';
-const run = promisify(execFile);
 
 let sandbox: TestSandbox;
 beforeAll(async () => {
@@ -18,30 +13,14 @@ beforeAll(async () => {
 });
 afterAll(() => sandbox?.close());
 
-/**
- * Runs the real aws CLI against the sandbox and parses its JSON output. aws-cli 2.9 predates the
- * AWS_ENDPOINT_URL variable (2.13), so the endpoint also goes in --endpoint-url.
- */
+/** Runs the real aws CLI against the sandbox and parses its JSON output; a non-zero exit throws. */
 async function aws(args: string[], key: AccessKey & { sessionToken?: string } = sandbox.scenario.admin): Promise<Record<string, unknown>> {
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: process.env.HOME ?? '/tmp',
-    AWS_ENDPOINT_URL: sandbox.url,
-    AWS_ACCESS_KEY_ID: key.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: key.secretAccessKey,
-    AWS_REGION: COMPANY_REGION,
-    AWS_DEFAULT_REGION: COMPANY_REGION,
-    AWS_CONFIG_FILE: '/dev/null',
-    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-    AWS_PAGER: '',
-    AWS_MAX_ATTEMPTS: '1',
-  };
-  if (key.sessionToken) env.AWS_SESSION_TOKEN = key.sessionToken;
-  const { stdout } = await run(AWS, [...args, '--endpoint-url', sandbox.url, '--output', 'json'], { env, timeout: 60_000 });
-  return stdout.trim() === '' ? {} : (JSON.parse(stdout) as Record<string, unknown>);
+  const out = await runAwsCli(sandbox.url, args, key);
+  if (out.code !== 0) throw Object.assign(new Error(`aws ${args.join(' ')} exited ${out.code}: ${out.stderr}`), out);
+  return out.stdout.trim() === '' ? {} : (JSON.parse(out.stdout) as Record<string, unknown>);
 }
 
-describe.skipIf(!existsSync(AWS))('the real aws CLI against the sandbox', () => {
+describe.skipIf(!hasAwsCli)('the real aws CLI against the sandbox', () => {
   it('sts get-caller-identity', async () => {
     const out = await aws(['sts', 'get-caller-identity'], sandbox.scenario.ci);
     expect(out).toMatchObject({ Account: COMPANY_ACCOUNT, Arn: `arn:aws:iam::${COMPANY_ACCOUNT}:user/snapclone-ci` });

@@ -1,6 +1,3 @@
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { promisify } from 'node:util';
 import {
   AddTagsToResourceCommand,
   DeleteDBInstanceCommand,
@@ -18,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rdsState } from '../../sandbox/services/rds/state.ts';
 import { arn, COMPANY_ACCOUNT, COMPANY_REGION, DEV_SECURITY_GROUP, DEV_SUBNET_GROUP, EXTERNAL_ID } from '../../sandbox/scenario/index.ts';
 import { errorOf } from '../support/errors.ts';
+import { hasAwsCli, runAwsCli } from '../support/awscli.ts';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
 
 /**
@@ -27,8 +25,6 @@ import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
  */
 
 // The Debian aws CLI, not the pyenv shim first on PATH (as in awscli.test.ts).
-const AWS = '/usr/bin/aws';
-const run = promisify(execFile);
 
 const PROD = 'orders-prod';
 const PROD_ARN = 'arn:aws:rds:ap-northeast-1:123456789012:db:orders-prod';
@@ -177,33 +173,9 @@ describe('the operator role without the guard, through the SDK', () => {
   });
 });
 
-/** Runs the real aws CLI with the session's credentials; never throws, so refusals can be inspected. */
-async function aws(args: string[], key: SessionKey): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: process.env.HOME ?? '/tmp',
-    AWS_ENDPOINT_URL: sb.url,
-    AWS_ACCESS_KEY_ID: key.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: key.secretAccessKey,
-    AWS_SESSION_TOKEN: key.sessionToken,
-    AWS_REGION: COMPANY_REGION,
-    AWS_DEFAULT_REGION: COMPANY_REGION,
-    AWS_CONFIG_FILE: '/dev/null',
-    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-    AWS_PAGER: '',
-    AWS_MAX_ATTEMPTS: '1',
-  };
-  try {
-    const { stdout, stderr } = await run(AWS, [...args, '--endpoint-url', sb.url, '--output', 'json'], { env, timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: unknown; stdout?: string; stderr?: string };
-    if (typeof failed.code !== 'number') throw error; // not an exit status: the CLI did not run
-    return { code: failed.code, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
-  }
-}
+const aws = (args: string[], key: SessionKey) => runAwsCli(sb.url, args, key);
 
-describe.skipIf(!existsSync(AWS))('the operator role without the guard, through the real aws CLI', () => {
+describe.skipIf(!hasAwsCli)('the operator role without the guard, through the real aws CLI', () => {
   it('cannot tag, unprotect or delete production; can describe it', async () => {
     const refusals = [
       {
