@@ -95,13 +95,29 @@ describe('snapclone as a process', () => {
   it('prints help and version, and exits 2 on unknown commands and options', async () => {
     const help = await snapclone(['--help']);
     expect(help.code).toBe(0);
-    for (const command of ['points', 'create', 'list', 'show', 'credentials', 'delete']) {
+    for (const command of ['points', 'create', 'list', 'show', 'credentials', 'delete', 'iam', 'doctor']) {
       expect(help.stdout).toContain(command);
     }
     expect((await snapclone(['--version'])).stdout.trim()).toBe('0.0.0-test');
     expect((await snapclone(['frobnicate'])).code).toBe(2);
     expect((await snapclone(['list', '--bogus'])).code).toBe(2);
     expect((await snapclone(['list', '--output', 'yaml'])).code).toBe(2);
+  });
+
+  it('doctor passes against the sandbox (exit 0), and iam prints the kit with its formats (exit 2 on a wrong one)', async () => {
+    const doctor = await snapclone(['doctor', '--output', 'json']);
+    expect(doctor.code).toBe(0);
+    expect(JSON.parse(doctor.stdout)).toMatchObject({ ok: true });
+    const policy = await snapclone(['iam', 'policy', '--format', 'yaml']);
+    expect(policy.code).toBe(0);
+    expect(policy.stdout).toMatch(/^Version: "2012-10-17"\nStatement:/);
+    expect(policy.stdout).toContain('Sid: DenyWritesToSources');
+    const template = await snapclone(['iam', 'template']);
+    expect(template.stdout).toContain('Type: AWS::IAM::Role');
+    const wrong = await snapclone(['iam', 'template', '--format', 'yaml']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('--format yaml does not apply to iam template');
+    expect((await snapclone(['iam', 'passwords'])).code).toBe(2);
   });
 
   it('exits 2 naming the key path of a malformed config, and creates nothing', async () => {
