@@ -67,11 +67,12 @@ export function program(io: Io, onExit: (code: number) => void): Command {
   root
     .command('create')
     .description('clone one or more sources as they were on a date, at a time, or from the latest point')
-    .argument('<source...>', 'source names from the config (several are cloned in parallel)')
+    .argument('<source...>', 'source or set names from the config (several are cloned in parallel, as one set)')
     .option('--date <date>', 'the day (YYYY-MM-DD, in the configured time zone): its latest restore point')
     .option('--at <time>', 'an exact time (ISO 8601): point-in-time where possible')
     .option('--latest', 'the newest restore point')
     .option('--name <name>', 'clone name (with one source); the configured prefix is enforced')
+    .option('--set <name>', 'name of the set the clones form (default: from the sources, the day and you)')
     .option('--ttl <duration>', 'time to live, e.g. 8h or 1d (bounded by the target\'s maxTtl)')
     .option('--target <name>', 'target from the config')
     .option('--no-wait', 'return once the restore has started')
@@ -88,8 +89,8 @@ export function program(io: Io, onExit: (code: number) => void): Command {
 
   root
     .command('show')
-    .description('show one clone: endpoint, status, restore point, expiry')
-    .argument('<clone>', 'clone name')
+    .description('show one clone (endpoint, status, restore point, expiry), or every member of a set')
+    .argument('<clone>', 'clone or set name')
     .option('--target <name>', 'target from the config')
     .action((clone, opts) => execute((ctx) => showCommand.run({ clone, ...opts }, ctx)));
 
@@ -104,7 +105,7 @@ export function program(io: Io, onExit: (code: number) => void): Command {
   root
     .command('delete')
     .description('delete clones (only resources snapclone created); waits until gone')
-    .argument('<clone...>', 'clone names')
+    .argument('<clone...>', 'clone or set names')
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--target <name>', 'target from the config')
     .option('--no-wait', 'return once deletion has started')

@@ -72,10 +72,21 @@ export async function lookupClone(ctx: Context, name: string, explicitTarget?: s
   return undefined;
 }
 
+/** The clones of a set (snapclone:set tag) in the targets searched; empty when there is no such set. */
+export async function setMembers(ctx: Context, set: string, explicitTarget?: string): Promise<Found[]> {
+  const found: Found[] = [];
+  for (const target of targetsToSearch(ctx, explicitTarget)) {
+    for (const engine of enginesIn(target)) {
+      for (const clone of await engine.list(target, ctx)) if (clone.set === set) found.push({ clone, engine, target });
+    }
+  }
+  return found.sort((a, b) => a.clone.clone.localeCompare(b.clone.clone));
+}
+
 /** An unknown clone: bad input, exit 2 (nothing was changed). */
 export function unknownClone(ctx: Context, name: string, explicitTarget?: string): UsageError {
   const where = explicitTarget ? `target ${explicitTarget}` : `any target (${Object.keys(ctx.config.targets).join(', ')})`;
-  return new UsageError(`No clone named '${name}' in ${where}`, 'snapclone list shows the clones there are.');
+  return new UsageError(`No clone or set named '${name}' in ${where}`, 'snapclone list shows the clones and sets there are.');
 }
 
 /**
@@ -130,6 +141,7 @@ export interface CloneJson {
   restorePoint: string;
   restoreTime: string | null;
   restoreJob: string | null;
+  set: string | null;
   createdAt: string | null;
   expiresAt: string | null;
   expired: boolean;
@@ -157,6 +169,7 @@ export function cloneJson(clone: Clone, now: Date): CloneJson {
     restorePoint: clone.restorePoint,
     restoreTime: iso(clone.restoreTime),
     restoreJob: clone.restoreJob ?? null,
+    set: clone.set ?? null,
     createdAt: iso(clone.createdAt),
     expiresAt: iso(clone.expiresAt),
     expired: isExpired(clone, now),

@@ -1,7 +1,8 @@
+import { explain } from '../cli/errors.ts';
 import type { Context } from '../core/context.ts';
 import { choosePoint, describePoint, parseRequest, restorePointLabel, type Choice } from '../core/choose.ts';
 import { dayOf, formatTime } from '../core/dates.ts';
-import { UsageError } from '../core/errors.ts';
+import { ExitCode, UsageError } from '../core/errors.ts';
 import { defaultCloneName, validateCloneName } from '../core/naming.ts';
 import { assertOwnClone, cloneTags, type CloneTags } from '../core/tags.ts';
 import { resolveTtl, type Ttl } from '../core/ttl.ts';
@@ -19,7 +20,10 @@ import {
 } from './common.ts';
 
 export interface CreateOptions {
+  /** Source names and set names from the config (a set stands for its sources). */
   sources: string[];
+  /** The set the clones form (default: a config set's name, or the sources', with the day, for several). */
+  set?: string;
   date?: string;
   at?: string;
   latest?: boolean;
@@ -53,15 +57,37 @@ interface Planned extends Prepared {
   choice: Choice;
 }
 
+/** The sources named, with config sets expanded to their members (each source once). */
+export function expandSources(ctx: Context, names: string[]): { sources: string[]; sets: string[] } {
+  if (names.length === 0) throw new UsageError('Name at least one source (or set) to clone');
+  const dupes = names.filter((s, i) => names.indexOf(s) !== i);
+  if (dupes.length > 0) throw new UsageError(`${dupes[0]} is named twice`);
+  const sets = names.filter((n) => !ctx.config.sources[n] && ctx.config.sets[n]);
+  const sources = [...new Set(names.flatMap((n) => (sets.includes(n) ? ctx.config.sets[n] : [n])))];
+  return { sources, sets };
+}
+
+/** The set name: --set, else a config set's name, else (several sources) the sources', with the day and the owner. */
+function setName(options: CreateOptions, named: { sources: string[]; sets: string[] }, day: string, owner: string): string | undefined {
+  const check = (name: string) => {
+    if (!/^[a-z][a-z0-9-]{0,62}$/.test(name)) {
+      throw new UsageError(`--set '${name}' is not a valid set name`, 'Use lower-case letters, digits and hyphens, starting with a letter (at most 63).');
+    }
+    return name;
+  };
+  if (options.set !== undefined) return check(options.set);
+  const compact = day.replace(/-/g, '');
+  if (options.sources.length === 1 && named.sets.length === 1) return `${named.sets[0]}-${compact}-${owner}`.slice(0, 63).replace(/-+$/, '');
+  if (named.sources.length < 2) return undefined;
+  return `${options.sources.join('-').slice(0, 40).replace(/-+$/, '')}-${compact}-${owner}`.slice(0, 63).replace(/-+$/, '');
+}
+
 /** Everything that can be checked without the cloud: sources, target, placement, TTL, name. */
-function prepare(options: CreateOptions, ctx: Context): Prepared[] {
-  if (options.sources.length === 0) throw new UsageError('Name at least one source to clone');
-  const dupes = options.sources.filter((s, i) => options.sources.indexOf(s) !== i);
-  if (dupes.length > 0) throw new UsageError(`Source ${dupes[0]} is named twice`);
-  if (options.name !== undefined && options.sources.length > 1) {
+function prepare(options: CreateOptions, ctx: Context, sourceNames: string[]): Prepared[] {
+  if (options.name !== undefined && sourceNames.length > 1) {
     throw new UsageError('--name works with one source only', 'Several sources get their default names <prefix>-<source>-<date>-<owner>.');
   }
-  return options.sources.map((name) => {
+  return sourceNames.map((name) => {
     const source = resolveSource(ctx, name);
     const engine = engineOf(source);
     const target = chooseTarget(ctx, options.target, source);
@@ -102,7 +128,9 @@ export async function run(options: CreateOptions, ctx: Context): Promise<Command
   const zone = zoneOf(ctx);
   const now = ctx.now();
   const request = parseRequest(options, zone, now);
-  const prepared = prepare(options, ctx);
+  const named = expandSources(ctx, options.sources);
+  const prepared = prepare(options, ctx, named.sources);
+  const set = setName(options, named, request.kind === 'date' ? request.day : dayOf(request.kind === 'at' ? request.at : now, zone), ctx.person);
 
   // Choose the points and names (reads only); any bad input stops everything here.
   const planned = await allOrReport(
@@ -132,6 +160,7 @@ export async function run(options: CreateOptions, ctx: Context): Promise<Command
         target: p.target.name,
         createdAt: now,
         expiresAt: new Date(now.getTime() + p.ttl.ms),
+        set,
       };
       const existing = await p.engine.describe(name, p.target, ctx);
       if (existing?.tagged) assertOwnClone(cloneTags(existing), name, ctx.person);
@@ -146,9 +175,8 @@ export async function run(options: CreateOptions, ctx: Context): Promise<Command
     { writes: false },
   );
 
-  const results = await allOrReport(
-    ctx,
-    planned.map((p) => p.plan.tags.clone),
+  // Every member runs to its end; when some fail, the others are still reported (and listed, deletable).
+  const settled = await Promise.allSettled(
     planned.map(async (p) => {
       const name = p.plan.tags.clone;
       ctx.reporter.info(`${p.source.name} → ${name}: ${p.choice.reason}`);
@@ -162,6 +190,13 @@ export async function run(options: CreateOptions, ctx: Context): Promise<Command
       return { p, clone, resumed };
     }),
   );
+  const results = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const failures = settled.flatMap((r, i) => (r.status === 'rejected' ? [{ p: planned[i], reason: r.reason as unknown }] : []));
+  // Nothing made: the error itself (its exit code says what kind), as for a single source.
+  if (results.length === 0) {
+    if (failures.length === 1) throw failures[0].reason;
+    await allOrReport(ctx, failures.map((f) => f.p.plan.tags.clone), failures.map((f) => Promise.reject(f.reason)));
+  }
 
   const after = ctx.now();
   const entries: CreatedJson[] = results.map(({ p, clone, resumed }) => {
@@ -209,17 +244,25 @@ export async function run(options: CreateOptions, ctx: Context): Promise<Command
     }
   }
 
+  const failed = failures.map((f) => ({
+    source: f.p.source.name,
+    name: f.p.plan.tags.clone,
+    error: explain(f.reason).message,
+  }));
+  for (const f of failed) lines.push(`${f.name} ← ${f.source}: FAILED: ${f.error}`);
+  if (failed.length > 0) {
+    lines.push(`Not all of ${set ? `set ${set}` : 'the clones'} was made: ${failed.length} of ${planned.length} failed. The others are listed and deletable as usual.`);
+  }
+
   return {
-    json: { clones: entries },
+    json: { set: set ?? null, clones: entries, failed },
+    ...(failed.length > 0 ? { exitCode: ExitCode.failed } : {}),
     table: {
       columns: ['clone', 'source', 'status', 'data from', 'expires'],
-      rows: results.map(({ p, clone }) => [
-        clone.clone,
-        p.source.name,
-        clone.status,
-        formatTime(p.choice.time, zone),
-        expiryText(clone, after, zone),
-      ]),
+      rows: [
+        ...results.map(({ p, clone }) => [clone.clone, p.source.name, clone.status, formatTime(p.choice.time, zone), expiryText(clone, after, zone)]),
+        ...failed.map((f) => [f.name, f.source, 'FAILED', '-', '-']),
+      ],
     },
     lines,
   };

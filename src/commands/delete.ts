@@ -4,10 +4,10 @@ import { assertManaged } from '../core/guard.ts';
 import { TAG } from '../core/tags.ts';
 import { enginesIn } from '../engines/index.ts';
 import type { CommandResult } from '../output/render.ts';
-import { allOrReport, claimFor, targetsToSearch, unknownClone, type Found } from './common.ts';
+import { allOrReport, claimFor, setMembers, targetsToSearch, unknownClone, type Found } from './common.ts';
 
 export interface DeleteOptions {
-  /** Clone names (or ARNs of their resources). */
+  /** Clone names (or ARNs of their resources), or set names (every member). */
   clones: string[];
   yes?: boolean;
   wait: boolean;
@@ -25,7 +25,7 @@ interface Resolved extends Found {
  * create (no snapclone:managed=true, or a name without the prefix) is refused here (exit 3), before any
  * question or write.
  */
-async function resolve(ctx: Context, ref: string, explicitTarget?: string): Promise<Resolved> {
+async function resolve(ctx: Context, ref: string, explicitTarget?: string): Promise<Resolved[]> {
   for (const target of targetsToSearch(ctx, explicitTarget)) {
     for (const engine of enginesIn(target)) {
       const resource = await engine.lookup(ref, target, ctx);
@@ -33,7 +33,7 @@ async function resolve(ctx: Context, ref: string, explicitTarget?: string): Prom
       // An untagged restore that a snapclone AWS Backup job made (AWS's record says so) is a clone whose
       // owner is unknown: the owner rule below decides.
       const untagged = resource.tags[TAG.managed] === undefined ? await engine.describe(resource.id, target, ctx) : undefined;
-      if (untagged && !untagged.tagged) return { ref, clone: untagged, engine, target };
+      if (untagged && !untagged.tagged) return [{ ref, clone: untagged, engine, target }];
       assertManaged({ kind: resource.kind, name: resource.id, arn: resource.arn }, resource.tags, {
         prefix: ctx.config.prefix,
         action: 'delete',
@@ -41,10 +41,13 @@ async function resolve(ctx: Context, ref: string, explicitTarget?: string): Prom
       });
       const clone = await engine.describe(resource.id, target, ctx);
       if (!clone) throw unknownClone(ctx, ref, explicitTarget);
-      return { ref, clone, engine, target };
+      return [{ ref, clone, engine, target }];
     }
   }
-  throw unknownClone(ctx, ref, explicitTarget);
+  // Not a resource: a set deletes every member (each still passes the guard right before its delete).
+  const members = await setMembers(ctx, ref, explicitTarget);
+  if (members.length === 0) throw unknownClone(ctx, ref, explicitTarget);
+  return members.map((m) => ({ ref, ...m }));
 }
 
 /**
@@ -55,7 +58,7 @@ export async function run(options: DeleteOptions, ctx: Context): Promise<Command
   if (options.clones.length === 0) throw new UsageError('Name at least one clone to delete');
   const refs = [...new Set(options.clones)];
   const resolved: Resolved[] = [];
-  for (const ref of refs) resolved.push(await resolve(ctx, ref, options.target));
+  for (const ref of refs) resolved.push(...(await resolve(ctx, ref, options.target)));
   const unique = resolved.filter((r, i) => resolved.findIndex((o) => o.clone.arn === r.clone.arn) === i);
   const names = unique.map((r) => r.clone.clone);
   // Another person's clone (or an unknown owner's) is refused before any question unless --force.

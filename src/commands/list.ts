@@ -24,16 +24,23 @@ export async function run(options: ListOptions, ctx: Context): Promise<CommandRe
     .flat()
     .filter((c) => !options.mine || c.owner === ctx.person)
     .filter((c) => !options.expired || isExpired(c, now))
-    .sort((a, b) => a.target.localeCompare(b.target) || a.clone.localeCompare(b.clone));
+    // Members of a set together, under their set; clones without a set after them.
+    .sort((a, b) => a.target.localeCompare(b.target) || (a.set ?? '~').localeCompare(b.set ?? '~') || a.clone.localeCompare(b.clone));
+  const sets = [...new Set(clones.flatMap((c) => (c.set ? [c.set] : [])))].map((name) => ({
+    name,
+    clones: clones.filter((c) => c.set === name).map((c) => c.clone),
+  }));
   return {
     json: {
       filters: { mine: Boolean(options.mine), expired: Boolean(options.expired), target: options.target ?? null },
       owner: ctx.person,
       clones: clones.map((c) => cloneJson(c, now)),
+      sets,
     },
     table: {
-      columns: ['name', 'target', 'source', 'owner', 'status', 'age', 'expires', 'data from'],
+      columns: ['set', 'name', 'target', 'source', 'owner', 'status', 'age', 'expires', 'data from'],
       rows: clones.map((c) => [
+        c.set ?? '-',
         c.clone,
         c.target,
         c.source,

@@ -1,8 +1,9 @@
 import type { Context } from '../core/context.ts';
 import type { CommandResult } from '../output/render.ts';
-import { ageText, cloneJson, expiryText, findClone, when, zoneOf } from './common.ts';
+import { ageText, cloneJson, expiryText, lookupClone, setMembers, unknownClone, when, zoneOf } from './common.ts';
 
 export interface ShowOptions {
+  /** A clone name, or a set name (every member). */
   clone: string;
   target?: string;
 }
@@ -10,7 +11,9 @@ export interface ShowOptions {
 /** snapclone show <clone>: endpoint, status, restore point, expiry (never a password). */
 export async function run(options: ShowOptions, ctx: Context): Promise<CommandResult> {
   const zone = zoneOf(ctx);
-  const { clone } = await findClone(ctx, options.clone, options.target);
+  const found = await lookupClone(ctx, options.clone, options.target);
+  if (!found) return showSet(ctx, options);
+  const { clone } = found;
   const now = ctx.now();
   const rows: [string, string][] = [
     ['name', clone.clone],
@@ -37,5 +40,28 @@ export async function run(options: ShowOptions, ctx: Context): Promise<CommandRe
   return {
     json: { clone: cloneJson(clone, now) },
     table: { columns: ['field', 'value'], rows },
+  };
+}
+
+/** snapclone show <set>: every member, one row each. */
+async function showSet(ctx: Context, options: ShowOptions): Promise<CommandResult> {
+  const zone = zoneOf(ctx);
+  const members = await setMembers(ctx, options.clone, options.target);
+  if (members.length === 0) throw unknownClone(ctx, options.clone, options.target);
+  const now = ctx.now();
+  return {
+    json: { set: options.clone, clones: members.map((m) => cloneJson(m.clone, now)) },
+    table: {
+      columns: ['name', 'source', 'owner', 'status', 'endpoint', 'data from', 'expires'],
+      rows: members.map(({ clone }) => [
+        clone.clone,
+        clone.source,
+        clone.owner,
+        clone.status,
+        clone.endpoint ? `${clone.endpoint.host}:${clone.endpoint.port}` : '-',
+        when(clone.restoreTime, zone),
+        expiryText(clone, now, zone),
+      ]),
+    },
   };
 }

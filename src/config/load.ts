@@ -56,6 +56,12 @@ export function parseConfig(text: string, path: string): Config {
       problems.push(`  sources.${name}.target: '${source.target}' is not a target (known: ${targets.join(', ')})`);
     }
   }
+  for (const [name, members] of Object.entries(config.sets)) {
+    if (config.sources[name]) problems.push(`  sets.${name}: a set cannot have the name of a source`);
+    for (const member of members) {
+      if (!config.sources[member]) problems.push(`  sets.${name}: '${member}' is not a source (known: ${Object.keys(config.sources).join(', ')})`);
+    }
+  }
   if (problems.length > 0) throw new UsageError(`${path} is not a valid snapclone config:\n${problems.join('\n')}`);
   return config;
 }

@@ -105,6 +105,10 @@ export const ConfigSchema = z
     defaultTarget: z.string().optional(),
     targets: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'a lower-case name'), TargetSchema),
     sources: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'a lower-case name'), SourceSchema),
+    /** Named groups of sources cloned together from the same date: `create <set> --date D`. */
+    sets: z
+      .record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'a lower-case name'), z.array(z.string()).min(1, 'at least one source'))
+      .default({}),
   })
   .strict();
 

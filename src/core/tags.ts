@@ -13,6 +13,8 @@ export const TAG = {
   target: 'snapclone:target',
   createdAt: 'snapclone:created-at',
   expiresAt: 'snapclone:expires-at',
+  /** The set a clone was made in with other sources from the same date. */
+  set: 'snapclone:set',
   /** Set once the clone's master password has been replaced: 'generated' or 'managed'. */
   password: 'snapclone:password',
   /** Who acted on another person's clone (or one whose owner is unknown) with --force, and when. */
@@ -37,6 +39,7 @@ export interface CloneTags {
   createdAt: Date;
   expiresAt: Date;
   restoreJob?: string;
+  set?: string;
 }
 
 export function cloneTags(t: CloneTags): Record<string, string> {
@@ -53,6 +56,7 @@ export function cloneTags(t: CloneTags): Record<string, string> {
     [TAG.expiresAt]: t.expiresAt.toISOString(),
   };
   if (t.restoreJob) tags[TAG.restoreJob] = t.restoreJob;
+  if (t.set) tags[TAG.set] = t.set;
   return tags;
 }
 
@@ -71,6 +75,7 @@ export function readCloneTags(tags: Record<string, string>): CloneTags | undefin
     createdAt: date(TAG.createdAt),
     expiresAt: date(TAG.expiresAt),
     restoreJob: tags[TAG.restoreJob],
+    set: tags[TAG.set],
   };
 }
 

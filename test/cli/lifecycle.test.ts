@@ -74,7 +74,7 @@ describe('list and show', () => {
     const a = all.json.clones.find((c) => c.name === alice.name)!;
     expect(a).toMatchObject({ owner: 'alice', source: 'orders-db', status: 'available', tagged: true, expired: false, target: 'dev' });
     expect(a.endpoint?.port).toBe(3306);
-    expect(all.result.table!.rows.find((r) => r[0] === alice.name)![6]).toMatch(/\+09:00 \(in [67]h\d\dm\)/);
+    expect(all.result.table!.rows.find((r) => r[1] === alice.name)![7]).toMatch(/\+09:00 \(in [67]h\d\dm\)/);
     expect(undeclared(all.calls, actionsOf(RDS_PERMISSIONS.describe))).toEqual([]);
     expect(all.calls).toContain('tag:GetResources');
 
@@ -105,7 +105,7 @@ describe('list and show', () => {
     const { ctx } = cli.context();
     const error = await rejection(show.run({ clone: 'snapclone-nothing-here' }, ctx), UsageError);
     expect(error.exitCode).toBe(2);
-    expect(error.message).toContain("No clone named 'snapclone-nothing-here'");
+    expect(error.message).toContain("No clone or set named 'snapclone-nothing-here'");
     // A source's name is not a clone either: no fallback to the production instance.
     await rejection(show.run({ clone: 'orders-prod' }, ctx), UsageError);
     await rejection(credentials.run({ clone: 'orders-prod' }, ctx), UsageError);
