@@ -6,6 +6,7 @@ import * as createCommand from '../commands/create.ts';
 import * as credentialsCommand from '../commands/credentials.ts';
 import * as deleteCommand from '../commands/delete.ts';
 import * as doctorCommand from '../commands/doctor.ts';
+import * as extendCommand from '../commands/extend.ts';
 import * as iamCommand from '../commands/iam.ts';
 import * as listCommand from '../commands/list.ts';
 import * as pointsCommand from '../commands/points.ts';
@@ -111,6 +112,15 @@ export function program(io: Io, onExit: (code: number) => void): Command {
     .option('--no-wait', 'return once deletion has started')
     .option('--force', "delete other people's clones, or untagged restores whose owner is unknown (recorded on each)")
     .action((clones, opts) => execute((ctx) => deleteCommand.run({ clones, ...opts }, ctx)));
+
+  root
+    .command('extend')
+    .description("move clones' expiry to now + TTL (bounded by the target's maxTtl)")
+    .argument('<clone...>', 'clone or set names')
+    .requiredOption('--ttl <duration>', 'new time to live from now, e.g. 4h or 1d')
+    .option('--target <name>', 'target from the config')
+    .option('--force', "extend another person's clone (recorded on the clone)")
+    .action((clones, opts) => execute((ctx) => extendCommand.run({ clones, ...opts }, ctx)));
 
   root
     .command('doctor')

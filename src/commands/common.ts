@@ -145,6 +145,10 @@ export interface CloneJson {
   createdAt: string | null;
   expiresAt: string | null;
   expired: boolean;
+  /** Seconds until the expiry (negative once expired); null when unknown. */
+  expiresInSeconds: number | null;
+  /** Expires within the hour. */
+  expiringSoon: boolean;
   endpoint: { host: string; port: number } | null;
   details: Record<string, string>;
 }
@@ -173,6 +177,9 @@ export function cloneJson(clone: Clone, now: Date): CloneJson {
     createdAt: iso(clone.createdAt),
     expiresAt: iso(clone.expiresAt),
     expired: isExpired(clone, now),
+    expiresInSeconds: clone.tagged && clone.expiresAt.getTime() > 0 ? Math.round((clone.expiresAt.getTime() - now.getTime()) / 1000) : null,
+    expiringSoon:
+      clone.tagged && clone.expiresAt.getTime() > now.getTime() && clone.expiresAt.getTime() - now.getTime() <= EXPIRING_SOON_MS,
     endpoint: clone.endpoint ? { host: clone.endpoint.host, port: clone.endpoint.port } : null,
     details: { ...clone.details },
   };
@@ -183,11 +190,19 @@ export function when(date: Date | undefined, zone: string): string {
   return date && date.getTime() > 0 ? formatTime(date, zone) : '-';
 }
 
-/** "in 7h12m" / "expired 2h00m ago" / "-". */
+/** How close a clone is to its expiry: the janitor deletes expired clones; 'soon' is within the hour. */
+export const EXPIRING_SOON_MS = 3_600_000;
+
+/** "… (in 7h12m)" / "… (in 45m00s, expiring soon)" / "… (EXPIRED 2h00m ago)" / "-". */
 export function expiryText(clone: Clone, now: Date, zone: string): string {
   if (!clone.tagged || clone.expiresAt.getTime() <= 0) return '-';
   const left = clone.expiresAt.getTime() - now.getTime();
-  const rel = left > 0 ? `in ${formatDuration(left)}` : `expired ${formatDuration(-left)} ago`;
+  const rel =
+    left <= 0
+      ? `EXPIRED ${formatDuration(-left)} ago`
+      : left <= EXPIRING_SOON_MS
+        ? `in ${formatDuration(left)}, expiring soon`
+        : `in ${formatDuration(left)}`;
   return `${formatTime(clone.expiresAt, zone)} (${rel})`;
 }
 

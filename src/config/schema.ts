@@ -75,6 +75,11 @@ export const TargetSchema = z
     publicAccess: z.literal(false).default(false),
     defaultTtl: duration.default('8h'),
     maxTtl: duration.default('3d'),
+    /**
+     * How often `extend` may push a clone's expiry past maxTtl counted from its creation (each time by at most
+     * maxTtl from then); 0 = never: a clone lives at most maxTtl.
+     */
+    maxRenewals: z.number().int().min(0).max(100).default(0),
   })
   .strict();
 

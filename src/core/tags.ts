@@ -17,6 +17,10 @@ export const TAG = {
   set: 'snapclone:set',
   /** Set once the clone's master password has been replaced: 'generated' or 'managed'. */
   password: 'snapclone:password',
+  /** Who last moved the expiry with `extend`, when, and how many renewals past maxTtl it used. */
+  extendedBy: 'snapclone:extended-by',
+  extendedAt: 'snapclone:extended-at',
+  renewals: 'snapclone:renewals',
   /** Who acted on another person's clone (or one whose owner is unknown) with --force, and when. */
   forcedBy: 'snapclone:forced-by',
   forcedAt: 'snapclone:forced-at',
@@ -40,6 +44,8 @@ export interface CloneTags {
   expiresAt: Date;
   restoreJob?: string;
   set?: string;
+  /** Renewals past maxTtl used so far by `extend`. */
+  renewals?: number;
 }
 
 export function cloneTags(t: CloneTags): Record<string, string> {
@@ -76,6 +82,7 @@ export function readCloneTags(tags: Record<string, string>): CloneTags | undefin
     expiresAt: date(TAG.expiresAt),
     restoreJob: tags[TAG.restoreJob],
     set: tags[TAG.set],
+    renewals: tags[TAG.renewals] === undefined ? undefined : Number(tags[TAG.renewals]) || 0,
   };
 }
 
