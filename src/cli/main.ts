@@ -1,4 +1,4 @@
-import { Argument, Command, Option } from '@commander-js/extra-typings';
+import { Argument, Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { ExitCode } from '../core/errors.ts';
 import type { Context } from '../core/context.ts';
 import { render, type CommandResult } from '../output/render.ts';
@@ -8,6 +8,7 @@ import * as deleteCommand from '../commands/delete.ts';
 import * as doctorCommand from '../commands/doctor.ts';
 import * as extendCommand from '../commands/extend.ts';
 import * as iamCommand from '../commands/iam.ts';
+import * as janitorCommand from '../commands/janitor.ts';
 import * as listCommand from '../commands/list.ts';
 import * as pointsCommand from '../commands/points.ts';
 import * as showCommand from '../commands/show.ts';
@@ -121,6 +122,19 @@ export function program(io: Io, onExit: (code: number) => void): Command {
     .option('--target <name>', 'target from the config')
     .option('--force', "extend another person's clone (recorded on the clone)")
     .action((clones, opts) => execute((ctx) => extendCommand.run({ clones, ...opts }, ctx)));
+
+  root
+    .command('janitor')
+    .description('delete expired clones of everyone, and what snapclone left behind (orphans); one line per resource')
+    .option('--dry-run', 'say what would be deleted; change nothing')
+    .option('--target <name>', 'target to clean (repeatable; default: all)', (value: string, all: string[]) => [...all, value], [] as string[])
+    .option('--grace <duration>', 'how old an orphan must be before it is deleted', '1h')
+    .option('--concurrency <n>', 'deletions under way at once', (v: string) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1 || n > 32) throw new InvalidArgumentError('a whole number from 1 to 32');
+      return n;
+    }, 4)
+    .action((opts) => execute((ctx) => janitorCommand.run(opts, ctx)));
 
   root
     .command('doctor')

@@ -116,6 +116,13 @@ export interface Engine {
   describe(name: string, target: TargetRef, ctx: Context): Promise<Clone | undefined>;
   /** All clones in a target. */
   list(target: TargetRef, ctx: Context): Promise<Clone[]>;
+  /** Whether a resource ARN (from the Tagging API) is of this engine's clone resource type. */
+  ownsArn(arn: string): boolean;
+  /**
+   * Resources that snapclone's own AWS Backup restore jobs made and nobody tagged (AWS's record ties them to
+   * snapclone, nothing to a person): the janitor deletes them after a grace period.
+   */
+  orphans(target: TargetRef, ctx: Context): Promise<Clone[]>;
   /** Any resource of this engine named `ref` (name or ARN) in a target, managed or not, tags freshly read. */
   lookup(ref: string, target: TargetRef, ctx: Context): Promise<ResourceRef | undefined>;
   credentials(clone: Clone, ctx: Context): Promise<ConnectionDetails>;

@@ -1,4 +1,4 @@
-import { read, type Permission } from './declare.ts';
+import { read, write, type Permission } from './declare.ts';
 
 /** The calls snapclone's own commands make beyond the engines' (each engine declares its own). */
 export const COMMAND_PERMISSIONS: Record<string, Permission[]> = {
@@ -7,5 +7,11 @@ export const COMMAND_PERMISSIONS: Record<string, Permission[]> = {
     read('sts:GetCallerIdentity', 'none'),
     read('iam:SimulatePrincipalPolicy', 'self'),
     read('rds:DescribeDBSubnetGroups', 'placement'),
+  ],
+  /** janitor: everything snapclone tagged (one query per region), and the secrets of clones that are gone. */
+  janitor: [
+    read('tag:GetResources', 'none'),
+    read('secretsmanager:DescribeSecret', 'clone-secret'),
+    write('secretsmanager:DeleteSecret', 'clone-secret', 'resource'),
   ],
 };

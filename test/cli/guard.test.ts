@@ -1,11 +1,5 @@
-import {
-  BackupClient,
-  GetRecoveryPointRestoreMetadataCommand,
-  ListRecoveryPointsByBackupVaultCommand,
-  StartRestoreJobCommand,
-} from '@aws-sdk/client-backup';
-import { DescribeDBInstancesCommand, RDSClient, RestoreDBInstanceFromDBSnapshotCommand } from '@aws-sdk/client-rds';
-import { CreateSecretCommand, DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DescribeDBInstancesCommand, RestoreDBInstanceFromDBSnapshotCommand } from '@aws-sdk/client-rds';
+import { CreateSecretCommand, DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as create from '../../src/commands/create.ts';
 import type { CreatedJson } from '../../src/commands/create.ts';
@@ -14,60 +8,28 @@ import * as credentials from '../../src/commands/credentials.ts';
 import * as del from '../../src/commands/delete.ts';
 import * as list from '../../src/commands/list.ts';
 import * as show from '../../src/commands/show.ts';
-import { dayOf } from '../../src/core/dates.ts';
 import { RefusedError, UsageError } from '../../src/core/errors.ts';
 import { fromTagList, TAG } from '../../src/core/tags.ts';
-import { arn, BACKUP_VAULT, DEV_SECURITY_GROUP, DEV_SUBNET_GROUP, RESTORE_ROLE } from '../../sandbox/scenario/index.ts';
+import { backupRestore as stagedRestore, recoveryPoint as stagedPoint } from '../support/staging.ts';
 import { rejection, startCli, type TestCli } from './support.ts';
 
 const DAY = 86_400_000;
 let cli: TestCli;
-let rds: RDSClient;
-let backup: BackupClient;
-let secrets: SecretsManagerClient;
 
 beforeAll(async () => {
   cli = await startCli();
-  // The administrator stages what snapclone must not be fooled by (snapclone itself runs as the operator role).
-  rds = new RDSClient(cli.sb.config());
-  backup = new BackupClient(cli.sb.config());
-  secrets = new SecretsManagerClient(cli.sb.config());
 });
 afterAll(() => cli?.close());
 
-const day = (ago: number) => dayOf(new Date(cli.sb.world.clock.nowMs() - ago * DAY), 'Asia/Tokyo');
-const tagsOf = async (id: string) => fromTagList((await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances![0].TagList);
+const day = (ago: number) => cli.day(ago);
+// The administrator stages what snapclone (running as the operator role) must not be fooled by.
+const rds = () => cli.admin.rds;
+const secrets = () => cli.admin.secrets;
+const tagsOf = async (id: string) => fromTagList((await rds().send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances![0].TagList);
 const clones = (json: unknown) => (json as { clones: CreatedJson[] }).clones;
 
-/** The newest completed AWS Backup recovery point of orders-prod created before `ago` days. */
-async function recoveryPoint(ago: number): Promise<string> {
-  const out = await backup.send(
-    new ListRecoveryPointsByBackupVaultCommand({
-      BackupVaultName: BACKUP_VAULT,
-      ByResourceArn: arn.db('orders-prod'),
-      ByCreatedBefore: new Date(cli.sb.world.clock.nowMs() - ago * DAY),
-    }),
-  );
-  return out.RecoveryPoints![0].RecoveryPointArn!;
-}
-
-/** A restore through AWS Backup with snapclone's restore role, as an older snapclone made them: untagged. */
-async function backupRestore(name: string, point: string): Promise<string> {
-  const meta = await backup.send(new GetRecoveryPointRestoreMetadataCommand({ BackupVaultName: BACKUP_VAULT, RecoveryPointArn: point }));
-  const started = await backup.send(
-    new StartRestoreJobCommand({
-      RecoveryPointArn: point,
-      IamRoleArn: arn.role(RESTORE_ROLE),
-      Metadata: {
-        ...meta.RestoreMetadata,
-        DBInstanceIdentifier: name,
-        DBSubnetGroupName: DEV_SUBNET_GROUP,
-        VpcSecurityGroupIds: JSON.stringify([DEV_SECURITY_GROUP]),
-      },
-    }),
-  );
-  return started.RestoreJobId!;
-}
+const recoveryPoint = (ago: number) => stagedPoint(cli.sb, ago);
+const backupRestore = (name: string, point: string) => stagedRestore(cli.sb, name, point);
 
 describe('AWS Backup recovery points are restored through RDS', () => {
   it('a --no-wait clone is tagged and never holds the source password from its first second, listed and deleted without waiting', async () => {
@@ -150,7 +112,7 @@ describe('the guard cannot be led to claim what snapclone did not create', () =>
   it('a foreign look-alike instance named like a clone is refused (exit 2 and 3) and stays untagged with its password', async () => {
     const name = 'snapclone-foreign';
     const snapshot = (await recoveryPoint(5)).split(':snapshot:')[1];
-    await rds.send(new RestoreDBInstanceFromDBSnapshotCommand({ DBInstanceIdentifier: name, DBSnapshotIdentifier: snapshot }));
+    await rds().send(new RestoreDBInstanceFromDBSnapshotCommand({ DBInstanceIdentifier: name, DBSnapshotIdentifier: snapshot }));
     // An AWS Backup restore of snapclone's role is in flight meanwhile (the old heuristic linked the two).
     await backupRestore('snapclone-orders-inflight', await recoveryPoint(5));
     cli.sb.world.clock.advance(10_000);
@@ -165,7 +127,7 @@ describe('the guard cannot be led to claim what snapclone did not create', () =>
 
   it('a secret planted under a future clone name is not adopted: exit 2 before anything is created', async () => {
     const name = 'snapclone-orders-planted';
-    await secrets.send(
+    await secrets().send(
       new CreateSecretCommand({
         Name: name,
         SecretString: JSON.stringify({ password: 'chosen-by-someone-else', dbInstanceIdentifier: name }),
@@ -180,7 +142,7 @@ describe('the guard cannot be led to claim what snapclone did not create', () =>
     const error = await rejection(create.run({ sources: ['orders-db'], date: day(4), name, wait: true }, cli.context().ctx), UsageError);
     expect(error.message).toContain(`A secret named ${name} already exists`);
     expect(cli.instanceIds()).toEqual(instances);
-    expect((await secrets.send(new DescribeSecretCommand({ SecretId: name }))).Name).toBe(name);
+    expect((await secrets().send(new DescribeSecretCommand({ SecretId: name }))).Name).toBe(name);
   });
 });
 

@@ -2,7 +2,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HandlerExecutionContext, InitializeMiddleware, MetadataBearer, MiddlewareStack } from '@smithy/types';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createClients, type AwsClients } from '../../src/aws/session.ts';
+import { dayOf } from '../../src/core/dates.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import type { Context } from '../../src/core/context.ts';
@@ -61,6 +64,10 @@ export interface TestCli {
   restoreJobCount(): number;
   secretNames(): string[];
   masterPassword(id: string): string | undefined;
+  /** The administrator's clients, to stage what snapclone (running as the operator role) must cope with. */
+  admin: { rds: RDSClient; secrets: SecretsManagerClient };
+  /** The day `ago` days before the sandbox's now, in Asia/Tokyo (YYYY-MM-DD). */
+  day(ago: number): string;
 }
 
 export interface ContextOptions {
@@ -84,6 +91,7 @@ export async function startCli(options: { speed?: number } = {}): Promise<TestCl
   const configPath = writeScenarioConfig(dir);
   const config = parseConfig(readFileSync(configPath, 'utf8'), configPath);
   const rds = () => rdsState(sb.world, COMPANY_ACCOUNT, COMPANY_REGION);
+  const admin = { rds: new RDSClient(sb.config()), secrets: new SecretsManagerClient(sb.config()) };
   return {
     sb,
     dir,
@@ -120,7 +128,11 @@ export async function startCli(options: { speed?: number } = {}): Promise<TestCl
       };
       return { ctx, reporter, calls };
     },
+    admin,
+    day: (ago) => dayOf(new Date(sb.world.clock.nowMs() - ago * 86_400_000), 'Asia/Tokyo'),
     async close() {
+      admin.rds.destroy();
+      admin.secrets.destroy();
       saveCalledActions(sb.world);
       await sb.close();
       rmSync(dir, { recursive: true, force: true });

@@ -261,3 +261,15 @@ export async function lookupInstance(w: Where, ref: string): Promise<ResourceRef
     : fromTagList(instance.TagList);
   return { kind: RESOURCE_KIND, id: instance.DBInstanceIdentifier ?? id, arn: instance.DBInstanceArn, tags };
 }
+
+/** Untagged instances that completed restore jobs of snapclone's restore role made (any age the jobs list). */
+export async function orphanRestores(w: Where): Promise<Clone[]> {
+  const made = new Set((await restoreJobs(w, new Date(0))).flatMap((j) => (j.Status === 'COMPLETED' && j.CreatedResourceArn ? [j.CreatedResourceArn] : [])));
+  const orphans: Clone[] = [];
+  for (const arn of made) {
+    const id = parseDbArn(arn)?.id;
+    const clone = id ? await describeClone(w, id) : undefined;
+    if (clone && !clone.tagged) orphans.push(clone);
+  }
+  return orphans;
+}

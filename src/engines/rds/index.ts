@@ -2,10 +2,10 @@ import type { SourceConfig } from '../../config/schema.ts';
 import { resolveTarget } from '../../core/context.ts';
 import { RDS_INSTANCE_IDENTIFIER } from '../../core/naming.ts';
 import type { Engine, RestorePointKind } from '../types.ts';
-import { sourceArn, where } from './aws.ts';
+import { parseDbArn, sourceArn, where } from './aws.ts';
 import { readCredentials } from './credentials.ts';
 import { deleteClone } from './delete.ts';
-import { describeClone, listClones, lookupInstance } from './describe.ts';
+import { describeClone, listClones, lookupInstance, orphanRestores } from './describe.ts';
 import { RDS_PERMISSIONS, rdsResources } from './permissions.ts';
 import { rdsPoints } from './points.ts';
 import { restoreClone } from './restore.ts';
@@ -28,6 +28,8 @@ export const rdsEngine: Engine = {
   wait: (clone, ctx, onProgress) => waitForClone(where(ctx, resolveTarget(ctx.config, clone.target)), clone, onProgress),
   describe: (name, target, ctx) => describeClone(where(ctx, target), name),
   list: (target, ctx) => listClones(where(ctx, target)),
+  ownsArn: (arn) => parseDbArn(arn) !== undefined,
+  orphans: (target, ctx) => orphanRestores(where(ctx, target)),
   lookup: (ref, target, ctx) => lookupInstance(where(ctx, target), ref),
   credentials: (clone, ctx) => readCredentials(where(ctx, resolveTarget(ctx.config, clone.target)), clone),
   tag: (clone, tags, ctx) => {

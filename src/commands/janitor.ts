@@ -1,0 +1,216 @@
+import { DeleteSecretCommand, DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { paginateGetResources } from '@aws-sdk/client-resource-groups-tagging-api';
+import type { Context } from '../core/context.ts';
+import { formatTime } from '../core/dates.ts';
+import { ExitCode, UsageError } from '../core/errors.ts';
+import { guardProblem } from '../core/guard.ts';
+import { cloneTags, forcedTags, fromTagList, readCloneTags, TAG } from '../core/tags.ts';
+import { parseDuration } from '../core/ttl.ts';
+import { explain } from '../cli/errors.ts';
+import { enginesIn } from '../engines/index.ts';
+import type { Clone, Engine, TargetRef } from '../engines/types.ts';
+import type { CommandResult } from '../output/render.ts';
+import { resolveTarget } from './common.ts';
+
+export interface JanitorOptions {
+  dryRun?: boolean;
+  /** Targets to clean; default: every target. */
+  target?: string[];
+  /** How old an orphan must be before it is deleted (an interrupted run may still finish it): default 1h. */
+  grace?: string;
+  /** Deletions under way at once. */
+  concurrency?: number;
+}
+
+export type Outcome = 'deleted' | 'would delete' | 'deleting' | 'kept' | 'skipped' | 'failed';
+
+export interface Line {
+  target: string;
+  /** What it is: clone, orphan restore, orphan secret, or a resource that is not a clone. */
+  kind: string;
+  name: string;
+  arn: string;
+  result: Outcome;
+  detail: string;
+}
+
+/** Who the janitor records as acting on an orphan it takes over. */
+export const JANITOR = 'snapclone-janitor';
+
+const THROTTLED = new Set(['Throttling', 'ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded', 'RequestThrottled']);
+
+/** Runs `act`, backing off and trying again while AWS throttles (beyond the SDK's own retries). */
+async function withBackoff<T>(ctx: Context, act: () => Promise<T>, attempts = 6): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await act();
+    } catch (error) {
+      const name = (error as { name?: string; Code?: string }).Code ?? (error as { name?: string }).name ?? '';
+      if (!THROTTLED.has(name) || attempt >= attempts) throw error;
+      const delay = Math.min(30_000, 1000 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
+      ctx.reporter.debug(`throttled (${name}); trying again in ${Math.round(delay)} ms`);
+      await ctx.sleep(delay);
+    }
+  }
+}
+
+/** Runs tasks with at most `limit` under way at once. */
+async function bounded<T>(limit: number, tasks: (() => Promise<T>)[]): Promise<T[]> {
+  const results: T[] = new Array(tasks.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) {
+      const i = next++;
+      results[i] = await tasks[i]();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+  return results;
+}
+
+interface Work {
+  line: Omit<Line, 'result' | 'detail'>;
+  /** Deletes it; resolves to the outcome's detail. */
+  act: () => Promise<{ result: Outcome; detail: string }>;
+  why: string;
+}
+
+/** Deletes a clone through its engine (guarded there on fresh tags); one deletion under way already is fine. */
+async function deleteClone(ctx: Context, engine: Engine, target: TargetRef, name: string, orphan?: Clone) {
+  if (orphan) {
+    // Taken over first (tagged, already expired, recorded), so the guard and the tag-conditioned IAM allow the delete.
+    const now = ctx.now();
+    await engine.tag(orphan, { ...cloneTags({ ...orphan, expiresAt: now }), ...forcedTags(JANITOR, now) }, ctx);
+  }
+  const clone = await engine.describe(name, target, ctx);
+  if (!clone) return { result: 'deleted' as const, detail: 'already gone' };
+  if (clone.status === 'deleting') return { result: 'deleting' as const, detail: 'its deletion is already under way (another run)' };
+  await engine.delete(clone, ctx, { wait: false, onProgress: () => undefined });
+  return { result: 'deleted' as const, detail: 'deletion started' };
+}
+
+/** Deletes an orphan secret after re-reading its tags: still snapclone's, still of that clone, not deleted. */
+async function deleteSecret(ctx: Context, target: TargetRef, name: string, arn: string) {
+  const secrets = ctx.clients(target.name).secrets;
+  const out = await secrets.send(new DescribeSecretCommand({ SecretId: arn }));
+  if (out.DeletedDate) return { result: 'deleted' as const, detail: 'already deleted' };
+  const problem = guardProblem({ kind: 'secret', name: out.Name ?? name, arn }, fromTagList(out.Tags), { prefix: ctx.config.prefix, clone: name });
+  if (problem) return { result: 'skipped' as const, detail: problem };
+  await secrets.send(new DeleteSecretCommand({ SecretId: arn, ForceDeleteWithoutRecovery: true }));
+  return { result: 'deleted' as const, detail: 'secret deleted' };
+}
+
+/**
+ * What the janitor does in one target: one paginated Tagging API query for everything snapclone tagged
+ * (every engine's clones and their secrets), plus each engine's untagged restores of snapclone's jobs.
+ */
+async function survey(ctx: Context, target: TargetRef, graceMs: number): Promise<{ lines: Line[]; work: Work[] }> {
+  const now = ctx.now();
+  const zone = ctx.config.timezone;
+  const engines = enginesIn(target);
+  const lines: Line[] = [];
+  const work: Work[] = [];
+  const tagged: { arn: string; tags: Record<string, string> }[] = [];
+  const pages = paginateGetResources({ client: ctx.clients(target.name).tagging }, { TagFilters: [{ Key: TAG.managed }] });
+  for await (const page of pages) {
+    for (const r of page.ResourceTagMappingList ?? []) if (r.ResourceARN) tagged.push({ arn: r.ResourceARN, tags: fromTagList(r.Tags) });
+  }
+  const clonesHere = new Set<string>();
+  const secrets: typeof tagged = [];
+  for (const { arn, tags } of tagged) {
+    if (/^arn:[\w-]+:secretsmanager:/.test(arn)) {
+      secrets.push({ arn, tags });
+      continue;
+    }
+    const engine = engines.find((e) => e.ownsArn(arn));
+    const name = tags[TAG.clone] ?? arn.split(':').pop()!;
+    const line = { target: target.name, kind: engine ? `${engine.name} clone` : 'resource', name, arn };
+    const clone = readCloneTags(tags);
+    const id = arn.split(':').pop()!;
+    const problem = guardProblem({ kind: 'resource', name: id, arn }, tags, { prefix: ctx.config.prefix, clone: id });
+    if (!engine || !clone || problem) {
+      lines.push({ ...line, result: 'skipped', detail: problem ?? 'not a resource type snapclone makes' });
+      continue;
+    }
+    clonesHere.add(clone.clone);
+    if (clone.expiresAt.getTime() <= 0 || clone.expiresAt.getTime() > now.getTime()) {
+      lines.push({ ...line, result: 'kept', detail: clone.expiresAt.getTime() > 0 ? `until ${formatTime(clone.expiresAt, zone)}` : 'no expiry recorded' });
+      continue;
+    }
+    work.push({ line, why: `expired ${formatTime(clone.expiresAt, zone)} (owner ${clone.owner})`, act: () => deleteClone(ctx, engine, target, clone.clone) });
+  }
+  for (const engine of engines) {
+    for (const orphan of await engine.orphans(target, ctx)) {
+      const line = { target: target.name, kind: `${engine.name} orphan restore`, name: orphan.clone, arn: orphan.arn };
+      const made = `made by AWS Backup restore job ${orphan.restoreJob} from ${orphan.source}, never tagged`;
+      if (now.getTime() - orphan.createdAt.getTime() < graceMs) {
+        lines.push({ ...line, result: 'kept', detail: `${made}; within the grace period` });
+        continue;
+      }
+      clonesHere.add(orphan.clone);
+      work.push({ line, why: made, act: () => deleteClone(ctx, engine, target, orphan.clone, orphan) });
+    }
+  }
+  for (const { arn, tags } of secrets) {
+    const name = tags[TAG.clone] ?? '';
+    const line = { target: target.name, kind: 'orphan secret', name: name || arn, arn };
+    if (!name || clonesHere.has(name)) continue; // a live clone's secret goes with its clone
+    const created = Date.parse(tags[TAG.createdAt] ?? '');
+    // Confirm through the engines (the Tagging API can lag behind a new clone) before calling it an orphan.
+    let owner: string | undefined;
+    for (const engine of engines) if (!owner && (await engine.describe(name, target, ctx))) owner = engine.name;
+    if (owner) continue;
+    if (!(now.getTime() - created >= graceMs)) {
+      lines.push({ ...line, result: 'kept', detail: 'its clone is gone; within the grace period' });
+      continue;
+    }
+    work.push({ line, why: `the secret of clone ${name}, which no longer exists`, act: () => deleteSecret(ctx, target, name, arn) });
+  }
+  return { lines, work };
+}
+
+/**
+ * snapclone janitor [--dry-run] [--target T]... [--grace 1h]: deletes every expired clone of everyone (each
+ * through the guard, re-checked right before), and what snapclone left behind (untagged restores of its
+ * AWS Backup jobs, secrets of clones that are gone) once older than the grace period; one line per resource.
+ * Deletions run with bounded concurrency and back off on throttling; one failure does not stop the rest.
+ * Exit 0 when everything expired is gone or going, 1 when something failed.
+ */
+export async function run(options: JanitorOptions, ctx: Context): Promise<CommandResult> {
+  const graceText = options.grace ?? '1h';
+  const graceMs = parseDuration(graceText);
+  if (graceMs === undefined) throw new UsageError(`--grace '${graceText}' is not a valid duration`, 'Write minutes, hours or days: 30m, 1h, 1d.');
+  const names = options.target?.length ? [...new Set(options.target)] : Object.keys(ctx.config.targets);
+  const targets = names.map((n) => resolveTarget(ctx, n));
+  const lines: Line[] = [];
+  const work: Work[] = [];
+  for (const target of targets) {
+    const surveyed = await survey(ctx, target, graceMs);
+    lines.push(...surveyed.lines);
+    work.push(...surveyed.work);
+  }
+  const done = options.dryRun
+    ? work.map((w) => ({ ...w.line, result: 'would delete' as const, detail: w.why }))
+    : await bounded(
+        options.concurrency ?? 4,
+        work.map((w) => async (): Promise<Line> => {
+          try {
+            const out = await withBackoff(ctx, w.act);
+            ctx.reporter.info(`${out.result}: ${w.line.kind} ${w.line.name} (${w.why}; ${out.detail})`);
+            return { ...w.line, result: out.result, detail: `${w.why}; ${out.detail}` };
+          } catch (error) {
+            const e = explain(error);
+            ctx.reporter.warn(`failed: ${w.line.kind} ${w.line.name}: ${e.message}`);
+            return { ...w.line, result: e.exitCode === ExitCode.refused ? 'skipped' : 'failed', detail: `${w.why}; ${e.message}` };
+          }
+        }),
+      );
+  const all = [...done, ...lines];
+  const failed = all.filter((l) => l.result === 'failed').length;
+  return {
+    json: { dryRun: Boolean(options.dryRun), resources: all, failed },
+    table: { columns: ['result', 'kind', 'name', 'target', 'detail'], rows: all.map((l) => [l.result, l.kind, l.name, l.target, l.detail]) },
+    lines: [`${done.length} to delete, ${lines.filter((l) => l.result === 'kept').length} kept, ${lines.filter((l) => l.result === 'skipped').length + done.filter((l) => l.result === 'skipped').length} skipped, ${failed} failed.`],
+    ...(failed > 0 ? { exitCode: ExitCode.failed } : {}),
+  };
+}
