@@ -2,6 +2,7 @@ import { resolveTarget as resolveConfigTarget, type Context } from '../core/cont
 import { checkZone, formatTime } from '../core/dates.ts';
 import { ExitCode, RefusedError, SnapcloneError, UsageError } from '../core/errors.ts';
 import { cloneTags, forcedTags } from '../core/tags.ts';
+import { estimateCost, type CostEstimate } from '../cost/estimate.ts';
 import { engineFor, enginesIn } from '../engines/index.ts';
 import type { Clone, Engine, SourceRef, TargetRef } from '../engines/types.ts';
 import { formatDuration } from '../output/reporter.ts';
@@ -150,8 +151,14 @@ export interface CloneJson {
   /** Expires within the hour. */
   expiringSoon: boolean;
   endpoint: { host: string; port: number } | null;
+  /** Estimated cost since creation and per day, from the bundled price table. */
+  cost: CostEstimate;
   details: Record<string, string>;
 }
+
+/** The estimated cost of a clone (the region is its ARN's). */
+export const cloneCost = (clone: Clone, now: Date): CostEstimate =>
+  estimateCost(clone.meters ?? [], clone.arn.split(':')[3] ?? '', clone.createdAt, now);
 
 export function isExpired(clone: Clone, now: Date): boolean {
   return clone.tagged && clone.expiresAt.getTime() > 0 && clone.expiresAt.getTime() <= now.getTime();
@@ -181,6 +188,7 @@ export function cloneJson(clone: Clone, now: Date): CloneJson {
     expiringSoon:
       clone.tagged && clone.expiresAt.getTime() > now.getTime() && clone.expiresAt.getTime() - now.getTime() <= EXPIRING_SOON_MS,
     endpoint: clone.endpoint ? { host: clone.endpoint.host, port: clone.endpoint.port } : null,
+    cost: cloneCost(clone, now),
     details: { ...clone.details },
   };
 }

@@ -1,7 +1,9 @@
 import type { Context } from '../core/context.ts';
 import { enginesIn } from '../engines/index.ts';
 import type { CommandResult } from '../output/render.ts';
-import { ageText, cloneJson, expiryText, isExpired, targetsToSearch, when, zoneOf } from './common.ts';
+import { costText } from '../cost/estimate.ts';
+import { PRICE_TABLE } from '../cost/prices.ts';
+import { ageText, cloneCost, cloneJson, expiryText, isExpired, targetsToSearch, when, zoneOf } from './common.ts';
 
 export interface ListOptions {
   /** Only clones owned by the person running the command. */
@@ -30,15 +32,20 @@ export async function run(options: ListOptions, ctx: Context): Promise<CommandRe
     name,
     clones: clones.filter((c) => c.set === name).map((c) => c.clone),
   }));
+  const costs = clones.map((c) => cloneCost(c, now));
+  const sum = (key: 'soFar' | 'perDay') => Math.round(costs.reduce((n, c) => n + (c[key] ?? 0), 0) * 100) / 100;
+  const unpriced = costs.filter((c) => c.soFar === null).length;
+  const total = { estimate: true, currency: PRICE_TABLE.currency, prices: PRICE_TABLE.date, soFar: sum('soFar'), perDay: sum('perDay'), unpriced };
   return {
     json: {
+      total,
       filters: { mine: Boolean(options.mine), expired: Boolean(options.expired), target: options.target ?? null },
       owner: ctx.person,
       clones: clones.map((c) => cloneJson(c, now)),
       sets,
     },
     table: {
-      columns: ['set', 'name', 'target', 'source', 'owner', 'status', 'age', 'expires', 'data from'],
+      columns: ['set', 'name', 'target', 'source', 'owner', 'status', 'age', 'expires', 'data from', 'cost'],
       rows: clones.map((c) => [
         c.set ?? '-',
         c.clone,
@@ -49,7 +56,15 @@ export async function run(options: ListOptions, ctx: Context): Promise<CommandRe
         ageText(c, now),
         expiryText(c, now, zone),
         when(c.restoreTime, zone),
+        costText(costs[clones.indexOf(c)]),
       ]),
     },
+    lines:
+      clones.length > 0
+        ? [
+            `Estimated cost: $${total.soFar.toFixed(2)} so far, $${total.perDay.toFixed(2)}/day for ${clones.length - unpriced} clone(s) (AWS list prices of ${PRICE_TABLE.date}, ${PRICE_TABLE.currency}; see docs/cost.md)` +
+              (unpriced > 0 ? `; ${unpriced} clone(s) without a price in the table` : ''),
+          ]
+        : [],
   };
 }

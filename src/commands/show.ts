@@ -1,6 +1,7 @@
 import type { Context } from '../core/context.ts';
 import type { CommandResult } from '../output/render.ts';
-import { ageText, cloneJson, expiryText, lookupClone, setMembers, unknownClone, when, zoneOf } from './common.ts';
+import { costText } from '../cost/estimate.ts';
+import { ageText, cloneCost, cloneJson, expiryText, lookupClone, setMembers, unknownClone, when, zoneOf } from './common.ts';
 
 export interface ShowOptions {
   /** A clone name, or a set name (every member). */
@@ -34,6 +35,7 @@ export async function run(options: ShowOptions, ctx: Context): Promise<CommandRe
         ? "not replaced yet (still the source's): resume with snapclone create … --name " + clone.clone
         : `${clone.credentials}: snapclone credentials ${clone.clone}`,
     ],
+    ['cost', costText(cloneCost(clone, now))],
     ['arn', clone.arn],
     ...Object.entries(clone.details).map(([k, v]): [string, string] => [k, v]),
   ];
@@ -52,7 +54,7 @@ async function showSet(ctx: Context, options: ShowOptions): Promise<CommandResul
   return {
     json: { set: options.clone, clones: members.map((m) => cloneJson(m.clone, now)) },
     table: {
-      columns: ['name', 'source', 'owner', 'status', 'endpoint', 'data from', 'expires'],
+      columns: ['name', 'source', 'owner', 'status', 'endpoint', 'data from', 'expires', 'cost'],
       rows: members.map(({ clone }) => [
         clone.clone,
         clone.source,
@@ -61,6 +63,7 @@ async function showSet(ctx: Context, options: ShowOptions): Promise<CommandResul
         clone.endpoint ? `${clone.endpoint.host}:${clone.endpoint.port}` : '-',
         when(clone.restoreTime, zone),
         expiryText(clone, now, zone),
+        costText(cloneCost(clone, now)),
       ]),
     },
   };

@@ -2,6 +2,7 @@ import type { SourceConfig, TargetConfig } from '../config/schema.ts';
 import type { Context } from '../core/context.ts';
 import type { IdentifierRules } from '../core/naming.ts';
 import type { CloneTags } from '../core/tags.ts';
+import type { Meter } from '../cost/estimate.ts';
 import type { EnginePermissions, Scope, ScopeWhere } from '../iam/declare.ts';
 import type { Progress } from '../output/reporter.ts';
 
@@ -64,6 +65,8 @@ export interface Clone extends CloneTags {
   secretArn?: string;
   /** Everything the engine wants shown in `show`. */
   details: Record<string, string>;
+  /** What the clone is billed for, priced by the bundled table (src/cost/). */
+  meters?: Meter[];
 }
 
 export interface ConnectionDetails {

@@ -8,6 +8,7 @@ import {
 import { paginateGetResources } from '@aws-sdk/client-resource-groups-tagging-api';
 import { hasPrefix } from '../../core/naming.ts';
 import { fromTagList, readCloneTags, TAG, type CloneTags } from '../../core/tags.ts';
+import type { Meter } from '../../cost/estimate.ts';
 import type { Clone, ResourceRef } from '../types.ts';
 import { partitionOf } from '../../iam/declare.ts';
 import { dbArn, isError, parseDbArn, type Where } from './aws.ts';
@@ -56,6 +57,7 @@ function details(instance: DBInstance | undefined, extra: Record<string, string 
     dbEngine: instance?.Engine ? `${instance.Engine} ${instance.EngineVersion ?? ''}`.trim() : undefined,
     instanceClass: instance?.DBInstanceClass,
     storage: instance?.AllocatedStorage === undefined ? undefined : `${instance.AllocatedStorage} GB`,
+    storageType: instance?.StorageType,
     subnetGroup: instance?.DBSubnetGroup?.DBSubnetGroupName,
     securityGroups: instance?.VpcSecurityGroups?.map((g) => g.VpcSecurityGroupId).join(',') || undefined,
     multiAZ: instance?.MultiAZ === undefined ? undefined : String(instance.MultiAZ),
@@ -67,6 +69,19 @@ function details(instance: DBInstance | undefined, extra: Record<string, string 
     ...extra,
   };
   return Object.fromEntries(Object.entries(d).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''));
+}
+
+/** What an RDS instance is billed for: its class (per engine) and its storage. */
+export function metersOf(instance: DBInstance | undefined): Meter[] {
+  const meters: Meter[] = [];
+  const engine = instance?.Engine;
+  const cls = instance?.DBInstanceClass;
+  if (engine && cls) meters.push({ label: `${cls} (${engine})`, key: `rds/${engine}/${cls}`, unit: 'hour', quantity: instance?.MultiAZ ? 2 : 1 });
+  if (instance?.AllocatedStorage) {
+    const type = instance.StorageType ?? 'gp2';
+    meters.push({ label: `${instance.AllocatedStorage} GB ${type} storage`, key: `rds/storage/${type}`, unit: 'gb-month', quantity: instance.AllocatedStorage });
+  }
+  return meters;
 }
 
 function endpointOf(instance: DBInstance | undefined): Clone['endpoint'] {
@@ -88,6 +103,7 @@ export function cloneFromInstance(instance: DBInstance, tags: CloneTags, raw: Re
     secretArn: credentials === 'managed' ? instance.MasterUserSecret?.SecretArn : undefined,
     tagged: true,
     credentials,
+    meters: metersOf(instance),
     details: details(instance, {
       secret: credentials === 'generated' ? tags.clone : instance.MasterUserSecret?.SecretArn,
       restoreJob: tags.restoreJob,
@@ -125,6 +141,7 @@ export function untaggedClone(w: Where, id: string, job: RestoreJobsListMember, 
     endpoint: endpointOf(instance),
     tagged: false,
     credentials: 'pending',
+    meters: metersOf(instance),
     details: details(instance, {
       restoreJob: job.RestoreJobId,
       note: `restored by AWS Backup job ${job.RestoreJobId}, never tagged: its owner is unknown and it still has its source's password; take it over with --force (create, delete)`,
