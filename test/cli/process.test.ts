@@ -95,7 +95,7 @@ describe('snapclone as a process', () => {
   it('prints help and version, and exits 2 on unknown commands and options', async () => {
     const help = await snapclone(['--help']);
     expect(help.code).toBe(0);
-    for (const command of ['points', 'create', 'list', 'show', 'credentials', 'delete', 'iam', 'doctor']) {
+    for (const command of ['points', 'create', 'list', 'show', 'credentials', 'extend', 'delete', 'janitor', 'iam', 'doctor']) {
       expect(help.stdout).toContain(command);
     }
     expect((await snapclone(['--version'])).stdout.trim()).toBe('0.0.0-test');
@@ -118,6 +118,11 @@ describe('snapclone as a process', () => {
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain('--format yaml does not apply to iam template');
     expect((await snapclone(['iam', 'passwords'])).code).toBe(2);
+    const janitor = await snapclone(['janitor', '--dry-run', '--output', 'json']);
+    expect(janitor.code).toBe(0);
+    expect(JSON.parse(janitor.stdout)).toMatchObject({ dryRun: true, failed: 0 });
+    expect((await snapclone(['janitor', '--concurrency', '0'])).code).toBe(2);
+    expect((await snapclone(['extend', 'snapclone-nothing'])).code).toBe(2); // --ttl is required
   });
 
   it('exits 2 naming the key path of a malformed config, and creates nothing', async () => {
