@@ -1,4 +1,5 @@
-// Bundles the CLI into one ESM file; dependencies stay external and load from node_modules.
+// Bundles the CLI, with every dependency, into one ESM file: the package installs with no dependencies (and
+// offline), and the GitHub Action ships the same kind of file. CommonJS dependencies get a `require`.
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
 
@@ -11,8 +12,8 @@ await build({
   platform: 'node',
   target: 'node20',
   format: 'esm',
-  packages: 'external',
   sourcemap: true,
+  banner: { js: "import { createRequire as __snapcloneRequire } from 'node:module'; const require = __snapcloneRequire(import.meta.url);" },
   define: { SNAPCLONE_VERSION: JSON.stringify(version) },
   logLevel: 'warning',
 });

@@ -1,0 +1,62 @@
+// The installable tool: `npm pack` makes a package that installs into an empty place with no dependencies
+// (offline: nothing is fetched) and runs there, away from this repository.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeScenarioConfig } from '../../sandbox/scenario/config.ts';
+import { COMPANY_REGION } from '../../sandbox/scenario/index.ts';
+import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
+
+const run = promisify(execFile);
+const repo = new URL('../..', import.meta.url).pathname;
+let dir: string;
+let sb: TestSandbox;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'snapclone-package-'));
+  sb = await startTestSandbox();
+});
+afterAll(async () => {
+  await sb?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the npm package', () => {
+  it('packs only what it needs, installs offline into an empty prefix, and runs there', async () => {
+    const npmEnv = { ...process.env, npm_config_cache: join(dir, 'npm-cache'), npm_config_update_notifier: 'false' };
+    const packed = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], { cwd: repo, env: npmEnv, timeout: 120_000 });
+    const [info] = JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[];
+    const files = info.files.map((f) => f.path).sort();
+    expect(files).toEqual(['README.md', 'bin/snapclone.mjs', 'dist/snapclone.mjs', 'package.json', 'schema/snapclone.schema.json']);
+
+    const prefix = join(dir, 'global');
+    await run('npm', ['install', '-g', '--prefix', prefix, '--offline', '--no-audit', '--no-fund', join(dir, info.filename)], {
+      cwd: dir,
+      env: npmEnv,
+      timeout: 120_000,
+    });
+    expect(readdirSync(join(prefix, 'lib', 'node_modules', 'snapclone'))).not.toContain('node_modules');
+    const bin = join(prefix, 'bin', 'snapclone');
+    const version = await run(bin, ['--version'], { cwd: dir, timeout: 30_000 });
+    expect(version.stdout.trim()).toBe('0.1.0');
+
+    const config = writeScenarioConfig(dir);
+    const env = {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: dir,
+      AWS_ENDPOINT_URL: sb.url,
+      AWS_REGION: COMPANY_REGION,
+      AWS_ACCESS_KEY_ID: sb.scenario.ci.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: sb.scenario.ci.secretAccessKey,
+      AWS_CONFIG_FILE: join(dir, 'none'),
+      AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none'),
+      SNAPCLONE_CONFIG: config,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    };
+    const points = await run(bin, ['points', 'orders-db', '--output', 'json'], { cwd: dir, env, timeout: 60_000 });
+    expect((JSON.parse(points.stdout) as { points: unknown[] }).points.length).toBeGreaterThan(60);
+  }, 180_000);
+});
