@@ -7,8 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeScenarioConfig } from '../../sandbox/scenario/config.ts';
-import { COMPANY_REGION } from '../../sandbox/scenario/index.ts';
-import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
+import { cliEnv, startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
 
 const run = promisify(execFile);
 const repo = new URL('../..', import.meta.url).pathname;
@@ -44,18 +43,7 @@ describe('the npm package', () => {
     expect(version.stdout.trim()).toBe('0.1.0');
 
     const config = writeScenarioConfig(dir);
-    const env = {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: dir,
-      AWS_ENDPOINT_URL: sb.url,
-      AWS_REGION: COMPANY_REGION,
-      AWS_ACCESS_KEY_ID: sb.scenario.ci.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: sb.scenario.ci.secretAccessKey,
-      AWS_CONFIG_FILE: join(dir, 'none'),
-      AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none'),
-      SNAPCLONE_CONFIG: config,
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    };
+    const env = cliEnv(sb, dir, config);
     const points = await run(bin, ['points', 'orders-db', '--output', 'json'], { cwd: dir, env, timeout: 60_000 });
     expect((JSON.parse(points.stdout) as { points: unknown[] }).points.length).toBeGreaterThan(60);
   }, 180_000);

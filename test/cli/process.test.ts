@@ -7,9 +7,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from 'esbuild';
 import { writeScenarioConfig } from '../../sandbox/scenario/config.ts';
-import { COMPANY_REGION } from '../../sandbox/scenario/index.ts';
 import { saveCalledActions } from '../support/actions.ts';
-import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
+import { cliEnv, startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 let sb: TestSandbox;
@@ -71,18 +70,8 @@ beforeAll(async () => {
   // Fast enough that a restore takes a second or two of wall time while the CLI polls for real.
   sb = await startTestSandbox({ speed: 3000 });
   const config = writeScenarioConfig(dir);
-  env = {
-    PATH: process.env.PATH,
-    HOME: dir,
-    AWS_ENDPOINT_URL: sb.url,
-    AWS_REGION: COMPANY_REGION,
-    AWS_ACCESS_KEY_ID: sb.scenario.ci.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: sb.scenario.ci.secretAccessKey,
-    AWS_CONFIG_FILE: join(dir, 'none'),
-    AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none'),
-    SNAPCLONE_CONFIG: config,
-    SNAPCLONE_OWNER: 'tester',
-  };
+  env = cliEnv(sb, dir, config, 'tester');
+
 });
 
 afterAll(async () => {

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { startSandbox, type Sandbox } from '../../sandbox/server.ts';
 import { seedScenario, COMPANY_REGION, type Scenario } from '../../sandbox/scenario/index.ts';
 import type { AccessKey } from '../../sandbox/scenario/iam.ts';
@@ -27,5 +28,25 @@ export async function startTestSandbox(options: WorldOptions = {}): Promise<Test
       credentials: { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey },
       maxAttempts: 1,
     }),
+  };
+}
+
+/**
+ * The environment a snapclone process runs in against a sandbox: the CI user's key (the config's role is
+ * assumed from it), no AWS config files, the scenario config at `config`.
+ */
+export function cliEnv(sb: TestSandbox, home: string, config: string, owner?: string): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: home,
+    AWS_ENDPOINT_URL: sb.url,
+    AWS_REGION: COMPANY_REGION,
+    AWS_ACCESS_KEY_ID: sb.scenario.ci.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: sb.scenario.ci.secretAccessKey,
+    AWS_CONFIG_FILE: join(home, 'none'),
+    AWS_SHARED_CREDENTIALS_FILE: join(home, 'none'),
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    SNAPCLONE_CONFIG: config,
+    ...(owner ? { SNAPCLONE_OWNER: owner } : {}),
   };
 }
