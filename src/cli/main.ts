@@ -28,7 +28,7 @@ export function program(io: Io, onExit: (code: number) => void): Command {
     .addOption(new Option('-c, --config <path>', 'config file (default: ./snapclone.yaml or $SNAPCLONE_CONFIG)'))
     .addOption(new Option('--profile <name>', 'AWS profile to start the credential chain from'))
     .addOption(new Option('--region <region>', 'AWS region (overrides the target\'s)'))
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json', 'markdown'] as const).default('table' as const))
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json', 'markdown'] as const).default('table' as const).env('SNAPCLONE_OUTPUT'))
     .addOption(new Option('-v, --verbose', 'more detail (never secrets)'))
     .addOption(new Option('-q, --quiet', 'only results and errors'))
     .addOption(new Option('--mfa-code <code>', 'MFA code, when the target\'s role requires one and there is no terminal'))
@@ -63,20 +63,20 @@ export function program(io: Io, onExit: (code: number) => void): Command {
     .argument('<source>', 'source name from the config')
     .option('--from <date>', 'only points on or after this day (YYYY-MM-DD)')
     .option('--to <date>', 'only points on or before this day (YYYY-MM-DD)')
-    .option('--target <name>', 'target whose access is used to read them')
+    .addOption(new Option('--target <name>', 'target whose access is used to read them').env('SNAPCLONE_TARGET'))
     .action((source, opts) => execute((ctx) => pointsCommand.run({ source, ...opts }, ctx)));
 
   root
     .command('create')
     .description('clone one or more sources as they were on a date, at a time, or from the latest point')
     .argument('<source...>', 'source or set names from the config (several are cloned in parallel, as one set)')
-    .option('--date <date>', 'the day (YYYY-MM-DD, in the configured time zone): its latest restore point')
-    .option('--at <time>', 'an exact time (ISO 8601): point-in-time where possible')
-    .option('--latest', 'the newest restore point')
-    .option('--name <name>', 'clone name (with one source); the configured prefix is enforced')
-    .option('--set <name>', 'name of the set the clones form (default: from the sources, the day and you)')
-    .option('--ttl <duration>', 'time to live, e.g. 8h or 1d (bounded by the target\'s maxTtl)')
-    .option('--target <name>', 'target from the config')
+    .addOption(new Option('--date <date>', 'the day (YYYY-MM-DD, in the configured time zone): its latest restore point').env('SNAPCLONE_DATE'))
+    .addOption(new Option('--at <time>', 'an exact time (ISO 8601): point-in-time where possible').env('SNAPCLONE_AT'))
+    .addOption(new Option('--latest', 'the newest restore point').env('SNAPCLONE_LATEST'))
+    .addOption(new Option('--name <name>', 'clone name (with one source); the configured prefix is enforced').env('SNAPCLONE_NAME'))
+    .addOption(new Option('--set <name>', 'name of the set the clones form (default: from the sources, the day and you)').env('SNAPCLONE_SET'))
+    .addOption(new Option('--ttl <duration>', "time to live, e.g. 8h or 1d (bounded by the target's maxTtl)").env('SNAPCLONE_TTL'))
+    .addOption(new Option('--target <name>', 'target from the config').env('SNAPCLONE_TARGET'))
     .option('--no-wait', 'return once the restore has started')
     .option('--force', 'take over an untagged AWS Backup restore of this name whose owner is unknown (recorded on it)')
     .action((sources, opts) => execute((ctx) => createCommand.run({ sources, ...opts }, ctx)));
@@ -86,21 +86,21 @@ export function program(io: Io, onExit: (code: number) => void): Command {
     .description('list clones with owner, age, expiry and status')
     .option('--mine', 'only clones you own')
     .option('--expired', 'only expired clones')
-    .option('--target <name>', 'target from the config (default: all)')
+    .addOption(new Option('--target <name>', 'target from the config (default: all)').env('SNAPCLONE_TARGET'))
     .action((opts) => execute((ctx) => listCommand.run(opts, ctx)));
 
   root
     .command('show')
     .description('show one clone (endpoint, status, restore point, expiry), or every member of a set')
     .argument('<clone>', 'clone or set name')
-    .option('--target <name>', 'target from the config')
+    .addOption(new Option('--target <name>', 'target from the config').env('SNAPCLONE_TARGET'))
     .action((clone, opts) => execute((ctx) => showCommand.run({ clone, ...opts }, ctx)));
 
   root
     .command('credentials')
     .description('print connection details of a clone, including its password')
     .argument('<clone>', 'clone name')
-    .option('--target <name>', 'target from the config')
+    .addOption(new Option('--target <name>', 'target from the config').env('SNAPCLONE_TARGET'))
     .option('--force', "read another person's clone's credentials (recorded on the clone)")
     .action((clone, opts) => execute((ctx) => credentialsCommand.run({ clone, ...opts }, ctx)));
 
@@ -109,7 +109,7 @@ export function program(io: Io, onExit: (code: number) => void): Command {
     .description('delete clones (only resources snapclone created); waits until gone')
     .argument('<clone...>', 'clone or set names')
     .option('-y, --yes', 'do not ask for confirmation')
-    .option('--target <name>', 'target from the config')
+    .addOption(new Option('--target <name>', 'target from the config').env('SNAPCLONE_TARGET'))
     .option('--no-wait', 'return once deletion has started')
     .option('--force', "delete other people's clones, or untagged restores whose owner is unknown (recorded on each)")
     .action((clones, opts) => execute((ctx) => deleteCommand.run({ clones, ...opts }, ctx)));
@@ -118,8 +118,8 @@ export function program(io: Io, onExit: (code: number) => void): Command {
     .command('extend')
     .description("move clones' expiry to now + TTL (bounded by the target's maxTtl)")
     .argument('<clone...>', 'clone or set names')
-    .requiredOption('--ttl <duration>', 'new time to live from now, e.g. 4h or 1d')
-    .option('--target <name>', 'target from the config')
+    .addOption(new Option('--ttl <duration>', 'new time to live from now, e.g. 4h or 1d').env('SNAPCLONE_TTL').makeOptionMandatory())
+    .addOption(new Option('--target <name>', 'target from the config').env('SNAPCLONE_TARGET'))
     .option('--force', "extend another person's clone (recorded on the clone)")
     .action((clones, opts) => execute((ctx) => extendCommand.run({ clones, ...opts }, ctx)));
 
@@ -139,7 +139,7 @@ export function program(io: Io, onExit: (code: number) => void): Command {
   root
     .command('doctor')
     .description('check the config, the role, its permissions (by IAM policy simulation) and the placement')
-    .option('--target <name>', 'target from the config (default: all)')
+    .addOption(new Option('--target <name>', 'target from the config (default: all)').env('SNAPCLONE_TARGET'))
     .action((opts) => execute((ctx) => doctorCommand.run(opts, ctx)));
 
   root
@@ -147,7 +147,7 @@ export function program(io: Io, onExit: (code: number) => void): Command {
     .description('print the IAM kit of a target: permissions policy, trust policy, or a CloudFormation template')
     .addArgument(new Argument('<document>', 'which document').choices(iamCommand.DOCUMENTS))
     .addOption(new Option('--format <format>', 'json or yaml (policy, trust); cloudformation (YAML) or json (template)').choices(iamCommand.FORMATS))
-    .option('--target <name>', 'target from the config')
+    .addOption(new Option('--target <name>', 'target from the config').env('SNAPCLONE_TARGET'))
     .action((document, opts) => execute((ctx) => iamCommand.run({ document, ...opts }, ctx)));
 
   return root;

@@ -114,6 +114,25 @@ describe('snapclone as a process', () => {
     expect((await snapclone(['extend', 'snapclone-nothing'])).code).toBe(2); // --ttl is required
   });
 
+  it('reads the options of create from SNAPCLONE_* environment variables (for any CI)', async () => {
+    const name = 'snapclone-from-env';
+    const made = await snapclone(['create', 'orders-db', '--no-wait'], {
+      SNAPCLONE_DATE: daysAgo(9),
+      SNAPCLONE_TTL: '2h',
+      SNAPCLONE_NAME: name,
+      SNAPCLONE_OUTPUT: 'json',
+    });
+    expect(made.code).toBe(0);
+    const clone = JSON.parse(made.stdout).clones[0];
+    expect(clone.name).toBe(name);
+    expect(new Date(clone.point.time).toLocaleDateString('en-CA', { timeZone: 'Asia/Tokyo' })).toBe(daysAgo(9));
+    expect(Date.parse(clone.expiresAt) - Date.parse(clone.createdAt)).toBe(2 * 3_600_000);
+    // A flag on the command line wins over the environment.
+    const shown = await snapclone(['show', name, '--output', 'table'], { SNAPCLONE_OUTPUT: 'json' });
+    expect(shown.stdout).toMatch(/^FIELD\s+VALUE/);
+    expect((await snapclone(['delete', name, '--yes'])).code).toBe(0);
+  });
+
   it('exits 2 naming the key path of a malformed config, and creates nothing', async () => {
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, 'targets:\n  dev:\n    account: "12"\n    region: ap-northeast-1\nsources: {}\n');
