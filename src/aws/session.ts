@@ -33,6 +33,11 @@ export interface SessionOptions {
   mfaCode?: (serial: string) => Promise<string>;
   /** Explicit endpoint for every client, STS AssumeRole included (tests, the sandbox); else AWS_ENDPOINT_URL… apply. */
   endpoint?: string;
+  /**
+   * The chain's credentials are already a session of the role to use (the GitHub Action assumed it with the
+   * workflow's OIDC token): targets' access.roleArn is not assumed again.
+   */
+  roleAssumed?: string;
   /** Base credentials instead of the standard chain (tests pass a sandbox key); the target's role is still assumed. */
   credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
 }
@@ -53,7 +58,7 @@ export function targetCredentials(target: TargetConfig, options: SessionOptions)
         ? options.credentials
         : () => Promise.resolve(options.credentials as AwsCredentialIdentity);
   const { roleArn, externalId, mfaSerial, durationSeconds } = target.access;
-  if (!roleArn) return base;
+  if (!roleArn || options.roleAssumed) return base;
   return fromTemporaryCredentials({
     masterCredentials: base,
     params: {

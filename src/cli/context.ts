@@ -46,6 +46,7 @@ export function buildContext(options: GlobalOptions, io: Io): Context {
     profile: options.profile,
     region: options.region,
     person,
+    roleAssumed: io.env.SNAPCLONE_ROLE_ASSUMED || undefined,
     mfaCode: async (serial) => {
       if (options.mfaCode) return options.mfaCode;
       if (!reporter.interactive) {

@@ -1,0 +1,97 @@
+// The snapclone GitHub Action (action.yml): inputs → one snapclone command, run in this process with JSON
+// output; AWS credentials from the workflow's OIDC token (or those already in the environment); outputs and a
+// job summary that never contain a secret.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import * as core from '@actions/core';
+import { sessionName } from '../aws/names.ts';
+import type { Io } from '../cli/context.ts';
+import { main } from '../cli/main.ts';
+import { currentPerson } from '../core/person.ts';
+import { argvFor, COMMANDS, type ActionInputs } from './argv.ts';
+import { outputsOf, summaryOf } from './report.ts';
+
+function inputs(): ActionInputs {
+  const command = core.getInput('command', { required: true }).trim();
+  if (!(COMMANDS as readonly string[]).includes(command)) {
+    throw new Error(`command '${command}' is not one of ${COMMANDS.join(', ')}`);
+  }
+  const bool = (name: string) => core.getInput(name).trim().toLowerCase() === 'true';
+  return {
+    command: command as ActionInputs['command'],
+    sources: core.getInput('sources').split(/[\s,]+/).filter(Boolean),
+    date: core.getInput('date').trim(),
+    at: core.getInput('at').trim(),
+    latest: bool('latest'),
+    name: core.getInput('name').trim(),
+    set: core.getInput('set').trim(),
+    ttl: core.getInput('ttl').trim(),
+    target: core.getInput('target').trim(),
+    config: core.getInput('config').trim() || 'snapclone.yaml',
+    region: core.getInput('region').trim(),
+    force: bool('force'),
+    dryRun: bool('dry-run'),
+  };
+}
+
+/** Exchanges the workflow's OIDC token for a session of `role` through the standard web-identity chain. */
+async function assumeWithOidc(role: string, person: string, dir: string): Promise<void> {
+  const token = await core.getIDToken('sts.amazonaws.com');
+  const file = join(dir, 'web-identity-token');
+  writeFileSync(file, token, { mode: 0o600 });
+  process.env.AWS_ROLE_ARN = role;
+  process.env.AWS_WEB_IDENTITY_TOKEN_FILE = file;
+  // The role's trust requires snapclone-<actor>: CloudTrail names the person who ran the workflow.
+  process.env.AWS_ROLE_SESSION_NAME = sessionName(person);
+  process.env.SNAPCLONE_ROLE_ASSUMED = role;
+  for (const key of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) delete process.env[key];
+}
+
+export async function run(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'snapclone-action-'));
+  try {
+    const given = inputs();
+    const person = currentPerson(process.env);
+    const role = core.getInput('role-to-assume').trim();
+    if (role) await assumeWithOidc(role, person, dir);
+    const argv = argvFor(given);
+    const stdout = new PassThrough();
+    let json = '';
+    stdout.on('data', (chunk: Buffer) => (json += chunk.toString()));
+    // Progress and errors go to the log as they come; the error lines also make the step's failure message.
+    const stderr = new PassThrough();
+    const errors: string[] = [];
+    stderr.on('data', (chunk: Buffer) => {
+      process.stderr.write(chunk);
+      for (const line of chunk.toString().split('\n')) if (line.startsWith('error:')) errors.push(line.trim());
+    });
+    const io: Io = {
+      env: process.env,
+      cwd: process.cwd(),
+      stdout: stdout as unknown as NodeJS.WriteStream,
+      stderr: stderr as unknown as NodeJS.WriteStream,
+      stdin: process.stdin,
+    };
+    const code = await core.group(`snapclone ${argv.join(' ')}`, () => main(argv, io));
+    const result = json.trim() ? (JSON.parse(json) as Record<string, unknown>) : {};
+    const outputs = outputsOf(given.command, result);
+    core.setOutput('result', JSON.stringify(result));
+    core.setOutput('clones', JSON.stringify(outputs.clones));
+    core.setOutput('names', outputs.clones.map((c) => c.name).join(' '));
+    await core.summary.addRaw(summaryOf(given, result, { person, repository: process.env.GITHUB_REPOSITORY ?? '' }), true).write();
+    if (code !== 0) {
+      const why = errors.filter((l) => l.startsWith('error:')).map((l) => l.slice('error:'.length).trim());
+      core.setFailed(`snapclone ${given.command} ended with exit code ${code}${why.length ? `: ${why.join('; ')}` : ' (see the log above)'}`);
+    }
+  } catch (error) {
+    core.setFailed(error instanceof Error ? error.message : String(error));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// The SDK warns that future releases will need Node 22; the versions snapclone pins support Node 20.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+await run();
