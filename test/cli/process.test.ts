@@ -131,6 +131,9 @@ describe('snapclone as a process', () => {
     const shown = await snapclone(['show', name, '--output', 'table'], { SNAPCLONE_OUTPUT: 'json' });
     expect(shown.stdout).toMatch(/^FIELD\s+VALUE/);
     expect((await snapclone(['delete', name, '--yes'])).code).toBe(0);
+    // Empty variables, as CI systems pass unused ones, are not set.
+    const empty = await snapclone(['points', 'orders-db', '--output', 'json'], { SNAPCLONE_TARGET: '', SNAPCLONE_DATE: '', SNAPCLONE_OUTPUT: '' });
+    expect(empty.code, empty.stderr).toBe(0);
   });
 
   it('exits 2 naming the key path of a malformed config, and creates nothing', async () => {
