@@ -11,6 +11,7 @@ import type { Io } from '../cli/context.ts';
 import { main } from '../cli/main.ts';
 import { currentPerson } from '../core/person.ts';
 import { argvFor, COMMANDS, type ActionInputs } from './argv.ts';
+import { encryptToSshKeys, supportedKey } from '../handoff/age.ts';
 import { outputsOf, summaryOf } from './report.ts';
 
 function inputs(): ActionInputs {
@@ -49,6 +50,75 @@ async function assumeWithOidc(role: string, person: string, dir: string): Promis
   for (const key of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) delete process.env[key];
 }
 
+/** Runs one snapclone command in this process: its JSON document, exit code and error lines (stderr goes to the log). */
+async function runCli(argv: string[]): Promise<{ code: number; json: string; errors: string[] }> {
+  const stdout = new PassThrough();
+  let json = '';
+  stdout.on('data', (chunk: Buffer) => (json += chunk.toString()));
+  // Progress and errors go to the log as they come; the error lines also make the step's failure message.
+  const stderr = new PassThrough();
+  const errors: string[] = [];
+  stderr.on('data', (chunk: Buffer) => {
+    process.stderr.write(chunk);
+    for (const line of chunk.toString().split('\n')) if (line.startsWith('error:')) errors.push(line.trim());
+  });
+  const io: Io = {
+    env: process.env,
+    cwd: process.cwd(),
+    stdout: stdout as unknown as NodeJS.WriteStream,
+    stderr: stderr as unknown as NodeJS.WriteStream,
+    stdin: process.stdin,
+  };
+  const code = await main(argv, io);
+  return { code, json, errors };
+}
+
+/**
+ * The clones' connection details, for the requester only: encrypted (age format) to the SSH public keys
+ * GitHub publishes for the actor, shown in the summary with the one command that decrypts them. The
+ * password itself never reaches the log, the summary or the outputs (docs/github.md).
+ */
+async function handOff(person: string, names: string[], given: ActionInputs): Promise<string> {
+  if (names.length === 0) return '';
+  const actor = process.env.GITHUB_ACTOR ?? person;
+  const api = process.env.GITHUB_API_URL ?? 'https://api.github.com';
+  let keys: string[] = [];
+  try {
+    const response = await fetch(`${api}/users/${encodeURIComponent(actor)}/keys`, { headers: { accept: 'application/vnd.github+json' } });
+    if (response.ok) keys = ((await response.json()) as { key?: string }[]).flatMap((k) => (k.key ? [k.key] : []));
+  } catch (error) {
+    core.warning(`Could not read the SSH keys of ${actor} from GitHub: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const details: string[] = [];
+  for (const name of names) {
+    const out = await runCli(['credentials', name, ...argvFor({ ...given, command: 'list' }).slice(1)]);
+    if (out.code !== 0) continue;
+    const c = JSON.parse(out.json) as { host: string; port: number; username: string; password: string; database: string | null; engine: string };
+    details.push(`# ${name} (${c.engine})`, `host=${c.host}`, `port=${c.port}`, `user=${c.username}`, `password=${c.password}`, ...(c.database ? [`database=${c.database}`] : []), '');
+  }
+  if (details.length === 0) return '';
+  const sealed = encryptToSshKeys(details.join('\n'), keys.filter(supportedKey));
+  if (!sealed) {
+    return `\n\n### Connection details\n\n${actor} has no ssh-ed25519 or ssh-rsa key on GitHub, so the password could not be handed over here. Add one (github.com/settings/keys) and re-run this workflow with the same inputs (it resumes the clone), or ask someone with AWS access to run \`snapclone credentials\`.\n`;
+  }
+  return [
+    '',
+    '',
+    `### Connection details, for ${actor} only`,
+    '',
+    `Encrypted to the SSH keys GitHub publishes for ${actor}; decrypt with your private key ([age](https://age-encryption.org)):`,
+    '',
+    '```sh',
+    `age -d -i ~/.ssh/id_ed25519 <<'EOF'`,
+    sealed.trimEnd(),
+    'EOF',
+    '```',
+    '',
+    '(Use `~/.ssh/id_rsa` for an RSA key.)',
+    '',
+  ].join('\n');
+}
+
 export async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'snapclone-action-'));
   try {
@@ -57,30 +127,15 @@ export async function run(): Promise<void> {
     const role = core.getInput('role-to-assume').trim();
     if (role) await assumeWithOidc(role, person, dir);
     const argv = argvFor(given);
-    const stdout = new PassThrough();
-    let json = '';
-    stdout.on('data', (chunk: Buffer) => (json += chunk.toString()));
-    // Progress and errors go to the log as they come; the error lines also make the step's failure message.
-    const stderr = new PassThrough();
-    const errors: string[] = [];
-    stderr.on('data', (chunk: Buffer) => {
-      process.stderr.write(chunk);
-      for (const line of chunk.toString().split('\n')) if (line.startsWith('error:')) errors.push(line.trim());
-    });
-    const io: Io = {
-      env: process.env,
-      cwd: process.cwd(),
-      stdout: stdout as unknown as NodeJS.WriteStream,
-      stderr: stderr as unknown as NodeJS.WriteStream,
-      stdin: process.stdin,
-    };
-    const code = await core.group(`snapclone ${argv.join(' ')}`, () => main(argv, io));
+    const { code, json, errors } = await core.group(`snapclone ${argv.join(' ')}`, () => runCli(argv));
     const result = json.trim() ? (JSON.parse(json) as Record<string, unknown>) : {};
     const outputs = outputsOf(given.command, result);
     core.setOutput('result', JSON.stringify(result));
     core.setOutput('clones', JSON.stringify(outputs.clones));
     core.setOutput('names', outputs.clones.map((c) => c.name).join(' '));
-    await core.summary.addRaw(summaryOf(given, result, { person, repository: process.env.GITHUB_REPOSITORY ?? '' }), true).write();
+    let summary = summaryOf(given, result, { person, repository: process.env.GITHUB_REPOSITORY ?? '' });
+    if (given.command === 'create') summary += await handOff(person, outputs.clones.map((c) => c.name), given);
+    await core.summary.addRaw(summary, true).write();
     if (code !== 0) {
       const why = errors.filter((l) => l.startsWith('error:')).map((l) => l.slice('error:'.length).trim());
       core.setFailed(`snapclone ${given.command} ended with exit code ${code}${why.length ? `: ${why.join('; ')}` : ' (see the log above)'}`);

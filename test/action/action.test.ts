@@ -1,8 +1,8 @@
 // The bundled Action (action/index.mjs), run as GitHub runs it: GITHUB_* variables, INPUT_* inputs, the step
 // summary and output files, and an OIDC token endpoint answered by a local stand-in whose tokens the sandbox's
 // GitHub issuer signs; against the sandbox with IAM enforced.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -28,14 +28,31 @@ let oidc: Server;
 let oidcUrl: string;
 /** The `sub` the stand-in token endpoint puts in its next tokens. */
 let subject = `repo:${GITHUB_REPO}:environment:snapclone`;
+/** The requester's SSH key pair (published by the stand-in GitHub API), and someone else's. */
+const keys = { mine: '', other: '' };
+const AGE = '/usr/bin/age';
+const hasAge = existsSync(AGE) && existsSync('/usr/bin/ssh-keygen');
 
 beforeAll(async () => {
   sb = await startTestSandbox({ speed: 3000 });
   dir = mkdtempSync(join(tmpdir(), 'snapclone-action-'));
   writeScenarioConfig(dir);
+  if (hasAge) {
+    for (const who of ['mine', 'other'] as const) {
+      keys[who] = join(dir, `id_${who}`);
+      execFileSync('/usr/bin/ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', who, '-f', keys[who]]);
+    }
+  }
   // GitHub's token endpoint: GET $ACTIONS_ID_TOKEN_REQUEST_URL&audience=… with the request token as bearer.
   oidc = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    // GitHub's API: the public SSH keys of a user (octocat has one; anyone else none).
+    const user = /^\/users\/([^/]+)\/keys$/.exec(url.pathname)?.[1];
+    if (user) {
+      const published = user === 'octocat' && keys.mine ? [{ id: 1, key: readFileSync(`${keys.mine}.pub`, 'utf8').trim() }] : [];
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(published));
+      return;
+    }
     if (req.headers.authorization !== 'Bearer request-token' || url.searchParams.get('audience') !== 'sts.amazonaws.com') {
       res.writeHead(401).end();
       return;
@@ -69,7 +86,7 @@ function parseOutputs(text: string): Record<string, string> {
   return out;
 }
 
-function action(inputs: Record<string, string>): Promise<Ran> {
+function action(inputs: Record<string, string>, extra: NodeJS.ProcessEnv = {}): Promise<Ran> {
   const summary = join(dir, `summary-${Math.random()}.md`);
   const output = join(dir, `output-${Math.random()}.txt`);
   writeFileSync(summary, '');
@@ -83,6 +100,7 @@ function action(inputs: Record<string, string>): Promise<Ran> {
     GITHUB_STEP_SUMMARY: summary,
     GITHUB_OUTPUT: output,
     ACTIONS_ID_TOKEN_REQUEST_URL: oidcUrl,
+    GITHUB_API_URL: new URL(oidcUrl).origin,
     ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'request-token',
     AWS_ENDPOINT_URL: sb.url,
     AWS_REGION: COMPANY_REGION,
@@ -91,6 +109,7 @@ function action(inputs: Record<string, string>): Promise<Ran> {
     'INPUT_ROLE-TO-ASSUME': sb.scenario.roles.github,
     INPUT_CONFIG: 'snapclone.yaml',
     ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
+    ...extra,
   };
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [ACTION], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -134,6 +153,27 @@ describe('the GitHub Action', () => {
     expect(password).toBeTruthy();
     for (const text of [ran.stdout, ran.stderr, ran.summary, JSON.stringify(ran.outputs)]) expect(text).not.toContain(password);
     expect(fromTagList(Object.entries(tags).map(([Key, Value]) => ({ Key, Value })))[TAG.password]).toBe('generated');
+
+    // The hand-off: sealed to octocat's published key, opened by the stock age tool with the private key only.
+    const sealed = /-----BEGIN AGE ENCRYPTED FILE-----[\s\S]+?-----END AGE ENCRYPTED FILE-----\n/.exec(ran.summary)?.[0];
+    expect(sealed, ran.summary).toBeDefined();
+    expect(ran.summary).toContain(`age -d -i ~/.ssh/id_ed25519 <<'EOF'`);
+    if (hasAge) {
+      const opened = execFileSync(AGE, ['-d', '-i', keys.mine], { input: sealed }).toString();
+      expect(opened).toContain(`password=${password}`);
+      expect(opened).toContain(`user=admin`);
+      expect(() => execFileSync(AGE, ['-d', '-i', keys.other], { input: sealed, stdio: 'pipe' })).toThrow();
+    }
+  });
+
+  it('says how to get the password when the requester has no usable SSH key on GitHub', async () => {
+    const ran = await action({ command: 'create', sources: 'billing-db', latest: 'true', name: 'snapclone-nokeys', ttl: '1h' }, { GITHUB_ACTOR: 'nokeys' });
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(ran.summary).toContain('nokeys has no ssh-ed25519 or ssh-rsa key on GitHub');
+    expect(ran.summary).not.toContain('BEGIN AGE ENCRYPTED FILE');
+    const password = masterPasswordOf(sb.world, COMPANY_ACCOUNT, COMPANY_REGION, 'snapclone-nokeys')!;
+    for (const text of [ran.stdout, ran.stderr, ran.summary, JSON.stringify(ran.outputs)]) expect(text).not.toContain(password);
+    expect((await action({ command: 'delete', sources: 'snapclone-nokeys' }, { GITHUB_ACTOR: 'nokeys' })).code).toBe(0);
   });
 
   it('extend, list, janitor (dry-run) and delete', async () => {
