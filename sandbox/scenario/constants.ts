@@ -28,6 +28,23 @@ export const PROD_DATABASES = [
   { name: 'billing-db', id: 'billing-prod', engine: 'postgres', engineVersion: '16.4', storageGb: 50, port: 5432 },
 ] as const;
 
+/**
+ * Production Aurora DB clusters: name (for a future snapclone config) → cluster and its instances (the
+ * first is the writer). Not in the scenario's snapclone config yet: no engine clones clusters so far.
+ */
+export const PROD_CLUSTERS = [
+  {
+    name: 'catalog-db',
+    id: 'catalog-prod',
+    engine: 'aurora-postgresql',
+    engineVersion: '16.4',
+    storageGb: 120,
+    port: 5432,
+    instanceClass: 'db.r6g.large',
+    instances: ['catalog-prod-1', 'catalog-prod-2'],
+  },
+] as const;
+
 /** ARNs in the company account and region. */
 export const arn = {
   role: (name: string) => roleArn(COMPANY_ACCOUNT, name),

@@ -35,10 +35,10 @@ export const PROD_INSTANCE_CLASS = 'db.r6g.large';
 export const RETENTION_DAYS = 35;
 
 const DAY = 86_400_000;
-const ZONES = ['a', 'c', 'd'].map((z) => `${COMPANY_REGION}${z}`);
+export const ZONES = ['a', 'c', 'd'].map((z) => `${COMPANY_REGION}${z}`);
 
 /** AWS Backup runs at 03:00 Asia/Tokyo (18:00 UTC); RDS's automated snapshots at 01:05 (the 16:00 UTC window). */
-const BACKUP_UTC = { hourUtc: 18, minuteUtc: 0 };
+export const BACKUP_UTC = { hourUtc: 18, minuteUtc: 0 };
 
 const stamp = (t: number) => new Date(t).toISOString().slice(0, 10);
 
@@ -112,7 +112,7 @@ function prodConfig(db: ProdDatabase, state: RdsState): InstanceConfig {
   };
 }
 
-const PLAN: BackupPlanRef = {
+export const PLAN: BackupPlanRef = {
   planId: randomUUID(),
   planArn: '',
   planName: 'production-daily',

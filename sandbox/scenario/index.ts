@@ -1,4 +1,5 @@
 import type { World } from '../core/world.ts';
+import { seedClusters } from './clusters.ts';
 import { seedDatabases } from './databases.ts';
 import { seedIam, type IamSeed } from './iam.ts';
 
@@ -9,9 +10,10 @@ export interface Scenario extends IamSeed {
   seededAt: Date;
 }
 
-/** Seeds the company: IAM (users, roles, keys) and the production databases with 35 days of backups. */
+/** Seeds the company: IAM (users, roles, keys), the production databases and Aurora clusters with 35 days of backups. */
 export function seedScenario(world: World): Scenario {
   const iam = seedIam(world);
   seedDatabases(world);
+  seedClusters(world);
   return { ...iam, seededAt: world.clock.now() };
 }

@@ -1,5 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { arn, BACKUP_VAULT, COMPANY_ACCOUNT, EXTERNAL_ID, PROD_DATABASES } from '../../sandbox/scenario/index.ts';
+import {
+  arn,
+  BACKUP_VAULT,
+  COMPANY_ACCOUNT,
+  DEV_SECURITY_GROUP,
+  DEV_SUBNET_GROUP,
+  EXTERNAL_ID,
+  PROD_CLUSTERS,
+  PROD_DATABASES,
+} from '../../sandbox/scenario/index.ts';
 import { createRole } from '../../sandbox/core/iam-state.ts';
 import { services } from '../../sandbox/services/index.ts';
 import type { AccessKey } from '../../sandbox/scenario/iam.ts';
@@ -94,6 +103,69 @@ describe.skipIf(!hasAwsCli)('the real aws CLI against the sandbox', () => {
       DBInstanceArn: arn.db(PROD_DATABASES[0].id),
       Engine: PROD_DATABASES[0].engine,
     });
+  });
+
+  it.skipIf(!services.rds)('rds describe-db-clusters', async () => {
+    const cluster = PROD_CLUSTERS[0];
+    const out = (await aws(['rds', 'describe-db-clusters', '--db-cluster-identifier', cluster.id])) as {
+      DBClusters: { DBClusterIdentifier: string; Engine: string; Status: string; DBClusterMembers: { DBInstanceIdentifier: string; IsClusterWriter: boolean }[]; LatestRestorableTime: string }[];
+    };
+    expect(out.DBClusters).toHaveLength(1);
+    expect(out.DBClusters[0]).toMatchObject({
+      DBClusterIdentifier: cluster.id,
+      Engine: cluster.engine,
+      Status: 'available',
+      DBClusterMembers: [
+        expect.objectContaining({ DBInstanceIdentifier: cluster.instances[0], IsClusterWriter: true }),
+        expect.objectContaining({ DBInstanceIdentifier: cluster.instances[1], IsClusterWriter: false }),
+      ],
+    });
+    expect(Number.isNaN(Date.parse(out.DBClusters[0].LatestRestorableTime))).toBe(false);
+  });
+
+  it.skipIf(!services.rds)('rds describe-db-cluster-snapshots (the CLI paginates to the end)', async () => {
+    const out = (await aws([
+      'rds',
+      'describe-db-cluster-snapshots',
+      '--db-cluster-identifier',
+      PROD_CLUSTERS[0].id,
+      '--snapshot-type',
+      'awsbackup',
+      '--page-size',
+      '20',
+    ])) as { DBClusterSnapshots: { DBClusterSnapshotArn: string; SnapshotType: string }[] };
+    expect(out.DBClusterSnapshots).toHaveLength(35);
+    for (const snap of out.DBClusterSnapshots) {
+      expect(snap.SnapshotType).toBe('awsbackup');
+      expect(snap.DBClusterSnapshotArn).toMatch(/:cluster-snapshot:awsbackup:job-/);
+    }
+  });
+
+  it.skipIf(!services.rds)('rds restore-db-cluster-to-point-in-time --restore-type copy-on-write --use-latest-restorable-time', async () => {
+    const out = (await aws([
+      'rds',
+      'restore-db-cluster-to-point-in-time',
+      '--db-cluster-identifier',
+      'cli-clone',
+      '--source-db-cluster-identifier',
+      PROD_CLUSTERS[0].id,
+      '--restore-type',
+      'copy-on-write',
+      '--use-latest-restorable-time',
+      '--db-subnet-group-name',
+      DEV_SUBNET_GROUP,
+      '--vpc-security-group-ids',
+      DEV_SECURITY_GROUP,
+      '--tags',
+      'Key=snapclone:managed,Value=true',
+    ])) as { DBCluster: { DBClusterIdentifier: string; Status: string; CloneGroupId: string; DBClusterMembers: unknown[]; TagList: unknown[] } };
+    expect(out.DBCluster).toMatchObject({
+      DBClusterIdentifier: 'cli-clone',
+      Status: 'creating',
+      DBClusterMembers: [],
+      TagList: [{ Key: 'snapclone:managed', Value: 'true' }],
+    });
+    expect(out.DBCluster.CloneGroupId).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it.skipIf(!services.iam)('iam simulate-principal-policy (with and without the resource tag context entry)', async () => {

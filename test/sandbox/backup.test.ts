@@ -26,6 +26,7 @@ import {
   DEV_SECURITY_GROUP,
   DEV_SUBNET_GROUP,
   DEV_VPC,
+  PROD_CLUSTERS,
   PROD_DATABASES,
   RESTORE_ROLE,
 } from '../../sandbox/scenario/index.ts';
@@ -94,16 +95,21 @@ describe('vaults, protected resources and recovery points', () => {
     expect(out.BackupVaultList![0]).toMatchObject({
       BackupVaultName: BACKUP_VAULT,
       BackupVaultArn: arn.vault(BACKUP_VAULT),
-      NumberOfRecoveryPoints: 70,
+      NumberOfRecoveryPoints: 105, // 35 days × (2 instances + the Aurora cluster)
       VaultState: 'AVAILABLE',
     });
     expect(out.BackupVaultList![0].CreationDate).toBeInstanceOf(Date);
   });
 
-  it('lists the protected RDS instances with their latest backup at 03:00 Tokyo time', async () => {
+  it('lists the protected RDS instances (and the Aurora cluster) with their latest backup at 03:00 Tokyo time', async () => {
     const out = await backup.send(new ListProtectedResourcesCommand({}));
-    expect(out.Results!.map((r) => r.ResourceArn).sort()).toEqual([arn.db(BILLING.id), arn.db(ORDERS.id)]);
-    for (const resource of out.Results!) {
+    const cluster = `arn:aws:rds:${COMPANY_REGION}:${COMPANY_ACCOUNT}:cluster:${PROD_CLUSTERS[0].id}`;
+    expect(out.Results!.map((r) => r.ResourceArn).sort()).toEqual([cluster, arn.db(BILLING.id), arn.db(ORDERS.id)]);
+    expect(out.Results!.find((r) => r.ResourceArn === cluster)).toMatchObject({
+      ResourceType: 'Aurora',
+      LastRecoveryPointArn: expect.stringMatching(/:cluster-snapshot:awsbackup:job-/),
+    });
+    for (const resource of out.Results!.filter((r) => r.ResourceArn !== cluster)) {
       expect(resource.ResourceType).toBe('RDS');
       expect(resource.LastBackupTime!.getUTCHours()).toBe(18);
       expect(now() - resource.LastBackupTime!.getTime()).toBeLessThan(DAY);
@@ -150,10 +156,10 @@ describe('vaults, protected resources and recovery points', () => {
       seen.push(...page.RecoveryPoints!.map((p) => p.RecoveryPointArn!));
       tokens.push(page.NextToken);
     }
-    expect(tokens).toHaveLength(3);
+    expect(tokens).toHaveLength(4);
     expect(tokens.at(-1)).toBeUndefined();
-    expect(seen).toHaveLength(70);
-    expect(new Set(seen).size).toBe(70);
+    expect(seen).toHaveLength(105);
+    expect(new Set(seen).size).toBe(105);
   });
 
   it('filters server-side by resource, type and creation time: "the backup of 7 days ago" is one call', async () => {

@@ -30,6 +30,7 @@ import {
   DEV_SECURITY_GROUP,
   DEV_SUBNET_GROUP,
   DEV_VPC,
+  PROD_CLUSTERS,
   PROD_DATABASES,
   PROD_VPC,
 } from '../../sandbox/scenario/index.ts';
@@ -88,7 +89,8 @@ describe('DescribeDBInstances', () => {
   it('lists the seeded production instances with their real configuration', async () => {
     const out = await rds.send(new DescribeDBInstancesCommand({}));
     const ids = out.DBInstances!.map((i) => i.DBInstanceIdentifier);
-    expect(ids).toEqual([BILLING.id, ORDERS.id]);
+    // The Aurora cluster's members are DB instances too (see aurora.test.ts).
+    expect(ids).toEqual([BILLING.id, ...PROD_CLUSTERS[0].instances, ORDERS.id]);
     expect(out.Marker).toBeUndefined();
     const orders = out.DBInstances!.find((i) => i.DBInstanceIdentifier === ORDERS.id)!;
     expect(orders).toMatchObject({

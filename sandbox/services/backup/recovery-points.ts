@@ -151,6 +151,7 @@ export function getRecoveryPointRestoreMetadata(
   ctx: RequestContext,
 ) {
   const point = pointInVault(ctx, input);
+  if (point.resourceType === 'Aurora') return clusterRestoreMetadata(ctx, point);
   const snapshot = rdsState(ctx.world, ctx.accountId, ctx.region).snapshots.get(point.snapshotId);
   if (!snapshot) throw backupErrors.notFound(`Recovery point ${point.arn} was not found.`);
   const c = snapshot.config;
@@ -175,6 +176,35 @@ export function getRecoveryPointRestoreMetadata(
   };
   if (!c.multiAZ) metadata.AvailabilityZone = c.availabilityZone;
   if (c.dbName) metadata.DBName = c.dbName;
+  return {
+    BackupVaultArn: vaultArn(ctx.region, ctx.accountId, point.vaultName),
+    RecoveryPointArn: point.arn,
+    RestoreMetadata: metadata,
+    ResourceType: point.resourceType,
+  };
+}
+
+/** The metadata of an Aurora recovery point: the cluster's configuration in RestoreDBClusterFromSnapshot's names. */
+function clusterRestoreMetadata(ctx: RequestContext, point: RecoveryPoint) {
+  const snapshot = rdsState(ctx.world, ctx.accountId, ctx.region).clusterSnapshots.get(point.snapshotId);
+  if (!snapshot) throw backupErrors.notFound(`Recovery point ${point.arn} was not found.`);
+  const c = snapshot.config;
+  const metadata: Record<string, string> = {
+    DBClusterIdentifier: snapshot.clusterId,
+    Engine: c.engine,
+    EngineVersion: c.engineVersion,
+    EngineMode: c.engineMode,
+    Port: String(c.port),
+    DBSubnetGroupName: c.subnetGroupName,
+    VpcSecurityGroupIds: JSON.stringify(c.vpcSecurityGroupIds),
+    AvailabilityZones: JSON.stringify(c.availabilityZones),
+    DBClusterParameterGroupName: c.clusterParameterGroupName,
+    BackupRetentionPeriod: String(c.backupRetentionPeriod),
+    CopyTagsToSnapshot: String(c.copyTagsToSnapshot),
+    DeletionProtection: String(c.deletionProtection),
+    EnableIAMDatabaseAuthentication: String(c.iamDatabaseAuthenticationEnabled),
+  };
+  if (c.databaseName) metadata.DatabaseName = c.databaseName;
   return {
     BackupVaultArn: vaultArn(ctx.region, ctx.accountId, point.vaultName),
     RecoveryPointArn: point.arn,

@@ -131,6 +131,11 @@ export function startRestoreJob(
       `ResourceType ${input.ResourceType} does not match the recovery point's resource type ${point.resourceType}.`,
     );
   }
+  if (point.resourceType !== 'RDS') {
+    throw backupErrors.invalidValue(
+      `The snapclone sandbox restores only RDS DB instance recovery points with StartRestoreJob; restore ${point.resourceType} recovery point ${point.arn} with RestoreDBClusterFromSnapshot.`,
+    );
+  }
   const role = input.IamRoleArn ?? roleArn(accountId, 'service-role/AWSBackupDefaultServiceRole');
   checkPermission(ctx, 'iam:PassRole', [role]);
   const { targetId, params } = parseMetadata(input.Metadata);

@@ -3,12 +3,15 @@ import { DAY_MS as DAY, nextDailyUtc } from '../../core/clock.ts';
 import { AwsError } from '../../core/errors.ts';
 import { keyedPage } from '../../core/paging.ts';
 import type { World } from '../../core/world.ts';
+import { clusterSnapshotOf, type DbCluster } from '../rds/cluster-state.ts';
 import { rdsState, snapshotOf, type DbInstance } from '../rds/state.ts';
 
 /**
  * The AWS Backup state of one account and region. A recovery point of an RDS instance is an RDS snapshot
  * of type 'awsbackup' (arn:aws:rds:REGION:ACCOUNT:snapshot:awsbackup:job-<uuid>), held in the RDS state;
- * Backup keeps its own bookkeeping about it. Restore jobs keep their timeline and are read lazily.
+ * Backup keeps its own bookkeeping about it. A recovery point of an Aurora cluster (ResourceType 'Aurora')
+ * is a cluster snapshot (arn:aws:rds:REGION:ACCOUNT:cluster-snapshot:awsbackup:job-<uuid>).
+ * Restore jobs keep their timeline and are read lazily.
  */
 
 export interface BackupVault {
@@ -46,9 +49,13 @@ export interface RecoveryPoint {
   plan?: BackupPlanRef;
 }
 
-/** A backup rule protecting one RDS instance: a recovery point every day at hour:minute UTC. */
+/**
+ * A backup rule protecting one RDS instance (instanceId) or one Aurora DB cluster (clusterId): a recovery
+ * point every day at hour:minute UTC.
+ */
 export interface BackupSchedule {
-  instanceId: string;
+  instanceId?: string;
+  clusterId?: string;
   vaultName: string;
   iamRoleArn: string;
   hourUtc: number;
@@ -116,7 +123,12 @@ function runSchedules(world: World, accountId: string, region: string, state: Ba
     const from = Math.max(schedule.lastAt, now - schedule.deleteAfterDays * DAY);
     for (let t = nextDailyUtc(from, schedule.hourUtc, schedule.minuteUtc); t <= now; t += DAY) {
       schedule.lastAt = t;
-      const instance = rds.instances.get(schedule.instanceId);
+      if (schedule.clusterId !== undefined) {
+        const cluster = rds.clusters.get(schedule.clusterId);
+        if (cluster && !cluster.deletion && t >= cluster.createdAt) backUpCluster(state, rds.clusterSnapshots, cluster, schedule, t);
+        continue;
+      }
+      const instance = schedule.instanceId === undefined ? undefined : rds.instances.get(schedule.instanceId);
       if (!instance || instance.deletion || t < instance.createdAt) continue;
       backUp(state, rds.snapshots, instance, schedule, t);
     }
@@ -156,8 +168,41 @@ function backUp(
   });
 }
 
+function backUpCluster(
+  state: BackupState,
+  snapshots: Map<string, ReturnType<typeof clusterSnapshotOf>>,
+  cluster: DbCluster,
+  schedule: BackupSchedule,
+  at: number,
+): void {
+  const id = `awsbackup:job-${randomUUID()}`;
+  const completedAt = at + backupDuration(cluster.storageGb);
+  const snapshot = clusterSnapshotOf(cluster, id, 'awsbackup', {
+    createdAt: at,
+    availableAt: completedAt,
+    expiresAt: at + schedule.deleteAfterDays * DAY,
+  });
+  snapshots.set(id, snapshot);
+  const ageDays = Math.max(0, (at - cluster.createdAt) / DAY);
+  state.recoveryPoints.set(snapshot.arn, {
+    arn: snapshot.arn,
+    vaultName: schedule.vaultName,
+    resourceArn: cluster.arn,
+    resourceType: 'Aurora',
+    resourceName: cluster.id,
+    snapshotId: id,
+    iamRoleArn: schedule.iamRoleArn,
+    createdAt: at,
+    completedAt,
+    sizeBytes: Math.round(cluster.storageGb * 2 ** 30 * (1 + ageDays * 0.0005)),
+    deleteAfterDays: schedule.deleteAfterDays,
+    encryptionKeyArn: state.vaults.get(schedule.vaultName)?.encryptionKeyArn ?? '',
+    plan: schedule.plan,
+  });
+}
+
 /**
- * Adds a daily backup of an RDS instance. RDS reads of snapshots run the schedules too, so the awsbackup
+ * Adds a daily backup of an RDS instance or Aurora cluster. RDS reads of snapshots run the schedules too, so the awsbackup
  * snapshots appear there whichever service is asked first.
  */
 export function addSchedule(world: World, accountId: string, region: string, schedule: BackupSchedule): void {

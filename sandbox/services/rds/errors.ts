@@ -33,6 +33,18 @@ export const rdsErrors = {
   missingParameter: (name: string) =>
     new AwsError('MissingParameter', `The request must contain the parameter ${name}`, 400),
   tagQuota: () => new AwsError('TagQuotaPerResourceExceeded', 'A resource can have at most 50 tags.', 400),
+  // Aurora DB clusters: the awsQuery codes of the model are the shape names here.
+  clusterNotFound: (id: string) => new AwsError('DBClusterNotFoundFault', `DBCluster ${id} not found.`, 404),
+  clusterExists: (id: string) => new AwsError('DBClusterAlreadyExistsFault', `DB cluster already exists: ${id}`, 400),
+  clusterSnapshotNotFound: (id: string) =>
+    new AwsError('DBClusterSnapshotNotFoundFault', `DBClusterSnapshot ${id} not found.`, 404),
+  clusterSnapshotExists: (id: string) =>
+    new AwsError('DBClusterSnapshotAlreadyExistsFault', `Cannot create the cluster snapshot because one with the identifier ${id} already exists.`, 400),
+  clusterSnapshotState: (id: string, status: string) =>
+    new AwsError('InvalidDBClusterSnapshotStateFault', `DBClusterSnapshot ${id} is not in available state (status: ${status}).`, 400),
+  clusterState: (message: string) => new AwsError('InvalidDBClusterStateFault', message, 400),
+  clusterParameterGroupNotFound: (name: string) =>
+    new AwsError('DBClusterParameterGroupNotFound', `DBClusterParameterGroup not found: ${name}`, 404),
 };
 
 /** 1–maxLength letters, digits and hyphens; a letter first; no trailing or double hyphen. */

@@ -6,6 +6,15 @@ import {
   describeDBInstances,
   modifyDBInstance,
 } from './instances.ts';
+import { restoreDBClusterFromSnapshot, restoreDBClusterToPointInTime } from './cluster-restore.ts';
+import { clusterArn, clusterSnapshotArn } from './cluster-state.ts';
+import {
+  createDBInstance,
+  deleteDBCluster,
+  describeDBClusters,
+  describeDBClusterSnapshots,
+  modifyDBCluster,
+} from './clusters.ts';
 import { restoreFromSnapshot, restoreToPointInTime } from './restore.ts';
 import { describeDBSnapshots } from './snapshots.ts';
 import { dbArn, snapshotArn, subnetGroupArn } from './state.ts';
@@ -16,17 +25,17 @@ import { addTagsToResource, listTagsForResource, removeTagsFromResource, tagReco
  * The ARN IAM evaluates for an identifier that may already be an ARN; a call that names none (describe
  * everything) is evaluated against every resource of the type in the region: arn:aws:rds:R:A:db:*.
  */
-const arnOf = (kind: 'db' | 'snapshot', ctx: RequestContext, idOrArn: string | undefined): string[] => {
-  if (!idOrArn) return [kind === 'db' ? dbArn(ctx.region, ctx.accountId, '*') : snapshotArn(ctx.region, ctx.accountId, '*')];
+const ARNS = { db: dbArn, snapshot: snapshotArn, cluster: clusterArn, 'cluster-snapshot': clusterSnapshotArn };
+const arnOf = (kind: keyof typeof ARNS, ctx: RequestContext, idOrArn: string | undefined): string[] => {
+  if (!idOrArn) return [ARNS[kind](ctx.region, ctx.accountId, '*')];
   if (idOrArn.startsWith('arn:')) return [idOrArn];
-  const id = idOrArn.toLowerCase();
-  return [kind === 'db' ? dbArn(ctx.region, ctx.accountId, id) : snapshotArn(ctx.region, ctx.accountId, id)];
+  return [ARNS[kind](ctx.region, ctx.accountId, idOrArn.toLowerCase())];
 };
 
 type Tagged = { Tags?: { Key?: string; Value?: string }[] };
 const requestTags = (input: Tagged) => tagRecord(input.Tags);
 
-/** Amazon RDS (awsQuery, API version 2014-10-31): DB instances, snapshots, subnet groups, tags. */
+/** Amazon RDS (awsQuery, API version 2014-10-31): DB instances, Aurora DB clusters, snapshots, subnet groups, tags. */
 export const rds: ServiceDef = {
   signingName: 'rds',
   iamPrefix: 'rds',
@@ -79,6 +88,49 @@ export const rds: ServiceDef = {
     DeleteDBInstance: {
       handler: deleteDBInstance,
       resources: (input, ctx) => arnOf('db', ctx, input.DBInstanceIdentifier),
+    },
+    DescribeDBClusters: {
+      handler: describeDBClusters,
+      resources: (input, ctx) => arnOf('cluster', ctx, input.DBClusterIdentifier),
+    },
+    DescribeDBClusterSnapshots: {
+      handler: describeDBClusterSnapshots,
+      resources: (input, ctx) =>
+        input.DBClusterSnapshotIdentifier
+          ? arnOf('cluster-snapshot', ctx, input.DBClusterSnapshotIdentifier)
+          : arnOf('cluster', ctx, input.DBClusterIdentifier),
+    },
+    RestoreDBClusterFromSnapshot: {
+      handler: restoreDBClusterFromSnapshot,
+      resources: (input, ctx) => [
+        ...arnOf('cluster', ctx, input.DBClusterIdentifier),
+        ...arnOf('cluster-snapshot', ctx, input.SnapshotIdentifier),
+      ],
+      requestTags,
+    },
+    RestoreDBClusterToPointInTime: {
+      handler: restoreDBClusterToPointInTime,
+      resources: (input, ctx) => [
+        ...arnOf('cluster', ctx, input.DBClusterIdentifier),
+        ...arnOf('cluster', ctx, input.SourceDBClusterIdentifier),
+      ],
+      requestTags,
+    },
+    ModifyDBCluster: {
+      handler: modifyDBCluster,
+      resources: (input, ctx) => arnOf('cluster', ctx, input.DBClusterIdentifier),
+    },
+    DeleteDBCluster: {
+      handler: deleteDBCluster,
+      resources: (input, ctx) => arnOf('cluster', ctx, input.DBClusterIdentifier),
+    },
+    CreateDBInstance: {
+      handler: createDBInstance,
+      resources: (input, ctx) => [
+        ...arnOf('db', ctx, input.DBInstanceIdentifier),
+        ...(input.DBClusterIdentifier ? arnOf('cluster', ctx, input.DBClusterIdentifier) : []),
+      ],
+      requestTags,
     },
     AddTagsToResource: {
       handler: addTagsToResource,

@@ -37,7 +37,7 @@ export function describeDBInstances(
     'db-instance-id': (i) => [i.id, i.arn],
     'dbi-resource-id': (i) => [i.dbiResourceId],
     engine: (i) => [i.engine],
-    'db-cluster-id': () => [],
+    'db-cluster-id': (i) => [i.clusterId],
     domain: () => [],
   });
   const result = page(instances, (i) => i.id, input);
@@ -281,6 +281,7 @@ export function deleteDBInstance(
   const state = rdsState(world, accountId, region);
   const now = world.clock.nowMs();
   const instance = mustFind(state, now, input.DBInstanceIdentifier);
+  if (instance.clusterId) return deleteClusterMember(ctx, state, instance, input.FinalDBSnapshotIdentifier);
   const skip = input.SkipFinalSnapshot === true;
   if (skip && input.FinalDBSnapshotIdentifier) {
     throw rdsErrors.invalidParameterCombination('Cannot specify both SkipFinalSnapshot and FinalDBSnapshotIdentifier.');
@@ -314,5 +315,28 @@ export function deleteDBInstance(
   }
   deleteManagedSecret(ctx, instance);
   instance.deletion = { requestedAt: now, goneAt, deleteAutomatedBackups: input.DeleteAutomatedBackups !== false };
+  return { DBInstance: instanceView(state, instance, now, region, accountId) };
+}
+
+/**
+ * Deleting an Aurora cluster member: no final snapshot (the cluster's volume and backups stay with the
+ * cluster), so SkipFinalSnapshot is not needed and FinalDBSnapshotIdentifier is refused; when the writer
+ * goes, another member takes over (clusterMembers).
+ */
+function deleteClusterMember(ctx: RequestContext, state: RdsState, instance: DbInstance, finalSnapshotId?: string) {
+  const { world, accountId, region } = ctx;
+  const now = world.clock.nowMs();
+  if (finalSnapshotId) {
+    throw rdsErrors.invalidParameterCombination('FinalDBSnapshotIdentifier can not be specified when deleting a cluster instance');
+  }
+  instanceStatus(instance, now);
+  if (instance.deletion) throw rdsErrors.invalidState(`Instance ${instance.id} is already being deleted.`);
+  if (instance.deletionProtection) {
+    throw rdsErrors.invalidParameterCombination(
+      'Cannot delete protected DB Instance, please disable deletion protection and try again.',
+    );
+  }
+  instance.deletion = { requestedAt: now, goneAt: now + world.scaled(DURATIONS.deletion), deleteAutomatedBackups: true };
+  if (instance.clusterWriter) instance.clusterWriter = false;
   return { DBInstance: instanceView(state, instance, now, region, accountId) };
 }

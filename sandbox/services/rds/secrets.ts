@@ -4,7 +4,15 @@ import type { World } from '../../core/world.ts';
 import { checkPermission } from '../../core/authorize.ts';
 import type { RequestContext } from '../../core/service.ts';
 import { createSecretRecord, deleteSecretRecord, secretArnPrefix } from '../secretsmanager/store.ts';
-import { rdsState, type DbInstance } from './state.ts';
+import { rdsState } from './state.ts';
+
+/** A DB instance or an Aurora DB cluster: what has a master user that RDS may manage. */
+interface MasterUser {
+  arn: string;
+  masterUsername: string;
+  masterPassword: string;
+  masterUserSecret?: { arn: string; kmsKeyId: string };
+}
 
 interface Where {
   world: World;
@@ -16,11 +24,13 @@ interface Where {
  * ManageMasterUserPassword: RDS creates a secret it owns (named rds!db-<uuid>) holding a new random
  * password, and the instance's master password becomes that one.
  */
-export function createManagedSecret(where: Where | RequestContext, instance: DbInstance, kmsKeyId?: string): void {
+export function createManagedSecret(where: Where | RequestContext, instance: MasterUser, kmsKeyId?: string): void {
   const { world, accountId, region } = where;
   const password = secret(32);
   const key = kmsKeyId ?? rdsState(world, accountId, region).secretsKmsKeyId;
-  const name = `rds!db-${randomUUID()}`;
+  // A cluster's secret is rds!cluster-<uuid>, tagged with aws:rds:primaryDBClusterArn.
+  const cluster = instance.arn.split(':')[5] === 'cluster';
+  const name = `rds!${cluster ? 'cluster' : 'db'}-${randomUUID()}`;
   if ('principal' in where) {
     // RDS creates and tags the secret with the caller's rights (the RDS User Guide's required permissions).
     const secretArn = secretArnPrefix(region, accountId, name);
@@ -31,9 +41,9 @@ export function createManagedSecret(where: Where | RequestContext, instance: DbI
   const arn = createSecretRecord(world, accountId, region, {
     name,
     secretString: JSON.stringify({ username: instance.masterUsername, password }),
-    description: `Secret associated with primary RDS DB instance: ${instance.arn}`,
+    description: `Secret associated with primary RDS DB ${cluster ? 'cluster' : 'instance'}: ${instance.arn}`,
     kmsKeyId: key,
-    tags: { 'aws:rds:primaryDBInstanceArn': instance.arn },
+    tags: { [cluster ? 'aws:rds:primaryDBClusterArn' : 'aws:rds:primaryDBInstanceArn']: instance.arn },
     owningService: 'rds',
   });
   instance.masterUserSecret = { arn, kmsKeyId: key };
@@ -41,7 +51,7 @@ export function createManagedSecret(where: Where | RequestContext, instance: DbI
 }
 
 /** The instance's RDS-owned secret goes when the instance does, or when it stops being managed. */
-export function deleteManagedSecret(where: Where, instance: DbInstance): void {
+export function deleteManagedSecret(where: Where, instance: MasterUser): void {
   if (!instance.masterUserSecret) return;
   deleteSecretRecord(where.world, where.accountId, where.region, instance.masterUserSecret.arn);
   instance.masterUserSecret = undefined;

@@ -6,6 +6,15 @@ import { snapshotView } from './view.ts';
 
 const SNAPSHOT_TYPES = new Set(['automated', 'manual', 'awsbackup', 'shared', 'public']);
 
+/** SnapshotType of DescribeDBSnapshots and DescribeDBClusterSnapshots: one of AWS's five, or absent. */
+export function checkSnapshotType(type: string | undefined): void {
+  if (type !== undefined && !SNAPSHOT_TYPES.has(type)) {
+    throw rdsErrors.invalidParameterValue(
+      `Invalid value ${type} for SnapshotType. Must be one of: automated, manual, shared, public, awsbackup.`,
+    );
+  }
+}
+
 export function describeDBSnapshots(
   input: {
     DBInstanceIdentifier?: string;
@@ -21,11 +30,7 @@ export function describeDBSnapshots(
   const { world, accountId, region } = ctx;
   const state = rdsState(world, accountId, region);
   const now = world.clock.nowMs();
-  if (input.SnapshotType !== undefined && !SNAPSHOT_TYPES.has(input.SnapshotType)) {
-    throw rdsErrors.invalidParameterValue(
-      `Invalid value ${input.SnapshotType} for SnapshotType. Must be one of: automated, manual, shared, public, awsbackup.`,
-    );
-  }
+  checkSnapshotType(input.SnapshotType);
   let snapshots = liveSnapshots(state, now);
   if (input.DBSnapshotIdentifier) {
     const found = findSnapshot(state, now, input.DBSnapshotIdentifier);

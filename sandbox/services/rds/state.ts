@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DAY_MS, nextDailyUtc } from '../../core/clock.ts';
 import { byKey } from '../../core/paging.ts';
 import type { World } from '../../core/world.ts';
+import { liveClusters, liveClusterSnapshots, type ClusterSnapshot, type DbCluster } from './cluster-state.ts';
 
 /**
  * The RDS state of one account and region. Nothing runs in the background: each asynchronous resource
@@ -68,6 +69,12 @@ export interface DbInstance extends InstanceConfig {
   restorableFrom: number;
   /** When the latest automated snapshot was taken (the next comes in the next backup window). */
   lastAutomatedSnapshotAt: number;
+  /** An Aurora cluster member: the cluster's identifier (its storage, backups and PITR are the cluster's). */
+  clusterId?: string;
+  /** The member that is the cluster's writer (IsClusterWriter). */
+  clusterWriter?: boolean;
+  /** When the instance joined its cluster (members are listed oldest first; the oldest takes over as writer). */
+  memberSince?: number;
 }
 
 export type SnapshotType = 'automated' | 'manual' | 'awsbackup';
@@ -120,6 +127,9 @@ export interface RdsState {
   secretsKmsKeyId: string;
   /** Run before snapshots are read (AWS Backup's schedules add their awsbackup snapshots). */
   beforeSnapshotRead: ((now: number) => void)[];
+  /** Aurora DB clusters and their cluster snapshots (see cluster-state.ts). */
+  clusters: Map<string, DbCluster>;
+  clusterSnapshots: Map<string, ClusterSnapshot>;
 }
 
 const tagSourceRegistered = new WeakSet<World>();
@@ -136,10 +146,12 @@ export function rdsState(world: World, accountId: string, region: string): RdsSt
     defaultKmsKeyId: `arn:aws:kms:${region}:${accountId}:key/${randomUUID()}`,
     secretsKmsKeyId: `arn:aws:kms:${region}:${accountId}:key/${randomUUID()}`,
     beforeSnapshotRead: [],
+    clusters: new Map(),
+    clusterSnapshots: new Map(),
   }));
 }
 
-/** RDS tags for the Tagging API and IAM conditions: every visible DB instance and snapshot. */
+/** RDS tags for the Tagging API and IAM conditions: every visible DB instance, cluster and (cluster) snapshot. */
 function registerTagSource(world: World): void {
   if (tagSourceRegistered.has(world)) return;
   tagSourceRegistered.add(world);
@@ -150,6 +162,8 @@ function registerTagSource(world: World): void {
     return [
       ...liveInstances(state, now).map((i) => ({ arn: i.arn, tags: Object.fromEntries(i.tags) })),
       ...liveSnapshots(state, now).map((s) => ({ arn: s.arn, tags: Object.fromEntries(s.tags) })),
+      ...liveClusters(state, now).map((c) => ({ arn: c.arn, tags: Object.fromEntries(c.tags) })),
+      ...liveClusterSnapshots(state, now).map((s) => ({ arn: s.arn, tags: Object.fromEntries(s.tags) })),
     ];
   });
 }
@@ -242,7 +256,8 @@ export const automatedSnapshotId = (instanceId: string, at: number) =>
  */
 function takeAutomatedSnapshots(state: RdsState, now: number): void {
   for (const instance of state.instances.values()) {
-    if (instance.deletion || now < instance.createdAt) continue;
+    // Aurora members keep no instance backups: the cluster's volume is backed up (cluster-state.ts).
+    if (instance.deletion || now < instance.createdAt || instance.clusterId) continue;
     settle(instance, now);
     if (instance.backupRetentionPeriod === 0) {
       dropAutomatedSnapshots(state, instance.dbiResourceId);
@@ -318,7 +333,7 @@ export function restoreWindow(
   instance: DbInstance,
   now: number,
 ): { earliest: number; latest: number } | undefined {
-  if (instance.backupRetentionPeriod === 0 || now < instance.createdAt) return undefined;
+  if (instance.backupRetentionPeriod === 0 || now < instance.createdAt || instance.clusterId) return undefined;
   let earliest = Math.max(instance.restorableFrom, now - instance.backupRetentionPeriod * DAY_MS);
   catchUpSnapshots(state, now);
   for (const snap of state.snapshots.values()) {
@@ -340,6 +355,11 @@ export function snapshotStatus(snapshot: DbSnapshot, now: number): string {
  */
 export function masterPasswordOf(world: World, accountId: string, region: string, id: string): string | undefined {
   return rdsState(world, accountId, region).instances.get(id.toLowerCase())?.masterPassword;
+}
+
+/** The hidden master password of an Aurora DB cluster; undefined when there is no such cluster. */
+export function clusterMasterPasswordOf(world: World, accountId: string, region: string, id: string): string | undefined {
+  return rdsState(world, accountId, region).clusters.get(id.toLowerCase())?.masterPassword;
 }
 
 /** The configuration fields of an instance, copied (for snapshots and restores). */

@@ -1,6 +1,7 @@
 import type { RequestContext } from '../../core/service.ts';
 import { tagList } from '../../core/tags.ts';
 import { rdsErrors } from './errors.ts';
+import { findCluster, findClusterSnapshot } from './cluster-state.ts';
 import { findInstance, findSnapshot, rdsState } from './state.ts';
 
 type TagInput = { Key?: string; Value?: string }[] | undefined;
@@ -26,7 +27,7 @@ export function tagsFromInput(tags: TagInput): Map<string, string> {
 
 export const tagRecord = (tags: TagInput): Record<string, string> => Object.fromEntries(tagsFromInput(tags));
 
-/** The tag map of the resource an ARN names (DB instances and snapshots), or the RDS not-found error. */
+/** The tag map of the resource an ARN names (DB instances, clusters and their snapshots), or the RDS not-found error. */
 function taggable(ctx: RequestContext, resourceName: string | undefined): Map<string, string> {
   if (!resourceName) throw rdsErrors.missingParameter('ResourceName');
   const parts = resourceName.split(':');
@@ -46,6 +47,16 @@ function taggable(ctx: RequestContext, resourceName: string | undefined): Map<st
   if (type === 'snapshot') {
     const snapshot = here ? findSnapshot(state, now, id) : undefined;
     if (!snapshot) throw rdsErrors.snapshotNotFound(id);
+    return snapshot.tags;
+  }
+  if (type === 'cluster') {
+    const cluster = here ? findCluster(state, now, id) : undefined;
+    if (!cluster) throw rdsErrors.clusterNotFound(id);
+    return cluster.tags;
+  }
+  if (type === 'cluster-snapshot') {
+    const snapshot = here ? findClusterSnapshot(state, now, id) : undefined;
+    if (!snapshot) throw rdsErrors.clusterSnapshotNotFound(id);
     return snapshot.tags;
   }
   throw rdsErrors.invalidParameterValue(`The snapclone sandbox does not tag RDS resources of type '${type}'.`);
