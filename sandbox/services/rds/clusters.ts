@@ -16,7 +16,7 @@ import {
   type DbCluster,
 } from './cluster-state.ts';
 import { clusterSnapshotView, clusterView } from './cluster-view.ts';
-import { checkIdentifier, checkSecurityGroups, rdsErrors } from './errors.ts';
+import { checkIdentifier, checkPasswordChange, checkSecurityGroups, rdsErrors } from './errors.ts';
 import { applyFilters, page, type Filter } from './paging.ts';
 import { createManagedSecret, deleteManagedSecret } from './secrets.ts';
 import { dbArn, idOf, identifierTaken, rdsState, type DbInstance, type RdsState } from './state.ts';
@@ -111,15 +111,6 @@ export function describeDBClusterSnapshots(
   };
 }
 
-function checkClusterPassword(engine: string, password: string): void {
-  const max = engine === 'aurora-postgresql' ? 128 : 41;
-  if (password.length < 8 || password.length > max || /[/"@ ]/.test(password)) {
-    throw rdsErrors.invalidParameterValue(
-      `The parameter MasterUserPassword is not a valid password. Only printable ASCII characters besides '/', '@', '"', ' ' may be used, and it must be 8 to ${max} characters long.`,
-    );
-  }
-}
-
 interface ModifyClusterInput {
   DBClusterIdentifier?: string;
   NewDBClusterIdentifier?: string;
@@ -151,24 +142,7 @@ export function modifyDBCluster(input: ModifyClusterInput, ctx: RequestContext) 
       'The snapclone sandbox does not rename DB clusters (NewDBClusterIdentifier).',
     );
   }
-  if (input.MasterUserPassword !== undefined && input.ManageMasterUserPassword === true) {
-    throw rdsErrors.invalidParameterCombination(
-      'You cannot specify MasterUserPassword when ManageMasterUserPassword is true.',
-    );
-  }
-  if (input.ManageMasterUserPassword === false && cluster.masterUserSecret && input.MasterUserPassword === undefined) {
-    throw rdsErrors.invalidParameterCombination(
-      'To turn off ManageMasterUserPassword, you must specify MasterUserPassword.',
-    );
-  }
-  if (input.MasterUserPassword !== undefined) {
-    if (cluster.masterUserSecret && input.ManageMasterUserPassword !== false) {
-      throw rdsErrors.invalidParameterCombination(
-        'The master user password is managed in Secrets Manager: turn ManageMasterUserPassword off to set MasterUserPassword.',
-      );
-    }
-    checkClusterPassword(cluster.engine, input.MasterUserPassword);
-  }
+  checkPasswordChange(input, Boolean(cluster.masterUserSecret), cluster.engine);
   if (input.BackupRetentionPeriod !== undefined) checkClusterRetention(input.BackupRetentionPeriod);
   checkSecurityGroups(state, input.VpcSecurityGroupIds ?? [], state.subnetGroups.get(cluster.subnetGroupName)?.vpcId);
   const status = clusterStatus(cluster, now);

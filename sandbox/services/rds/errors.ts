@@ -39,9 +39,17 @@ export const rdsErrors = {
   clusterSnapshotNotFound: (id: string) =>
     new AwsError('DBClusterSnapshotNotFoundFault', `DBClusterSnapshot ${id} not found.`, 404),
   clusterSnapshotExists: (id: string) =>
-    new AwsError('DBClusterSnapshotAlreadyExistsFault', `Cannot create the cluster snapshot because one with the identifier ${id} already exists.`, 400),
+    new AwsError(
+      'DBClusterSnapshotAlreadyExistsFault',
+      `Cannot create the cluster snapshot because one with the identifier ${id} already exists.`,
+      400,
+    ),
   clusterSnapshotState: (id: string, status: string) =>
-    new AwsError('InvalidDBClusterSnapshotStateFault', `DBClusterSnapshot ${id} is not in available state (status: ${status}).`, 400),
+    new AwsError(
+      'InvalidDBClusterSnapshotStateFault',
+      `DBClusterSnapshot ${id} is not in available state (status: ${status}).`,
+      400,
+    ),
   clusterState: (message: string) => new AwsError('InvalidDBClusterStateFault', message, 400),
   clusterParameterGroupNotFound: (name: string) =>
     new AwsError('DBClusterParameterGroupNotFound', `DBClusterParameterGroup not found: ${name}`, 404),
@@ -80,7 +88,9 @@ export function checkInstanceClass(instanceClass: string, config: InstanceConfig
 /** BackupRetentionPeriod: a whole number of days from 0 to 35. */
 export function checkRetention(retention: number): void {
   if (!Number.isInteger(retention) || retention < 0 || retention > 35) {
-    throw rdsErrors.invalidParameterValue(`Invalid value ${retention} for BackupRetentionPeriod. Must be between 0 and 35.`);
+    throw rdsErrors.invalidParameterValue(
+      `Invalid value ${retention} for BackupRetentionPeriod. Must be between 0 and 35.`,
+    );
   }
 }
 
@@ -94,5 +104,40 @@ export function checkSecurityGroups(state: RdsState, ids: string[], vpcId: strin
         `The DB instance and EC2 security group are in different VPCs. The DB instance is in ${vpcId} and the EC2 security group is in ${sgVpc}`,
       );
     }
+  }
+}
+
+/**
+ * A password change of ModifyDBInstance or ModifyDBCluster against the Secrets Manager rules: a password
+ * and ManageMasterUserPassword=true exclude each other, turning management off needs a password, a managed
+ * password cannot be set directly; and the password's own form (PostgreSQL engines allow 128 characters).
+ */
+export function checkPasswordChange(
+  input: { MasterUserPassword?: string; ManageMasterUserPassword?: boolean },
+  managed: boolean,
+  engine: string,
+): void {
+  if (input.MasterUserPassword !== undefined && input.ManageMasterUserPassword === true) {
+    throw rdsErrors.invalidParameterCombination(
+      'You cannot specify MasterUserPassword when ManageMasterUserPassword is true.',
+    );
+  }
+  if (input.ManageMasterUserPassword === false && managed && input.MasterUserPassword === undefined) {
+    throw rdsErrors.invalidParameterCombination(
+      'To turn off ManageMasterUserPassword, you must specify MasterUserPassword.',
+    );
+  }
+  const password = input.MasterUserPassword;
+  if (password === undefined) return;
+  if (managed && input.ManageMasterUserPassword !== false) {
+    throw rdsErrors.invalidParameterCombination(
+      'The master user password is managed in Secrets Manager: turn ManageMasterUserPassword off to set MasterUserPassword.',
+    );
+  }
+  const max = /postgres/.test(engine) ? 128 : 41;
+  if (password.length < 8 || password.length > max || /[/"@ ]/.test(password)) {
+    throw rdsErrors.invalidParameterValue(
+      `The parameter MasterUserPassword is not a valid password. Only printable ASCII characters besides '/', '@', '"', ' ' may be used, and it must be 8 to ${max} characters long.`,
+    );
   }
 }

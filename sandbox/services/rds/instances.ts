@@ -1,5 +1,12 @@
 import type { RequestContext } from '../../core/service.ts';
-import { checkIdentifier, checkInstanceClass, checkRetention, checkSecurityGroups, rdsErrors } from './errors.ts';
+import {
+  checkIdentifier,
+  checkInstanceClass,
+  checkPasswordChange,
+  checkRetention,
+  checkSecurityGroups,
+  rdsErrors,
+} from './errors.ts';
 import { applyFilters, page, type Filter } from './paging.ts';
 import { createManagedSecret, deleteManagedSecret } from './secrets.ts';
 import {
@@ -129,15 +136,6 @@ interface ModifyInput {
   EnableIAMDatabaseAuthentication?: boolean;
 }
 
-function checkPassword(engine: string, password: string): void {
-  const max = engine === 'postgres' ? 128 : 41;
-  if (password.length < 8 || password.length > max || /[/"@ ]/.test(password)) {
-    throw rdsErrors.invalidParameterValue(
-      `The parameter MasterUserPassword is not a valid password. Only printable ASCII characters besides '/', '@', '"', ' ' may be used, and it must be 8 to ${max} characters long.`,
-    );
-  }
-}
-
 export function modifyDBInstance(input: ModifyInput, ctx: RequestContext) {
   const { world, accountId, region } = ctx;
   const state = rdsState(world, accountId, region);
@@ -148,24 +146,7 @@ export function modifyDBInstance(input: ModifyInput, ctx: RequestContext) {
       'The snapclone sandbox does not rename DB instances (NewDBInstanceIdentifier).',
     );
   }
-  if (input.MasterUserPassword !== undefined && input.ManageMasterUserPassword === true) {
-    throw rdsErrors.invalidParameterCombination(
-      'You cannot specify MasterUserPassword when ManageMasterUserPassword is true.',
-    );
-  }
-  if (input.ManageMasterUserPassword === false && instance.masterUserSecret && input.MasterUserPassword === undefined) {
-    throw rdsErrors.invalidParameterCombination(
-      'To turn off ManageMasterUserPassword, you must specify MasterUserPassword.',
-    );
-  }
-  if (input.MasterUserPassword !== undefined) {
-    if (instance.masterUserSecret && input.ManageMasterUserPassword !== false) {
-      throw rdsErrors.invalidParameterCombination(
-        'The master user password is managed in Secrets Manager: turn ManageMasterUserPassword off to set MasterUserPassword.',
-      );
-    }
-    checkPassword(instance.engine, input.MasterUserPassword);
-  }
+  checkPasswordChange(input, Boolean(instance.masterUserSecret), instance.engine);
   if (input.BackupRetentionPeriod !== undefined) checkRetention(input.BackupRetentionPeriod);
   if (input.DBInstanceClass !== undefined) checkInstanceClass(input.DBInstanceClass, instance);
   if (input.AllocatedStorage !== undefined && input.AllocatedStorage < instance.allocatedStorage) {
@@ -327,7 +308,9 @@ function deleteClusterMember(ctx: RequestContext, state: RdsState, instance: DbI
   const { world, accountId, region } = ctx;
   const now = world.clock.nowMs();
   if (finalSnapshotId) {
-    throw rdsErrors.invalidParameterCombination('FinalDBSnapshotIdentifier can not be specified when deleting a cluster instance');
+    throw rdsErrors.invalidParameterCombination(
+      'FinalDBSnapshotIdentifier can not be specified when deleting a cluster instance',
+    );
   }
   instanceStatus(instance, now);
   if (instance.deletion) throw rdsErrors.invalidState(`Instance ${instance.id} is already being deleted.`);
@@ -336,7 +319,11 @@ function deleteClusterMember(ctx: RequestContext, state: RdsState, instance: DbI
       'Cannot delete protected DB Instance, please disable deletion protection and try again.',
     );
   }
-  instance.deletion = { requestedAt: now, goneAt: now + world.scaled(DURATIONS.deletion), deleteAutomatedBackups: true };
+  instance.deletion = {
+    requestedAt: now,
+    goneAt: now + world.scaled(DURATIONS.deletion),
+    deleteAutomatedBackups: true,
+  };
   if (instance.clusterWriter) instance.clusterWriter = false;
   return { DBInstance: instanceView(state, instance, now, region, accountId) };
 }
