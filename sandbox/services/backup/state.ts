@@ -3,7 +3,7 @@ import { DAY_MS as DAY, nextDailyUtc } from '../../core/clock.ts';
 import { AwsError } from '../../core/errors.ts';
 import { keyedPage } from '../../core/paging.ts';
 import type { World } from '../../core/world.ts';
-import { clusterSnapshotOf, type DbCluster } from '../rds/cluster-state.ts';
+import { clusterSnapshotOf } from '../rds/cluster-state.ts';
 import { rdsState, snapshotOf, type DbInstance } from '../rds/state.ts';
 
 /**
@@ -125,76 +125,74 @@ function runSchedules(world: World, accountId: string, region: string, state: Ba
       schedule.lastAt = t;
       if (schedule.clusterId !== undefined) {
         const cluster = rds.clusters.get(schedule.clusterId);
-        if (cluster && !cluster.deletion && t >= cluster.createdAt) backUpCluster(state, rds.clusterSnapshots, cluster, schedule, t);
+        if (!cluster || cluster.deletion || t < cluster.createdAt) continue;
+        const resource = { ...cluster, resourceType: 'Aurora' as const, dataGb: cluster.storageGb };
+        backUp(state, resource, schedule, t, (id, times) => {
+          const snapshot = clusterSnapshotOf(cluster, id, 'awsbackup', times);
+          rds.clusterSnapshots.set(id, snapshot);
+          return snapshot;
+        });
         continue;
       }
       const instance = schedule.instanceId === undefined ? undefined : rds.instances.get(schedule.instanceId);
       if (!instance || instance.deletion || t < instance.createdAt) continue;
-      backUp(state, rds.snapshots, instance, schedule, t);
+      const resource = {
+        ...instance,
+        resourceType: 'RDS' as const,
+        storageGb: instance.allocatedStorage,
+        dataGb: instance.allocatedStorage * 0.45,
+      };
+      backUp(state, resource, schedule, t, (id, times) => {
+        const snapshot = snapshotOf(instance, id, 'awsbackup', times);
+        rds.snapshots.set(id, snapshot);
+        return snapshot;
+      });
     }
   }
 }
 
-function backUp(
-  state: BackupState,
-  snapshots: Map<string, ReturnType<typeof snapshotOf>>,
-  instance: DbInstance,
-  schedule: BackupSchedule,
-  at: number,
-): void {
-  const id = `awsbackup:job-${randomUUID()}`;
-  const completedAt = at + backupDuration(instance.allocatedStorage);
-  const snapshot = snapshotOf(instance, id, 'awsbackup', {
-    createdAt: at,
-    availableAt: completedAt,
-    expiresAt: at + schedule.deleteAfterDays * DAY,
-  });
-  snapshots.set(id, snapshot);
-  const ageDays = Math.max(0, (at - instance.createdAt) / DAY);
-  state.recoveryPoints.set(snapshot.arn, {
-    arn: snapshot.arn,
-    vaultName: schedule.vaultName,
-    resourceArn: instance.arn,
-    resourceType: 'RDS',
-    resourceName: instance.id,
-    snapshotId: id,
-    iamRoleArn: schedule.iamRoleArn,
-    createdAt: at,
-    completedAt,
-    sizeBytes: Math.round(instance.allocatedStorage * 0.45 * 2 ** 30 * (1 + ageDays * 0.0005)),
-    deleteAfterDays: schedule.deleteAfterDays,
-    encryptionKeyArn: state.vaults.get(schedule.vaultName)?.encryptionKeyArn ?? '',
-    plan: schedule.plan,
-  });
+/** What a scheduled backup copies: an RDS instance (type RDS) or an Aurora cluster (type Aurora). */
+interface BackedUp {
+  arn: string;
+  id: string;
+  createdAt: number;
+  resourceType: 'RDS' | 'Aurora';
+  /** Provisioned storage: how long the backup takes. */
+  storageGb: number;
+  /** Data actually stored: the recovery point's size (it grows slowly with age). */
+  dataGb: number;
 }
 
-function backUpCluster(
+/**
+ * One scheduled backup: the service's awsbackup snapshot (made by `snapshot`, which stores it) and the
+ * recovery point that is that snapshot.
+ */
+function backUp(
   state: BackupState,
-  snapshots: Map<string, ReturnType<typeof clusterSnapshotOf>>,
-  cluster: DbCluster,
+  resource: BackedUp,
   schedule: BackupSchedule,
   at: number,
+  snapshot: (id: string, times: { createdAt: number; availableAt: number; expiresAt: number }) => { arn: string },
 ): void {
   const id = `awsbackup:job-${randomUUID()}`;
-  const completedAt = at + backupDuration(cluster.storageGb);
-  const snapshot = clusterSnapshotOf(cluster, id, 'awsbackup', {
+  const completedAt = at + backupDuration(resource.storageGb);
+  const { arn } = snapshot(id, {
     createdAt: at,
     availableAt: completedAt,
     expiresAt: at + schedule.deleteAfterDays * DAY,
   });
-  snapshots.set(id, snapshot);
-  const ageDays = Math.max(0, (at - cluster.createdAt) / DAY);
-  state.recoveryPoints.set(snapshot.arn, {
-    arn: snapshot.arn,
+  const ageDays = Math.max(0, (at - resource.createdAt) / DAY);
+  state.recoveryPoints.set(arn, {
+    arn,
     vaultName: schedule.vaultName,
-    resourceArn: cluster.arn,
-    resourceType: 'Aurora',
-    resourceName: cluster.id,
+    resourceArn: resource.arn,
+    resourceType: resource.resourceType,
+    resourceName: resource.id,
     snapshotId: id,
     iamRoleArn: schedule.iamRoleArn,
     createdAt: at,
     completedAt,
-    sizeBytes: Math.round(cluster.storageGb * 2 ** 30 * (1 + ageDays * 0.0005)),
+    sizeBytes: Math.round(resource.dataGb * 2 ** 30 * (1 + ageDays * 0.0005)),
     deleteAfterDays: schedule.deleteAfterDays,
     encryptionKeyArn: state.vaults.get(schedule.vaultName)?.encryptionKeyArn ?? '',
     plan: schedule.plan,
