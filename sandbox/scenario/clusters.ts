@@ -4,15 +4,8 @@ import { addSchedule, livePoints } from '../services/backup/state.ts';
 import { clusterArn, liveClusterSnapshots, type DbCluster } from '../services/rds/cluster-state.ts';
 import { auroraGroups } from '../services/rds/clusters.ts';
 import { dbArn, rdsState, type DbInstance } from '../services/rds/state.ts';
-import { arn, BACKUP_VAULT, COMPANY_ACCOUNT, COMPANY_REGION, PROD_CLUSTERS, RESTORE_ROLE } from './constants.ts';
-import {
-  BACKUP_UTC,
-  PLAN,
-  PROD_SECURITY_GROUP,
-  PROD_SUBNET_GROUP,
-  RETENTION_DAYS,
-  ZONES,
-} from './databases.ts';
+import { COMPANY_ACCOUNT, COMPANY_REGION, PROD_CLUSTERS } from './constants.ts';
+import { PLAN, productionBackups, PROD_SECURITY_GROUP, PROD_SUBNET_GROUP, RETENTION_DAYS, ZONES } from './databases.ts';
 
 const DAY = 86_400_000;
 
@@ -116,15 +109,7 @@ export function seedClusters(world: World): void {
       };
       state.instances.set(id, instance);
     });
-    addSchedule(world, COMPANY_ACCOUNT, COMPANY_REGION, {
-      clusterId: cluster.id,
-      vaultName: BACKUP_VAULT,
-      iamRoleArn: arn.role(RESTORE_ROLE),
-      ...BACKUP_UTC,
-      deleteAfterDays: RETENTION_DAYS,
-      lastAt: now - RETENTION_DAYS * DAY,
-      plan,
-    });
+    addSchedule(world, COMPANY_ACCOUNT, COMPANY_REGION, { clusterId: cluster.id, ...productionBackups(now, plan) });
   }
   // Run the schedules over the history; what started minutes before seeding counts as finished.
   for (const snapshot of liveClusterSnapshots(state, now)) snapshot.availableAt = Math.min(snapshot.availableAt, now);

@@ -38,7 +38,7 @@ const DAY = 86_400_000;
 export const ZONES = ['a', 'c', 'd'].map((z) => `${COMPANY_REGION}${z}`);
 
 /** AWS Backup runs at 03:00 Asia/Tokyo (18:00 UTC); RDS's automated snapshots at 01:05 (the 16:00 UTC window). */
-export const BACKUP_UTC = { hourUtc: 18, minuteUtc: 0 };
+const BACKUP_UTC = { hourUtc: 18, minuteUtc: 0 };
 
 const stamp = (t: number) => new Date(t).toISOString().slice(0, 10);
 
@@ -123,6 +123,18 @@ export const PLAN: BackupPlanRef = {
   timezone: 'Asia/Tokyo',
 };
 
+/** The production backup plan's schedule: daily at 03:00 Tokyo into the Default vault, kept 35 days, run since 35 days ago. */
+export function productionBackups(now: number, plan: BackupPlanRef) {
+  return {
+    vaultName: BACKUP_VAULT,
+    iamRoleArn: arn.role(RESTORE_ROLE),
+    ...BACKUP_UTC,
+    deleteAfterDays: RETENTION_DAYS,
+    lastAt: now - RETENTION_DAYS * DAY,
+    plan,
+  };
+}
+
 /**
  * The company's production databases (PROD_DATABASES) in COMPANY_ACCOUNT / COMPANY_REGION, with the
  * networks around them and 35 days of history, relative to the sandbox clock at seeding: an AWS Backup
@@ -166,15 +178,7 @@ export function seedDatabases(world: World): void {
       lastAutomatedSnapshotAt: now - RETENTION_DAYS * DAY,
     };
     state.instances.set(instance.id, instance);
-    addSchedule(world, COMPANY_ACCOUNT, COMPANY_REGION, {
-      instanceId: instance.id,
-      vaultName: BACKUP_VAULT,
-      iamRoleArn: arn.role(RESTORE_ROLE),
-      ...BACKUP_UTC,
-      deleteAfterDays: RETENTION_DAYS,
-      lastAt: now - RETENTION_DAYS * DAY,
-      plan,
-    });
+    addSchedule(world, COMPANY_ACCOUNT, COMPANY_REGION, { instanceId: instance.id, ...productionBackups(now, plan) });
     for (const [daysAgo, label] of [
       [12, 'before-schema-migration'],
       [3, 'manual'],
