@@ -123,5 +123,6 @@ export function checkPermission(
  */
 export function authorize(ctx: RequestContext, op: OperationDef, input: unknown, iamPrefix: string): void {
   const resources = op.resources?.(input, ctx) ?? ['*'];
-  checkPermission(ctx, `${iamPrefix}:${ctx.operation}`, resources, requestTagContext(op.requestTags?.(input)));
+  const keys = Object.entries(op.conditionContext?.(input) ?? {}).filter((e): e is [string, string] => e[1] !== undefined);
+  checkPermission(ctx, `${iamPrefix}:${ctx.operation}`, resources, { ...requestTagContext(op.requestTags?.(input)), ...Object.fromEntries(keys) });
 }

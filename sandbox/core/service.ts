@@ -27,6 +27,9 @@ export interface OperationDef {
   /** Tags the call puts on what it creates (aws:RequestTag/… condition context). */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   requestTags?: (input: any) => Record<string, string>;
+  /** The service's own condition keys a call carries (rds:DatabaseEngine, …). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  conditionContext?: (input: any) => Record<string, string | undefined>;
 }
 
 export type ProtocolName = 'awsQuery' | 'restJson1' | 'awsJson1_1';

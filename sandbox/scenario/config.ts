@@ -13,6 +13,7 @@ import {
   DEV_SECURITY_GROUP,
   DEV_SUBNET_GROUP,
   EXTERNAL_ID,
+  PROD_CLUSTERS,
   PROD_DATABASES,
 } from './constants.ts';
 
@@ -60,13 +61,19 @@ export function scenarioConfig() {
           instanceClass: 'db.t4g.micro',
           password: 'generated' as const,
         },
+        aurora: {
+          subnetGroup: DEV_SUBNET_GROUP,
+          securityGroupIds: [DEV_SECURITY_GROUP],
+          instanceClass: 'db.t4g.medium',
+          password: 'generated' as const,
+        },
         backupRestoreRoleArn: arn.role(RESTORE_ROLE),
         defaultTtl: '8h',
         maxTtl: '3d',
       },
     },
-    sources: Object.fromEntries(
-      PROD_DATABASES.map((db) => [
+    sources: Object.fromEntries([
+      ...PROD_DATABASES.map((db) => [
         db.name,
         {
           engine: 'rds' as const,
@@ -77,7 +84,19 @@ export function scenarioConfig() {
           backupVault: BACKUP_VAULT,
         },
       ]),
-    ),
+      // The Aurora cluster restores from AWS Backup by default too (its snapshots and window are there as well).
+      ...PROD_CLUSTERS.map((cluster) => [
+        cluster.name,
+        {
+          engine: 'aurora' as const,
+          id: cluster.id,
+          account: COMPANY_ACCOUNT,
+          region: COMPANY_REGION,
+          restoreFrom: 'backup' as const,
+          backupVault: BACKUP_VAULT,
+        },
+      ]),
+    ]),
   };
 }
 

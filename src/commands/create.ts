@@ -143,6 +143,7 @@ export async function run(options: CreateOptions, ctx: Context): Promise<Command
         zone,
         source: p.source.name,
         reporter: ctx.reporter,
+        latestFromWindow: p.engine.latestFromWindow,
       });
       const name =
         options.name ??
@@ -161,6 +162,7 @@ export async function run(options: CreateOptions, ctx: Context): Promise<Command
         createdAt: now,
         expiresAt: new Date(now.getTime() + p.ttl.ms),
         set,
+        engine: p.engine.name,
       };
       const existing = await p.engine.describe(name, p.target, ctx);
       if (existing?.tagged) assertOwnClone(cloneTags(existing), name, ctx.person);

@@ -27,8 +27,17 @@ export interface Check {
 /** A concrete resource for a declared ARN pattern: `db:snapclone-*` → `db:snapclone-doctor`. */
 const sample = (arn: string) => (arn === '*' ? '*' : arn.replace(/\*$/, 'doctor').replace(/\*/g, 'doctor'));
 
-/** The context a bound call carries: the tags it writes, or the tags of the clone it acts on. */
-function contextOf(permission: Permission, engine: Engine, cloneArn: string): ContextEntry[] {
+/** The context a bound call carries: the tags it writes or the tags of the clone it acts on, and the service keys it must match. */
+function contextOf(permission: Permission, engine: Engine, cloneArn: string, target: TargetRef): ContextEntry[] {
+  const required = Object.entries(permission.requires?.(target.config) ?? {}).map(([name, patterns]): ContextEntry => ({
+    ContextKeyName: name,
+    ContextKeyValues: [sample(patterns[0])],
+    ContextKeyType: 'string',
+  }));
+  return [...bindingContext(permission, engine, cloneArn), ...required];
+}
+
+function bindingContext(permission: Permission, engine: Engine, cloneArn: string): ContextEntry[] {
   const entry = (name: string, ...values: string[]): ContextEntry => ({
     ContextKeyName: name,
     ContextKeyValues: values,
@@ -73,7 +82,7 @@ async function checkAllowed(ctx: Context, target: TargetRef, source: string): Pr
     const w = scopeWhere(ctx.config, target, engine);
     const resources = [...new Set(permission.on.flatMap((scope) => resourcesOf(engine, scope, w)).map(sample))];
     if (resources.length === 0) continue;
-    const context = contextOf(permission, engine, sample(resourcesOf(engine, 'clone', w)[0]));
+    const context = contextOf(permission, engine, sample(resourcesOf(engine, 'clone', w)[0]), target);
     const key = JSON.stringify([resources, context]);
     const group = groups.get(key) ?? { actions: new Set<string>(), resources, context };
     group.actions.add(permission.action);

@@ -115,15 +115,23 @@ async function survey(ctx: Context, target: TargetRef, graceMs: number): Promise
   for await (const page of pages) {
     for (const r of page.ResourceTagMappingList ?? []) if (r.ResourceARN) tagged.push({ arn: r.ResourceARN, tags: fromTagList(r.Tags) });
   }
+  // A clone's main resource (named like the clone) first, so that its other resources are known as its parts.
+  const isMain = (r: { arn: string; tags: Record<string, string> }) => r.arn.split(':').pop() === r.tags[TAG.clone];
+  tagged.sort((a, b) => Number(isMain(b)) - Number(isMain(a)));
   const clonesHere = new Set<string>();
+  const parts = new Set<string>();
   const secrets: typeof tagged = [];
   for (const { arn, tags } of tagged) {
     if (/^arn:[\w-]+:secretsmanager:/.test(arn)) {
       secrets.push({ arn, tags });
       continue;
     }
-    const engine = engines.find((e) => e.ownsArn(arn));
+    // The engine tag says which engine's clone a resource is part of (an Aurora clone's writer instance is
+    // an RDS DB instance); clones made before the tag existed are told by their ARN.
+    const engine = tags[TAG.engine] ? engines.find((e) => e.name === tags[TAG.engine]) : engines.find((e) => e.ownsArn(arn));
     const name = tags[TAG.clone] ?? arn.split(':').pop()!;
+    // Another resource of a clone already surveyed (deleted with it).
+    if (engine && tags[TAG.clone] && parts.has(`${engine.name}/${name}`)) continue;
     const line = { target: target.name, kind: engine ? `${engine.name} clone` : 'resource', name, arn };
     const clone = readCloneTags(tags);
     const id = arn.split(':').pop()!;
@@ -133,6 +141,7 @@ async function survey(ctx: Context, target: TargetRef, graceMs: number): Promise
       continue;
     }
     clonesHere.add(clone.clone);
+    parts.add(`${engine.name}/${clone.clone}`);
     if (clone.expiresAt.getTime() <= 0 || clone.expiresAt.getTime() > now.getTime()) {
       lines.push({ ...line, result: 'kept', detail: clone.expiresAt.getTime() > 0 ? `until ${formatTime(clone.expiresAt, zone)}` : 'no expiry recorded' });
       continue;

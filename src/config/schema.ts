@@ -64,12 +64,39 @@ export const RdsPlacementSchema = z
   })
   .strict();
 
+/** Where Aurora clones go: a cluster with one writer instance of a small class, or Serverless v2. */
+export const AuroraPlacementSchema = z
+  .object({
+    subnetGroup: z.string().min(1),
+    securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]+$/, 'a security group id (sg-…)')).min(1),
+    /** The writer instance's class, or db.serverless for Aurora Serverless v2 (see `serverless`). */
+    instanceClass: z
+      .string()
+      .regex(/^db\.([a-z0-9]+\.[a-z0-9]+|serverless)$/, 'an instance class such as db.t4g.medium, or db.serverless'),
+    /** Serverless v2 capacity (with instanceClass db.serverless): 0 ACU pauses an idle clone, so a forgotten one costs little. */
+    serverless: z
+      .object({
+        minCapacity: z.number().min(0).max(256).default(0),
+        maxCapacity: z.number().min(1).max(256).default(4),
+        /** Idle seconds before a clone at 0 ACU pauses (300–86400). */
+        secondsUntilAutoPause: z.number().int().min(300).max(86400).default(300),
+      })
+      .strict()
+      .refine((s) => s.minCapacity <= s.maxCapacity, { message: 'minCapacity must not exceed maxCapacity' })
+      .default({ minCapacity: 0, maxCapacity: 4, secondsUntilAutoPause: 300 }),
+    kmsKeyId: z.string().optional(),
+    /** How the master password of a clone is replaced. */
+    password: z.enum(['managed', 'generated']).default('generated'),
+  })
+  .strict();
+
 export const TargetSchema = z
   .object({
     account: accountId,
     region,
     access: AccessSchema.default({ durationSeconds: 3600 }),
     rds: RdsPlacementSchema.optional(),
+    aurora: AuroraPlacementSchema.optional(),
     /** Role AWS Backup assumes to restore (StartRestoreJob IamRoleArn). */
     backupRestoreRoleArn: roleArn.optional(),
     publicAccess: z.literal(false).default(false),
@@ -85,8 +112,8 @@ export const TargetSchema = z
 
 export const SourceSchema = z
   .object({
-    engine: z.enum(['rds']),
-    /** The resource identifier (RDS: DB instance identifier). */
+    engine: z.enum(['rds', 'aurora']),
+    /** The resource identifier (rds: DB instance identifier; aurora: DB cluster identifier). */
     id: z.string().min(1),
     account: accountId,
     region,

@@ -91,7 +91,14 @@ function rangeHint(candidates: RestorePoint[], pitr: RestorePoint | undefined, z
 export function choosePoint(
   points: RestorePoint[],
   request: ParsedRequest,
-  options: { preferred: RestorePointKind[]; zone: string; source: string; reporter?: Reporter },
+  options: {
+    preferred: RestorePointKind[];
+    zone: string;
+    source: string;
+    reporter?: Reporter;
+    /** --latest restores the newest data of the point-in-time window where there is one (Aurora: copy-on-write). */
+    latestFromWindow?: boolean;
+  },
 ): Choice {
   const { zone, source } = options;
   const discrete = points.filter((p) => p.kind !== 'point-in-time');
@@ -109,6 +116,9 @@ export function choosePoint(
       `Pick a time between those; snapclone points ${source} lists them all.`,
     );
 
+  if (request.kind === 'latest' && options.latestFromWindow && pitr) {
+    return { point: pitr, time: pitr.time, reason: `latest restorable time: ${formatTime(pitr.time, zone, { seconds: true })}` };
+  }
   if (request.kind === 'latest') {
     const point = candidates[0];
     if (!point) throw none('at all');
@@ -138,7 +148,11 @@ export function choosePoint(
   return { point, time: point.time, reason: message };
 }
 
-/** The snapclone:restore-point tag of a choice: the point's id, or `<source id>@<ISO time>` for point-in-time. */
+/**
+ * The snapclone:restore-point tag of a choice: the point's id, or `<source id>@<ISO time>` for point-in-time,
+ * `<source id>@latest` for the latest restorable time (which moves on, so that a re-run still resumes).
+ */
 export function restorePointLabel(choice: Pick<Choice, 'point' | 'at' | 'time'>): string {
-  return choice.point.kind === 'point-in-time' ? `${choice.point.id}@${(choice.at ?? choice.time).toISOString()}` : choice.point.id;
+  if (choice.point.kind !== 'point-in-time') return choice.point.id;
+  return `${choice.point.id}@${choice.at ? choice.at.toISOString() : 'latest'}`;
 }

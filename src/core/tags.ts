@@ -4,6 +4,8 @@ import { UsageError } from './errors.ts';
 export const TAG = {
   managed: 'snapclone:managed',
   clone: 'snapclone:clone',
+  /** The engine that made the clone (rds, aurora, …): which one deletes it, whatever resource carries the tag. */
+  engine: 'snapclone:engine',
   owner: 'snapclone:owner',
   source: 'snapclone:source',
   sourceArn: 'snapclone:source-arn',
@@ -44,6 +46,8 @@ export interface CloneTags {
   expiresAt: Date;
   restoreJob?: string;
   set?: string;
+  /** The engine that made it (absent on clones made before the tag existed). */
+  engine?: string;
   /** Renewals past maxTtl used so far by `extend`. */
   renewals?: number;
 }
@@ -63,6 +67,7 @@ export function cloneTags(t: CloneTags): Record<string, string> {
   };
   if (t.restoreJob) tags[TAG.restoreJob] = t.restoreJob;
   if (t.set) tags[TAG.set] = t.set;
+  if (t.engine) tags[TAG.engine] = t.engine;
   return tags;
 }
 
@@ -82,6 +87,7 @@ export function readCloneTags(tags: Record<string, string>): CloneTags | undefin
     expiresAt: date(TAG.expiresAt),
     restoreJob: tags[TAG.restoreJob],
     set: tags[TAG.set],
+    engine: tags[TAG.engine],
     renewals: tags[TAG.renewals] === undefined ? undefined : Number(tags[TAG.renewals]) || 0,
   };
 }

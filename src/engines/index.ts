@@ -1,11 +1,13 @@
 import type { SourceConfig } from '../config/schema.ts';
 import { UsageError } from '../core/errors.ts';
+import { auroraEngine } from './aurora/index.ts';
 import { rdsEngine } from './rds/index.ts';
 import type { Engine, TargetRef } from './types.ts';
 
 /** Every engine by its name in the config (sources.<name>.engine). */
 export const engines: Record<SourceConfig['engine'], Engine> = {
   rds: rdsEngine,
+  aurora: auroraEngine,
 };
 
 export function engineFor(name: string): Engine {

@@ -107,6 +107,11 @@ export interface Engine {
   readonly identifierRules: IdentifierRules;
   /** The ARN of a source's resource (recorded in the snapclone:source-arn tag). */
   sourceArn(source: SourceConfig): string;
+  /**
+   * Whether --latest restores the latest restorable time of the point-in-time window rather than the newest
+   * discrete point (Aurora: a copy-on-write clone of it takes minutes whatever the size).
+   */
+  readonly latestFromWindow?: boolean;
   /** The kinds of discrete points a source restores from by default (its restoreFrom). */
   preferredKinds(source: SourceConfig): RestorePointKind[];
   /** Restorable points of a source, newest first, read with the access of `target`. */

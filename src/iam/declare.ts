@@ -46,6 +46,11 @@ export interface Permission {
   bind?: Binding;
   /** Writes change something in the account; the policy never allows one on a source. */
   write?: boolean;
+  /**
+   * The service's own condition keys the call must match, as StringLike patterns (e.g. rds:DatabaseEngine
+   * `aurora-*`): narrows what a create may make beyond its name and tags.
+   */
+  requires?: (target: TargetConfig) => Record<string, string[]>;
   /** Only for targets configured so (e.g. RDS-managed passwords); always when omitted. */
   when?: (target: TargetConfig) => boolean;
 }

@@ -54,8 +54,18 @@ export function resourcesOf(engine: Engine, scope: Scope, w: ScopeWhere): string
   return engine.resources(scope, w) ?? sharedResources(scope, w);
 }
 
-/** The condition that binds a call, beyond its resource ARNs. */
+/** The condition that binds a call, beyond its resource ARNs: its binding, and the service keys it requires. */
 function conditionOf(p: Permission, engine: Engine, w: ScopeWhere): PolicyStatement['Condition'] {
+  const bound = bindingOf(p, engine, w);
+  const required = p.requires?.(w.target.config);
+  if (!required) return bound;
+  // IfExists: AWS puts a service's keys on the resources they describe (rds:DatabaseEngine on the new
+  // DB instance), not on every resource of the call (its cluster, subnet group); the instance's own
+  // evaluation always carries them.
+  return { ...bound, StringLikeIfExists: required };
+}
+
+function bindingOf(p: Permission, engine: Engine, w: ScopeWhere): PolicyStatement['Condition'] {
   switch (p.bind) {
     case 'request':
       return {
@@ -118,10 +128,14 @@ export function policyFor(config: Config, targetName: string): PolicyDocument {
     const resources = permission.on.flatMap((scope) => resourcesOf(engine, scope, w));
     if (resources.length === 0) continue;
     const verb = verbOf(permission);
-    const sid = `${verb}${permission.on.map(pascal).join('')}`;
+    const condition = conditionOf(permission, engine, w);
+    // Engines share a statement where the binding is the same; one whose condition differs (the tag by
+    // which a service ties its managed secret to a clone) gets its own, named after the engine.
+    let sid = `${verb}${permission.on.map(pascal).join('')}`;
+    if (groups.has(sid) && JSON.stringify(groups.get(sid)!.condition) !== JSON.stringify(condition)) sid += pascal(engine.name);
     let group = groups.get(sid);
     if (!group) {
-      group = { verb, actions: new Set(), resources: new Set(), condition: conditionOf(permission, engine, w) };
+      group = { verb, actions: new Set(), resources: new Set(), condition };
       groups.set(sid, group);
     }
     group.actions.add(permission.action);

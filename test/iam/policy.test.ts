@@ -3,7 +3,7 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { describe, expect, it } from 'vitest';
 import { ConfigSchema } from '../../src/config/schema.ts';
-import { RDS_PERMISSIONS } from '../../src/engines/rds/permissions.ts';
+import { allEngines } from '../../src/engines/index.ts';
 import { COMMAND_PERMISSIONS } from '../../src/iam/commands.ts';
 import { policyFor, type PolicyDocument } from '../../src/iam/policy.ts';
 import { evaluate } from '../../sandbox/core/iam-eval.ts';
@@ -56,6 +56,24 @@ const allowed: Row[] = [
   { why: 'recovery points', action: 'backup:ListRecoveryPointsByBackupVault', resource: vault },
   { why: 'untagged restores by jobs', action: 'backup:ListRestoreJobs', resource: '*' },
   { why: 'clones by tag', action: 'tag:GetResources', resource: '*' },
+  { why: 'describe the Aurora source', action: 'rds:DescribeDBClusters', resource: rds('cluster', 'catalog-prod') },
+  { why: 'cluster snapshots of the Aurora source', action: 'rds:DescribeDBClusterSnapshots', resource: rds('cluster', 'catalog-prod') },
+  { why: 'copy-on-write clone of the Aurora source', action: 'rds:RestoreDBClusterToPointInTime', resource: rds('cluster', 'catalog-prod'), context: creating },
+  { why: 'restore an Aurora clone', action: 'rds:RestoreDBClusterFromSnapshot', resource: rds('cluster', 'snapclone-x'), context: creating },
+  {
+    why: "add the clone's writer (Aurora, the placement's class)",
+    action: 'rds:CreateDBInstance',
+    resource: db('snapclone-x-1'),
+    context: { ...creating, 'rds:DatabaseEngine': 'aurora-postgresql', 'rds:DatabaseClass': 'db.t4g.medium' },
+  },
+  { why: "replace an Aurora clone's password", action: 'rds:ModifyDBCluster', resource: rds('cluster', 'snapclone-x'), context: managed },
+  { why: 'delete an Aurora clone', action: 'rds:DeleteDBCluster', resource: rds('cluster', 'snapclone-x'), context: managed },
+  {
+    why: "read an Aurora clone's RDS-managed secret",
+    action: 'secretsmanager:GetSecretValue',
+    resource: secret('rds!cluster-0a1b2c3d'),
+    context: { 'aws:ResourceTag/aws:rds:primaryDBClusterArn': rds('cluster', 'snapclone-x') },
+  },
   { why: 'restore a clone (instance)', action: 'rds:RestoreDBInstanceFromDBSnapshot', resource: db('snapclone-x'), context: creating },
   { why: 'restore a clone (Backup snapshot)', action: 'rds:RestoreDBInstanceFromDBSnapshot', resource: backupSnapshot, context: creating },
   { why: 'restore a clone (subnet group)', action: 'rds:RestoreDBInstanceFromDBSnapshot', resource: rds('subgrp', 'snapclone-dev'), context: creating },
@@ -114,8 +132,16 @@ const denied: Row[] = [
   { why: 'untag a clone', action: 'rds:RemoveTagsFromResource', resource: db('snapclone-x'), context: managed },
   { why: 'modify an untagged prefixed instance', action: 'rds:ModifyDBInstance', resource: db('snapclone-x') },
   { why: 'delete an untagged prefixed instance', action: 'rds:DeleteDBInstance', resource: db('snapclone-x') },
-  { why: 'create an instance from scratch', action: 'rds:CreateDBInstance', resource: db('snapclone-x'), context: creating },
+  // AWS puts the engine and class of every CreateDBInstance in the request (both are required parameters).
+  { why: 'create an instance from scratch', action: 'rds:CreateDBInstance', resource: db('snapclone-x'), context: { ...creating, 'rds:DatabaseEngine': 'mysql', 'rds:DatabaseClass': 'db.t4g.micro' } },
   { why: 'stop a source', action: 'rds:StopDBInstance', resource: db('orders-prod') },
+  { why: 'delete the Aurora source', action: 'rds:DeleteDBCluster', resource: rds('cluster', 'catalog-prod'), context: managed },
+  { why: 'change the Aurora source', action: 'rds:ModifyDBCluster', resource: rds('cluster', 'catalog-prod'), context: managed },
+  { why: 'add an instance to the Aurora source', action: 'rds:CreateDBInstance', resource: rds('cluster', 'catalog-prod'), context: { ...creating, 'rds:DatabaseEngine': 'aurora-postgresql', 'rds:DatabaseClass': 'db.t4g.medium' } },
+  { why: 'delete an untagged prefixed cluster', action: 'rds:DeleteDBCluster', resource: rds('cluster', 'snapclone-x') },
+  { why: 'create a standalone instance of the placement class', action: 'rds:CreateDBInstance', resource: db('snapclone-x'), context: { ...creating, 'rds:DatabaseEngine': 'postgres', 'rds:DatabaseClass': 'db.t4g.medium' } },
+  { why: 'add a bigger writer than the placement says', action: 'rds:CreateDBInstance', resource: db('snapclone-x-1'), context: { ...creating, 'rds:DatabaseEngine': 'aurora-postgresql', 'rds:DatabaseClass': 'db.r6g.16xlarge' } },
+  { why: "read another cluster's RDS-managed secret", action: 'secretsmanager:GetSecretValue', resource: secret('rds!cluster-0a1b2c3d'), context: { 'aws:ResourceTag/aws:rds:primaryDBClusterArn': rds('cluster', 'catalog-prod') } },
   { why: 'reboot a clone', action: 'rds:RebootDBInstance', resource: db('snapclone-x'), context: managed },
   { why: 'delete a backup snapshot', action: 'rds:DeleteDBSnapshot', resource: backupSnapshot },
   { why: 'share a snapshot', action: 'rds:ModifyDBSnapshotAttribute', resource: backupSnapshot },
@@ -189,7 +215,7 @@ describe('the generated policy, by two evaluators', () => {
 
   it('allows exactly the declared actions (for a target without a customer KMS key)', () => {
     const declared = new Set(
-      [...Object.values(RDS_PERMISSIONS).flat(), ...Object.values(COMMAND_PERMISSIONS).flat()]
+      [...allEngines().flatMap((e) => Object.values(e.permissions).flat()), ...Object.values(COMMAND_PERMISSIONS).flat()]
         .filter((p) => !p.when || p.when(config.targets[SCENARIO_TARGET]))
         .map((p) => p.action),
     );

@@ -131,6 +131,7 @@ export const rds: ServiceDef = {
         ...(input.DBClusterIdentifier ? arnOf('cluster', ctx, input.DBClusterIdentifier) : []),
       ],
       requestTags,
+      conditionContext: (input) => ({ 'rds:DatabaseEngine': input.Engine, 'rds:DatabaseClass': input.DBInstanceClass }),
     },
     AddTagsToResource: {
       handler: addTagsToResource,

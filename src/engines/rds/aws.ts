@@ -1,10 +1,9 @@
-import type { AwsClients } from '../../aws/session.ts';
 import type { SourceConfig, TargetConfig } from '../../config/schema.ts';
-import type { Context } from '../../core/context.ts';
 import { UsageError } from '../../core/errors.ts';
 import { partitionOf } from '../../iam/declare.ts';
 import type { TargetRef } from '../types.ts';
 
+export { isError, where, nextDelay, FIRST_DELAY_MS, type Where } from '../shared/aws.ts';
 
 export function dbArn(region: string, account: string, id: string): string {
   return `arn:${partitionOf(region)}:rds:${region}:${account}:db:${id}`;
@@ -18,25 +17,6 @@ export function parseDbArn(arn: string): { partition: string; region: string; ac
   return m ? { partition: m[1], region: m[2], account: m[3], id: m[4].toLowerCase() } : undefined;
 }
 
-/** Whether an SDK error is one of these (class names such as DBInstanceNotFoundFault, or wire codes). */
-export function isError(error: unknown, ...names: string[]): boolean {
-  const e = error as { name?: string; Code?: string };
-  return names.some((n) => e?.name === n || e?.Code === n || e?.name === `${n}Fault` || e?.Code === `${n}Fault`);
-}
-
-/** Everything an RDS operation in one target needs. */
-export interface Where {
-  ctx: Context;
-  target: TargetRef;
-  clients: AwsClients;
-  region: string;
-}
-
-export function where(ctx: Context, target: TargetRef): Where {
-  const clients = ctx.clients(target.name);
-  return { ctx, target, clients, region: clients.region };
-}
-
 export function placementOf(target: TargetRef): NonNullable<TargetConfig['rds']> {
   const rds = target.config.rds;
   if (!rds) {
@@ -47,10 +27,3 @@ export function placementOf(target: TargetRef): NonNullable<TargetConfig['rds']>
   }
   return rds;
 }
-
-/** Polling interval: 1 s, doubling up to 15 s. */
-export function nextDelay(delay: number): number {
-  return Math.min(delay * 2, 15_000);
-}
-
-export const FIRST_DELAY_MS = 1_000;

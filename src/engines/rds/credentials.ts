@@ -4,7 +4,7 @@ import { fromTagList, TAG } from '../../core/tags.ts';
 import type { Clone, ConnectionDetails } from '../types.ts';
 import type { Where } from './aws.ts';
 import { describeInstance, RESOURCE_KIND } from './describe.ts';
-import { readSecretPassword, secretName } from './secret.ts';
+import { readSecretPassword, secretName } from '../shared/secret.ts';
 
 /**
  * Connection details of a clone, password included: endpoint and user from the clone's own instance
@@ -32,7 +32,7 @@ export async function readCredentials(w: Where, clone: Clone): Promise<Connectio
   }
   const secretId = mode === 'generated' ? secretName(clone) : instance.MasterUserSecret?.SecretArn;
   if (!secretId) throw new SnapcloneError(`${clone.clone} has no master user secret.`);
-  const value = await readSecretPassword(w, secretId, clone, mode === 'generated' ? clone.id : undefined);
+  const value = await readSecretPassword(w, secretId, clone, mode === 'generated' ? { key: 'dbInstanceIdentifier', id: clone.id } : undefined);
   return {
     host: instance.Endpoint.Address,
     port: instance.Endpoint.Port,

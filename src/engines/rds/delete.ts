@@ -1,23 +1,10 @@
 import { DeleteDBInstanceCommand, ModifyDBInstanceCommand } from '@aws-sdk/client-rds';
-import { DeleteSecretCommand, DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { guarded, guardProblem } from '../../core/guard.ts';
-import { fromTagList } from '../../core/tags.ts';
+import { guarded } from '../../core/guard.ts';
 import type { Progress } from '../../output/reporter.ts';
 import type { Clone } from '../types.ts';
 import { FIRST_DELAY_MS, isError, nextDelay, type Where } from './aws.ts';
 import { describeInstance, readTags, RESOURCE_KIND } from './describe.ts';
-import { secretName } from './secret.ts';
-
-/** The clone's generated-password secret, if there is one, with its tags. */
-async function describeSecret(w: Where, clone: Clone) {
-  try {
-    const out = await w.clients.secrets.send(new DescribeSecretCommand({ SecretId: secretName(clone) }));
-    return { arn: out.ARN, name: out.Name ?? secretName(clone), tags: fromTagList(out.Tags), deleted: out.DeletedDate !== undefined };
-  } catch (error) {
-    if (isError(error, 'ResourceNotFoundException')) return undefined;
-    throw error;
-  }
-}
+import { deleteCloneSecret } from '../shared/secret.ts';
 
 /**
  * Deletes a clone: the guard on freshly read tags, then DeleteDBInstance without final snapshot and with
@@ -53,22 +40,7 @@ export async function deleteClone(w: Where, clone: Clone, options: { wait: boole
   );
   w.ctx.reporter.info(`${clone.clone}: deletion of ${RESOURCE_KIND} ${clone.id} started.`);
 
-  const secret = await describeSecret(w, clone);
-  if (secret && !secret.deleted) {
-    const subject = { kind: 'secret', name: secret.name, arn: secret.arn };
-    const problem = guardProblem(subject, secret.tags, { prefix, clone: clone.clone });
-    if (problem) {
-      w.ctx.reporter.warn(`Left the secret ${secret.name} alone: ${problem}.`);
-    } else {
-      await guarded(
-        subject,
-        async () => (await describeSecret(w, clone))?.tags,
-        { prefix, action: 'delete', clone: clone.clone },
-        () => w.clients.secrets.send(new DeleteSecretCommand({ SecretId: secret.arn ?? secret.name, ForceDeleteWithoutRecovery: true })),
-      );
-      w.ctx.reporter.info(`${clone.clone}: deleted its secret ${secret.name}.`);
-    }
-  }
+  await deleteCloneSecret(w, clone);
 
   if (!options.wait) return;
   const startedAt = w.ctx.now().getTime();

@@ -203,7 +203,8 @@ export async function describeClone(w: Where, name: string): Promise<Clone | und
 
 /** The clone named `name`, given the DB instance of that identifier as just described (undefined: none). */
 export async function cloneOf(w: Where, name: string, instance: DBInstance | undefined): Promise<Clone | undefined> {
-  if (!instance) return undefined;
+  // A member of an Aurora DB cluster is part of an Aurora clone (the aurora engine's), never an RDS clone.
+  if (!instance || instance.DBClusterIdentifier) return undefined;
   const id = name.toLowerCase();
   const raw = fromTagList(instance.TagList);
   const tags = readCloneTags(raw);
@@ -227,7 +228,7 @@ export async function listClones(w: Where): Promise<Clone[]> {
   }
   const instances = new Map<string, DBInstance>();
   for await (const page of paginateDescribeDBInstances({ client: w.clients.rds, pageSize: 100 }, {})) {
-    for (const i of page.DBInstances ?? []) if (i.DBInstanceArn) instances.set(i.DBInstanceArn, i);
+    for (const i of page.DBInstances ?? []) if (i.DBInstanceArn && !i.DBClusterIdentifier) instances.set(i.DBInstanceArn, i);
   }
   const clones: Clone[] = [];
   for (const [arn, raw] of tagged) {

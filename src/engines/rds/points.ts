@@ -1,52 +1,8 @@
-import { paginateListRecoveryPointsByBackupVault } from '@aws-sdk/client-backup';
 import { DescribeDBInstanceAutomatedBackupsCommand, paginateDescribeDBSnapshots } from '@aws-sdk/client-rds';
 import type { RestorePoint, SourceRef } from '../types.ts';
+import { backupPoints, inRange, type Range } from '../shared/points.ts';
 import { isError, sourceArn, type Where } from './aws.ts';
 import { describeInstance } from './describe.ts';
-
-const GB = 1024 ** 3;
-const round = (n: number) => Math.round(n * 100) / 100;
-
-export interface Range {
-  from?: Date;
-  to?: Date;
-}
-
-const inRange = (time: Date, range: Range) =>
-  (!range.from || time.getTime() >= range.from.getTime()) && (!range.to || time.getTime() <= range.to.getTime());
-
-/** AWS Backup recovery points of the source: one filtered, paginated listing of its vault. */
-export async function backupPoints(w: Where, source: SourceRef, range: Range): Promise<RestorePoint[]> {
-  const points: RestorePoint[] = [];
-  const pages = paginateListRecoveryPointsByBackupVault(
-    { client: w.clients.backup, pageSize: 100 },
-    {
-      BackupVaultName: source.config.backupVault,
-      ByResourceArn: sourceArn(source.config),
-      ByCreatedAfter: range.from,
-      ByCreatedBefore: range.to,
-    },
-  );
-  try {
-    for await (const page of pages) {
-      for (const rp of page.RecoveryPoints ?? []) {
-        if (rp.Status !== 'COMPLETED' || !rp.RecoveryPointArn || !rp.CreationDate) continue;
-        if (!inRange(rp.CreationDate, range)) continue;
-        points.push({
-          kind: 'backup',
-          id: rp.RecoveryPointArn,
-          time: rp.CreationDate,
-          sizeGb: rp.BackupSizeInBytes === undefined ? undefined : round(rp.BackupSizeInBytes / GB),
-        });
-      }
-    }
-  } catch (error) {
-    if (!isError(error, 'ResourceNotFoundException')) throw error;
-    const level = source.config.restoreFrom === 'backup' ? 'warn' : 'debug';
-    w.ctx.reporter[level](`${source.name}: backup vault '${source.config.backupVault}' not found; no AWS Backup recovery points`);
-  }
-  return points;
-}
 
 /** Manual and automated RDS snapshots of the source (AWS Backup's own snapshots are listed as recovery points). */
 export async function snapshotPoints(w: Where, source: SourceRef, range: Range): Promise<RestorePoint[]> {
@@ -96,7 +52,7 @@ export async function pitrWindow(w: Where, source: SourceRef, range: Range): Pro
 /** All restorable points of a source, newest first. */
 export async function rdsPoints(w: Where, source: SourceRef, range: Range = {}): Promise<RestorePoint[]> {
   const all = (
-    await Promise.all([backupPoints(w, source, range), snapshotPoints(w, source, range), pitrWindow(w, source, range)])
+    await Promise.all([backupPoints(w, source, sourceArn(source.config), range), snapshotPoints(w, source, range), pitrWindow(w, source, range)])
   ).flat();
   return all.sort((a, b) => b.time.getTime() - a.time.getTime() || a.kind.localeCompare(b.kind));
 }

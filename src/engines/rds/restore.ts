@@ -1,17 +1,16 @@
-import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import {
   RestoreDBInstanceFromDBSnapshotCommand,
   RestoreDBInstanceToPointInTimeCommand,
   type DBInstance,
 } from '@aws-sdk/client-rds';
-import { formatTime } from '../../core/dates.ts';
 import { SnapcloneError, UsageError } from '../../core/errors.ts';
-import { assertOwnClone, cloneTags, forcedTags, fromTagList, readCloneTags, TAG, toTagList } from '../../core/tags.ts';
+import { cloneTags, forcedTags, fromTagList, readCloneTags, TAG, toTagList } from '../../core/tags.ts';
 import { partitionOf } from '../../iam/declare.ts';
 import type { Clone, RestorePlan, RestoreResult } from '../types.ts';
 import { isError, placementOf, type Where } from './aws.ts';
+import { attach, conflict, sameRestore } from '../shared/resume.ts';
 import { cloneFromInstance, cloneOf, describeClone, describeInstance, ENGINE, instanceArn } from './describe.ts';
-import { secretName } from './secret.ts';
+import { assertNoSecret } from '../shared/secret.ts';
 import { claimUntagged } from './tagging.ts';
 
 /**
@@ -24,31 +23,6 @@ export function backupSnapshotArn(w: Where, recoveryPointArn: string): string | 
   const m = /^arn:(aws[\w-]*):rds:([a-z0-9-]+):(\d{12}):snapshot:awsbackup:job-[\w-]+$/.exec(recoveryPointArn);
   const here = m && m[1] === partitionOf(w.region) && m[2] === w.region && m[3] === w.target.config.account;
   return here ? recoveryPointArn : undefined;
-}
-
-/** Whether an existing clone is the one this plan would make (same source and restore point). */
-function sameRestore(existing: Clone, plan: RestorePlan): boolean {
-  if (!existing.tagged) return existing.restorePoint === plan.point.id;
-  return existing.source === plan.source.name && existing.restorePoint === plan.tags.restorePoint;
-}
-
-function conflict(existing: Clone, plan: RestorePlan, zone: string): UsageError {
-  return new UsageError(
-    `A clone named ${existing.clone} already exists (source ${existing.source}, restore point ${existing.restorePoint || 'unknown'}` +
-      `${existing.tagged ? `, owner ${existing.owner}, data of ${formatTime(existing.restoreTime, zone)}` : ''}), ` +
-      `not made from the point asked for (${plan.tags.restorePoint}). Nothing was changed.`,
-    'Choose another --name, or delete the existing clone first (snapclone delete).',
-  );
-}
-
-/** Attaches to an existing tagged clone of the same name, or refuses when it is a different one or another person's. */
-function attach(w: Where, existing: Clone, plan: RestorePlan): RestoreResult {
-  assertOwnClone(cloneTags(existing), existing.clone, plan.tags.owner);
-  if (!sameRestore(existing, plan)) throw conflict(existing, plan, w.ctx.config.timezone);
-  if (existing.status === 'deleting') {
-    throw new SnapcloneError(`Clone ${existing.clone} is being deleted; wait until it is gone, or choose another --name.`);
-  }
-  return { clone: existing, resumed: true };
 }
 
 /**
@@ -86,26 +60,6 @@ function plannedClone(w: Where, plan: RestorePlan): Clone {
     credentials: 'pending',
     details: {},
   };
-}
-
-/**
- * A new clone's password secret is created by the clone's own run: a secret that already carries its name
- * (planted, or left from something else) would choose the clone's password, so the restore is refused first.
- */
-async function assertNoSecret(w: Where, plan: RestorePlan): Promise<void> {
-  if (placementOf(plan.target).password !== 'generated') return;
-  const name = secretName(plan.tags);
-  try {
-    const out = await w.clients.secrets.send(new DescribeSecretCommand({ SecretId: name }));
-    if (out.DeletedDate) return;
-  } catch (error) {
-    if (isError(error, 'ResourceNotFoundException')) return;
-    throw error;
-  }
-  throw new UsageError(
-    `A secret named ${name} already exists, and a new clone of that name would take its password from it. Nothing was created.`,
-    'Choose another --name, or have the secret removed by whoever made it.',
-  );
 }
 
 /** The snapshot a discrete restore point is restored from, or a UsageError when RDS cannot restore it here. */
@@ -191,7 +145,7 @@ export async function restoreClone(w: Where, plan: RestorePlan): Promise<Restore
   // The plan's name is a valid identifier with the prefix (checked when it was made).
   const instance = await describeInstance(w, plan.tags.clone);
   if (!instance) {
-    await assertNoSecret(w, plan);
+    if (placementOf(plan.target).password === 'generated') await assertNoSecret(w, plan.tags);
     return restoreViaRds(w, plan);
   }
   const existing = await cloneOf(w, plan.tags.clone, instance);

@@ -1,14 +1,12 @@
-import { randomInt } from 'node:crypto';
 import { ModifyDBInstanceCommand, type DBInstance } from '@aws-sdk/client-rds';
-import { CreateSecretCommand, DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { ExitCode, SnapcloneError, UsageError } from '../../core/errors.ts';
-import { guarded, guardProblem } from '../../core/guard.ts';
-import { assertOwnClone, cloneTags, fromTagList, TAG, toTagList } from '../../core/tags.ts';
+import { ExitCode, SnapcloneError } from '../../core/errors.ts';
+import { guarded } from '../../core/guard.ts';
+import { assertOwnClone, fromTagList, TAG } from '../../core/tags.ts';
 import type { Progress } from '../../output/reporter.ts';
 import type { Clone } from '../types.ts';
 import { FIRST_DELAY_MS, isError, nextDelay, placementOf, type Where } from './aws.ts';
 import { describeClone, describeInstance, readTags, RESOURCE_KIND } from './describe.ts';
-import { readSecretPassword, secretName } from './secret.ts';
+import { generatedPassword } from '../shared/secret.ts';
 import { tagClone } from './tagging.ts';
 
 /** Statuses from which an instance does not become available by waiting. */
@@ -23,14 +21,6 @@ const DEAD_ENDS = new Set([
   'deleting',
   'stopped',
 ]);
-
-/** A password RDS accepts for every engine: 32 letters and digits (no '/', '@', '"' or spaces). */
-export function newPassword(): string {
-  const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
-  let password = '';
-  for (let i = 0; i < 32; i++) password += alphabet[randomInt(alphabet.length)];
-  return password;
-}
 
 function estimate(elapsedMs: number, percent: number | undefined): number | undefined {
   if (percent === undefined || percent <= 0 || percent >= 100) return undefined;
@@ -91,47 +81,14 @@ async function waitSettled(
   }
 }
 
-/**
- * The generated password of a clone: stored first in a secret named after the clone, tagged like it, so
- * that the secret is the one source of truth. A second run (resume, or a concurrent create) finds the
- * secret, checks it is this clone's, and applies the same password.
- */
-async function secretPassword(w: Where, clone: Clone, instance: DBInstance): Promise<string> {
-  const name = secretName(clone);
-  const password = newPassword();
-  const value = {
+/** The generated password of a clone, kept in its secret (see generatedPassword). */
+function secretPassword(w: Where, clone: Clone, instance: DBInstance): Promise<string> {
+  return generatedPassword(w, clone, { key: 'dbInstanceIdentifier', id: clone.id }, {
     engine: instance.Engine,
     host: instance.Endpoint?.Address,
     port: instance.Endpoint?.Port,
     username: instance.MasterUsername,
-    password,
-    dbInstanceIdentifier: clone.id,
-  };
-  try {
-    await w.clients.secrets.send(
-      new CreateSecretCommand({
-        Name: name,
-        Description: `snapclone: master user password of clone ${clone.clone}`,
-        SecretString: JSON.stringify(value),
-        Tags: toTagList(cloneTags(clone)),
-      }),
-    );
-    return password;
-  } catch (error) {
-    if (!isError(error, 'ResourceExistsException')) throw error;
-  }
-  // A secret of this name is this clone's only when its tags tie it to this very clone: its name, its owner
-  // and its creation (a resumed or concurrent run of the same create wrote it). Anything else is not adopted.
-  const described = await w.clients.secrets.send(new DescribeSecretCommand({ SecretId: name }));
-  const tags = fromTagList(described.Tags);
-  const mine = cloneTags(clone);
-  if (!guardProblem({ kind: 'secret', name }, tags, { prefix: w.ctx.config.prefix, clone: clone.clone }) && [TAG.owner, TAG.createdAt].every((k) => tags[k] === mine[k])) {
-    return (await readSecretPassword(w, name, clone, clone.id)).password;
-  }
-  throw new UsageError(
-    `A secret named ${name} already exists and is not this clone's (owner ${tags[TAG.owner] ?? 'none'}, created ${tags[TAG.createdAt] ?? 'unknown'}), so snapclone does not use it as the clone's password. Nothing was changed.`,
-    `Delete the clone and create it under another --name, or have the secret removed by whoever made it.`,
-  );
+  });
 }
 
 /** Modifies the clone's instance after the guard allowed it on freshly read tags; another run's change in progress is fine. */

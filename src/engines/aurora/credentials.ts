@@ -1,0 +1,43 @@
+import { ExitCode, SnapcloneError } from '../../core/errors.ts';
+import { assertManaged } from '../../core/guard.ts';
+import { fromTagList, TAG } from '../../core/tags.ts';
+import type { Where } from '../shared/aws.ts';
+import { readSecretPassword, secretName } from '../shared/secret.ts';
+import type { Clone, ConnectionDetails } from '../types.ts';
+import { CLUSTER_KIND } from './aws.ts';
+import { describeCluster } from './describe.ts';
+
+/**
+ * Connection details of an Aurora clone: the cluster (writer) endpoint and user of the clone's own cluster,
+ * the password from the clone's secret (generated) or the secret RDS manages for the cluster.
+ */
+export async function readCredentials(w: Where, clone: Clone): Promise<ConnectionDetails> {
+  const cluster = await describeCluster(w, clone.id);
+  if (!cluster) throw new SnapcloneError(`Clone ${clone.clone} no longer exists (no DB cluster ${clone.id}).`);
+  const tags = fromTagList(cluster.TagList);
+  assertManaged({ kind: CLUSTER_KIND, name: clone.id, arn: cluster.DBClusterArn }, tags, {
+    prefix: w.ctx.config.prefix,
+    action: 'read the credentials of',
+    clone: clone.clone,
+  });
+  const mode = tags[TAG.password];
+  if (mode !== 'generated' && mode !== 'managed') {
+    throw new SnapcloneError(
+      `The password of ${clone.clone} has not been replaced yet (the cluster still has its source's), so snapclone does not hand it out.`,
+      ExitCode.failed,
+      `Finish the clone: snapclone create ${clone.source} --name ${clone.clone} with the same --date/--at/--latest (it resumes and waits).`,
+    );
+  }
+  if (!cluster.Endpoint || !cluster.Port) throw new SnapcloneError(`${clone.clone} has no endpoint yet (status ${cluster.Status}).`);
+  const secretId = mode === 'generated' ? secretName(clone) : cluster.MasterUserSecret?.SecretArn;
+  if (!secretId) throw new SnapcloneError(`${clone.clone} has no master user secret.`);
+  const value = await readSecretPassword(w, secretId, clone, mode === 'generated' ? { key: 'dbClusterIdentifier', id: clone.id } : undefined);
+  return {
+    host: cluster.Endpoint,
+    port: cluster.Port,
+    username: cluster.MasterUsername ?? value.username ?? '',
+    password: value.password,
+    database: cluster.DatabaseName,
+    engine: cluster.Engine ?? 'unknown',
+  };
+}

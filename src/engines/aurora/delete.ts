@@ -1,0 +1,61 @@
+import { DeleteDBClusterCommand, DeleteDBInstanceCommand, ModifyDBClusterCommand } from '@aws-sdk/client-rds';
+import { assertManaged, guarded } from '../../core/guard.ts';
+import type { Progress } from '../../output/reporter.ts';
+import { FIRST_DELAY_MS, isError, nextDelay, type Where } from '../shared/aws.ts';
+import { deleteCloneSecret } from '../shared/secret.ts';
+import type { Clone } from '../types.ts';
+import { CLUSTER_KIND, INSTANCE_KIND } from './aws.ts';
+import { describeCluster, membersOf, readTags } from './describe.ts';
+
+/**
+ * Deletes an Aurora clone: every instance of its cluster (each through the guard on its own fresh tags,
+ * all checked before the first is deleted), then the cluster without a final snapshot and with its
+ * automated backups, then the clone's secret; then waits until the cluster is gone unless told not to.
+ * A re-run after an interruption carries on from what is left.
+ */
+export async function deleteClone(w: Where, clone: Clone, options: { wait: boolean; onProgress: (p: Progress) => void }) {
+  const prefix = w.ctx.config.prefix;
+  const guard = { prefix, action: 'delete', clone: clone.clone };
+  const members = (await membersOf(w, clone.id)).filter((m) => m.DBInstanceStatus !== 'deleting');
+  const subjects = members.map((m) => ({ kind: INSTANCE_KIND, name: m.DBInstanceIdentifier ?? '', arn: m.DBInstanceArn ?? '' }));
+  for (const subject of subjects) assertManaged(subject, await readTags(w, subject.arn), guard);
+  const cluster = { kind: CLUSTER_KIND, name: clone.id, arn: clone.arn };
+  assertManaged(cluster, await readTags(w, clone.arn), guard);
+
+  for (const subject of subjects) {
+    await guarded(subject, () => readTags(w, subject.arn), guard, async () => {
+      try {
+        await w.clients.rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: subject.name }));
+      } catch (error) {
+        // Already being deleted, or gone (another run): carry on.
+        if (!isError(error, 'InvalidDBInstanceState', 'DBInstanceNotFound')) throw error;
+      }
+    });
+  }
+  // Clones are made without deletion protection; one switched on since is switched off under the same guard.
+  if ((await describeCluster(w, clone.id))?.DeletionProtection) {
+    await guarded(cluster, () => readTags(w, clone.arn), { ...guard, action: 'modify' }, () =>
+      w.clients.rds.send(new ModifyDBClusterCommand({ DBClusterIdentifier: clone.id, DeletionProtection: false, ApplyImmediately: true })),
+    );
+  }
+  await guarded(cluster, () => readTags(w, clone.arn), guard, async () => {
+    try {
+      await w.clients.rds.send(new DeleteDBClusterCommand({ DBClusterIdentifier: clone.id, SkipFinalSnapshot: true, DeleteAutomatedBackups: true }));
+    } catch (error) {
+      if (!(isError(error, 'InvalidDBClusterStateFault') && (await describeCluster(w, clone.id))?.Status === 'deleting')) throw error;
+    }
+  });
+  w.ctx.reporter.info(`${clone.clone}: deletion of ${CLUSTER_KIND} ${clone.id} and its ${members.length === 1 ? 'instance' : `${members.length} instances`} started.`);
+  await deleteCloneSecret(w, clone);
+
+  if (!options.wait) return;
+  const startedAt = w.ctx.now().getTime();
+  let delay = FIRST_DELAY_MS;
+  for (;;) {
+    const now = await describeCluster(w, clone.id);
+    if (!now) return;
+    options.onProgress({ phase: `${clone.clone}: ${now.Status ?? 'deleting'}`, elapsedMs: w.ctx.now().getTime() - startedAt });
+    await w.ctx.sleep(delay);
+    delay = nextDelay(delay);
+  }
+}

@@ -1,0 +1,106 @@
+import type { TargetConfig } from '../../config/schema.ts';
+import { read, write, type EnginePermissions, type Scope, type ScopeWhere } from '../../iam/declare.ts';
+
+/**
+ * Every IAM action the Aurora engine's code calls, per command, with what it acts on and how writes are
+ * bound (the generated policy is built from these; tests check each API call against them). A clone is a
+ * DB cluster and its writer DB instance, both named with the prefix: the `clone` scope names both.
+ */
+
+/** points: AWS Backup recovery points, cluster snapshots, the cluster's point-in-time window. */
+const points = [
+  read('backup:ListRecoveryPointsByBackupVault', 'vault'),
+  read('rds:DescribeDBClusterSnapshots', ['source', 'restore-input']),
+  read('rds:DescribeDBClusters', 'source'),
+];
+
+/** describe / list / lookup: tagged clusters (Tagging API), live clusters and their instances, fresh tags of clones. */
+const describe = [
+  read('tag:GetResources', 'none'),
+  read('rds:DescribeDBClusters', 'account'),
+  read('rds:DescribeDBInstances', 'account'),
+  read('rds:ListTagsForResource', 'clone'),
+];
+
+const secrets = {
+  describe: read('secretsmanager:DescribeSecret', 'clone-secret'),
+  value: read('secretsmanager:GetSecretValue', 'clone-secret', 'resource'),
+  managedValue: read('secretsmanager:GetSecretValue', 'managed-secret', 'owned-by-clone'),
+};
+
+const tagClone = write('rds:AddTagsToResource', ['clone'], 'request');
+const modifyCluster = write('rds:ModifyDBCluster', ['clone'], 'resource');
+
+export const AURORA_PERMISSIONS: EnginePermissions = {
+  points,
+  describe,
+  create: [
+    ...points,
+    ...describe,
+    // Restores are tagged at creation; the cluster's password is replaced (ModifyDBCluster) before its
+    // writer instance is added, tagged at creation too.
+    write('rds:RestoreDBClusterFromSnapshot', ['clone', 'restore-input', 'placement'], 'request'),
+    write('rds:RestoreDBClusterToPointInTime', ['clone', 'source', 'restore-input', 'placement'], 'request'),
+    // Only Aurora instances (which exist only inside a cluster) of the placement's class: the role cannot
+    // make a standalone instance, nor a bigger one.
+    {
+      ...write('rds:CreateDBInstance', ['clone', 'restore-input', 'placement'], 'request'),
+      requires: (t: TargetConfig) => ({ 'rds:DatabaseEngine': ['aurora-*'], 'rds:DatabaseClass': [t.aurora?.instanceClass ?? 'none'] }),
+    },
+    tagClone,
+    modifyCluster,
+    // password 'managed': RDS creates and tags the cluster's secret with the caller's rights
+    ...[
+      write('secretsmanager:CreateSecret', ['managed-secret']),
+      write('secretsmanager:TagResource', ['managed-secret']),
+      read('kms:DescribeKey', 'secret-key'),
+      ...(['kms:Decrypt', 'kms:GenerateDataKey', 'kms:CreateGrant'] as const).map((action) => ({
+        ...read(action, 'secret-key'),
+        when: (t: TargetConfig) => Boolean(t.aurora?.kmsKeyId),
+      })),
+    ].map((p) => ({ ...p, when: (t: TargetConfig) => t.aurora?.password === 'managed' && (p.when?.(t) ?? true) })),
+    // password 'generated': a new password in a secret named after the clone, tagged like it
+    write('secretsmanager:CreateSecret', ['clone-secret'], 'request'),
+    write('secretsmanager:TagResource', ['clone-secret'], 'request'),
+    secrets.describe,
+    secrets.value,
+    secrets.managedValue,
+  ],
+  credentials: [...describe, tagClone, secrets.value, secrets.managedValue],
+  delete: [
+    ...describe,
+    tagClone,
+    modifyCluster,
+    write('rds:DeleteDBInstance', ['clone'], 'resource'),
+    write('rds:DeleteDBCluster', ['clone'], 'resource'),
+    secrets.describe,
+    write('secretsmanager:DeleteSecret', ['clone-secret'], 'resource'),
+  ],
+};
+
+/** The ARNs a scope names for Aurora clusters in one target; undefined for the scopes every engine shares. */
+export function auroraResources(scope: Scope, w: ScopeWhere): string[] | undefined {
+  const arn = (type: string, name: string) => `arn:${w.partition}:rds:${w.region}:${w.account}:${type}:${name}`;
+  switch (scope) {
+    case 'clone':
+      return [arn('cluster', `${w.prefix}-*`), arn('db', `${w.prefix}-*`)];
+    case 'source':
+      return w.sources.map((s) => arn('cluster', s.config.id.toLowerCase()));
+    case 'restore-input':
+      // Cluster snapshots (AWS Backup's are cluster-snapshot:awsbackup:job-…) and the engine's default
+      // cluster and instance parameter groups and option group, attached and never changed.
+      return [arn('cluster-snapshot', '*'), arn('cluster-pg', '*'), arn('pg', '*'), arn('og', '*')];
+    case 'placement':
+      return w.target.config.aurora ? [arn('subgrp', w.target.config.aurora.subnetGroup.toLowerCase())] : [];
+    case 'account':
+      return [arn('cluster', '*'), arn('db', '*')];
+    case 'secret-key': {
+      const key = w.target.config.aurora?.kmsKeyId;
+      return [key?.startsWith('arn:') ? key : `arn:${w.partition}:kms:${w.region}:${w.account}:key/*`];
+    }
+    case 'managed-secret':
+      return [`arn:${w.partition}:secretsmanager:${w.region}:${w.account}:secret:rds!cluster-*`];
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,51 @@
+import { paginateDescribeDBClusterSnapshots } from '@aws-sdk/client-rds';
+import { backupPoints, inRange, type Range } from '../shared/points.ts';
+import type { Where } from '../shared/aws.ts';
+import type { RestorePoint, SourceRef } from '../types.ts';
+import { sourceArn } from './aws.ts';
+import { describeCluster } from './describe.ts';
+
+/** Manual and automated cluster snapshots of the source (AWS Backup's own are listed as recovery points). */
+async function clusterSnapshotPoints(w: Where, source: SourceRef, range: Range): Promise<RestorePoint[]> {
+  const points: RestorePoint[] = [];
+  const pages = paginateDescribeDBClusterSnapshots(
+    { client: w.clients.rds, pageSize: 100 },
+    { DBClusterIdentifier: source.config.id },
+  );
+  for await (const page of pages) {
+    for (const s of page.DBClusterSnapshots ?? []) {
+      if (s.Status !== 'available' || !s.DBClusterSnapshotIdentifier || !s.SnapshotCreateTime) continue;
+      if (s.SnapshotType !== 'manual' && s.SnapshotType !== 'automated') continue;
+      if (!inRange(s.SnapshotCreateTime, range)) continue;
+      points.push({
+        kind: s.SnapshotType === 'manual' ? 'snapshot' : 'automated-snapshot',
+        id: s.DBClusterSnapshotIdentifier,
+        time: s.SnapshotCreateTime,
+        sizeGb: s.AllocatedStorage,
+      });
+    }
+  }
+  return points;
+}
+
+/** The cluster's point-in-time window: EarliestRestorableTime … LatestRestorableTime, as DescribeDBClusters reports it. */
+async function clusterWindow(w: Where, source: SourceRef, range: Range): Promise<RestorePoint[]> {
+  const cluster = await describeCluster(w, source.config.id);
+  const earliest = cluster?.EarliestRestorableTime;
+  const latest = cluster?.LatestRestorableTime;
+  if (!earliest || !latest) return [];
+  if ((range.from && latest.getTime() < range.from.getTime()) || (range.to && earliest.getTime() > range.to.getTime())) return [];
+  return [{ kind: 'point-in-time', id: source.config.id, time: latest, earliest }];
+}
+
+/** All restorable points of an Aurora source, newest first. */
+export async function auroraPoints(w: Where, source: SourceRef, range: Range = {}): Promise<RestorePoint[]> {
+  const all = (
+    await Promise.all([
+      backupPoints(w, source, sourceArn(source.config), range),
+      clusterSnapshotPoints(w, source, range),
+      clusterWindow(w, source, range),
+    ])
+  ).flat();
+  return all.sort((a, b) => b.time.getTime() - a.time.getTime() || a.kind.localeCompare(b.kind));
+}

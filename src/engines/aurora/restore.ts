@@ -1,0 +1,189 @@
+import {
+  DescribeDBClusterSnapshotsCommand,
+  paginateDescribeDBClusters,
+  RestoreDBClusterFromSnapshotCommand,
+  RestoreDBClusterToPointInTimeCommand,
+  type DBCluster,
+} from '@aws-sdk/client-rds';
+import { formatTime } from '../../core/dates.ts';
+import { UsageError } from '../../core/errors.ts';
+import { cloneTags, fromTagList, readCloneTags, toTagList } from '../../core/tags.ts';
+import { partitionOf } from '../../iam/declare.ts';
+import { isError, type Where } from '../shared/aws.ts';
+import { attach } from '../shared/resume.ts';
+import { assertNoSecret } from '../shared/secret.ts';
+import type { RestorePlan, RestoreResult } from '../types.ts';
+import { isServerless, placementOf } from './aws.ts';
+import { cloneFromCluster, cloneOf, describeCluster } from './describe.ts';
+
+/** A time this close to the latest restorable time is restored as a copy-on-write clone of the latest. */
+export const COPY_ON_WRITE_WINDOW_MS = 5 * 60_000;
+/** At most this many copy-on-write clones share one cluster volume (the Aurora User Guide's cloning limits). */
+export const MAX_COPY_ON_WRITE_CLONES = 15;
+
+/**
+ * The cluster snapshot an AWS Backup recovery point of an Aurora cluster is (AWS Backup's Aurora recovery
+ * points are cluster snapshots: arn:aws:rds:REGION:ACCOUNT:cluster-snapshot:awsbackup:job-…), when it is one
+ * in the target's account and region.
+ */
+function backupSnapshotArn(w: Where, recoveryPointArn: string): string | undefined {
+  const m = /^arn:(aws[\w-]*):rds:([a-z0-9-]+):(\d{12}):cluster-snapshot:awsbackup:job-[\w-]+$/.exec(recoveryPointArn);
+  const here = m && m[1] === partitionOf(w.region) && m[2] === w.region && m[3] === w.target.config.account;
+  return here ? recoveryPointArn : undefined;
+}
+
+function snapshotOf(w: Where, plan: RestorePlan): string {
+  if (plan.point.kind !== 'backup') return plan.point.id;
+  const snapshot = backupSnapshotArn(w, plan.point.id);
+  if (!snapshot) {
+    throw new UsageError(
+      `The recovery point ${plan.point.id} is not an Aurora cluster snapshot in ${w.target.config.account} ${w.region}, so RDS cannot restore it as a tagged clone. Nothing was changed.`,
+      `Choose another point (snapclone points ${plan.source.name}), or restore from the cluster's snapshots (sources.${plan.source.name}.restoreFrom: snapshot).`,
+    );
+  }
+  return snapshot;
+}
+
+/** How many copy-on-write clones share the source's volume already (clusters with its CloneGroupId, itself excepted). */
+async function clonesOfSource(w: Where, source: DBCluster): Promise<number> {
+  if (!source.CloneGroupId) return 0;
+  let count = 0;
+  for await (const page of paginateDescribeDBClusters({ client: w.clients.rds, pageSize: 100 }, {})) {
+    for (const c of page.DBClusters ?? []) {
+      if (c.CloneGroupId === source.CloneGroupId && c.DBClusterArn !== source.DBClusterArn) count++;
+    }
+  }
+  return count;
+}
+
+type Common = Omit<ConstructorParameters<typeof RestoreDBClusterFromSnapshotCommand>[0], 'DBClusterIdentifier' | 'SnapshotIdentifier' | 'Engine'>;
+
+/**
+ * A point-in-time restore: copy-on-write at the latest restorable time (asked for with --latest, or an
+ * --at within a few minutes of it) unless the source already has the most clones AWS allows, else a full copy.
+ * Says which, and why.
+ */
+async function restoreToTime(w: Where, plan: RestorePlan, common: Common): Promise<{ cluster?: DBCluster; how: string }> {
+  const name = plan.tags.clone;
+  const latest = plan.point.time;
+  const nearLatest = !plan.at || latest.getTime() - plan.at.getTime() <= COPY_ON_WRITE_WINDOW_MS;
+  const zone = w.ctx.config.timezone;
+  const full = async (why: string) => {
+    const out = await w.clients.rds.send(
+      new RestoreDBClusterToPointInTimeCommand({
+        DBClusterIdentifier: name,
+        SourceDBClusterIdentifier: plan.source.config.id,
+        RestoreType: 'full-copy',
+        ...(plan.at ? { RestoreToTime: plan.at } : { UseLatestRestorableTime: true }),
+        ...common,
+      }),
+    );
+    return { cluster: out.DBCluster, how: `full copy${why}: its time grows with the size of the data` };
+  };
+  if (!nearLatest) return full(` to ${formatTime(plan.at!, zone, { seconds: true })}`);
+  const source = await describeCluster(w, plan.source.config.id);
+  if (source && (await clonesOfSource(w, source)) >= MAX_COPY_ON_WRITE_CLONES) {
+    w.ctx.reporter.warn(
+      `${plan.source.name} already shares its storage with ${MAX_COPY_ON_WRITE_CLONES} copy-on-write clones, the most AWS allows: making a full copy instead (slower).`,
+    );
+    return full(' (the copy-on-write limit is reached)');
+  }
+  try {
+    const out = await w.clients.rds.send(
+      new RestoreDBClusterToPointInTimeCommand({
+        DBClusterIdentifier: name,
+        SourceDBClusterIdentifier: plan.source.config.id,
+        RestoreType: 'copy-on-write',
+        UseLatestRestorableTime: true,
+        ...common,
+        // The data is of the latest restorable time, which the tags record (an --at a little earlier included).
+        Tags: toTagList(cloneTags({ ...plan.tags, restoreTime: latest })),
+      }),
+    );
+    const asked = plan.at ? `, ${Math.round((latest.getTime() - plan.at.getTime()) / 1000)} s after the time asked for` : '';
+    return {
+      cluster: out.DBCluster,
+      how: `copy-on-write clone of the latest restorable time${asked}: a few minutes whatever the size, sharing unchanged storage with ${plan.source.config.id}`,
+    };
+  } catch (error) {
+    // AWS refuses a clone beyond its limits (InvalidParameterCombination): a full copy still works.
+    if (!isError(error, 'InvalidParameterCombination')) throw error;
+    const message = (error as Error).message;
+    w.ctx.reporter.warn(`${plan.source.name}: AWS refused a copy-on-write clone (${message}); making a full copy instead (slower).`);
+    return full(' (copy-on-write refused)');
+  }
+}
+
+/** Restores the cluster through RDS, tagged at creation, private, without deletion protection, with the least backup retention Aurora allows. */
+async function restoreCluster(w: Where, plan: RestorePlan): Promise<RestoreResult> {
+  const placement = placementOf(plan.target);
+  const name = plan.tags.clone;
+  const tags = cloneTags(plan.tags);
+  const common: Common = {
+    DBSubnetGroupName: placement.subnetGroup,
+    VpcSecurityGroupIds: placement.securityGroupIds,
+    DeletionProtection: false,
+    CopyTagsToSnapshot: false,
+    // Aurora keeps at least one day of backups (1 is its minimum); they go with the cluster.
+    BackupRetentionPeriod: 1,
+    ...(isServerless(placement)
+      ? {
+          ServerlessV2ScalingConfiguration: {
+            MinCapacity: placement.serverless.minCapacity,
+            MaxCapacity: placement.serverless.maxCapacity,
+            ...(placement.serverless.minCapacity === 0 ? { SecondsUntilAutoPause: placement.serverless.secondsUntilAutoPause } : {}),
+          },
+        }
+      : {}),
+    Tags: toTagList(tags),
+  };
+  let result: { cluster?: DBCluster; how: string };
+  try {
+    if (plan.point.kind === 'point-in-time') {
+      result = await restoreToTime(w, plan, common);
+    } else {
+      const snapshot = snapshotOf(w, plan);
+      const described = await w.clients.rds.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: snapshot }));
+      const engine = described.DBClusterSnapshots?.[0]?.Engine;
+      if (!engine) throw new UsageError(`The cluster snapshot ${snapshot} is gone. Nothing was changed.`, `snapclone points ${plan.source.name} lists what is there now.`);
+      const out = await w.clients.rds.send(
+        new RestoreDBClusterFromSnapshotCommand({ DBClusterIdentifier: name, SnapshotIdentifier: snapshot, Engine: engine, ...common }),
+      );
+      result = { cluster: out.DBCluster, how: `full copy from the ${plan.point.kind === 'backup' ? 'AWS Backup recovery point' : 'snapshot'}: its time grows with the size of the data` };
+    }
+  } catch (error) {
+    if (!isError(error, 'DBClusterAlreadyExists')) throw error;
+    const existing = await cloneOf(w, name, await describeCluster(w, name));
+    if (!existing) {
+      throw new UsageError(`A DB cluster named ${name} already exists and is not a snapclone clone. Nothing was changed.`, 'Choose another --name.');
+    }
+    w.ctx.reporter.info(`${name}: already being restored by another run; attaching to it.`);
+    return attach(w, existing, plan);
+  }
+  w.ctx.reporter.info(`${name}: cluster restore started (${result.how}); tagged; the master password is replaced before any instance can accept connections.`);
+  const cluster = result.cluster ?? (await describeCluster(w, name));
+  const raw = cluster?.TagList?.length ? fromTagList(cluster.TagList) : tags;
+  const clone = cluster
+    ? cloneFromCluster(cluster, [], readCloneTags(raw) ?? plan.tags, raw)
+    : { ...plan.tags, engine: 'aurora', arn: '', id: name, status: 'creating', tagged: true, credentials: 'pending' as const, details: {} };
+  return { clone, resumed: false };
+}
+
+/**
+ * Starts the restore of a plan, or attaches to this person's clone of the same name already under way or
+ * made (resume). Anything else of that name is refused with a UsageError before anything is written.
+ */
+export async function restoreClone(w: Where, plan: RestorePlan): Promise<RestoreResult> {
+  const cluster = await describeCluster(w, plan.tags.clone);
+  if (!cluster) {
+    if (placementOf(plan.target).password === 'generated') await assertNoSecret(w, plan.tags);
+    return restoreCluster(w, plan);
+  }
+  const existing = await cloneOf(w, plan.tags.clone, cluster);
+  if (!existing) {
+    throw new UsageError(`A DB cluster named ${plan.tags.clone} already exists and is not a snapclone clone. Nothing was changed.`, 'Choose another --name.');
+  }
+  const result = attach(w, existing, plan);
+  w.ctx.reporter.info(`${plan.tags.clone}: resuming the clone already ${existing.status === 'available' ? 'made' : 'under way'} (${existing.status}).`);
+  return result;
+}
