@@ -1,8 +1,8 @@
-import { ExitCode, SnapcloneError } from '../../core/errors.ts';
+import { SnapcloneError } from '../../core/errors.ts';
 import { assertManaged } from '../../core/guard.ts';
-import { fromTagList, TAG } from '../../core/tags.ts';
+import { fromTagList } from '../../core/tags.ts';
 import type { Where } from '../shared/aws.ts';
-import { readSecretPassword, secretName } from '../shared/secret.ts';
+import { readSecretPassword, replacedPasswordMode, secretName } from '../shared/secret.ts';
 import type { Clone, ConnectionDetails } from '../types.ts';
 import { CLUSTER_KIND } from './aws.ts';
 import { describeCluster } from './describe.ts';
@@ -20,14 +20,7 @@ export async function readCredentials(w: Where, clone: Clone): Promise<Connectio
     action: 'read the credentials of',
     clone: clone.clone,
   });
-  const mode = tags[TAG.password];
-  if (mode !== 'generated' && mode !== 'managed') {
-    throw new SnapcloneError(
-      `The password of ${clone.clone} has not been replaced yet (the cluster still has its source's), so snapclone does not hand it out.`,
-      ExitCode.failed,
-      `Finish the clone: snapclone create ${clone.source} --name ${clone.clone} with the same --date/--at/--latest (it resumes and waits).`,
-    );
-  }
+  const mode = replacedPasswordMode(tags, clone);
   if (!cluster.Endpoint || !cluster.Port) throw new SnapcloneError(`${clone.clone} has no endpoint yet (status ${cluster.Status}).`);
   const secretId = mode === 'generated' ? secretName(clone) : cluster.MasterUserSecret?.SecretArn;
   if (!secretId) throw new SnapcloneError(`${clone.clone} has no master user secret.`);

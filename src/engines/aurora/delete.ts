@@ -1,7 +1,7 @@
 import { DeleteDBClusterCommand, DeleteDBInstanceCommand, ModifyDBClusterCommand } from '@aws-sdk/client-rds';
 import { assertManaged, guarded } from '../../core/guard.ts';
 import type { Progress } from '../../output/reporter.ts';
-import { FIRST_DELAY_MS, isError, nextDelay, type Where } from '../shared/aws.ts';
+import { isError, waitUntilGone, type Where } from '../shared/aws.ts';
 import { deleteCloneSecret } from '../shared/secret.ts';
 import type { Clone } from '../types.ts';
 import { CLUSTER_KIND, INSTANCE_KIND } from './aws.ts';
@@ -49,13 +49,8 @@ export async function deleteClone(w: Where, clone: Clone, options: { wait: boole
   await deleteCloneSecret(w, clone);
 
   if (!options.wait) return;
-  const startedAt = w.ctx.now().getTime();
-  let delay = FIRST_DELAY_MS;
-  for (;;) {
-    const now = await describeCluster(w, clone.id);
-    if (!now) return;
-    options.onProgress({ phase: `${clone.clone}: ${now.Status ?? 'deleting'}`, elapsedMs: w.ctx.now().getTime() - startedAt });
-    await w.ctx.sleep(delay);
-    delay = nextDelay(delay);
-  }
+  await waitUntilGone(w, clone, async () => {
+    const cluster = await describeCluster(w, clone.id);
+    return cluster ? (cluster.Status ?? null) : undefined;
+  }, options.onProgress);
 }

@@ -11,8 +11,7 @@ import { paginateGetResources } from '@aws-sdk/client-resource-groups-tagging-ap
 import { hasPrefix } from '../../core/naming.ts';
 import { fromTagList, readCloneTags, TAG, type CloneTags } from '../../core/tags.ts';
 import type { Meter } from '../../cost/estimate.ts';
-import { partitionOf } from '../../iam/declare.ts';
-import { isError, type Where } from '../shared/aws.ts';
+import { idInTarget, isError, type Where } from '../shared/aws.ts';
 import type { Clone, ResourceRef } from '../types.ts';
 import { CLUSTER_KIND, ENGINE, parseClusterArn, writerId } from './aws.ts';
 
@@ -169,15 +168,8 @@ export async function listClones(w: Where): Promise<Clone[]> {
 
 /** Any DB cluster by identifier or ARN, managed or not, with its tags read right now. */
 export async function lookupCluster(w: Where, ref: string): Promise<ResourceRef | undefined> {
-  let id = ref;
-  if (ref.startsWith('arn:')) {
-    const parsed = parseClusterArn(ref);
-    if (!parsed) return undefined;
-    if (parsed.partition !== partitionOf(w.region) || parsed.account !== w.target.config.account || parsed.region !== w.region) {
-      return undefined;
-    }
-    id = parsed.id;
-  }
+  const id = idInTarget(w, ref, parseClusterArn);
+  if (id === undefined) return undefined;
   if (!CLUSTER_IDENTIFIER.test(id)) return undefined;
   const cluster = await describeCluster(w, id.toLowerCase());
   if (!cluster?.DBClusterArn) return undefined;

@@ -1,5 +1,6 @@
 import type { TargetConfig } from '../../config/schema.ts';
 import { read, write, type EnginePermissions, type Scope, type ScopeWhere } from '../../iam/declare.ts';
+import { managedSecretWrites, secretPermissions } from '../shared/permissions.ts';
 
 /**
  * Every IAM action the Aurora engine's code calls, per command, with what it acts on and how writes are
@@ -22,11 +23,7 @@ const describe = [
   read('rds:ListTagsForResource', 'clone'),
 ];
 
-const secrets = {
-  describe: read('secretsmanager:DescribeSecret', 'clone-secret'),
-  value: read('secretsmanager:GetSecretValue', 'clone-secret', 'resource'),
-  managedValue: read('secretsmanager:GetSecretValue', 'managed-secret', 'owned-by-clone'),
-};
+const secrets = secretPermissions;
 
 const tagClone = write('rds:AddTagsToResource', ['clone'], 'request');
 const modifyCluster = write('rds:ModifyDBCluster', ['clone'], 'resource');
@@ -50,18 +47,8 @@ export const AURORA_PERMISSIONS: EnginePermissions = {
     tagClone,
     modifyCluster,
     // password 'managed': RDS creates and tags the cluster's secret with the caller's rights
-    ...[
-      write('secretsmanager:CreateSecret', ['managed-secret']),
-      write('secretsmanager:TagResource', ['managed-secret']),
-      read('kms:DescribeKey', 'secret-key'),
-      ...(['kms:Decrypt', 'kms:GenerateDataKey', 'kms:CreateGrant'] as const).map((action) => ({
-        ...read(action, 'secret-key'),
-        when: (t: TargetConfig) => Boolean(t.aurora?.kmsKeyId),
-      })),
-    ].map((p) => ({ ...p, when: (t: TargetConfig) => t.aurora?.password === 'managed' && (p.when?.(t) ?? true) })),
-    // password 'generated': a new password in a secret named after the clone, tagged like it
-    write('secretsmanager:CreateSecret', ['clone-secret'], 'request'),
-    write('secretsmanager:TagResource', ['clone-secret'], 'request'),
+    ...managedSecretWrites((t) => t.aurora?.kmsKeyId, (t) => t.aurora?.password === 'managed'),
+    ...secrets.generated,
     secrets.describe,
     secrets.value,
     secrets.managedValue,
@@ -74,7 +61,7 @@ export const AURORA_PERMISSIONS: EnginePermissions = {
     write('rds:DeleteDBInstance', ['clone'], 'resource'),
     write('rds:DeleteDBCluster', ['clone'], 'resource'),
     secrets.describe,
-    write('secretsmanager:DeleteSecret', ['clone-secret'], 'resource'),
+    secrets.delete,
   ],
 };
 

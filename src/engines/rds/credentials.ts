@@ -1,10 +1,10 @@
-import { ExitCode, SnapcloneError } from '../../core/errors.ts';
+import { SnapcloneError } from '../../core/errors.ts';
 import { assertManaged } from '../../core/guard.ts';
-import { fromTagList, TAG } from '../../core/tags.ts';
+import { fromTagList } from '../../core/tags.ts';
 import type { Clone, ConnectionDetails } from '../types.ts';
 import type { Where } from './aws.ts';
 import { describeInstance, RESOURCE_KIND } from './describe.ts';
-import { readSecretPassword, secretName } from '../shared/secret.ts';
+import { readSecretPassword, replacedPasswordMode, secretName } from '../shared/secret.ts';
 
 /**
  * Connection details of a clone, password included: endpoint and user from the clone's own instance
@@ -19,14 +19,7 @@ export async function readCredentials(w: Where, clone: Clone): Promise<Connectio
     action: 'read the credentials of',
     clone: clone.clone,
   });
-  const mode = tags[TAG.password];
-  if (mode !== 'generated' && mode !== 'managed') {
-    throw new SnapcloneError(
-      `The password of ${clone.clone} has not been replaced yet (the clone still has its source's), so snapclone does not hand it out.`,
-      ExitCode.failed,
-      `Finish the clone: snapclone create ${clone.source} --name ${clone.clone} with the same --date/--at (it resumes and waits).`,
-    );
-  }
+  const mode = replacedPasswordMode(tags, clone);
   if (!instance.Endpoint?.Address || !instance.Endpoint.Port) {
     throw new SnapcloneError(`${clone.clone} has no endpoint yet (status ${instance.DBInstanceStatus}).`);
   }

@@ -2,7 +2,8 @@ import { DeleteDBInstanceCommand, ModifyDBInstanceCommand } from '@aws-sdk/clien
 import { guarded } from '../../core/guard.ts';
 import type { Progress } from '../../output/reporter.ts';
 import type { Clone } from '../types.ts';
-import { FIRST_DELAY_MS, isError, nextDelay, type Where } from './aws.ts';
+import { waitUntilGone } from '../shared/aws.ts';
+import { isError, type Where } from './aws.ts';
 import { describeInstance, readTags, RESOURCE_KIND } from './describe.ts';
 import { deleteCloneSecret } from '../shared/secret.ts';
 
@@ -43,13 +44,8 @@ export async function deleteClone(w: Where, clone: Clone, options: { wait: boole
   await deleteCloneSecret(w, clone);
 
   if (!options.wait) return;
-  const startedAt = w.ctx.now().getTime();
-  let delay = FIRST_DELAY_MS;
-  for (;;) {
+  await waitUntilGone(w, clone, async () => {
     const instance = await describeInstance(w, clone.id);
-    if (!instance) return;
-    options.onProgress({ phase: `${clone.clone}: ${instance.DBInstanceStatus ?? 'deleting'}`, elapsedMs: w.ctx.now().getTime() - startedAt });
-    await w.ctx.sleep(delay);
-    delay = nextDelay(delay);
-  }
+    return instance ? (instance.DBInstanceStatus ?? null) : undefined;
+  }, options.onProgress);
 }

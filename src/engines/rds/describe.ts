@@ -10,7 +10,7 @@ import { hasPrefix } from '../../core/naming.ts';
 import { fromTagList, readCloneTags, TAG, type CloneTags } from '../../core/tags.ts';
 import type { Meter } from '../../cost/estimate.ts';
 import type { Clone, ResourceRef } from '../types.ts';
-import { partitionOf } from '../../iam/declare.ts';
+import { idInTarget } from '../shared/aws.ts';
 import { dbArn, isError, parseDbArn, type Where } from './aws.ts';
 
 export const ENGINE = 'rds';
@@ -259,16 +259,8 @@ export async function listClones(w: Where): Promise<Clone[]> {
 
 /** Any DB instance by identifier or ARN, managed or not, with its tags read right now. */
 export async function lookupInstance(w: Where, ref: string): Promise<ResourceRef | undefined> {
-  let id = ref;
-  if (ref.startsWith('arn:')) {
-    const parsed = parseDbArn(ref);
-    if (!parsed) return undefined;
-    // An ARN of another partition, account or region is not in this target.
-    if (parsed.partition !== partitionOf(w.region) || parsed.account !== w.target.config.account || parsed.region !== w.region) {
-      return undefined;
-    }
-    id = parsed.id;
-  }
+  const id = idInTarget(w, ref, parseDbArn);
+  if (id === undefined) return undefined;
   if (!DB_IDENTIFIER.test(id)) return undefined;
   const instance = await describeInstance(w, id.toLowerCase());
   if (!instance?.DBInstanceArn) return undefined;

@@ -1,5 +1,5 @@
-import type { TargetConfig } from '../../config/schema.ts';
 import { read, write, type EnginePermissions, type Scope, type ScopeWhere } from '../../iam/declare.ts';
+import { managedSecretWrites, secretPermissions } from '../shared/permissions.ts';
 
 /**
  * Every IAM action the RDS engine's code calls, per command, with what it acts on and how writes are bound
@@ -26,12 +26,7 @@ const describe = [
   read('backup:ListRestoreJobs', 'none'),
 ];
 
-/** The clone's own generated-password secret, and the secret RDS manages for it at creation. */
-const secrets = {
-  describe: read('secretsmanager:DescribeSecret', 'clone-secret'),
-  value: read('secretsmanager:GetSecretValue', 'clone-secret', 'resource'),
-  managedValue: read('secretsmanager:GetSecretValue', 'managed-secret', 'owned-by-clone'),
-};
+const secrets = secretPermissions;
 
 /** Writes that tag a clone: at creation (restores with Tags) and afterwards (password state, forced delete). */
 const tagClone = write('rds:AddTagsToResource', ['clone'], 'request');
@@ -47,18 +42,10 @@ export const RDS_PERMISSIONS: EnginePermissions = {
     write('rds:RestoreDBInstanceFromDBSnapshot', ['clone', 'restore-input', 'placement'], 'request'),
     write('rds:RestoreDBInstanceToPointInTime', ['clone', 'source', 'restore-input', 'placement'], 'request'),
     tagClone,
-    write('secretsmanager:CreateSecret', ['managed-secret']),
-    write('secretsmanager:TagResource', ['managed-secret']),
-    read('kms:DescribeKey', 'secret-key'),
-    // a customer key for those secrets (targets.<t>.rds.kmsKeyId)
-    ...['kms:Decrypt', 'kms:GenerateDataKey', 'kms:CreateGrant'].map((action) => ({
-      ...read(action, 'secret-key'),
-      when: (t: TargetConfig) => Boolean(t.rds?.kmsKeyId),
-    })),
+    ...managedSecretWrites((t) => t.rds?.kmsKeyId),
     // password 'generated': a new password in a secret named after the clone, tagged like it, then set on the clone
     write('rds:ModifyDBInstance', ['clone'], 'resource'),
-    write('secretsmanager:CreateSecret', ['clone-secret'], 'request'),
-    write('secretsmanager:TagResource', ['clone-secret'], 'request'),
+    ...secrets.generated,
     secrets.describe,
     secrets.value,
     secrets.managedValue,
@@ -70,7 +57,7 @@ export const RDS_PERMISSIONS: EnginePermissions = {
     write('rds:ModifyDBInstance', ['clone'], 'resource'),
     write('rds:DeleteDBInstance', ['clone'], 'resource'),
     secrets.describe,
-    write('secretsmanager:DeleteSecret', ['clone-secret'], 'resource'),
+    secrets.delete,
   ],
 };
 

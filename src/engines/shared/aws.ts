@@ -1,5 +1,7 @@
 import type { AwsClients } from '../../aws/session.ts';
 import type { Context } from '../../core/context.ts';
+import type { Progress } from '../../output/reporter.ts';
+import { partitionOf } from '../../iam/declare.ts';
 import type { TargetRef } from '../types.ts';
 
 /** Whether an SDK error is one of these (class names such as DBInstanceNotFoundFault, or wire codes). */
@@ -27,3 +29,41 @@ export function nextDelay(delay: number): number {
 }
 
 export const FIRST_DELAY_MS = 1_000;
+
+/** Polls until `status` says the clone's resource is gone (undefined), reporting its status meanwhile. */
+export async function waitUntilGone(
+  w: Where,
+  clone: { clone: string },
+  status: () => Promise<string | undefined | null>,
+  onProgress: (p: Progress) => void,
+): Promise<void> {
+  const startedAt = w.ctx.now().getTime();
+  let delay = FIRST_DELAY_MS;
+  for (;;) {
+    const now = await status();
+    if (now === undefined) return;
+    onProgress({ phase: `${clone.clone}: ${now ?? 'deleting'}`, elapsedMs: w.ctx.now().getTime() - startedAt });
+    await w.ctx.sleep(delay);
+    delay = nextDelay(delay);
+  }
+}
+
+export interface ParsedArn {
+  partition: string;
+  region: string;
+  account: string;
+  id: string;
+}
+
+/**
+ * The identifier a reference names in this target: a name as given, or the id of an ARN that `parse`
+ * accepts and that is of this target's partition, account and region (anything else: undefined).
+ */
+export function idInTarget(w: Where, ref: string, parse: (arn: string) => ParsedArn | undefined): string | undefined {
+  if (!ref.startsWith('arn:')) return ref;
+  const parsed = parse(ref);
+  if (!parsed || parsed.partition !== partitionOf(w.region) || parsed.account !== w.target.config.account || parsed.region !== w.region) {
+    return undefined;
+  }
+  return parsed.id;
+}

@@ -5,7 +5,7 @@ import {
   DescribeSecretCommand,
   GetSecretValueCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { SnapcloneError, UsageError } from '../../core/errors.ts';
+import { ExitCode, SnapcloneError, UsageError } from '../../core/errors.ts';
 import { guarded, guardProblem } from '../../core/guard.ts';
 import { cloneTags, fromTagList, TAG, toTagList, type CloneTags } from '../../core/tags.ts';
 import { isError, type Where } from './aws.ts';
@@ -144,4 +144,18 @@ export async function deleteCloneSecret(w: Where, clone: { clone: string }): Pro
     () => w.clients.secrets.send(new DeleteSecretCommand({ SecretId: secret.arn ?? secret.name, ForceDeleteWithoutRecovery: true })),
   );
   w.ctx.reporter.info(`${clone.clone}: deleted its secret ${secret.name}.`);
+}
+
+/**
+ * The password mode recorded on a clone (snapclone:password), or an error when its password has not been
+ * replaced yet: snapclone never hands out a password that may still be its source's.
+ */
+export function replacedPasswordMode(tags: Record<string, string>, clone: { clone: string; source: string }): 'generated' | 'managed' {
+  const mode = tags[TAG.password];
+  if (mode === 'generated' || mode === 'managed') return mode;
+  throw new SnapcloneError(
+    `The password of ${clone.clone} has not been replaced yet (the clone still has its source's), so snapclone does not hand it out.`,
+    ExitCode.failed,
+    `Finish the clone: snapclone create ${clone.source} --name ${clone.clone} with the same --date/--at/--latest (it resumes and waits).`,
+  );
 }
