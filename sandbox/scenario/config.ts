@@ -13,6 +13,8 @@ import {
   DEV_SECURITY_GROUP,
   DEV_SUBNET_GROUP,
   EXTERNAL_ID,
+  DEV_CACHE_SUBNET_GROUP,
+  PROD_CACHES,
   PROD_CLUSTERS,
   PROD_DATABASES,
 } from './constants.ts';
@@ -67,6 +69,12 @@ export function scenarioConfig() {
           instanceClass: 'db.t4g.medium',
           password: 'generated' as const,
         },
+        elasticache: {
+          subnetGroup: DEV_CACHE_SUBNET_GROUP,
+          securityGroupIds: [DEV_SECURITY_GROUP],
+          nodeType: 'cache.t4g.micro',
+          replicas: 0,
+        },
         backupRestoreRoleArn: arn.role(RESTORE_ROLE),
         defaultTtl: '8h',
         maxTtl: '3d',
@@ -95,6 +103,11 @@ export function scenarioConfig() {
           restoreFrom: 'backup' as const,
           backupVault: BACKUP_VAULT,
         },
+      ]),
+      // Caches restore from ElastiCache's own snapshots (AWS Backup does not cover them).
+      ...PROD_CACHES.map((cache) => [
+        cache.name,
+        { engine: 'elasticache' as const, id: cache.id, account: COMPANY_ACCOUNT, region: COMPANY_REGION, restoreFrom: 'snapshot' as const },
       ]),
     ]),
   };

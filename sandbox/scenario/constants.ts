@@ -1,5 +1,6 @@
 import { roleArn, userArn } from '../core/iam-state.ts';
 import { vaultArn } from '../services/backup/state.ts';
+import { replicationGroupArn } from '../services/elasticache/state.ts';
 import { dbArn } from '../services/rds/state.ts';
 
 /** The seeded company: one account where production and development share ap-northeast-1. */
@@ -18,6 +19,8 @@ export const GITHUB_REPO = 'example-co/app';
 
 export const BACKUP_VAULT = 'Default';
 export const DEV_SUBNET_GROUP = 'snapclone-dev';
+/** The cache subnet group for development copies: the dev VPC and subnets of DEV_SUBNET_GROUP. */
+export const DEV_CACHE_SUBNET_GROUP = 'snapclone-dev-cache';
 export const DEV_SECURITY_GROUP = 'sg-0d0e0f1011121314a';
 export const DEV_VPC = 'vpc-0dev0000000000001';
 export const PROD_VPC = 'vpc-0prod000000000001';
@@ -45,10 +48,33 @@ export const PROD_CLUSTERS = [
   },
 ] as const;
 
+/**
+ * Production ElastiCache replication groups: name (for the snapclone config) → group. A primary and
+ * `replicas` read replicas (`<id>-001`, `<id>-002`), TLS in transit with an AUTH token, at-rest encryption,
+ * automatic failover and Multi-AZ, automatic snapshots daily at the start of `snapshotWindow` (UTC) kept
+ * `snapshotRetentionLimit` days, about `dataGb` of data.
+ */
+export const PROD_CACHES = [
+  {
+    name: 'sessions-cache',
+    id: 'sessions-prod',
+    engine: 'valkey',
+    engineVersion: '8.0',
+    nodeType: 'cache.r7g.large',
+    port: 6379,
+    replicas: 1,
+    dataGb: 3.4,
+    snapshotRetentionLimit: 35,
+    snapshotWindow: '17:00-18:00',
+    maintenanceWindow: 'sun:19:00-sun:20:00',
+  },
+] as const;
+
 /** ARNs in the company account and region. */
 export const arn = {
   role: (name: string) => roleArn(COMPANY_ACCOUNT, name),
   user: (name: string) => userArn(COMPANY_ACCOUNT, name),
   db: (id: string) => dbArn(COMPANY_REGION, COMPANY_ACCOUNT, id),
   vault: (name: string) => vaultArn(COMPANY_REGION, COMPANY_ACCOUNT, name),
+  replicationGroup: (id: string) => replicationGroupArn(COMPANY_REGION, COMPANY_ACCOUNT, id),
 };

@@ -1,4 +1,5 @@
 import type { World } from '../core/world.ts';
+import { seedCaches } from './caches.ts';
 import { seedClusters } from './clusters.ts';
 import { seedDatabases } from './databases.ts';
 import { seedIam, type IamSeed } from './iam.ts';
@@ -10,10 +11,14 @@ export interface Scenario extends IamSeed {
   seededAt: Date;
 }
 
-/** Seeds the company: IAM (users, roles, keys), the production databases and Aurora clusters with 35 days of backups. */
+/**
+ * Seeds the company: IAM (users, roles, keys), the production databases and Aurora clusters with 35 days of
+ * backups, and the production caches (ElastiCache) with 35 days of automatic snapshots.
+ */
 export function seedScenario(world: World): Scenario {
   const iam = seedIam(world);
   seedDatabases(world);
   seedClusters(world);
+  seedCaches(world);
   return { ...iam, seededAt: world.clock.now() };
 }

@@ -1,5 +1,6 @@
 import type { ServiceDef } from '../core/service.ts';
 import { backup } from './backup/index.ts';
+import { elasticache } from './elasticache/index.ts';
 import { iam } from './iam/index.ts';
 import { rds } from './rds/index.ts';
 import { secretsmanager } from './secretsmanager/index.ts';
@@ -12,6 +13,7 @@ export const services: Record<string, ServiceDef> = {
   tagging,
   secretsmanager,
   rds,
+  elasticache,
   backup,
   iam,
 };

@@ -1,4 +1,5 @@
 import { BackupClient } from '@aws-sdk/client-backup';
+import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
@@ -15,6 +16,7 @@ export { sessionName } from './names.ts';
 export interface AwsClients {
   region: string;
   rds: RDSClient;
+  elasticache: ElastiCacheClient;
   backup: BackupClient;
   secrets: SecretsManagerClient;
   tagging: ResourceGroupsTaggingAPIClient;
@@ -81,6 +83,7 @@ export function createClients(target: TargetConfig, options: SessionOptions): Aw
   return {
     region,
     rds: makeClient(RDSClient, settings),
+    elasticache: makeClient(ElastiCacheClient, settings),
     backup: makeClient(BackupClient, settings),
     secrets: makeClient(SecretsManagerClient, settings),
     tagging: makeClient(ResourceGroupsTaggingAPIClient, settings),

@@ -24,6 +24,7 @@ export async function run(options: CredentialsOptions, ctx: Context): Promise<Co
       username: c.username,
       password: c.password,
       database: c.database ?? null,
+      tls: c.tls ?? null,
     },
     lines: [
       `host:     ${c.host}`,
@@ -31,6 +32,7 @@ export async function run(options: CredentialsOptions, ctx: Context): Promise<Co
       `user:     ${c.username}`,
       `password: ${c.password}`,
       ...(c.database ? [`database: ${c.database}`] : []),
+      ...(c.tls !== undefined ? [`tls:      ${c.tls ? 'on' : 'off'}`] : []),
       `engine:   ${c.engine}`,
     ],
   };

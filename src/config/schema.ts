@@ -90,6 +90,17 @@ export const AuroraPlacementSchema = z
   })
   .strict();
 
+/** Where ElastiCache clones go: a small replication group in the target's cache subnet group. */
+export const ElastiCachePlacementSchema = z
+  .object({
+    subnetGroup: z.string().min(1),
+    securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]+$/, 'a security group id (sg-…)')).min(1),
+    nodeType: z.string().regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, 'a node type such as cache.t4g.micro'),
+    /** Read replicas next to the primary (0: one node). */
+    replicas: z.number().int().min(0).max(5).default(0),
+  })
+  .strict();
+
 export const TargetSchema = z
   .object({
     account: accountId,
@@ -97,6 +108,7 @@ export const TargetSchema = z
     access: AccessSchema.default({ durationSeconds: 3600 }),
     rds: RdsPlacementSchema.optional(),
     aurora: AuroraPlacementSchema.optional(),
+    elasticache: ElastiCachePlacementSchema.optional(),
     /** Role AWS Backup assumes to restore (StartRestoreJob IamRoleArn). */
     backupRestoreRoleArn: roleArn.optional(),
     publicAccess: z.literal(false).default(false),
@@ -112,8 +124,8 @@ export const TargetSchema = z
 
 export const SourceSchema = z
   .object({
-    engine: z.enum(['rds', 'aurora']),
-    /** The resource identifier (rds: DB instance identifier; aurora: DB cluster identifier). */
+    engine: z.enum(['rds', 'aurora', 'elasticache']),
+    /** The resource identifier (rds: DB instance identifier; aurora: DB cluster identifier; elasticache: replication group id). */
     id: z.string().min(1),
     account: accountId,
     region,

@@ -1,6 +1,7 @@
 import type { SourceConfig } from '../config/schema.ts';
 import { UsageError } from '../core/errors.ts';
 import { auroraEngine } from './aurora/index.ts';
+import { elasticacheEngine } from './elasticache/index.ts';
 import { rdsEngine } from './rds/index.ts';
 import type { Engine, TargetRef } from './types.ts';
 
@@ -8,6 +9,7 @@ import type { Engine, TargetRef } from './types.ts';
 export const engines: Record<SourceConfig['engine'], Engine> = {
   rds: rdsEngine,
   aurora: auroraEngine,
+  elasticache: elasticacheEngine,
 };
 
 export function engineFor(name: string): Engine {

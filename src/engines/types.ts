@@ -59,8 +59,8 @@ export interface Clone extends CloneTags {
    * then 'unknown', its expiry 0); the guard refuses it until it is taken over with --force.
    */
   tagged: boolean;
-  /** 'pending' until the master password has been replaced; then how it was replaced. */
-  credentials: 'pending' | 'generated' | 'managed';
+  /** 'pending' until the master password has been replaced; then how it was replaced ('none': the source uses no password, e.g. a cache without AUTH). */
+  credentials: 'pending' | 'generated' | 'managed' | 'none';
   endpoint?: Endpoint;
   secretArn?: string;
   /** Everything the engine wants shown in `show`. */
@@ -76,6 +76,8 @@ export interface ConnectionDetails {
   password: string;
   database?: string;
   engine: string;
+  /** Whether the endpoint requires TLS (ElastiCache with in-transit encryption). */
+  tls?: boolean;
 }
 
 /** Any resource of the engine found by name or ARN, managed or not, with its tags as just read. */

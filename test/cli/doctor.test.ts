@@ -34,7 +34,7 @@ describe('snapclone doctor', () => {
     expect(result.exitCode).toBe(0);
     expect(byName('identity')!.detail).toContain('assumed-role/snapclone-operator/snapclone-alice');
     expect(byName('permissions')!.detail).toMatch(/^\d+ declared calls allowed/);
-    expect(byName('sources protected')!.detail).toContain('3 source(s)');
+    expect(byName('sources protected')!.detail).toContain('4 source(s)');
     expect(byName('placement')!.detail).toContain('vpc-0dev0000000000001');
     expect(result.table!.rows).toHaveLength(5);
     expect(calls).toEqual(expect.arrayContaining(['sts:GetCallerIdentity', 'iam:SimulatePrincipalPolicy', 'rds:DescribeDBSubnetGroups']));

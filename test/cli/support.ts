@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HandlerExecutionContext, InitializeMiddleware, MetadataBearer, MiddlewareStack } from '@smithy/types';
+import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createClients, type AwsClients } from '../../src/aws/session.ts';
@@ -27,6 +28,7 @@ export type CallLog = string[];
 
 const IAM_PREFIX: Record<string, string> = {
   RDSClient: 'rds',
+  ElastiCacheClient: 'elasticache',
   BackupClient: 'backup',
   SecretsManagerClient: 'secretsmanager',
   ResourceGroupsTaggingAPIClient: 'tag',
@@ -36,7 +38,7 @@ const IAM_PREFIX: Record<string, string> = {
 
 /** Records every call a client makes as an IAM action (rds:DescribeDBInstances, tag:GetResources…). */
 function record(clients: AwsClients, calls: CallLog): void {
-  for (const client of [clients.rds, clients.backup, clients.secrets, clients.tagging, clients.sts, clients.iam]) {
+  for (const client of [clients.rds, clients.elasticache, clients.backup, clients.secrets, clients.tagging, clients.sts, clients.iam]) {
     const prefix = IAM_PREFIX[client.constructor.name] ?? client.constructor.name;
     const middleware: InitializeMiddleware<object, MetadataBearer> = (next, context: HandlerExecutionContext) => (args) => {
       const command = String(context.commandName ?? '').replace(/Command$/, '');
@@ -65,7 +67,7 @@ export interface TestCli {
   secretNames(): string[];
   masterPassword(id: string): string | undefined;
   /** The administrator's clients, to stage what snapclone (running as the operator role) must cope with. */
-  admin: { rds: RDSClient; secrets: SecretsManagerClient };
+  admin: { rds: RDSClient; secrets: SecretsManagerClient; elasticache: ElastiCacheClient };
   /** The day `ago` days before the sandbox's now, in Asia/Tokyo (YYYY-MM-DD). */
   day(ago: number): string;
 }
@@ -91,7 +93,7 @@ export async function startCli(options: { speed?: number } = {}): Promise<TestCl
   const configPath = writeScenarioConfig(dir);
   const config = parseConfig(readFileSync(configPath, 'utf8'), configPath);
   const rds = () => rdsState(sb.world, COMPANY_ACCOUNT, COMPANY_REGION);
-  const admin = { rds: new RDSClient(sb.config()), secrets: new SecretsManagerClient(sb.config()) };
+  const admin = { rds: new RDSClient(sb.config()), secrets: new SecretsManagerClient(sb.config()), elasticache: new ElastiCacheClient(sb.config()) };
   return {
     sb,
     dir,
@@ -133,6 +135,7 @@ export async function startCli(options: { speed?: number } = {}): Promise<TestCl
     async close() {
       admin.rds.destroy();
       admin.secrets.destroy();
+      admin.elasticache.destroy();
       saveCalledActions(sb.world);
       await sb.close();
       rmSync(dir, { recursive: true, force: true });

@@ -17,6 +17,7 @@ const policy = policyFor(config, SCENARIO_TARGET);
 const SESSION = `arn:aws:sts::${ACCOUNT}:assumed-role/snapclone-operator/snapclone-alice`;
 
 const db = (id: string) => `arn:aws:rds:${REGION}:${ACCOUNT}:db:${id}`;
+const ec = (type: string, id: string) => `arn:aws:elasticache:${REGION}:${ACCOUNT}:${type}:${id}`;
 const rds = (type: string, id: string) => `arn:aws:rds:${REGION}:${ACCOUNT}:${type}:${id}`;
 const secret = (name: string) => `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${name}-AbCdEf`;
 const role = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${name}`;
@@ -74,6 +75,16 @@ const allowed: Row[] = [
     resource: secret('rds!cluster-0a1b2c3d'),
     context: { 'aws:ResourceTag/aws:rds:primaryDBClusterArn': rds('cluster', 'snapclone-x') },
   },
+  { why: "the cache source's snapshots", action: 'elasticache:DescribeSnapshots', resource: ec('snapshot', 'automatic.sessions-prod-2026-11-20-17-00') },
+  { why: 'the cache source (TLS, AUTH)', action: 'elasticache:DescribeReplicationGroups', resource: ec('replicationgroup', 'sessions-prod') },
+  {
+    why: 'create a cache clone of the placement node type',
+    action: 'elasticache:CreateReplicationGroup',
+    resource: ec('replicationgroup', 'snapclone-x'),
+    context: { ...creating, 'elasticache:CacheNodeType': 'cache.t4g.micro' },
+  },
+  { why: 'delete a cache clone', action: 'elasticache:DeleteReplicationGroup', resource: ec('replicationgroup', 'snapclone-x'), context: managed },
+  { why: "read a cache clone's tags", action: 'elasticache:ListTagsForResource', resource: ec('replicationgroup', 'snapclone-x') },
   { why: 'restore a clone (instance)', action: 'rds:RestoreDBInstanceFromDBSnapshot', resource: db('snapclone-x'), context: creating },
   { why: 'restore a clone (Backup snapshot)', action: 'rds:RestoreDBInstanceFromDBSnapshot', resource: backupSnapshot, context: creating },
   { why: 'restore a clone (subnet group)', action: 'rds:RestoreDBInstanceFromDBSnapshot', resource: rds('subgrp', 'snapclone-dev'), context: creating },
@@ -135,6 +146,11 @@ const denied: Row[] = [
   // AWS puts the engine and class of every CreateDBInstance in the request (both are required parameters).
   { why: 'create an instance from scratch', action: 'rds:CreateDBInstance', resource: db('snapclone-x'), context: { ...creating, 'rds:DatabaseEngine': 'mysql', 'rds:DatabaseClass': 'db.t4g.micro' } },
   { why: 'stop a source', action: 'rds:StopDBInstance', resource: db('orders-prod') },
+  { why: 'delete the cache source', action: 'elasticache:DeleteReplicationGroup', resource: ec('replicationgroup', 'sessions-prod'), context: managed },
+  { why: 'change the cache source', action: 'elasticache:ModifyReplicationGroup', resource: ec('replicationgroup', 'sessions-prod') },
+  { why: 'export a cache snapshot to S3', action: 'elasticache:CopySnapshot', resource: ec('snapshot', 'sessions-prod-before-migration') },
+  { why: 'create a bigger cache than the placement says', action: 'elasticache:CreateReplicationGroup', resource: ec('replicationgroup', 'snapclone-x'), context: { ...creating, 'elasticache:CacheNodeType': 'cache.r7g.16xlarge' } },
+  { why: 'delete an untagged prefixed cache', action: 'elasticache:DeleteReplicationGroup', resource: ec('replicationgroup', 'snapclone-x') },
   { why: 'delete the Aurora source', action: 'rds:DeleteDBCluster', resource: rds('cluster', 'catalog-prod'), context: managed },
   { why: 'change the Aurora source', action: 'rds:ModifyDBCluster', resource: rds('cluster', 'catalog-prod'), context: managed },
   { why: 'add an instance to the Aurora source', action: 'rds:CreateDBInstance', resource: rds('cluster', 'catalog-prod'), context: { ...creating, 'rds:DatabaseEngine': 'aurora-postgresql', 'rds:DatabaseClass': 'db.t4g.medium' } },
@@ -166,7 +182,7 @@ const denied: Row[] = [
   { why: 'simulate another role', action: 'iam:SimulatePrincipalPolicy', resource: role('admin') },
   { why: 'assume another role', action: 'sts:AssumeRole', resource: role('admin') },
   { why: 'decrypt with a KMS key', action: 'kms:Decrypt', resource: key, resourcePolicy: defaultKeyPolicy },
-  { why: 'another service entirely', action: 'elasticache:DeleteReplicationGroup', resource: `arn:aws:elasticache:${REGION}:${ACCOUNT}:replicationgroup:prod` },
+  { why: 'another service entirely', action: 'es:DeleteDomain', resource: `arn:aws:es:${REGION}:${ACCOUNT}:domain/search-prod` },
 ];
 
 function sandboxDecision(doc: PolicyDocument, row: Row): 'allow' | 'deny' {

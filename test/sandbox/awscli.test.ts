@@ -3,12 +3,16 @@ import {
   arn,
   BACKUP_VAULT,
   COMPANY_ACCOUNT,
+  COMPANY_REGION,
+  DEV_CACHE_SUBNET_GROUP,
   DEV_SECURITY_GROUP,
   DEV_SUBNET_GROUP,
   EXTERNAL_ID,
+  PROD_CACHES,
   PROD_CLUSTERS,
   PROD_DATABASES,
 } from '../../sandbox/scenario/index.ts';
+import { authTokenOf } from '../../sandbox/services/elasticache/state.ts';
 import { createRole } from '../../sandbox/core/iam-state.ts';
 import { services } from '../../sandbox/services/index.ts';
 import type { AccessKey } from '../../sandbox/scenario/iam.ts';
@@ -166,6 +170,108 @@ describe.skipIf(!hasAwsCli)('the real aws CLI against the sandbox', () => {
       TagList: [{ Key: 'snapclone:managed', Value: 'true' }],
     });
     expect(out.DBCluster.CloneGroupId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it.skipIf(!services.elasticache)('elasticache describe-replication-groups', async () => {
+    const cache = PROD_CACHES[0];
+    const out = (await aws(['elasticache', 'describe-replication-groups', '--replication-group-id', cache.id])) as {
+      ReplicationGroups: {
+        ReplicationGroupId: string;
+        Status: string;
+        MemberClusters: string[];
+        AuthTokenEnabled: boolean;
+        TransitEncryptionEnabled: boolean;
+        NodeGroups: { PrimaryEndpoint: { Address: string; Port: number } }[];
+        ARN: string;
+      }[];
+    };
+    expect(out.ReplicationGroups).toHaveLength(1);
+    expect(out.ReplicationGroups[0]).toMatchObject({
+      ReplicationGroupId: cache.id,
+      Status: 'available',
+      MemberClusters: [`${cache.id}-001`, `${cache.id}-002`],
+      AuthTokenEnabled: true,
+      TransitEncryptionEnabled: true,
+      ARN: arn.replicationGroup(cache.id),
+    });
+    expect(out.ReplicationGroups[0].NodeGroups[0].PrimaryEndpoint).toMatchObject({ Port: cache.port });
+    const missing = await runAwsCli(sandbox.url, ['elasticache', 'describe-replication-groups', '--replication-group-id', 'nope'], sandbox.scenario.admin);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain('ReplicationGroupNotFoundFault');
+  });
+
+  it.skipIf(!services.elasticache)('elasticache describe-snapshots (the CLI paginates to the end)', async () => {
+    const out = (await aws([
+      'elasticache',
+      'describe-snapshots',
+      '--replication-group-id',
+      PROD_CACHES[0].id,
+      '--snapshot-source',
+      'system',
+      '--page-size',
+      '20',
+    ])) as { Snapshots: { SnapshotName: string; SnapshotSource: string; SnapshotStatus: string; NodeSnapshots: { CacheSize: string }[] }[] };
+    expect(out.Snapshots).toHaveLength(35);
+    for (const snap of out.Snapshots) {
+      expect(snap).toMatchObject({ SnapshotSource: 'automated', SnapshotStatus: 'available' });
+      expect(snap.SnapshotName).toMatch(/^automatic\.sessions-prod-\d{4}-\d\d-\d\d-\d\d-\d\d$/);
+      expect(snap.NodeSnapshots[0].CacheSize).toMatch(/^\d+ MB$/);
+    }
+  });
+
+  it.skipIf(!services.elasticache)('elasticache create-replication-group from a snapshot, with tags and a new AUTH token', async () => {
+    const token = 'Cli-Auth-Token-0123456789';
+    const result = await runAwsCli(
+      sandbox.url,
+      [
+        'elasticache',
+        'create-replication-group',
+        '--replication-group-id',
+        'cli-cache',
+        '--replication-group-description',
+        'a copy made with the aws CLI',
+        '--snapshot-name',
+        `${PROD_CACHES[0].id}-before-migration`,
+        '--engine',
+        'valkey',
+        '--cache-node-type',
+        'cache.t4g.small',
+        '--num-cache-clusters',
+        '1',
+        '--cache-subnet-group-name',
+        DEV_CACHE_SUBNET_GROUP,
+        '--security-group-ids',
+        DEV_SECURITY_GROUP,
+        '--transit-encryption-enabled',
+        '--auth-token',
+        token,
+        '--tags',
+        'Key=snapclone:managed,Value=true',
+      ],
+      sandbox.scenario.admin,
+    );
+    expect(result.code).toBe(0);
+    expect(result.stdout).not.toContain(token);
+    const out = JSON.parse(result.stdout) as {
+      ReplicationGroup: { ReplicationGroupId: string; Status: string; MemberClusters: string[]; AuthTokenEnabled: boolean; ARN: string };
+    };
+    expect(out.ReplicationGroup).toMatchObject({
+      ReplicationGroupId: 'cli-cache',
+      Status: 'creating',
+      MemberClusters: ['cli-cache-001'],
+      AuthTokenEnabled: true,
+      ARN: `arn:aws:elasticache:${COMPANY_REGION}:${COMPANY_ACCOUNT}:replicationgroup:cli-cache`,
+    });
+    expect(authTokenOf(sandbox.world, COMPANY_ACCOUNT, COMPANY_REGION, 'cli-cache')).toBe(token);
+    const tagged = (await aws([
+      'resourcegroupstaggingapi',
+      'get-resources',
+      '--resource-type-filters',
+      'elasticache:replicationgroup',
+      '--tag-filters',
+      'Key=snapclone:managed,Values=true',
+    ])) as { ResourceTagMappingList: { ResourceARN: string }[] };
+    expect(tagged.ResourceTagMappingList.map((r) => r.ResourceARN)).toEqual([out.ReplicationGroup.ARN]);
   });
 
   it.skipIf(!services.iam)('iam simulate-principal-policy (with and without the resource tag context entry)', async () => {

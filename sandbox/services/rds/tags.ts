@@ -1,29 +1,11 @@
 import type { RequestContext } from '../../core/service.ts';
-import { tagList } from '../../core/tags.ts';
+import { checkedTags, MAX_TAGS, tagList, type TagInput } from '../../core/tags.ts';
 import { rdsErrors } from './errors.ts';
 import { findCluster, findClusterSnapshot } from './cluster-state.ts';
 import { findInstance, findSnapshot, rdsState } from './state.ts';
 
-type TagInput = { Key?: string; Value?: string }[] | undefined;
-
-const MAX_TAGS = 50;
-
-/** Tags of a call as a map, checked as RDS does (keys 1–128 chars, not aws:-prefixed; values ≤ 256). */
-export function tagsFromInput(tags: TagInput): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const tag of tags ?? []) {
-    const key = tag.Key ?? '';
-    const value = tag.Value ?? '';
-    if (key.length < 1 || key.length > 128) throw rdsErrors.invalidParameterValue(`Invalid tag key: '${key}'.`);
-    if (key.toLowerCase().startsWith('aws:')) {
-      throw rdsErrors.invalidParameterValue(`Tag keys starting with 'aws:' are reserved for AWS use: ${key}`);
-    }
-    if (value.length > 256) throw rdsErrors.invalidParameterValue(`Invalid tag value for key '${key}'.`);
-    out.set(key, value);
-  }
-  if (out.size > MAX_TAGS) throw rdsErrors.tagQuota();
-  return out;
-}
+/** Tags of a call as a map, checked as RDS does. */
+export const tagsFromInput = (tags: TagInput): Map<string, string> => checkedTags(tags, rdsErrors);
 
 export const tagRecord = (tags: TagInput): Record<string, string> => Object.fromEntries(tagsFromInput(tags));
 

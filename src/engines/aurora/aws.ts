@@ -1,8 +1,8 @@
 import type { SourceConfig, TargetConfig } from '../../config/schema.ts';
-import { UsageError } from '../../core/errors.ts';
 import type { IdentifierRules } from '../../core/naming.ts';
 import { partitionOf } from '../../iam/declare.ts';
 import type { TargetRef } from '../types.ts';
+import { placementIn } from '../shared/aws.ts';
 
 export const ENGINE = 'aurora';
 export const CLUSTER_KIND = 'Aurora DB cluster';
@@ -28,15 +28,6 @@ export function parseClusterArn(arn: string): { partition: string; region: strin
 
 export type AuroraPlacement = NonNullable<TargetConfig['aurora']>;
 
-export function placementOf(target: TargetRef): AuroraPlacement {
-  const aurora = target.config.aurora;
-  if (!aurora) {
-    throw new UsageError(
-      `Target ${target.name} has no aurora placement`,
-      `Add targets.${target.name}.aurora (subnetGroup, securityGroupIds, instanceClass) to the config.`,
-    );
-  }
-  return aurora;
-}
+export const placementOf = (target: TargetRef): AuroraPlacement => placementIn(target, 'aurora', 'subnetGroup, securityGroupIds, instanceClass');
 
 export const isServerless = (placement: AuroraPlacement) => placement.instanceClass === 'db.serverless';

@@ -10,7 +10,7 @@ import { UsageError } from '../../core/errors.ts';
 import { cloneTags, fromTagList, readCloneTags, toTagList } from '../../core/tags.ts';
 import { partitionOf } from '../../iam/declare.ts';
 import { isError, type Where } from '../shared/aws.ts';
-import { attach } from '../shared/resume.ts';
+import { attachConcurrent, resumeExisting } from '../shared/resume.ts';
 import { assertNoSecret } from '../shared/secret.ts';
 import type { RestorePlan, RestoreResult } from '../types.ts';
 import { isServerless, placementOf } from './aws.ts';
@@ -153,12 +153,7 @@ async function restoreCluster(w: Where, plan: RestorePlan): Promise<RestoreResul
     }
   } catch (error) {
     if (!isError(error, 'DBClusterAlreadyExists')) throw error;
-    const existing = await cloneOf(w, name, await describeCluster(w, name));
-    if (!existing) {
-      throw new UsageError(`A DB cluster named ${name} already exists and is not a snapclone clone. Nothing was changed.`, 'Choose another --name.');
-    }
-    w.ctx.reporter.info(`${name}: already being restored by another run; attaching to it.`);
-    return attach(w, existing, plan);
+    return attachConcurrent(w, await cloneOf(w, name, await describeCluster(w, name)), plan, 'DB cluster');
   }
   w.ctx.reporter.info(`${name}: cluster restore started (${result.how}); tagged; the master password is replaced before any instance can accept connections.`);
   const cluster = result.cluster ?? (await describeCluster(w, name));
@@ -179,11 +174,5 @@ export async function restoreClone(w: Where, plan: RestorePlan): Promise<Restore
     if (placementOf(plan.target).password === 'generated') await assertNoSecret(w, plan.tags);
     return restoreCluster(w, plan);
   }
-  const existing = await cloneOf(w, plan.tags.clone, cluster);
-  if (!existing) {
-    throw new UsageError(`A DB cluster named ${plan.tags.clone} already exists and is not a snapclone clone. Nothing was changed.`, 'Choose another --name.');
-  }
-  const result = attach(w, existing, plan);
-  w.ctx.reporter.info(`${plan.tags.clone}: resuming the clone already ${existing.status === 'available' ? 'made' : 'under way'} (${existing.status}).`);
-  return result;
+  return resumeExisting(w, await cloneOf(w, plan.tags.clone, cluster), plan, 'DB cluster');
 }

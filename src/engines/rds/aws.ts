@@ -1,7 +1,7 @@
 import type { SourceConfig, TargetConfig } from '../../config/schema.ts';
-import { UsageError } from '../../core/errors.ts';
 import { partitionOf } from '../../iam/declare.ts';
 import type { TargetRef } from '../types.ts';
+import { placementIn } from '../shared/aws.ts';
 
 export { isError, where, nextDelay, FIRST_DELAY_MS, type Where } from '../shared/aws.ts';
 
@@ -17,13 +17,4 @@ export function parseDbArn(arn: string): { partition: string; region: string; ac
   return m ? { partition: m[1], region: m[2], account: m[3], id: m[4].toLowerCase() } : undefined;
 }
 
-export function placementOf(target: TargetRef): NonNullable<TargetConfig['rds']> {
-  const rds = target.config.rds;
-  if (!rds) {
-    throw new UsageError(
-      `Target ${target.name} has no rds placement`,
-      `Add targets.${target.name}.rds (subnetGroup, securityGroupIds, instanceClass) to the config.`,
-    );
-  }
-  return rds;
-}
+export const placementOf = (target: TargetRef): NonNullable<TargetConfig['rds']> => placementIn(target, 'rds', 'subnetGroup, securityGroupIds, instanceClass');

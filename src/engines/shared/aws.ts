@@ -1,5 +1,7 @@
 import type { AwsClients } from '../../aws/session.ts';
+import type { TargetConfig } from '../../config/schema.ts';
 import type { Context } from '../../core/context.ts';
+import { UsageError } from '../../core/errors.ts';
 import type { Progress } from '../../output/reporter.ts';
 import { partitionOf } from '../../iam/declare.ts';
 import type { TargetRef } from '../types.ts';
@@ -66,4 +68,13 @@ export function idInTarget(w: Where, ref: string, parse: (arn: string) => Parsed
     return undefined;
   }
   return parsed.id;
+}
+
+/** A target's placement for an engine (targets.<t>.<engine>), or a UsageError saying what to add. */
+export function placementIn<K extends 'rds' | 'aurora' | 'elasticache'>(target: TargetRef, engine: K, keys: string): NonNullable<TargetConfig[K]> {
+  const placement = target.config[engine];
+  if (!placement) {
+    throw new UsageError(`Target ${target.name} has no ${engine} placement`, `Add targets.${target.name}.${engine} (${keys}) to the config.`);
+  }
+  return placement as NonNullable<TargetConfig[K]>;
 }

@@ -31,3 +31,26 @@ export function attach(w: Where, existing: Clone, plan: RestorePlan): RestoreRes
   return { clone: existing, resumed: true };
 }
 
+
+/** A resource of the clone's name that snapclone did not make: bad input, nothing written. */
+export function notAClone(kind: string, name: string): UsageError {
+  return new UsageError(`A ${kind} named ${name} already exists and is not a snapclone clone. Nothing was changed.`, 'Choose another --name.');
+}
+
+/**
+ * Attaches a create to the clone of its name found before anything was written (`existing`, undefined when
+ * the resource of that name is not a clone), saying that it resumes.
+ */
+export function resumeExisting(w: Where, existing: Clone | undefined, plan: RestorePlan, kind: string): RestoreResult {
+  if (!existing) throw notAClone(kind, plan.tags.clone);
+  const result = attach(w, existing, plan);
+  w.ctx.reporter.info(`${plan.tags.clone}: resuming the clone already ${existing.status === 'available' ? 'made' : 'under way'} (${existing.status}).`);
+  return result;
+}
+
+/** Attaches to the clone a concurrent run created first (the service said the name exists). */
+export function attachConcurrent(w: Where, existing: Clone | undefined, plan: RestorePlan, kind: string): RestoreResult {
+  if (!existing) throw notAClone(kind, plan.tags.clone);
+  w.ctx.reporter.info(`${plan.tags.clone}: already being restored by another run; attaching to it.`);
+  return attach(w, existing, plan);
+}

@@ -1,0 +1,68 @@
+import type { TargetConfig } from '../../config/schema.ts';
+import { read, write, type EnginePermissions, type Scope, type ScopeWhere } from '../../iam/declare.ts';
+import { secretPermissions as secrets } from '../shared/permissions.ts';
+
+/**
+ * Every IAM action the ElastiCache engine's code calls, per command, with what it acts on and how writes are
+ * bound. A clone is a replication group named `<prefix>-*` and its member clusters `<prefix>-*-00N`.
+ * snapclone never calls CopySnapshot (it can export a snapshot to any S3 bucket): nothing grants it.
+ */
+
+/** points: the source's snapshots; the source's TLS/AUTH settings (create reads them too). */
+const points = [
+  read('elasticache:DescribeSnapshots', ['source', 'restore-input']),
+  read('elasticache:DescribeReplicationGroups', 'source'),
+];
+
+/** describe / list / lookup: tagged groups (Tagging API), live groups, fresh tags of clones. */
+const describe = [
+  read('tag:GetResources', 'none'),
+  read('elasticache:DescribeReplicationGroups', 'account'),
+  read('elasticache:ListTagsForResource', 'clone'),
+];
+
+const tagClone = write('elasticache:AddTagsToResource', ['clone'], 'request');
+
+export const ELASTICACHE_PERMISSIONS: EnginePermissions = {
+  points,
+  describe,
+  create: [
+    ...points,
+    ...describe,
+    // Created from a snapshot, tagged at creation (which AWS also checks as AddTagsToResource), with the new
+    // AUTH token set at creation: the token is first stored in the clone's secret.
+    // Only of the placement's node type: the role cannot make a bigger cache.
+    {
+      ...write('elasticache:CreateReplicationGroup', ['clone', 'restore-input', 'placement'], 'request'),
+      requires: (t: TargetConfig) => ({ 'elasticache:CacheNodeType': [t.elasticache?.nodeType ?? 'none'] }),
+    },
+    tagClone,
+    ...secrets.generated,
+    secrets.describe,
+    secrets.value,
+  ],
+  credentials: [...describe, tagClone, secrets.value],
+  delete: [...describe, tagClone, write('elasticache:DeleteReplicationGroup', ['clone'], 'resource'), secrets.describe, secrets.delete],
+};
+
+export function elasticacheResources(scope: Scope, w: ScopeWhere): string[] | undefined {
+  const arn = (type: string, name: string) => `arn:${w.partition}:elasticache:${w.region}:${w.account}:${type}:${name}`;
+  switch (scope) {
+    case 'clone':
+      return [arn('replicationgroup', `${w.prefix}-*`), arn('cluster', `${w.prefix}-*`)];
+    case 'source':
+      return w.sources.map((s) => arn('replicationgroup', s.config.id.toLowerCase()));
+    case 'restore-input':
+      // The snapshots restored from and the engine's default parameter groups, read and never changed.
+      return [arn('snapshot', '*'), arn('parametergroup', '*')];
+    case 'placement':
+      return w.target.config.elasticache ? [arn('subnetgroup', w.target.config.elasticache.subnetGroup.toLowerCase())] : [];
+    case 'account':
+      return [arn('replicationgroup', '*')];
+    case 'managed-secret':
+    case 'secret-key':
+      return [];
+    default:
+      return undefined;
+  }
+}
