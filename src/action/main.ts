@@ -93,8 +93,17 @@ async function handOff(person: string, names: string[], given: ActionInputs): Pr
   for (const name of names) {
     const out = await runCli(['credentials', name, ...argvFor({ ...given, command: 'list' }).slice(1)]);
     if (out.code !== 0) continue;
-    const c = JSON.parse(out.json) as { host: string; port: number; username: string; password: string; database: string | null; engine: string };
-    details.push(`# ${name} (${c.engine})`, `host=${c.host}`, `port=${c.port}`, `user=${c.username}`, `password=${c.password}`, ...(c.database ? [`database=${c.database}`] : []), '');
+    const c = JSON.parse(out.json) as { host: string; port: number; username: string; password: string; database: string | null; engine: string; tls: boolean | null };
+    details.push(
+      `# ${name} (${c.engine})`,
+      `host=${c.host}`,
+      `port=${c.port}`,
+      `user=${c.username}`,
+      `password=${c.password}`,
+      ...(c.database ? [`database=${c.database}`] : []),
+      ...(c.tls !== null && c.tls !== undefined ? [`tls=${c.tls ? 'on' : 'off'}`] : []),
+      '',
+    );
   }
   if (details.length === 0) return '';
   const sealed = encryptToSshKeys(details.join('\n'), keys.filter(supportedKey));

@@ -1,10 +1,10 @@
 import { SimulatePrincipalPolicyCommand, type ContextEntry, type EvaluationResult } from '@aws-sdk/client-iam';
-import { DescribeDBSubnetGroupsCommand } from '@aws-sdk/client-rds';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { Context } from '../core/context.ts';
 import { ExitCode } from '../core/errors.ts';
 import { TAG } from '../core/tags.ts';
 import { explain } from '../cli/errors.ts';
+import { enginesIn } from '../engines/index.ts';
 import type { Engine, TargetRef } from '../engines/types.ts';
 import type { Permission } from '../iam/declare.ts';
 import { permissionsIn, resourcesOf, scopeWhere } from '../iam/policy.ts';
@@ -143,24 +143,15 @@ async function checkSourcesDenied(ctx: Context, target: TargetRef, source: strin
       };
 }
 
-/** The target's RDS subnet group exists. Security groups would need ec2:DescribeSecurityGroups, which snapclone does not ask for. */
-async function checkPlacement(ctx: Context, target: TargetRef): Promise<Check | undefined> {
-  const rds = target.config.rds;
-  if (!rds) return undefined;
-  try {
-    const out = await ctx.clients(target.name).rds.send(new DescribeDBSubnetGroupsCommand({ DBSubnetGroupName: rds.subnetGroup }));
-    const group = out.DBSubnetGroups?.[0];
-    const zones = new Set(group?.Subnets?.map((s) => s.SubnetAvailabilityZone?.Name));
-    return {
-      target: target.name,
-      check: 'placement',
-      ok: true,
-      detail: `subnet group ${rds.subnetGroup}: ${group?.VpcId ?? 'no VPC'}, ${group?.Subnets?.length ?? 0} subnets in ${zones.size} zones (security groups ${rds.securityGroupIds.join(', ')} not checked)`,
-    };
-  } catch (error) {
-    const e = explain(error);
-    return { target: target.name, check: 'placement', ok: false, detail: e.message, fix: `Check targets.${target.name}.rds.subnetGroup.` };
-  }
+/** Each engine's placement in the target exists (one line per engine). */
+async function checkPlacements(ctx: Context, target: TargetRef): Promise<Check[]> {
+  const engines = enginesIn(target);
+  return Promise.all(
+    engines.map(async (engine) => {
+      const r = await engine.checkPlacement(target, ctx);
+      return { target: target.name, check: engines.length > 1 ? `placement (${engine.name})` : 'placement', ...r };
+    }),
+  );
 }
 
 async function checkTarget(ctx: Context, target: TargetRef): Promise<Check[]> {
@@ -194,8 +185,7 @@ async function checkTarget(ctx: Context, target: TargetRef): Promise<Check[]> {
       break;
     }
   }
-  const placement = await checkPlacement(ctx, target);
-  if (placement) checks.push(placement);
+  checks.push(...(await checkPlacements(ctx, target)));
   return checks;
 }
 

@@ -89,6 +89,13 @@ export interface ResourceRef {
   tags: Record<string, string>;
 }
 
+export interface PlacementCheck {
+  ok: boolean;
+  detail: string;
+  /** What to fix when not ok. */
+  fix?: string;
+}
+
 export interface RestoreResult {
   clone: Clone;
   /** True when the run attached to a restore already under way or finished (resume, concurrent create). */
@@ -141,6 +148,8 @@ export interface Engine {
    * instead, and `tags` must then be its full clone tags.
    */
   tag(clone: Clone, tags: Record<string, string>, ctx: Context): Promise<void>;
+  /** `doctor`: whether the target's placement for this engine exists, in one line. */
+  checkPlacement(target: TargetRef, ctx: Context): Promise<PlacementCheck>;
   /** Deletes the clone and what belongs to it (its secret); the guard has been applied by the caller and again here. */
   delete(clone: Clone, ctx: Context, options: { wait: boolean; onProgress: (p: Progress) => void }): Promise<void>;
 }

@@ -56,7 +56,7 @@ export interface Permission {
 }
 
 /** The commands whose calls engines declare. */
-export const ENGINE_COMMANDS = ['points', 'describe', 'create', 'credentials', 'delete'] as const;
+export const ENGINE_COMMANDS = ['points', 'describe', 'create', 'credentials', 'delete', 'doctor'] as const;
 export type EngineCommand = (typeof ENGINE_COMMANDS)[number];
 export type EnginePermissions = Record<EngineCommand, Permission[]>;
 

@@ -28,16 +28,21 @@ describe('snapclone doctor', () => {
       'identity:true',
       'permissions:true',
       'sources protected:true',
-      'placement:true',
+      'placement (rds):true',
+      'placement (aurora):true',
+      'placement (elasticache):true',
     ]);
     expect(json.ok).toBe(true);
     expect(result.exitCode).toBe(0);
     expect(byName('identity')!.detail).toContain('assumed-role/snapclone-operator/snapclone-alice');
     expect(byName('permissions')!.detail).toMatch(/^\d+ declared calls allowed/);
     expect(byName('sources protected')!.detail).toContain('4 source(s)');
-    expect(byName('placement')!.detail).toContain('vpc-0dev0000000000001');
-    expect(result.table!.rows).toHaveLength(5);
-    expect(calls).toEqual(expect.arrayContaining(['sts:GetCallerIdentity', 'iam:SimulatePrincipalPolicy', 'rds:DescribeDBSubnetGroups']));
+    expect(byName('placement (rds)')!.detail).toContain('vpc-0dev0000000000001');
+    expect(byName('placement (elasticache)')!.detail).toContain('cache subnet group snapclone-dev-cache: vpc-0dev0000000000001');
+    expect(result.table!.rows).toHaveLength(7);
+    expect(calls).toEqual(
+      expect.arrayContaining(['sts:GetCallerIdentity', 'iam:SimulatePrincipalPolicy', 'rds:DescribeDBSubnetGroups', 'elasticache:DescribeCacheSubnetGroups']),
+    );
   });
 
   it('names a declared call the role may not make, with the fix, and exits 1', async () => {

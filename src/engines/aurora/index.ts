@@ -2,7 +2,8 @@ import type { SourceConfig } from '../../config/schema.ts';
 import { resolveTarget } from '../../core/context.ts';
 import { where } from '../shared/aws.ts';
 import type { Engine, RestorePointKind } from '../types.ts';
-import { AURORA_CLUSTER_IDENTIFIER, parseClusterArn, sourceArn } from './aws.ts';
+import { checkDbSubnetGroup } from '../rds/placement.ts';
+import { AURORA_CLUSTER_IDENTIFIER, parseClusterArn, placementOf, sourceArn } from './aws.ts';
 import { readCredentials } from './credentials.ts';
 import { deleteClone } from './delete.ts';
 import { describeClone, listClones, lookupCluster } from './describe.ts';
@@ -38,5 +39,6 @@ export const auroraEngine: Engine = {
   lookup: (ref, target, ctx) => lookupCluster(where(ctx, target), ref),
   credentials: (clone, ctx) => readCredentials(where(ctx, resolveTarget(ctx.config, clone.target)), clone),
   tag: (clone, tags, ctx) => tagClone(where(ctx, resolveTarget(ctx.config, clone.target)), clone, tags),
+  checkPlacement: (target, ctx) => checkDbSubnetGroup(where(ctx, target), 'aurora', placementOf(target)),
   delete: (clone, ctx, options) => deleteClone(where(ctx, resolveTarget(ctx.config, clone.target)), clone, options),
 };

@@ -1,4 +1,5 @@
 import type { TargetConfig } from '../../config/schema.ts';
+import { dbSubnetGroupCheck } from '../rds/placement.ts';
 import { read, write, type EnginePermissions, type Scope, type ScopeWhere } from '../../iam/declare.ts';
 import { managedSecretWrites, secretPermissions } from '../shared/permissions.ts';
 
@@ -63,6 +64,7 @@ export const AURORA_PERMISSIONS: EnginePermissions = {
     secrets.describe,
     secrets.delete,
   ],
+  doctor: dbSubnetGroupCheck,
 };
 
 /** The ARNs a scope names for Aurora clusters in one target; undefined for the scopes every engine shares. */

@@ -6,6 +6,7 @@ import { readCredentials } from './credentials.ts';
 import { deleteClone } from './delete.ts';
 import { describeClone, listClones, lookupGroup } from './describe.ts';
 import { ELASTICACHE_PERMISSIONS, elasticacheResources } from './permissions.ts';
+import { checkCacheSubnetGroup } from './placement.ts';
 import { cachePoints } from './points.ts';
 import { restoreClone } from './restore.ts';
 import { tagClone } from './tagging.ts';
@@ -33,5 +34,6 @@ export const elasticacheEngine: Engine = {
   lookup: (ref, target, ctx) => lookupGroup(where(ctx, target), ref),
   credentials: (clone, ctx) => readCredentials(where(ctx, resolveTarget(ctx.config, clone.target)), clone),
   tag: (clone, tags, ctx) => tagClone(where(ctx, resolveTarget(ctx.config, clone.target)), clone, tags),
+  checkPlacement: (target, ctx) => checkCacheSubnetGroup(where(ctx, target)),
   delete: (clone, ctx, options) => deleteClone(where(ctx, resolveTarget(ctx.config, clone.target)), clone, options),
 };

@@ -43,6 +43,7 @@ export const ELASTICACHE_PERMISSIONS: EnginePermissions = {
   ],
   credentials: [...describe, tagClone, secrets.value],
   delete: [...describe, tagClone, write('elasticache:DeleteReplicationGroup', ['clone'], 'resource'), secrets.describe, secrets.delete],
+  doctor: [read('elasticache:DescribeCacheSubnetGroups', 'placement')],
 };
 
 export function elasticacheResources(scope: Scope, w: ScopeWhere): string[] | undefined {

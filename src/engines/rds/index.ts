@@ -2,11 +2,12 @@ import type { SourceConfig } from '../../config/schema.ts';
 import { resolveTarget } from '../../core/context.ts';
 import { RDS_INSTANCE_IDENTIFIER } from '../../core/naming.ts';
 import type { Engine, RestorePointKind } from '../types.ts';
-import { parseDbArn, sourceArn, where } from './aws.ts';
+import { parseDbArn, placementOf, sourceArn, where } from './aws.ts';
 import { readCredentials } from './credentials.ts';
 import { deleteClone } from './delete.ts';
 import { describeClone, listClones, lookupInstance, orphanRestores } from './describe.ts';
 import { RDS_PERMISSIONS, rdsResources } from './permissions.ts';
+import { checkDbSubnetGroup } from './placement.ts';
 import { rdsPoints } from './points.ts';
 import { restoreClone } from './restore.ts';
 import { claimUntagged, tagClone } from './tagging.ts';
@@ -36,5 +37,6 @@ export const rdsEngine: Engine = {
     const w = where(ctx, resolveTarget(ctx.config, clone.target));
     return clone.tagged ? tagClone(w, clone, tags) : claimUntagged(w, clone, tags);
   },
+  checkPlacement: (target, ctx) => checkDbSubnetGroup(where(ctx, target), 'rds', placementOf(target)),
   delete: (clone, ctx, options) => deleteClone(where(ctx, resolveTarget(ctx.config, clone.target)), clone, options),
 };

@@ -1,3 +1,4 @@
+import { dbSubnetGroupCheck } from './placement.ts';
 import { read, write, type EnginePermissions, type Scope, type ScopeWhere } from '../../iam/declare.ts';
 import { managedSecretWrites, secretPermissions } from '../shared/permissions.ts';
 
@@ -59,6 +60,7 @@ export const RDS_PERMISSIONS: EnginePermissions = {
     secrets.describe,
     secrets.delete,
   ],
+  doctor: dbSubnetGroupCheck,
 };
 
 /** The ARNs a scope names for RDS DB instances in one target; undefined for the scopes every engine shares. */

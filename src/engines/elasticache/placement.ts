@@ -1,0 +1,21 @@
+import { DescribeCacheSubnetGroupsCommand } from '@aws-sdk/client-elasticache';
+import { explain } from '../../cli/errors.ts';
+import type { Where } from '../shared/aws.ts';
+import type { PlacementCheck } from '../types.ts';
+import { placementOf } from './aws.ts';
+
+/** The placement's cache subnet group exists (security groups are not checked: that would need EC2 reads). */
+export async function checkCacheSubnetGroup(w: Where): Promise<PlacementCheck> {
+  const placement = placementOf(w.target);
+  try {
+    const out = await w.clients.elasticache.send(new DescribeCacheSubnetGroupsCommand({ CacheSubnetGroupName: placement.subnetGroup }));
+    const group = out.CacheSubnetGroups?.[0];
+    const zones = new Set(group?.Subnets?.map((s) => s.SubnetAvailabilityZone?.Name));
+    return {
+      ok: true,
+      detail: `cache subnet group ${placement.subnetGroup}: ${group?.VpcId ?? 'no VPC'}, ${group?.Subnets?.length ?? 0} subnets in ${zones.size} zones (security groups ${placement.securityGroupIds.join(', ')} not checked)`,
+    };
+  } catch (error) {
+    return { ok: false, detail: explain(error).message, fix: `Check targets.${w.target.name}.elasticache.subnetGroup.` };
+  }
+}

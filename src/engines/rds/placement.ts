@@ -1,0 +1,26 @@
+import { DescribeDBSubnetGroupsCommand } from '@aws-sdk/client-rds';
+import { explain } from '../../cli/errors.ts';
+import { read } from '../../iam/declare.ts';
+import type { Where } from '../shared/aws.ts';
+import type { PlacementCheck } from '../types.ts';
+
+/** What `doctor` reads of an RDS or Aurora placement. */
+export const dbSubnetGroupCheck = [read('rds:DescribeDBSubnetGroups', 'placement')];
+
+/**
+ * A placement's DB subnet group exists (RDS and Aurora share them). Security groups would need
+ * ec2:DescribeSecurityGroups, which snapclone does not ask for.
+ */
+export async function checkDbSubnetGroup(w: Where, key: 'rds' | 'aurora', placement: { subnetGroup: string; securityGroupIds: string[] }): Promise<PlacementCheck> {
+  try {
+    const out = await w.clients.rds.send(new DescribeDBSubnetGroupsCommand({ DBSubnetGroupName: placement.subnetGroup }));
+    const group = out.DBSubnetGroups?.[0];
+    const zones = new Set(group?.Subnets?.map((s) => s.SubnetAvailabilityZone?.Name));
+    return {
+      ok: true,
+      detail: `subnet group ${placement.subnetGroup}: ${group?.VpcId ?? 'no VPC'}, ${group?.Subnets?.length ?? 0} subnets in ${zones.size} zones (security groups ${placement.securityGroupIds.join(', ')} not checked)`,
+    };
+  } catch (error) {
+    return { ok: false, detail: explain(error).message, fix: `Check targets.${w.target.name}.${key}.subnetGroup.` };
+  }
+}
