@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { authorize } from './core/authorize.ts';
 import { AwsError, notImplemented } from './core/errors.ts';
-import type { RawRequest, RawResponse } from './core/http.ts';
+import { readRequest, type RawRequest, type RawResponse } from './core/http.ts';
 import type { Principal } from './core/iam.ts';
 import { requestId as newRequestId } from './core/ids.ts';
 import type { RequestContext, ServiceDef } from './core/service.ts';
@@ -20,24 +20,6 @@ const protocols: Record<ServiceDef['protocol'], WireProtocol> = { awsQuery, rest
 const UNSIGNED_STS_ACTIONS = new Set(['AssumeRoleWithWebIdentity', 'AssumeRoleWithSAML']);
 
 const ANONYMOUS: Principal = { kind: 'user', accountId: '', arn: 'anonymous', userId: 'anonymous' };
-
-async function readRequest(req: IncomingMessage): Promise<RawRequest> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const url = req.url ?? '/';
-  const q = url.indexOf('?');
-  const headers: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    headers[name] = Array.isArray(value) ? value.join(',') : value;
-  }
-  return {
-    method: req.method ?? 'GET',
-    rawPath: q < 0 ? url : url.slice(0, q),
-    rawQuery: q < 0 ? '' : url.slice(q + 1),
-    headers,
-    body: Buffer.concat(chunks),
-  };
-}
 
 function unsignedStsAction(request: RawRequest): boolean {
   if (request.method !== 'POST') return false;
@@ -132,10 +114,13 @@ export async function startSandbox(options: WorldOptions & { port?: number; worl
     url: `http://127.0.0.1:${port}`,
     port,
     world,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      // Listeners the services started (e.g. each OpenSearch domain's endpoint) close with the sandbox.
+      await world.close();
+      await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+    },
   };
 }

@@ -1,6 +1,6 @@
 // npm run demo: starts the sandbox (IAM enforced: snapclone runs as the operator role with exactly the policy
 // `snapclone iam policy` generates) and drives the real snapclone binary through
-// doctor → points → create --date <7 days ago> (RDS, ElastiCache) and --latest (Aurora) → list → show → delete, printing
+// doctor → points → create --date <7 days ago> (RDS, ElastiCache, OpenSearch) and --latest (Aurora) → list → show → delete, printing
 // what a user would see.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -52,13 +52,15 @@ try {
   await snapclone('create', 'catalog-db', '--latest', '--name', 'snapclone-catalog-latest-demo', '--ttl', '4h');
   // ElastiCache: the cache as it was that day, with a new AUTH token.
   await snapclone('create', 'sessions-cache', '--date', sevenDaysAgo, '--name', 'snapclone-sessions-demo', '--ttl', '4h');
+  // OpenSearch: a new domain with that day's snapshot restored (system indices left out).
+  await snapclone('create', 'catalog-search', '--date', sevenDaysAgo, '--name', 'snapclone-search-demo', '--ttl', '4h');
   await snapclone('list');
   await snapclone('show', `snapclone-orders-db-${sevenDaysAgo.replaceAll('-', '')}-demo`);
   await snapclone('show', 'snapclone-catalog-latest-demo');
   await snapclone('show', 'snapclone-sessions-demo');
-  await snapclone('delete', `snapclone-orders-db-${sevenDaysAgo.replaceAll('-', '')}-demo`, 'snapclone-catalog-latest-demo', 'snapclone-sessions-demo', '--yes');
+  await snapclone('delete', `snapclone-orders-db-${sevenDaysAgo.replaceAll('-', '')}-demo`, 'snapclone-catalog-latest-demo', 'snapclone-sessions-demo', 'snapclone-search-demo', '--yes');
   await snapclone('list');
-  console.log('\ndemo finished: an RDS clone from the backup of 7 days ago, an Aurora copy-on-write clone of the latest data and a cache clone of 7 days ago, listed, shown and deleted.');
+  console.log('\ndemo finished: an RDS clone from the backup of 7 days ago, an Aurora copy-on-write clone of the latest data a cache clone and a search clone of 7 days ago, listed, shown and deleted.');
 } catch (error) {
   failed = true;
   console.error(`\ndemo failed: ${(error as Error).message}`);

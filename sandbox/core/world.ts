@@ -38,6 +38,7 @@ export class World {
   observer?: (call: ObservedCall) => void;
   private readonly states = new Map<string, unknown>();
   private readonly tagSources: TagSource[] = [];
+  private readonly closers = new Set<() => Promise<void>>();
 
   constructor(options: WorldOptions = {}) {
     this.clock = options.clock ?? new Clock();
@@ -65,6 +66,24 @@ export class World {
   /** A real AWS duration, scaled by the speed factor, in sandbox milliseconds. */
   scaled(realMs: number): number {
     return realMs / this.speed;
+  }
+
+  /**
+   * Registers something to release when the sandbox closes (a listener a service started); returns a function
+   * that unregisters it (call it when the thing is released earlier).
+   */
+  onClose(closer: () => Promise<void>): () => void {
+    this.closers.add(closer);
+    return () => {
+      this.closers.delete(closer);
+    };
+  }
+
+  /** Releases everything registered with onClose (the sandbox's close() calls it). */
+  async close(): Promise<void> {
+    const closers = [...this.closers];
+    this.closers.clear();
+    await Promise.all(closers.map((close) => close()));
   }
 
   addTagSource(source: TagSource): void {

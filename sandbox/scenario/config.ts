@@ -14,7 +14,9 @@ import {
   DEV_SUBNET_GROUP,
   EXTERNAL_ID,
   DEV_CACHE_SUBNET_GROUP,
+  DEV_SEARCH_SUBNETS,
   PROD_CACHES,
+  PROD_SEARCH,
   PROD_CLUSTERS,
   PROD_DATABASES,
 } from './constants.ts';
@@ -75,6 +77,13 @@ export function scenarioConfig() {
           nodeType: 'cache.t4g.micro',
           replicas: 0,
         },
+        opensearch: {
+          subnetIds: [...DEV_SEARCH_SUBNETS],
+          securityGroupIds: [DEV_SECURITY_GROUP],
+          instanceType: 't3.small.search',
+          instanceCount: 1,
+          volumeGb: 20,
+        },
         backupRestoreRoleArn: arn.role(RESTORE_ROLE),
         defaultTtl: '8h',
         maxTtl: '3d',
@@ -108,6 +117,18 @@ export function scenarioConfig() {
       ...PROD_CACHES.map((cache) => [
         cache.name,
         { engine: 'elasticache' as const, id: cache.id, account: COMPANY_ACCOUNT, region: COMPANY_REGION, restoreFrom: 'snapshot' as const },
+      ]),
+      // Search domains restore from the manual snapshots of their S3 repository.
+      ...PROD_SEARCH.map((search) => [
+        search.name,
+        {
+          engine: 'opensearch' as const,
+          id: search.id,
+          account: COMPANY_ACCOUNT,
+          region: COMPANY_REGION,
+          restoreFrom: 'snapshot' as const,
+          snapshotRepository: { name: search.repository, bucket: search.bucket, roleArn: arn.role(search.snapshotRole) },
+        },
       ]),
     ]),
   };

@@ -2,6 +2,7 @@ import { roleArn, userArn } from '../core/iam-state.ts';
 import { vaultArn } from '../services/backup/state.ts';
 import { replicationGroupArn } from '../services/elasticache/state.ts';
 import { dbArn } from '../services/rds/state.ts';
+import { domainArn } from '../services/opensearch/state.ts';
 
 /** The seeded company: one account where production and development share ap-northeast-1. */
 export const COMPANY_ACCOUNT = '123456789012';
@@ -70,6 +71,37 @@ export const PROD_CACHES = [
   },
 ] as const;
 
+/**
+ * Production OpenSearch Service domains: name (for the snapclone config) → domain. Data nodes in the production
+ * VPC (one per zone), encryption at rest, node-to-node encryption, HTTPS enforced, fine-grained access control
+ * with an internal master user (password hidden: `masterPasswordOfDomain`), and a manual snapshot repository
+ * `repository` on S3 bucket `bucket` registered with the role `snapshotRole` (trusted by es.amazonaws.com),
+ * where a snapshot management policy takes `${snapshotPrefix}YYYY-MM-DD` (Asia/Tokyo date) every day at 04:00
+ * Asia/Tokyo, kept `retentionDays` days.
+ */
+export const PROD_SEARCH = [
+  {
+    name: 'catalog-search',
+    id: 'search-prod',
+    engineVersion: 'OpenSearch_2.17',
+    instanceType: 'r6g.large.search',
+    instanceCount: 3,
+    volumeSizeGb: 100,
+    masterUserName: 'admin',
+    repository: 'prod-snapshots',
+    bucket: 'example-co-search-snapshots',
+    snapshotRole: 'opensearch-snapshot-role',
+    snapshotPrefix: 'daily-',
+    retentionDays: 35,
+  },
+] as const;
+
+/** The role OpenSearch Service assumes to read and write the snapshot bucket (registered as role_arn). */
+export const SEARCH_SNAPSHOT_ROLE = PROD_SEARCH[0].snapshotRole;
+
+/** Subnets of the development VPC (DEV_VPC) for development domains, one per zone (those of DEV_SUBNET_GROUP). */
+export const DEV_SEARCH_SUBNETS = ['subnet-0dev0000000000001', 'subnet-0dev0000000000002', 'subnet-0dev0000000000003'] as const;
+
 /** ARNs in the company account and region. */
 export const arn = {
   role: (name: string) => roleArn(COMPANY_ACCOUNT, name),
@@ -77,4 +109,5 @@ export const arn = {
   db: (id: string) => dbArn(COMPANY_REGION, COMPANY_ACCOUNT, id),
   vault: (name: string) => vaultArn(COMPANY_REGION, COMPANY_ACCOUNT, name),
   replicationGroup: (id: string) => replicationGroupArn(COMPANY_REGION, COMPANY_ACCOUNT, id),
+  domain: (name: string) => domainArn(COMPANY_REGION, COMPANY_ACCOUNT, name),
 };

@@ -17,7 +17,9 @@ import {
   MFA_USER,
   OIDC_ISSUER,
   OPERATOR_ROLE,
+  PROD_SEARCH,
   RESTORE_ROLE,
+  SEARCH_SNAPSHOT_ROLE,
 } from './constants.ts';
 
 export interface AccessKey {
@@ -40,7 +42,7 @@ export interface IamSeed {
   /** The MFA user: may assume the operator role only with an MFA code. */
   mfa: MfaKey;
   /** ARNs of the seeded roles and the OIDC provider. */
-  roles: { operator: string; github: string; restore: string };
+  roles: { operator: string; github: string; restore: string; searchSnapshot: string };
   oidcProviderArn: string;
 }
 
@@ -125,6 +127,21 @@ export function seedIam(world: World): IamSeed {
     ],
   );
 
+  // OpenSearch Service assumes it to read and write the snapshot buckets (the repositories' role_arn).
+  const buckets = PROD_SEARCH.map((s) => `arn:aws:s3:::${s.bucket}`);
+  createRole(
+    world,
+    account,
+    SEARCH_SNAPSHOT_ROLE,
+    policy({ Effect: 'Allow', Principal: { Service: 'es.amazonaws.com' }, Action: 'sts:AssumeRole' }),
+    [
+      policy(
+        { Effect: 'Allow', Action: 's3:ListBucket', Resource: buckets },
+        { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], Resource: buckets.map((b) => `${b}/*`) },
+      ),
+    ],
+  );
+
   const key = (issued: AccessKey): AccessKey => ({
     accessKeyId: issued.accessKeyId,
     secretAccessKey: issued.secretAccessKey,
@@ -133,7 +150,12 @@ export function seedIam(world: World): IamSeed {
     admin: key(issueUserKey(world, admin)),
     ci: key(issueUserKey(world, ci)),
     mfa: { ...key(issueUserKey(world, alice)), serialNumber, totpSecret },
-    roles: { operator: operatorArn, github: arn.role(GITHUB_ROLE), restore: arn.role(RESTORE_ROLE) },
+    roles: {
+      operator: operatorArn,
+      github: arn.role(GITHUB_ROLE),
+      restore: arn.role(RESTORE_ROLE),
+      searchSnapshot: arn.role(SEARCH_SNAPSHOT_ROLE),
+    },
     oidcProviderArn: provider.arn,
   };
 }

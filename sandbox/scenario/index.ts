@@ -3,6 +3,7 @@ import { seedCaches } from './caches.ts';
 import { seedClusters } from './clusters.ts';
 import { seedDatabases } from './databases.ts';
 import { seedIam, type IamSeed } from './iam.ts';
+import { seedSearch } from './search.ts';
 
 export * from './constants.ts';
 
@@ -13,12 +14,14 @@ export interface Scenario extends IamSeed {
 
 /**
  * Seeds the company: IAM (users, roles, keys), the production databases and Aurora clusters with 35 days of
- * backups, and the production caches (ElastiCache) with 35 days of automatic snapshots.
+ * backups, the production caches (ElastiCache) with 35 days of automatic snapshots, and the production search
+ * domain (OpenSearch Service) with 35 days of manual snapshots in its S3 repository.
  */
 export function seedScenario(world: World): Scenario {
   const iam = seedIam(world);
   seedDatabases(world);
   seedClusters(world);
   seedCaches(world);
+  seedSearch(world);
   return { ...iam, seededAt: world.clock.now() };
 }

@@ -2,6 +2,7 @@ import type { ServiceDef } from '../core/service.ts';
 import { backup } from './backup/index.ts';
 import { elasticache } from './elasticache/index.ts';
 import { iam } from './iam/index.ts';
+import { opensearch } from './opensearch/index.ts';
 import { rds } from './rds/index.ts';
 import { secretsmanager } from './secretsmanager/index.ts';
 import { sts } from './sts/index.ts';
@@ -16,4 +17,5 @@ export const services: Record<string, ServiceDef> = {
   elasticache,
   backup,
   iam,
+  es: opensearch,
 };

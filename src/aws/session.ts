@@ -1,5 +1,6 @@
 import { BackupClient } from '@aws-sdk/client-backup';
 import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import { OpenSearchClient } from '@aws-sdk/client-opensearch';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
@@ -17,6 +18,9 @@ export interface AwsClients {
   region: string;
   rds: RDSClient;
   elasticache: ElastiCacheClient;
+  opensearch: OpenSearchClient;
+  /** The session's credentials, for what the SDK clients do not cover (OpenSearch's signed REST API). */
+  credentials: AwsCredentialIdentityProvider;
   backup: BackupClient;
   secrets: SecretsManagerClient;
   tagging: ResourceGroupsTaggingAPIClient;
@@ -84,6 +88,8 @@ export function createClients(target: TargetConfig, options: SessionOptions): Aw
     region,
     rds: makeClient(RDSClient, settings),
     elasticache: makeClient(ElastiCacheClient, settings),
+    opensearch: makeClient(OpenSearchClient, settings),
+    credentials,
     backup: makeClient(BackupClient, settings),
     secrets: makeClient(SecretsManagerClient, settings),
     tagging: makeClient(ResourceGroupsTaggingAPIClient, settings),

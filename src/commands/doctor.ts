@@ -50,6 +50,8 @@ function bindingContext(permission: Permission, engine: Engine, cloneArn: string
       return [entry(`aws:ResourceTag/${TAG.managed}`, 'true')];
     case 'owned-by-clone':
       return [entry(`aws:ResourceTag/${engine.managedSecretOwnerTag ?? ''}`, cloneArn)];
+    case 'passed-to-service':
+      return [entry('iam:PassedToService', engine.passRoleService ?? '')];
     default:
       return [];
   }
@@ -122,7 +124,7 @@ async function checkSourcesDenied(ctx: Context, target: TargetRef, source: strin
       ),
     ];
     if (arns.length === 0 || writes.length === 0) continue;
-    sources += arns.length;
+    sources += w.sources.length;
     const tagged: ContextEntry[] = [
       { ContextKeyName: `aws:ResourceTag/${TAG.managed}`, ContextKeyValues: ['true'], ContextKeyType: 'string' },
       { ContextKeyName: `aws:RequestTag/${TAG.managed}`, ContextKeyValues: ['true'], ContextKeyType: 'string' },

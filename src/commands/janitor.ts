@@ -34,6 +34,9 @@ export interface Line {
   detail: string;
 }
 
+/** The name at the end of an ARN: `…:db:NAME`, `…:replicationgroup:NAME`, `…:domain/NAME`. */
+const resourceIdOf = (arn: string) => arn.split(':').pop()!.split('/').pop()!;
+
 /** Who the janitor records as acting on an orphan it takes over. */
 export const JANITOR = 'snapclone-janitor';
 
@@ -116,7 +119,7 @@ async function survey(ctx: Context, target: TargetRef, graceMs: number): Promise
     for (const r of page.ResourceTagMappingList ?? []) if (r.ResourceARN) tagged.push({ arn: r.ResourceARN, tags: fromTagList(r.Tags) });
   }
   // A clone's main resource (named like the clone) first, so that its other resources are known as its parts.
-  const isMain = (r: { arn: string; tags: Record<string, string> }) => r.arn.split(':').pop() === r.tags[TAG.clone];
+  const isMain = (r: { arn: string; tags: Record<string, string> }) => resourceIdOf(r.arn) === r.tags[TAG.clone];
   tagged.sort((a, b) => Number(isMain(b)) - Number(isMain(a)));
   const clonesHere = new Set<string>();
   const parts = new Set<string>();
@@ -129,12 +132,12 @@ async function survey(ctx: Context, target: TargetRef, graceMs: number): Promise
     // The engine tag says which engine's clone a resource is part of (an Aurora clone's writer instance is
     // an RDS DB instance); clones made before the tag existed are told by their ARN.
     const engine = tags[TAG.engine] ? engines.find((e) => e.name === tags[TAG.engine]) : engines.find((e) => e.ownsArn(arn));
-    const name = tags[TAG.clone] ?? arn.split(':').pop()!;
+    const name = tags[TAG.clone] ?? resourceIdOf(arn);
     // Another resource of a clone already surveyed (deleted with it).
     if (engine && tags[TAG.clone] && parts.has(`${engine.name}/${name}`)) continue;
     const line = { target: target.name, kind: engine ? `${engine.name} clone` : 'resource', name, arn };
     const clone = readCloneTags(tags);
-    const id = arn.split(':').pop()!;
+    const id = resourceIdOf(arn);
     const problem = guardProblem({ kind: 'resource', name: id, arn }, tags, { prefix: ctx.config.prefix, clone: id });
     if (!engine || !clone || problem) {
       lines.push({ ...line, result: 'skipped', detail: problem ?? 'not a resource type snapclone makes' });

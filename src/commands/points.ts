@@ -21,6 +21,8 @@ export interface PointJson {
   time: string;
   earliest: string | null;
   sizeGb: number | null;
+  /** What else the service says of it (OpenSearch: state and indices), or null. */
+  note: string | null;
 }
 
 const KIND_LABEL: Record<RestorePoint['kind'], string> = {
@@ -60,13 +62,14 @@ export async function run(options: PointsOptions, ctx: Context): Promise<Command
         time: p.time.toISOString(),
         earliest: p.earliest?.toISOString() ?? null,
         sizeGb: p.sizeGb ?? null,
+        note: p.note ?? null,
       }),
     ),
   };
   return {
     json,
     table: {
-      columns: ['time', 'kind', 'size', 'id'],
+      columns: ['time', 'kind', 'size', 'id', ...(points.some((p) => p.note) ? ['note'] : [])],
       rows: points.map((p) => [
         p.kind === 'point-in-time' && p.earliest
           ? `${formatTime(p.earliest, zone)} … ${formatTime(p.time, zone)}`
@@ -74,6 +77,7 @@ export async function run(options: PointsOptions, ctx: Context): Promise<Command
         KIND_LABEL[p.kind],
         p.sizeGb === undefined ? '-' : `${p.sizeGb} GB`,
         p.id,
+        ...(points.some((q) => q.note) ? [p.note ?? ''] : []),
       ]),
     },
     lines: [

@@ -101,6 +101,18 @@ export const ElastiCachePlacementSchema = z
   })
   .strict();
 
+/** Where OpenSearch clones go: a small VPC domain. */
+export const OpenSearchPlacementSchema = z
+  .object({
+    subnetIds: z.array(z.string().regex(/^subnet-[0-9a-z]+$/, 'a subnet id (subnet-…)')).min(1),
+    securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]+$/, 'a security group id (sg-…)')).min(1),
+    instanceType: z.string().regex(/^[a-z0-9]+\.[a-z0-9]+\.search$/, 'an instance type such as t3.small.search'),
+    instanceCount: z.number().int().min(1).max(10).default(1),
+    /** gp3 EBS volume per node, in GB: room for the restored indices. */
+    volumeGb: z.number().int().min(10).max(16384).default(20),
+  })
+  .strict();
+
 export const TargetSchema = z
   .object({
     account: accountId,
@@ -109,6 +121,7 @@ export const TargetSchema = z
     rds: RdsPlacementSchema.optional(),
     aurora: AuroraPlacementSchema.optional(),
     elasticache: ElastiCachePlacementSchema.optional(),
+    opensearch: OpenSearchPlacementSchema.optional(),
     /** Role AWS Backup assumes to restore (StartRestoreJob IamRoleArn). */
     backupRestoreRoleArn: roleArn.optional(),
     publicAccess: z.literal(false).default(false),
@@ -124,8 +137,8 @@ export const TargetSchema = z
 
 export const SourceSchema = z
   .object({
-    engine: z.enum(['rds', 'aurora', 'elasticache']),
-    /** The resource identifier (rds: DB instance identifier; aurora: DB cluster identifier; elasticache: replication group id). */
+    engine: z.enum(['rds', 'aurora', 'elasticache', 'opensearch']),
+    /** The resource identifier (rds: DB instance identifier; aurora: DB cluster identifier; elasticache: replication group id; opensearch: domain name). */
     id: z.string().min(1),
     account: accountId,
     region,
@@ -134,8 +147,22 @@ export const SourceSchema = z
     backupVault: z.string().default('Default'),
     /** Target used when --target is not given. */
     target: z.string().optional(),
+    /** opensearch: the S3 repository of the domain's manual snapshots (registered read-only on each clone). */
+    snapshotRepository: z
+      .object({
+        name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'a repository name'),
+        bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name'),
+        /** The role OpenSearch assumes to read the bucket (passed to es.amazonaws.com only). */
+        roleArn: roleArn,
+      })
+      .strict()
+      .optional(),
   })
-  .strict();
+  .strict()
+  .refine((s) => s.engine !== 'opensearch' || s.snapshotRepository !== undefined, {
+    message: 'an opensearch source names its snapshotRepository (name, bucket, roleArn)',
+    path: ['snapshotRepository'],
+  });
 
 export const ConfigSchema = z
   .object({

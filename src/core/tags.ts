@@ -17,6 +17,8 @@ export const TAG = {
   expiresAt: 'snapclone:expires-at',
   /** The set a clone was made in with other sources from the same date. */
   set: 'snapclone:set',
+  /** Set once the data is in the clone, for engines that restore it after making the resource (OpenSearch). */
+  restored: 'snapclone:restored',
   /** Set once the clone's master password has been replaced: 'generated' or 'managed'. */
   password: 'snapclone:password',
   /** Who last moved the expiry with `extend`, when, and how many renewals past maxTtl it used. */
@@ -71,8 +73,56 @@ export function cloneTags(t: CloneTags): Record<string, string> {
   return tags;
 }
 
-/** Reads clone tags back; undefined when the resource is not a snapclone clone. */
-export function readCloneTags(tags: Record<string, string>): CloneTags | undefined {
+/** What stays a tag of its own when clone tags are packed: what IAM, the guard and people look at. */
+const UNPACKED: string[] = [TAG.managed, TAG.clone, TAG.owner, TAG.expiresAt, TAG.engine];
+const PACKED_KEYS = 5;
+const packedKey = (i: number) => `snapclone:more${i + 1}`;
+
+/**
+ * Clone tags for a service that allows few tags per resource (OpenSearch: 10): the guard's and IAM's tags
+ * stay tags of their own, the rest is packed as `key=value` words into `snapclone:more1`…`more5` (each at most
+ * 256 characters, of the characters every service allows in tag values). Always the same keys, so that
+ * writing a packed set replaces the previous one.
+ */
+export function packTags(tags: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  const words: string[] = [];
+  for (const [key, value] of Object.entries(tags)) {
+    if (UNPACKED.includes(key)) out[key] = value;
+    else if (key.startsWith('snapclone:') && !/^snapclone:more\d+$/.test(key)) words.push(`${key.slice('snapclone:'.length)}=${value.replace(/\s+/g, '_')}`);
+  }
+  const chunks: string[] = [];
+  for (const word of words) {
+    if (word.length > 256) throw new Error(`The tag ${word.split('=')[0]} is too long to pack`);
+    const last = chunks.length - 1;
+    if (last >= 0 && chunks[last].length + 1 + word.length <= 256) chunks[last] += ` ${word}`;
+    else chunks.push(word);
+  }
+  if (chunks.length > PACKED_KEYS) throw new Error('The clone tags do not fit the service\'s tag limit');
+  for (let i = 0; i < PACKED_KEYS; i++) out[packedKey(i)] = chunks[i] ?? '';
+  return out;
+}
+
+/** The clone tags of a resource whose tags may be packed (packTags); unpacked tags are returned as they are. */
+export function unpackTags(tags: Record<string, string>): Record<string, string> {
+  if (!Object.keys(tags).some((k) => /^snapclone:more\d+$/.test(k))) return tags;
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(tags)) {
+    if (!/^snapclone:more\d+$/.test(key)) {
+      out[key] = value;
+      continue;
+    }
+    for (const word of value.split(' ').filter(Boolean)) {
+      const at = word.indexOf('=');
+      if (at > 0) out[`snapclone:${word.slice(0, at)}`] = word.slice(at + 1);
+    }
+  }
+  return out;
+}
+
+/** Reads clone tags back (packed or not); undefined when the resource is not a snapclone clone. */
+export function readCloneTags(packed: Record<string, string>): CloneTags | undefined {
+  const tags = unpackTags(packed);
   if (tags[TAG.managed] !== 'true' || !tags[TAG.clone]) return undefined;
   const date = (key: string) => new Date(tags[key] ?? 0);
   return {

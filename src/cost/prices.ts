@@ -41,6 +41,11 @@ export const PRICE_TABLE = {
       'elasticache/valkey/cache.t4g.small': 0.0256,
       'elasticache/valkey/cache.t4g.medium': 0.052,
       'elasticache/valkey/cache.r7g.large': 0.1752,
+      // OpenSearch Service instances, per instance-hour; gp3 volumes per GB-month
+      'opensearch/t3.small.search': 0.036,
+      'opensearch/t3.medium.search': 0.073,
+      'opensearch/r6g.large.search': 0.167,
+      'opensearch/storage/gp3': 0.122,
       // per GB-month
       'rds/storage/gp2': 0.115,
       'rds/storage/gp3': 0.115,
@@ -76,6 +81,10 @@ export const PRICE_TABLE = {
       'elasticache/valkey/cache.t4g.small': 0.0336,
       'elasticache/valkey/cache.t4g.medium': 0.0672,
       'elasticache/valkey/cache.r7g.large': 0.2272,
+      'opensearch/t3.small.search': 0.048,
+      'opensearch/t3.medium.search': 0.096,
+      'opensearch/r6g.large.search': 0.226,
+      'opensearch/storage/gp3': 0.146,
       'rds/storage/gp2': 0.138,
       'rds/storage/gp3': 0.138,
     },

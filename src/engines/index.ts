@@ -2,6 +2,7 @@ import type { SourceConfig } from '../config/schema.ts';
 import { UsageError } from '../core/errors.ts';
 import { auroraEngine } from './aurora/index.ts';
 import { elasticacheEngine } from './elasticache/index.ts';
+import { opensearchEngine } from './opensearch/index.ts';
 import { rdsEngine } from './rds/index.ts';
 import type { Engine, TargetRef } from './types.ts';
 
@@ -10,6 +11,7 @@ export const engines: Record<SourceConfig['engine'], Engine> = {
   rds: rdsEngine,
   aurora: auroraEngine,
   elasticache: elasticacheEngine,
+  opensearch: opensearchEngine,
 };
 
 export function engineFor(name: string): Engine {

@@ -17,6 +17,8 @@ export interface RestorePoint {
   /** For point-in-time windows: the earliest restorable time. */
   earliest?: Date;
   sizeGb?: number;
+  /** What else the service says of it (OpenSearch: its state and indices). */
+  note?: string;
 }
 
 export interface SourceRef {
@@ -112,6 +114,8 @@ export interface Engine {
   resources(scope: Scope, where: ScopeWhere): string[] | undefined;
   /** The tag by which the service ties its managed secret to a clone (RDS: aws:rds:primaryDBInstanceArn). */
   readonly managedSecretOwnerTag?: string;
+  /** The service a `passed-to-service` role is passed to (OpenSearch: es.amazonaws.com). */
+  readonly passRoleService?: string;
   /** What the engine accepts as a clone name. */
   readonly identifierRules: IdentifierRules;
   /** The ARN of a source's resource (recorded in the snapclone:source-arn tag). */

@@ -28,6 +28,8 @@ export type Scope =
   | 'vault'
   /** The role snapclone runs as (policy simulation by `doctor`). */
   | 'self'
+  /** A role the service itself assumes for a clone (OpenSearch's snapshot role), passed to that service only. */
+  | 'service-role'
   /** The action has no resource-level permissions: `Resource: "*"`. */
   | 'none';
 
@@ -35,10 +37,11 @@ export type Scope =
  * How a call is bound beyond its resource ARNs:
  * - `request`: it creates or tags a clone, and must itself put `snapclone:managed=true` (and only snapclone tags);
  * - `resource`: it changes, deletes or reads the secret of a clone that already carries `snapclone:managed=true`;
- * - `owned-by-clone`: a service-managed secret tied to a clone by the service's own tag (RDS: `aws:rds:primaryDBInstanceArn`).
+ * - `owned-by-clone`: a service-managed secret tied to a clone by the service's own tag (RDS: `aws:rds:primaryDBInstanceArn`);
+ * - `passed-to-service`: iam:PassRole of a role only to the engine's service (`iam:PassedToService`).
  * Without a binding the call is a read, or a write bound by name alone (said in its declaration).
  */
-export type Binding = 'request' | 'resource' | 'owned-by-clone';
+export type Binding = 'request' | 'resource' | 'owned-by-clone' | 'passed-to-service';
 
 export interface Permission {
   action: string;

@@ -76,6 +76,10 @@ function bindingOf(p: Permission, engine: Engine, w: ScopeWhere): PolicyStatemen
       };
     case 'resource':
       return { StringEquals: { [`aws:ResourceTag/${TAG.managed}`]: 'true' } };
+    case 'passed-to-service': {
+      if (!engine.passRoleService) throw new Error(`Engine ${engine.name} names no service to pass roles to`);
+      return { StringEquals: { 'iam:PassedToService': engine.passRoleService } };
+    }
     case 'owned-by-clone': {
       if (!engine.managedSecretOwnerTag) throw new Error(`Engine ${engine.name} names no owner tag for managed secrets`);
       return { StringLike: { [`aws:ResourceTag/${engine.managedSecretOwnerTag}`]: resourcesOf(engine, 'clone', w) } };
@@ -91,10 +95,11 @@ function verbOf(p: Permission): string {
   if (p.bind === 'request') return /:(AddTags|Tag)/.test(p.action) ? 'Tag' : 'Create';
   if (p.bind === 'resource') return p.write ? 'ChangeManaged' : 'ReadManaged';
   if (p.bind === 'owned-by-clone') return 'ReadOwnedByClone';
+  if (p.bind === 'passed-to-service') return 'PassToService';
   return p.write ? 'WriteByName' : 'Read';
 }
 
-const RANK = ['Read', 'ReadManaged', 'ReadOwnedByClone', 'Create', 'Tag', 'WriteByName', 'ChangeManaged'];
+const RANK = ['Read', 'ReadManaged', 'ReadOwnedByClone', 'Create', 'Tag', 'PassToService', 'WriteByName', 'ChangeManaged'];
 
 /** Every permission the commands need in a target, per engine (each filtered by its `when`). */
 export function permissionsIn(config: Config, target: TargetRef): { engine: Engine; permission: Permission }[] {

@@ -31,15 +31,16 @@ describe('snapclone doctor', () => {
       'placement (rds):true',
       'placement (aurora):true',
       'placement (elasticache):true',
+      'placement (opensearch):true',
     ]);
     expect(json.ok).toBe(true);
     expect(result.exitCode).toBe(0);
     expect(byName('identity')!.detail).toContain('assumed-role/snapclone-operator/snapclone-alice');
     expect(byName('permissions')!.detail).toMatch(/^\d+ declared calls allowed/);
-    expect(byName('sources protected')!.detail).toContain('4 source(s)');
+    expect(byName('sources protected')!.detail).toContain('5 source(s)');
     expect(byName('placement (rds)')!.detail).toContain('vpc-0dev0000000000001');
     expect(byName('placement (elasticache)')!.detail).toContain('cache subnet group snapclone-dev-cache: vpc-0dev0000000000001');
-    expect(result.table!.rows).toHaveLength(7);
+    expect(result.table!.rows).toHaveLength(8);
     expect(calls).toEqual(
       expect.arrayContaining(['sts:GetCallerIdentity', 'iam:SimulatePrincipalPolicy', 'rds:DescribeDBSubnetGroups', 'elasticache:DescribeCacheSubnetGroups']),
     );

@@ -74,7 +74,7 @@ describe('bad input creates nothing (exit 2)', () => {
   it('an unknown source, listing the known ones', async () => {
     const error = await refused({ sources: ['orders-db', 'payments-db'], date: day(-1) });
     expect(error.message).toBe("Unknown source 'payments-db'");
-    expect(error.hint).toBe('Known sources: orders-db, billing-db, catalog-db, sessions-cache');
+    expect(error.hint).toBe('Known sources: orders-db, billing-db, catalog-db, sessions-cache, catalog-search');
   });
 
   it('an invalid clone name, or one without the prefix', async () => {

@@ -29,6 +29,7 @@ export type CallLog = string[];
 const IAM_PREFIX: Record<string, string> = {
   RDSClient: 'rds',
   ElastiCacheClient: 'elasticache',
+  OpenSearchClient: 'es',
   BackupClient: 'backup',
   SecretsManagerClient: 'secretsmanager',
   ResourceGroupsTaggingAPIClient: 'tag',
@@ -38,7 +39,7 @@ const IAM_PREFIX: Record<string, string> = {
 
 /** Records every call a client makes as an IAM action (rds:DescribeDBInstances, tag:GetResources…). */
 function record(clients: AwsClients, calls: CallLog): void {
-  for (const client of [clients.rds, clients.elasticache, clients.backup, clients.secrets, clients.tagging, clients.sts, clients.iam]) {
+  for (const client of [clients.rds, clients.elasticache, clients.opensearch, clients.backup, clients.secrets, clients.tagging, clients.sts, clients.iam]) {
     const prefix = IAM_PREFIX[client.constructor.name] ?? client.constructor.name;
     const middleware: InitializeMiddleware<object, MetadataBearer> = (next, context: HandlerExecutionContext) => (args) => {
       const command = String(context.commandName ?? '').replace(/Command$/, '');

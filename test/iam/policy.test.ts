@@ -17,6 +17,7 @@ const policy = policyFor(config, SCENARIO_TARGET);
 const SESSION = `arn:aws:sts::${ACCOUNT}:assumed-role/snapclone-operator/snapclone-alice`;
 
 const db = (id: string) => `arn:aws:rds:${REGION}:${ACCOUNT}:db:${id}`;
+const es = (path: string) => `arn:aws:es:${REGION}:${ACCOUNT}:domain/${path}`;
 const ec = (type: string, id: string) => `arn:aws:elasticache:${REGION}:${ACCOUNT}:${type}:${id}`;
 const rds = (type: string, id: string) => `arn:aws:rds:${REGION}:${ACCOUNT}:${type}:${id}`;
 const secret = (name: string) => `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${name}-AbCdEf`;
@@ -85,6 +86,11 @@ const allowed: Row[] = [
   },
   { why: 'delete a cache clone', action: 'elasticache:DeleteReplicationGroup', resource: ec('replicationgroup', 'snapclone-x'), context: managed },
   { why: "read a cache clone's tags", action: 'elasticache:ListTagsForResource', resource: ec('replicationgroup', 'snapclone-x') },
+  { why: "list the search source's snapshots", action: 'es:ESHttpGet', resource: es('search-prod/_snapshot/prod-snapshots/_all') },
+  { why: 'create a search clone', action: 'es:CreateDomain', resource: es('snapclone-x'), context: creating },
+  { why: "register the repository on a search clone", action: 'es:ESHttpPost', resource: es('snapclone-x/_snapshot/prod-snapshots') },
+  { why: 'pass the snapshot role to OpenSearch', action: 'iam:PassRole', resource: role('opensearch-snapshot-role'), context: { 'iam:PassedToService': 'es.amazonaws.com' } },
+  { why: 'delete a search clone', action: 'es:DeleteDomain', resource: es('snapclone-x') },
   { why: 'restore a clone (instance)', action: 'rds:RestoreDBInstanceFromDBSnapshot', resource: db('snapclone-x'), context: creating },
   { why: 'restore a clone (Backup snapshot)', action: 'rds:RestoreDBInstanceFromDBSnapshot', resource: backupSnapshot, context: creating },
   { why: 'restore a clone (subnet group)', action: 'rds:RestoreDBInstanceFromDBSnapshot', resource: rds('subgrp', 'snapclone-dev'), context: creating },
@@ -146,6 +152,11 @@ const denied: Row[] = [
   // AWS puts the engine and class of every CreateDBInstance in the request (both are required parameters).
   { why: 'create an instance from scratch', action: 'rds:CreateDBInstance', resource: db('snapclone-x'), context: { ...creating, 'rds:DatabaseEngine': 'mysql', 'rds:DatabaseClass': 'db.t4g.micro' } },
   { why: 'stop a source', action: 'rds:StopDBInstance', resource: db('orders-prod') },
+  { why: 'delete the search source', action: 'es:DeleteDomain', resource: es('search-prod') },
+  { why: "write to the search source's repository", action: 'es:ESHttpPut', resource: es('search-prod/_snapshot/prod-snapshots/new-one') },
+  { why: 'restore into the search source', action: 'es:ESHttpPost', resource: es('search-prod/_snapshot/prod-snapshots/daily-2026-11-20/_restore') },
+  { why: "read the search source's documents", action: 'es:ESHttpGet', resource: es('search-prod/products/_search') },
+  { why: 'pass the snapshot role to another service', action: 'iam:PassRole', resource: role('opensearch-snapshot-role'), context: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
   { why: 'delete the cache source', action: 'elasticache:DeleteReplicationGroup', resource: ec('replicationgroup', 'sessions-prod'), context: managed },
   { why: 'change the cache source', action: 'elasticache:ModifyReplicationGroup', resource: ec('replicationgroup', 'sessions-prod') },
   { why: 'export a cache snapshot to S3', action: 'elasticache:CopySnapshot', resource: ec('snapshot', 'sessions-prod-before-migration') },
@@ -182,7 +193,7 @@ const denied: Row[] = [
   { why: 'simulate another role', action: 'iam:SimulatePrincipalPolicy', resource: role('admin') },
   { why: 'assume another role', action: 'sts:AssumeRole', resource: role('admin') },
   { why: 'decrypt with a KMS key', action: 'kms:Decrypt', resource: key, resourcePolicy: defaultKeyPolicy },
-  { why: 'another service entirely', action: 'es:DeleteDomain', resource: `arn:aws:es:${REGION}:${ACCOUNT}:domain/search-prod` },
+  { why: 'another service entirely', action: 'dynamodb:DeleteTable', resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/orders` },
 ];
 
 function sandboxDecision(doc: PolicyDocument, row: Row): 'allow' | 'deny' {

@@ -71,7 +71,7 @@ export function idInTarget(w: Where, ref: string, parse: (arn: string) => Parsed
 }
 
 /** A target's placement for an engine (targets.<t>.<engine>), or a UsageError saying what to add. */
-export function placementIn<K extends 'rds' | 'aurora' | 'elasticache'>(target: TargetRef, engine: K, keys: string): NonNullable<TargetConfig[K]> {
+export function placementIn<K extends 'rds' | 'aurora' | 'elasticache' | 'opensearch'>(target: TargetRef, engine: K, keys: string): NonNullable<TargetConfig[K]> {
   const placement = target.config[engine];
   if (!placement) {
     throw new UsageError(`Target ${target.name} has no ${engine} placement`, `Add targets.${target.name}.${engine} (${keys}) to the config.`);

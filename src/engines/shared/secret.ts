@@ -85,9 +85,10 @@ export async function generatedPassword(
   clone: CloneTags,
   identity: SecretIdentity,
   value: Record<string, unknown>,
+  make: () => string = newPassword,
 ): Promise<string> {
   const name = secretName(clone);
-  const password = newPassword();
+  const password = make();
   try {
     await w.clients.secrets.send(
       new CreateSecretCommand({

@@ -1,0 +1,46 @@
+import { Client } from '@opensearch-project/opensearch';
+import { AwsSigv4Signer } from '@opensearch-project/opensearch/aws';
+import type { Where } from '../shared/aws.ts';
+
+/**
+ * The domain's own REST API (the data plane), SigV4-signed for service `es` with the session's credentials,
+ * through the official client. AWS endpoints are HTTPS; a loopback endpoint can only be the local sandbox,
+ * which serves plain HTTP.
+ */
+export function dataPlane(w: Where, endpoint: string): Client {
+  const local = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/.test(endpoint);
+  return new Client({
+    ...AwsSigv4Signer({ region: w.region, service: 'es', getCredentials: () => w.clients.credentials() }),
+    node: `${local ? 'http' : 'https'}://${endpoint}`,
+    requestTimeout: 30_000,
+    maxRetries: 3,
+  });
+}
+
+export interface SnapshotInfo {
+  snapshot: string;
+  state: string;
+  indices: string[];
+  start_time_in_millis?: number;
+  end_time_in_millis?: number;
+}
+
+/** The snapshots of a registered repository (GET _snapshot/<repo>/_all). */
+export async function listSnapshots(client: Client, repository: string): Promise<SnapshotInfo[]> {
+  const out = await client.snapshot.get({ repository, snapshot: '_all' });
+  return ((out.body as { snapshots?: SnapshotInfo[] }).snapshots ?? []);
+}
+
+export interface IndexRow {
+  index: string;
+  health: string;
+  status: string;
+  'docs.count'?: string;
+  'store.size'?: string;
+}
+
+/** The domain's indices (GET _cat/indices?format=json&bytes=b). */
+export async function catIndices(client: Client): Promise<IndexRow[]> {
+  const out = await client.cat.indices({ format: 'json', bytes: 'b' });
+  return out.body as unknown as IndexRow[];
+}

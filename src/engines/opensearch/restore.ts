@@ -1,0 +1,95 @@
+import { randomInt } from 'node:crypto';
+import { CreateDomainCommand, type DomainStatus } from '@aws-sdk/client-opensearch';
+import { cloneTags, packTags, readCloneTags, TAG, toTagList } from '../../core/tags.ts';
+import { isError, type Where } from '../shared/aws.ts';
+import { attachConcurrent, resumeExisting } from '../shared/resume.ts';
+import { generatedPassword, newPassword } from '../shared/secret.ts';
+import type { RestorePlan, RestoreResult } from '../types.ts';
+import { partitionOf } from '../../iam/declare.ts';
+import { domainArn, placementOf } from './aws.ts';
+import { cloneFromDomain, cloneOf, describeDomain } from './describe.ts';
+
+/**
+ * A master password OpenSearch accepts: it wants an upper- and a lower-case letter, a digit and a special
+ * character; 32 random letters and digits, then one of each class in random positions.
+ */
+function masterPassword(): string {
+  const chars = [...newPassword()];
+  for (const c of ['A', 'z', '7', '!']) chars.splice(randomInt(chars.length + 1), 0, c);
+  return chars.join('');
+}
+
+/** The master user a clone with fine-grained access control gets (its password: the clone's secret). */
+export const MASTER_USER = 'snapclone-admin';
+
+/**
+ * Creates the clone's domain: the source's engine version, the placement's smaller instance type and count,
+ * no dedicated masters, in the placement's subnets and security groups, encrypted at rest and node to node,
+ * HTTPS only, tagged at creation; with fine-grained access control when the source has it, under a new master
+ * user whose password is stored first in the clone's secret. The indices are restored once it is active (wait).
+ */
+async function createDomain(w: Where, plan: RestorePlan): Promise<RestoreResult> {
+  const placement = placementOf(plan.target);
+  const name = plan.tags.clone;
+  const source = await describeDomain(w, plan.source.config.id);
+  const fgac = source?.AdvancedSecurityOptions?.Enabled !== false;
+  const password = fgac
+    ? await generatedPassword(w, plan.tags, { key: 'domainName', id: name }, { engine: 'opensearch', username: MASTER_USER }, masterPassword)
+    : undefined;
+  const tags = { ...cloneTags(plan.tags), [TAG.password]: password ? 'generated' : 'none' };
+  const account = plan.target.config.account;
+  let domain: DomainStatus | undefined;
+  try {
+    const out = await w.clients.opensearch.send(
+      new CreateDomainCommand({
+        DomainName: name,
+        EngineVersion: source?.EngineVersion,
+        ClusterConfig: {
+          InstanceType: placement.instanceType as never,
+          InstanceCount: placement.instanceCount,
+          DedicatedMasterEnabled: false,
+          ZoneAwarenessEnabled: false,
+        },
+        EBSOptions: { EBSEnabled: true, VolumeType: 'gp3', VolumeSize: placement.volumeGb },
+        // One subnet: a single-AZ domain.
+        VPCOptions: { SubnetIds: placement.subnetIds.slice(0, 1), SecurityGroupIds: placement.securityGroupIds },
+        EncryptionAtRestOptions: { Enabled: true },
+        NodeToNodeEncryptionOptions: { Enabled: true },
+        DomainEndpointOptions: { EnforceHTTPS: true },
+        ...(password
+          ? {
+              AdvancedSecurityOptions: {
+                Enabled: true,
+                InternalUserDatabaseEnabled: true,
+                MasterUserOptions: { MasterUserName: MASTER_USER, MasterUserPassword: password },
+              },
+            }
+          : {}),
+        // The account's IAM policies decide who may call the domain's REST API (the role's: only its clones).
+        AccessPolicies: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:${partitionOf(w.region)}:iam::${account}:root` }, Action: 'es:ESHttp*', Resource: `${domainArn(w.region, account, name)}/*` }],
+        }),
+        TagList: toTagList(packTags(tags)),
+      }),
+    );
+    domain = out.DomainStatus;
+  } catch (error) {
+    if (!isError(error, 'ResourceAlreadyExistsException')) throw error;
+    return attachConcurrent(w, await cloneOf(w, name, await describeDomain(w, name)), plan, 'OpenSearch domain');
+  }
+  w.ctx.reporter.info(
+    `${name}: domain creation started (${placement.instanceCount} × ${placement.instanceType}${password ? ', fine-grained access control with a new master user' : ''}); tagged. Snapshot ${plan.point.id} is restored once it is active.`,
+  );
+  domain ??= await describeDomain(w, name);
+  const clone = domain
+    ? cloneFromDomain(domain, readCloneTags(tags) ?? plan.tags, tags)
+    : { ...plan.tags, engine: 'opensearch', arn: '', id: name, status: 'creating', tagged: true, credentials: 'pending' as const, details: {} };
+  return { clone, resumed: false };
+}
+
+export async function restoreClone(w: Where, plan: RestorePlan): Promise<RestoreResult> {
+  const domain = await describeDomain(w, plan.tags.clone);
+  if (!domain) return createDomain(w, plan);
+  return resumeExisting(w, await cloneOf(w, plan.tags.clone, domain), plan, 'OpenSearch domain');
+}

@@ -1,0 +1,115 @@
+import type { Client } from '@opensearch-project/opensearch';
+import { ExitCode, SnapcloneError, UsageError } from '../../core/errors.ts';
+import { assertOwnClone, TAG } from '../../core/tags.ts';
+import type { Progress } from '../../output/reporter.ts';
+import { FIRST_DELAY_MS, nextDelay, type Where } from '../shared/aws.ts';
+import type { Clone, SourceRef } from '../types.ts';
+import { DOMAIN_KIND, isSystemIndex, repositoryOf } from './aws.ts';
+import { catIndices, dataPlane, listSnapshots } from './data.ts';
+import { describeClone, describeDomain, endpointOf, isReady, readTags } from './describe.ts';
+import { tagClone } from './tagging.ts';
+
+interface Poll {
+  w: Where;
+  clone: Clone;
+  onProgress: (p: Progress) => void;
+  startedAt: number;
+}
+
+async function pause(p: Poll, delay: number): Promise<number> {
+  await p.w.ctx.sleep(delay);
+  return nextDelay(delay);
+}
+
+/** Waits until the domain is active, no longer processing, and has its endpoint. */
+async function untilReady(p: Poll): Promise<string> {
+  let delay = FIRST_DELAY_MS;
+  let missing = 0;
+  for (;;) {
+    const domain = await describeDomain(p.w, p.clone.id);
+    missing = domain ? 0 : missing + 1;
+    if (missing >= 3) throw new SnapcloneError(`${DOMAIN_KIND} ${p.clone.id} of clone ${p.clone.clone} has disappeared (deleted meanwhile?).`);
+    if (domain?.Deleted) throw new SnapcloneError(`${p.clone.clone} is being deleted.`, ExitCode.failed, `See snapclone show ${p.clone.clone}.`);
+    if (domain && isReady(domain)) return endpointOf(domain)!;
+    p.onProgress({ phase: `${p.clone.clone}: domain ${(domain?.DomainProcessingStatus ?? 'creating').toLowerCase()}`, elapsedMs: p.w.ctx.now().getTime() - p.startedAt });
+    delay = await pause(p, delay);
+  }
+}
+
+/** The source of a clone, as configured (its repository is registered on the clone). */
+function sourceOf(p: Poll): SourceRef {
+  const config = p.w.ctx.config.sources[p.clone.source];
+  if (!config) throw new UsageError(`The source ${p.clone.source} of ${p.clone.clone} is no longer in the config, so its snapshot repository is unknown.`);
+  return { name: p.clone.source, config };
+}
+
+/** Registers the source's repository on the clone, read-only (again on a resume: the same settings). */
+async function registerRepository(p: Poll, client: Client, source: SourceRef): Promise<void> {
+  const repo = repositoryOf(source);
+  p.onProgress({ phase: `${p.clone.clone}: registering repository ${repo.name} (read-only)`, elapsedMs: p.w.ctx.now().getTime() - p.startedAt });
+  await client.snapshot.createRepository({
+    repository: repo.name,
+    // S3 repository settings (the client's types know only the file-system ones).
+    body: { type: 's3', settings: { bucket: repo.bucket, region: p.w.region, role_arn: repo.roleArn, readonly: true } as never },
+  });
+}
+
+/** Restores the snapshot's indices except system ones, unless they are already there (a resumed run). */
+async function restoreIndices(p: Poll, client: Client, source: SourceRef): Promise<string[]> {
+  const repo = repositoryOf(source);
+  const snapshot = (await listSnapshots(client, repo.name)).find((s) => s.snapshot === p.clone.restorePoint);
+  if (!snapshot) throw new SnapcloneError(`Snapshot ${p.clone.restorePoint} is no longer in repository ${repo.name}.`);
+  const wanted = snapshot.indices.filter((i) => !isSystemIndex(i));
+  const present = new Set((await catIndices(client)).map((i) => i.index));
+  const missing = wanted.filter((i) => !present.has(i));
+  if (missing.length > 0) {
+    await client.snapshot.restore({
+      repository: repo.name,
+      snapshot: snapshot.snapshot,
+      wait_for_completion: false,
+      body: { indices: missing.join(','), include_global_state: false, include_aliases: true },
+    });
+    p.w.ctx.reporter.info(`${p.clone.clone}: restoring ${missing.length} indices of ${snapshot.snapshot} (system indices left out).`);
+  }
+  return wanted;
+}
+
+/** Waits until every restored index is recovered: green, or yellow (replicas cannot be placed on one node). */
+async function untilRecovered(p: Poll, client: Client, indices: string[]): Promise<void> {
+  let delay = FIRST_DELAY_MS;
+  for (;;) {
+    const rows = new Map((await catIndices(client)).map((r) => [r.index, r]));
+    const done = indices.filter((i) => ['green', 'yellow'].includes(rows.get(i)?.health ?? ''));
+    if (done.length === indices.length) return;
+    const percent = indices.length === 0 ? 100 : Math.round((done.length / indices.length) * 100);
+    p.onProgress({ phase: `${p.clone.clone}: recovering indices (${done.length} of ${indices.length})`, percent, elapsedMs: p.w.ctx.now().getTime() - p.startedAt });
+    delay = await pause(p, delay);
+  }
+}
+
+/**
+ * Waits until the clone is usable: the domain active; the repository registered read-only; the snapshot's
+ * indices (not the system ones) restored and recovered; then records snapclone:restored. Each step is
+ * skipped or repeated harmlessly on a re-run, so an interrupted create resumes at any phase.
+ */
+export async function waitForClone(w: Where, clone: Clone, onProgress: (p: Progress) => void): Promise<Clone> {
+  const p: Poll = { w, clone, onProgress, startedAt: w.ctx.now().getTime() };
+  const tags = await readTags(w, clone.arn);
+  if (tags && tags[TAG.managed] !== 'true') throw new SnapcloneError(`${DOMAIN_KIND} ${clone.id} carries no snapclone tags; it is not treated as a clone.`);
+  if (tags) assertOwnClone(tags, clone.clone, clone.owner);
+  if (!tags?.[TAG.restored]) {
+    const endpoint = await untilReady(p);
+    const source = sourceOf(p);
+    const client = dataPlane(w, endpoint);
+    try {
+      await registerRepository(p, client, source);
+      await untilRecovered(p, client, await restoreIndices(p, client, source));
+    } finally {
+      await client.close();
+    }
+    await tagClone(w, clone, { [TAG.restored]: clone.restorePoint });
+  }
+  const ready = await describeClone(w, clone.id);
+  if (!ready) throw new SnapcloneError(`${clone.clone} is gone.`);
+  return ready;
+}
