@@ -60,7 +60,7 @@ try {
   await snapclone('show', 'snapclone-sessions-demo');
   await snapclone('delete', `snapclone-orders-db-${sevenDaysAgo.replaceAll('-', '')}-demo`, 'snapclone-catalog-latest-demo', 'snapclone-sessions-demo', 'snapclone-search-demo', '--yes');
   await snapclone('list');
-  console.log('\ndemo finished: an RDS clone from the backup of 7 days ago, an Aurora copy-on-write clone of the latest data a cache clone and a search clone of 7 days ago, listed, shown and deleted.');
+  console.log('\ndemo finished: an RDS clone from the backup of 7 days ago, an Aurora copy-on-write clone of the latest data, and a cache clone and a search clone of 7 days ago, listed, shown and deleted.');
 } catch (error) {
   failed = true;
   console.error(`\ndemo failed: ${(error as Error).message}`);

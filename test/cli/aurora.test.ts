@@ -23,7 +23,7 @@ import { AURORA_PERMISSIONS } from '../../src/engines/aurora/permissions.ts';
 import { actionsOf } from '../../src/iam/declare.ts';
 import { rdsState } from '../../sandbox/services/rds/state.ts';
 import { COMPANY_ACCOUNT, COMPANY_REGION } from '../../sandbox/scenario/index.ts';
-import { everything, rejection, startCli, type TestCli } from './support.ts';
+import { everything, interruptAt, rejection, startCli, undeclaredCalls, type TestCli } from './support.ts';
 
 const SOURCE = 'catalog-db';
 const PROD = 'catalog-prod';
@@ -35,7 +35,6 @@ const cluster = (id: string) => state().clusters.get(id);
 /** Clusters and cluster members as the sandbox holds them (not read through the API under test). */
 const clusterIds = () => [...state().clusters.values()].filter((c) => !c.deletion).map((c) => c.id).sort();
 const membersOf = (id: string) => [...state().instances.values()].filter((i) => i.clusterId === id && !i.deletion).map((i) => i.id);
-const undeclared = (calls: string[], declared: string[]) => calls.filter((c) => !c.startsWith('sts:') && !declared.includes(c));
 const created = (json: unknown) => (json as { clones: CreatedJson[] }).clones;
 
 /** Creates a clone as `person` and returns the entry and everything said. */
@@ -69,7 +68,7 @@ describe('points', () => {
     expect(times).toEqual([...times].sort((a, b) => b - a));
     const window = out.points.find((p) => p.kind === 'point-in-time')!;
     expect(Date.parse(window.time) - Date.parse(window.earliest!)).toBeGreaterThan(30 * 86_400_000);
-    expect(undeclared(calls, actionsOf(AURORA_PERMISSIONS.points))).toEqual([]);
+    expect(undeclaredCalls(calls, actionsOf(AURORA_PERMISSIONS.points))).toEqual([]);
     expect(calls).toContain('rds:DescribeDBClusterSnapshots');
   });
 });
@@ -95,7 +94,7 @@ describe('create, list, show, credentials, delete', () => {
     // Never the source's password, and never printed.
     expect(c.masterPassword).not.toBe(cluster(PROD)!.masterPassword);
     expect(text).not.toContain(c.masterPassword);
-    expect(undeclared(calls, actionsOf(AURORA_PERMISSIONS.create))).toEqual([]);
+    expect(undeclaredCalls(calls, actionsOf(AURORA_PERMISSIONS.create))).toEqual([]);
   }, 60_000);
 
   it('--latest makes a copy-on-write clone and says so; an --at minutes before the latest does too; an older --at is a full copy', async () => {
@@ -122,7 +121,7 @@ describe('create, list, show, credentials, delete', () => {
     const all = (await list.run({}, ctx)).json as { clones: CloneJson[] };
     expect(all.clones.map((c) => c.name)).toEqual([byDate.name]);
     expect(all.clones[0]).toMatchObject({ engine: 'aurora', status: 'available', owner: 'alice', source: SOURCE });
-    expect(undeclared(calls, [...actionsOf(AURORA_PERMISSIONS.describe), 'rds:DescribeDBInstances', 'backup:ListRestoreJobs'])).toEqual([]);
+    expect(undeclaredCalls(calls, [...actionsOf(AURORA_PERMISSIONS.describe), 'rds:DescribeDBInstances', 'backup:ListRestoreJobs'])).toEqual([]);
     const shown = (await show.run({ clone: byDate.name }, cli.context().ctx)).json as { clone: CloneJson };
     expect(shown.clone.details).toMatchObject({ storage: 'full copy', backupRetentionPeriod: '1' });
     expect(shown.clone.details.writer).toContain(`${byDate.name}-1 (db.t4g.medium, available)`);
@@ -135,7 +134,7 @@ describe('create, list, show, credentials, delete', () => {
     expect(creds.password).toBe(cluster(byDate.name)!.masterPassword);
     expect(creds.host).toContain(`${byDate.name}.cluster-`);
     expect(creds.port).toBe(5432);
-    expect(undeclared(calls, actionsOf(AURORA_PERMISSIONS.credentials))).toEqual([]);
+    expect(undeclaredCalls(calls, actionsOf(AURORA_PERMISSIONS.credentials))).toEqual([]);
   });
 
   it('delete removes the writer, then the cluster and the secret', async () => {
@@ -144,7 +143,7 @@ describe('create, list, show, credentials, delete', () => {
     expect(clusterIds()).not.toContain(byDate.name);
     expect(cli.instanceIds()).not.toContain(`${byDate.name}-1`);
     expect(cli.secretNames()).not.toContain(byDate.name);
-    expect(undeclared(calls, actionsOf(AURORA_PERMISSIONS.delete))).toEqual([]);
+    expect(undeclaredCalls(calls, actionsOf(AURORA_PERMISSIONS.delete))).toEqual([]);
   }, 60_000);
 });
 
@@ -171,12 +170,7 @@ describe('resume', () => {
   it.each([1, 3, 5, 8])('an interrupted create resumes to one cluster with one writer (interrupted at poll %i)', async (at) => {
     const name = `snapclone-catalog-resume-${at}`;
     const first = cli.context();
-    let sleeps = 0;
-    const sleep = first.ctx.sleep;
-    first.ctx.sleep = async (ms) => {
-      if (++sleeps === at) throw new Error('interrupted');
-      await sleep(ms);
-    };
+    interruptAt(first.ctx, at);
     await expect(create.run({ sources: [SOURCE], date: cli.day(4), name, wait: true }, first.ctx)).rejects.toThrow('interrupted');
     const again = await make({ date: cli.day(4), name });
     expect(again.entry).toMatchObject({ name, resumed: true, ready: true, credentials: 'generated' });

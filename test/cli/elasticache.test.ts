@@ -17,11 +17,10 @@ import * as show from '../../src/commands/show.ts';
 import { RefusedError } from '../../src/core/errors.ts';
 import { TAG } from '../../src/core/tags.ts';
 import { ELASTICACHE_PERMISSIONS } from '../../src/engines/elasticache/permissions.ts';
-import { allEngines } from '../../src/engines/index.ts';
 import { actionsOf } from '../../src/iam/declare.ts';
 import { authTokenOf, elasticacheState } from '../../sandbox/services/elasticache/state.ts';
 import { COMPANY_ACCOUNT, COMPANY_REGION } from '../../sandbox/scenario/index.ts';
-import { everything, rejection, startCli, type TestCli } from './support.ts';
+import { everything, interruptAt, rejection, startCli, undeclaredCalls, type TestCli } from './support.ts';
 
 const SOURCE = 'sessions-cache';
 const PROD = 'sessions-prod';
@@ -35,9 +34,6 @@ const alive = (id: string) => {
   return g !== undefined && !g.deletion;
 };
 const tokenOf = (id: string) => authTokenOf(cli.sb.world, COMPANY_ACCOUNT, COMPANY_REGION, id);
-/** Finding a clone by name asks every engine of the target (their describe calls) before ElastiCache answers. */
-const lookups = allEngines().flatMap((e) => actionsOf(e.permissions.describe));
-const undeclared = (calls: string[], declared: string[]) => calls.filter((c) => !c.startsWith('sts:') && !declared.includes(c) && !lookups.includes(c));
 const created = (json: unknown) => (json as { clones: CreatedJson[] }).clones;
 /** Everything said by snapclone in this file, to look for tokens in. */
 const said: string[] = [];
@@ -65,7 +61,7 @@ describe('points', () => {
     const times = out.points.map((p) => Date.parse(p.time));
     expect(times).toEqual([...times].sort((a, b) => b - a));
     expect(out.points[0].sizeGb).toBeGreaterThan(0);
-    expect(undeclared(calls, actionsOf(ELASTICACHE_PERMISSIONS.points))).toEqual([]);
+    expect(undeclaredCalls(calls, actionsOf(ELASTICACHE_PERMISSIONS.points))).toEqual([]);
   });
 });
 
@@ -86,7 +82,7 @@ describe('create, list, show, credentials, delete', () => {
     expect(token).not.toBe(tokenOf(PROD));
     expect(text).not.toContain(token);
     expect(text).not.toContain(tokenOf(PROD)!);
-    expect(undeclared(calls, actionsOf(ELASTICACHE_PERMISSIONS.create))).toEqual([]);
+    expect(undeclaredCalls(calls, actionsOf(ELASTICACHE_PERMISSIONS.create))).toEqual([]);
   }, 60_000);
 
   it('--latest takes the newest snapshot; --at says there is no point in time and takes the latest snapshot before it', async () => {
@@ -106,7 +102,7 @@ describe('create, list, show, credentials, delete', () => {
     const all = (await list.run({}, ctx)).json as { clones: CloneJson[] };
     expect(all.clones.map((c) => c.name)).toEqual([byDate.name]);
     expect(all.clones[0]).toMatchObject({ engine: 'elasticache', status: 'available', owner: 'alice', source: SOURCE });
-    expect(undeclared(calls, actionsOf(ELASTICACHE_PERMISSIONS.describe))).toEqual([]);
+    expect(undeclaredCalls(calls, actionsOf(ELASTICACHE_PERMISSIONS.describe))).toEqual([]);
     const shown = await show.run({ clone: byDate.name }, cli.context().ctx);
     const json = (shown.json as { clone: CloneJson }).clone;
     expect(json.details).toMatchObject({ tls: 'on', authToken: 'new (snapclone credentials)', snapshotRetentionLimit: '0' });
@@ -118,7 +114,7 @@ describe('create, list, show, credentials, delete', () => {
     const creds = (await credentials.run({ clone: byDate.name }, ctx)).json as { host: string; port: number; username: string; password: string; tls: boolean };
     expect(creds).toMatchObject({ username: 'default', tls: true, port: 6379, password: tokenOf(byDate.name) });
     expect(creds.host).toContain(byDate.name);
-    expect(undeclared(calls, actionsOf(ELASTICACHE_PERMISSIONS.credentials))).toEqual([]);
+    expect(undeclaredCalls(calls, actionsOf(ELASTICACHE_PERMISSIONS.credentials))).toEqual([]);
   });
 
   it('delete removes the group and its secret', async () => {
@@ -126,7 +122,7 @@ describe('create, list, show, credentials, delete', () => {
     await del.run({ clones: [byDate.name], yes: true, wait: true }, ctx);
     expect(alive(byDate.name)).toBe(false);
     expect(cli.secretNames()).not.toContain(byDate.name);
-    expect(undeclared(calls, actionsOf(ELASTICACHE_PERMISSIONS.delete))).toEqual([]);
+    expect(undeclaredCalls(calls, actionsOf(ELASTICACHE_PERMISSIONS.delete))).toEqual([]);
   }, 60_000);
 });
 
@@ -151,12 +147,7 @@ describe('resume', () => {
   it.each([1, 3])('an interrupted create resumes to one group with the token of its secret (interrupted at poll %i)', async (at) => {
     const name = `snapclone-sessions-resume-${at}`;
     const first = cli.context();
-    let sleeps = 0;
-    const sleep = first.ctx.sleep;
-    first.ctx.sleep = async (ms) => {
-      if (++sleeps === at) throw new Error('interrupted');
-      await sleep(ms);
-    };
+    interruptAt(first.ctx, at);
     await expect(create.run({ sources: [SOURCE], date: cli.day(4), name, wait: true }, first.ctx)).rejects.toThrow('interrupted');
     const again = await make({ date: cli.day(4), name });
     expect(again.entry).toMatchObject({ name, resumed: true, ready: true });

@@ -12,12 +12,11 @@ import * as points from '../../src/commands/points.ts';
 import * as show from '../../src/commands/show.ts';
 import { RefusedError } from '../../src/core/errors.ts';
 import { TAG, unpackTags } from '../../src/core/tags.ts';
-import { allEngines } from '../../src/engines/index.ts';
 import { OPENSEARCH_PERMISSIONS } from '../../src/engines/opensearch/permissions.ts';
 import { actionsOf } from '../../src/iam/declare.ts';
 import { domainIndices, masterPasswordOfDomain, opensearchState } from '../../sandbox/services/opensearch/state.ts';
 import { COMPANY_ACCOUNT, COMPANY_REGION } from '../../sandbox/scenario/index.ts';
-import { everything, rejection, startCli, type TestCli } from './support.ts';
+import { everything, interruptAt, rejection, startCli, undeclaredCalls, type TestCli } from './support.ts';
 
 const SOURCE = 'catalog-search';
 const PROD = 'search-prod';
@@ -32,8 +31,6 @@ const alive = (name: string) => {
 const indicesOf = (name: string) => domainIndices(cli.sb.world, COMPANY_ACCOUNT, COMPANY_REGION, name).sort();
 /** The indices a clone got from a snapshot (a new domain also has system indices of its own). */
 const restoredOf = (name: string) => [...(domains().get(name)?.indices.values() ?? [])].filter((i) => i.recovery).map((i) => i.name).sort();
-const lookups = allEngines().flatMap((e) => actionsOf(e.permissions.describe));
-const undeclared = (calls: string[], declared: string[]) => calls.filter((c) => !c.startsWith('sts:') && !declared.includes(c) && !lookups.includes(c));
 const created = (json: unknown) => (json as { clones: CreatedJson[] }).clones;
 const said: string[] = [];
 
@@ -60,7 +57,7 @@ describe('points', () => {
     expect(times).toEqual([...times].sort((a, b) => b - a));
     expect(out.points[0].note).toMatch(/^\d+ indices: /);
     expect(out.points[0].note).not.toContain('.kibana');
-    expect(undeclared(calls, actionsOf(OPENSEARCH_PERMISSIONS.points))).toEqual([]);
+    expect(undeclaredCalls(calls, actionsOf(OPENSEARCH_PERMISSIONS.points))).toEqual([]);
   });
 });
 
@@ -81,7 +78,7 @@ describe('create, list, show, credentials, delete', () => {
     expect(password).toBeTruthy();
     expect(password).not.toBe(masterPasswordOfDomain(cli.sb.world, COMPANY_ACCOUNT, COMPANY_REGION, PROD));
     expect(text).not.toContain(password);
-    expect(undeclared(calls, actionsOf(OPENSEARCH_PERMISSIONS.create))).toEqual([]);
+    expect(undeclaredCalls(calls, actionsOf(OPENSEARCH_PERMISSIONS.create))).toEqual([]);
   }, 120_000);
 
   it('--latest restores the newest snapshot', async () => {
@@ -98,7 +95,7 @@ describe('create, list, show, credentials, delete', () => {
     const all = (await list.run({}, ctx)).json as { clones: CloneJson[] };
     expect(all.clones.map((c) => c.name)).toEqual([byDate.name]);
     expect(all.clones[0]).toMatchObject({ engine: 'opensearch', status: 'available' });
-    expect(undeclared(calls, actionsOf(OPENSEARCH_PERMISSIONS.describe))).toEqual([]);
+    expect(undeclaredCalls(calls, actionsOf(OPENSEARCH_PERMISSIONS.describe))).toEqual([]);
     const shown = (await show.run({ clone: byDate.name }, cli.context().ctx)).json as { clone: CloneJson };
     expect(shown.clone.details.restored).toBe(byDate.restorePoint);
     const creds = (await credentials.run({ clone: byDate.name }, cli.context().ctx)).json as { username: string; password: string };
@@ -110,28 +107,35 @@ describe('create, list, show, credentials, delete', () => {
     await del.run({ clones: [byDate.name], yes: true, wait: true }, ctx);
     expect(alive(byDate.name)).toBe(false);
     expect(cli.secretNames()).not.toContain(byDate.name);
-    expect(undeclared(calls, actionsOf(OPENSEARCH_PERMISSIONS.delete))).toEqual([]);
+    expect(undeclaredCalls(calls, actionsOf(OPENSEARCH_PERMISSIONS.delete))).toEqual([]);
   }, 120_000);
 });
 
+const phases = new Set<string>();
+
 describe('resume', () => {
-  // Polls while the domain is created, then once the repository is registered, then while the restore runs.
-  it.each([1, 4, 8, 12])('an interrupted create resumes at any phase to one domain with every index (interrupted at poll %i)', async (at) => {
+  // Polls 1–6 wait for the domain; from 7 on the repository is registered and the restore runs.
+  it.each([1, 4, 7, 9])('an interrupted create resumes at any phase to one domain with every index (interrupted at poll %i)', async (at) => {
     const name = `snapclone-search-resume-${at}`;
     const first = cli.context();
-    let sleeps = 0;
-    const sleep = first.ctx.sleep;
-    first.ctx.sleep = async (ms) => {
-      if (++sleeps === at) throw new Error('interrupted');
-      await sleep(ms);
-    };
-    await create.run({ sources: [SOURCE], date: cli.day(4), name, wait: true }, first.ctx).catch((e: Error) => expect(e.message).toBe('interrupted'));
+    interruptAt(first.ctx, at);
+    await expect(create.run({ sources: [SOURCE], date: cli.day(4), name, wait: true }, first.ctx)).rejects.toThrow('interrupted');
+    // Where the first run stopped: the domain still being created, or its indices being restored.
+    const domain = domains().get(name)!;
+    const repository = domain.repositories.has('prod-snapshots');
+    phases.add(restoredOf(name).length > 0 ? 'restore running' : repository ? 'repository registered' : 'domain creating');
     const again = await make({ date: cli.day(4), name });
     expect(again.entry).toMatchObject({ name, ready: true });
     expect(restoredOf(name)).toContain('products');
     expect(restoredOf(name).some((i) => i.startsWith('.'))).toBe(false);
     await del.run({ clones: [name], yes: true, wait: true }, cli.context().ctx);
   }, 120_000);
+});
+
+describe('resume (coverage)', () => {
+  it('the interruptions above hit the domain being created and the restore running', () => {
+    expect([...phases].sort()).toEqual(expect.arrayContaining(['domain creating', 'restore running']));
+  });
 });
 
 describe('the guard', () => {

@@ -11,6 +11,8 @@ import { parseConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import type { Context } from '../../src/core/context.ts';
 import { UsageError } from '../../src/core/errors.ts';
+import { allEngines } from '../../src/engines/index.ts';
+import { actionsOf } from '../../src/iam/declare.ts';
 import { TestReporter } from '../../src/output/reporter.ts';
 import { backupState } from '../../sandbox/services/backup/state.ts';
 import { masterPasswordOf, rdsState } from '../../sandbox/services/rds/state.ts';
@@ -164,4 +166,23 @@ export async function rejection<E extends Error>(promise: Promise<unknown>, type
     });
   }
   throw new Error(`expected ${type.name}, but it resolved`);
+}
+
+/** Makes a context's sleep throw 'interrupted' at its `at`-th call: a create killed while it waits. */
+export function interruptAt(ctx: Context, at: number): void {
+  let sleeps = 0;
+  const sleep = ctx.sleep;
+  ctx.sleep = async (ms) => {
+    if (++sleeps === at) throw new Error('interrupted');
+    await sleep(ms);
+  };
+}
+
+/**
+ * The calls of a command that its engine does not declare for it. Finding a clone by name asks every engine
+ * of the target first (their describe calls, declared there), and STS calls come from the session.
+ */
+export function undeclaredCalls(calls: string[], declared: string[]): string[] {
+  const lookups = allEngines().flatMap((e) => actionsOf(e.permissions.describe));
+  return calls.filter((c) => !c.startsWith('sts:') && !declared.includes(c) && !lookups.includes(c));
 }
