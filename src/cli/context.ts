@@ -37,7 +37,30 @@ export function makeReporter(options: GlobalOptions, io: Io): Reporter {
 }
 
 /** Builds the context a command runs in from the global options and the process's environment. */
+/**
+ * Global settings that reach AWS, checked before anything is read: a region must look like one, and an
+ * endpoint override (AWS_ENDPOINT_URL and the per-service ones) must be an http(s) URL.
+ */
+export function checkEnvironment(options: GlobalOptions, env: NodeJS.ProcessEnv): void {
+  if (options.region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(options.region)) {
+    throw new UsageError(`--region '${options.region}' is not an AWS region`, 'Write a region such as ap-northeast-1 or us-east-1.');
+  }
+  for (const [key, value] of Object.entries(env)) {
+    if (!/^AWS_ENDPOINT_URL(_[A-Z0-9_]+)?$/.test(key) || value === undefined || value === '') continue;
+    let url: URL | undefined;
+    try {
+      url = new URL(value);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+      throw new UsageError(`${key} '${value}' is not an http(s) URL`, `Set it to the endpoint's URL (e.g. https://rds.ap-northeast-1.amazonaws.com), or unset it.`);
+    }
+  }
+}
+
 export function buildContext(options: GlobalOptions, io: Io): Context {
+  checkEnvironment(options, io.env);
   const reporter = makeReporter(options, io);
   const { path, config } = loadConfig(options.config, io.env, io.cwd);
   reporter.debug(`config: ${path}`);
@@ -49,8 +72,10 @@ export function buildContext(options: GlobalOptions, io: Io): Context {
     roleAssumed: io.env.SNAPCLONE_ROLE_ASSUMED || undefined,
     mfaCode: async (serial) => {
       if (options.mfaCode) return options.mfaCode;
+      // From the environment, so that it does not show in the process list as an argument would.
+      if (io.env.SNAPCLONE_MFA_CODE) return io.env.SNAPCLONE_MFA_CODE.trim();
       if (!reporter.interactive) {
-        throw new UsageError(`The target requires an MFA code for ${serial}`, 'Pass --mfa-code CODE.');
+        throw new UsageError(`The target requires an MFA code for ${serial}`, 'Set SNAPCLONE_MFA_CODE (or pass --mfa-code CODE, which others on this machine can see in the process list).');
       }
       return (await reporter.ask(`MFA code for ${serial}: `)).trim();
     },

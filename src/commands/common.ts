@@ -9,7 +9,8 @@ import { formatDuration } from '../output/reporter.ts';
 
 /** A source of the config by name; a UsageError lists the known ones. */
 export function resolveSource(ctx: Context, name: string): SourceRef {
-  const config = ctx.config.sources[name];
+  // Only the config's own keys: '__proto__' or 'constructor' name no source.
+  const config = Object.hasOwn(ctx.config.sources, name) ? ctx.config.sources[name] : undefined;
   if (!config) {
     const known = Object.keys(ctx.config.sources);
     throw new UsageError(
@@ -28,7 +29,9 @@ export function resolveTarget(ctx: Context, name: string): TargetRef {
 /** --target, else the source's target, else defaultTarget, else the only target. */
 export function chooseTarget(ctx: Context, explicit: string | undefined, source?: SourceRef): TargetRef {
   const names = Object.keys(ctx.config.targets);
-  const name = explicit ?? source?.config.target ?? ctx.config.defaultTarget ?? (names.length === 1 ? names[0] : undefined);
+  // An explicit --target, even an empty one, is what the user chose: it must name a target.
+  if (explicit !== undefined) return resolveTarget(ctx, explicit);
+  const name = source?.config.target ?? ctx.config.defaultTarget ?? (names.length === 1 ? names[0] : undefined);
   if (!name) {
     throw new UsageError(
       'Several targets are configured and none is chosen',
@@ -40,7 +43,7 @@ export function chooseTarget(ctx: Context, explicit: string | undefined, source?
 
 /** Where to look for clones: --target, else every target (the default first). */
 export function targetsToSearch(ctx: Context, explicit: string | undefined): TargetRef[] {
-  if (explicit) return [resolveTarget(ctx, explicit)];
+  if (explicit !== undefined) return [resolveTarget(ctx, explicit)];
   const names = Object.keys(ctx.config.targets);
   const first = ctx.config.defaultTarget;
   return [...(first ? [first] : []), ...names.filter((n) => n !== first)].map((n) => resolveTarget(ctx, n));

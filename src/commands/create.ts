@@ -62,7 +62,8 @@ export function expandSources(ctx: Context, names: string[]): { sources: string[
   if (names.length === 0) throw new UsageError('Name at least one source (or set) to clone');
   const dupes = names.filter((s, i) => names.indexOf(s) !== i);
   if (dupes.length > 0) throw new UsageError(`${dupes[0]} is named twice`);
-  const sets = names.filter((n) => !ctx.config.sources[n] && ctx.config.sets[n]);
+  const own = (record: object, key: string) => Object.hasOwn(record, key);
+  const sets = names.filter((n) => !own(ctx.config.sources, n) && own(ctx.config.sets, n));
   const sources = [...new Set(names.flatMap((n) => (sets.includes(n) ? ctx.config.sets[n] : [n])))];
   return { sources, sets };
 }

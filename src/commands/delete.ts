@@ -1,8 +1,13 @@
+import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import type { Context } from '../core/context.ts';
 import { UsageError } from '../core/errors.ts';
-import { assertManaged } from '../core/guard.ts';
-import { TAG } from '../core/tags.ts';
+import { assertManaged, guardProblem } from '../core/guard.ts';
+import { hasPrefix } from '../core/naming.ts';
+import { fromTagList, TAG } from '../core/tags.ts';
 import { enginesIn } from '../engines/index.ts';
+import { where } from '../engines/shared/aws.ts';
+import { deleteCloneSecret } from '../engines/shared/secret.ts';
+import type { TargetRef } from '../engines/types.ts';
 import type { CommandResult } from '../output/render.ts';
 import { allOrReport, claimFor, setMembers, targetsToSearch, unknownClone, type Found } from './common.ts';
 
@@ -20,12 +25,15 @@ interface Resolved extends Found {
   ref: string;
 }
 
+/** What a name resolves to: a clone (or set member), or only the secret a clone left behind. */
+type Resolution = Resolved | { ref: string; leftover: TargetRef };
+
 /**
  * Finds what `ref` names and applies the guard to its freshly read tags: a resource snapclone did not
  * create (no snapclone:managed=true, or a name without the prefix) is refused here (exit 3), before any
  * question or write.
  */
-async function resolve(ctx: Context, ref: string, explicitTarget?: string): Promise<Resolved[]> {
+async function resolve(ctx: Context, ref: string, explicitTarget?: string): Promise<Resolution[]> {
   for (const target of targetsToSearch(ctx, explicitTarget)) {
     for (const engine of enginesIn(target)) {
       const resource = await engine.lookup(ref, target, ctx);
@@ -46,8 +54,25 @@ async function resolve(ctx: Context, ref: string, explicitTarget?: string): Prom
   }
   // Not a resource: a set deletes every member (each still passes the guard right before its delete).
   const members = await setMembers(ctx, ref, explicitTarget);
-  if (members.length === 0) throw unknownClone(ctx, ref, explicitTarget);
-  return members.map((m) => ({ ref, ...m }));
+  if (members.length > 0) return members.map((m) => ({ ref, ...m }));
+  // A delete interrupted after the clone's resources went leaves its secret: that is the clone now.
+  for (const target of targetsToSearch(ctx, explicitTarget)) {
+    if (await leftoverSecret(ctx, target, ref)) return [{ ref, leftover: target }];
+  }
+  throw unknownClone(ctx, ref, explicitTarget);
+}
+
+/** Whether the clone named `ref` left its secret in a target (tagged as its, guard-checked). */
+async function leftoverSecret(ctx: Context, target: TargetRef, ref: string): Promise<boolean> {
+  if (!hasPrefix(ref, ctx.config.prefix)) return false;
+  try {
+    const out = await ctx.clients(target.name).secrets.send(new DescribeSecretCommand({ SecretId: ref }));
+    const tags = fromTagList(out.Tags);
+    return !out.DeletedDate && !guardProblem({ kind: 'secret', name: ref }, tags, { prefix: ctx.config.prefix, clone: ref });
+  } catch (error) {
+    if ((error as { name?: string }).name === 'ResourceNotFoundException') return false;
+    throw error;
+  }
 }
 
 /**
@@ -57,8 +82,21 @@ async function resolve(ctx: Context, ref: string, explicitTarget?: string): Prom
 export async function run(options: DeleteOptions, ctx: Context): Promise<CommandResult> {
   if (options.clones.length === 0) throw new UsageError('Name at least one clone to delete');
   const refs = [...new Set(options.clones)];
-  const resolved: Resolved[] = [];
-  for (const ref of refs) resolved.push(...(await resolve(ctx, ref, options.target)));
+  const resolutions: Resolution[] = [];
+  for (const ref of refs) resolutions.push(...(await resolve(ctx, ref, options.target)));
+  const resolved = resolutions.filter((r): r is Resolved => 'clone' in r);
+  const leftovers = resolutions.filter((r): r is { ref: string; leftover: TargetRef } => 'leftover' in r);
+  for (const l of leftovers) {
+    // Its resources are gone already (an interrupted delete): only its secret remains, deleted under the guard.
+    await deleteCloneSecret(where(ctx, l.leftover), { clone: l.ref });
+    ctx.reporter.done(`${l.ref} is gone (its resources were already deleted; its secret is now too)`);
+  }
+  if (resolved.length === 0) {
+    return {
+      json: { deleted: leftovers.map((l) => ({ name: l.ref, target: l.leftover.name, engine: null, id: null, arn: null, status: 'deleted' })), cancelled: false },
+      table: { columns: ['clone', 'target', 'status'], rows: leftovers.map((l) => [l.ref, l.leftover.name, 'deleted']) },
+    };
+  }
   const unique = resolved.filter((r, i) => resolved.findIndex((o) => o.clone.arn === r.clone.arn) === i);
   const names = unique.map((r) => r.clone.clone);
   // Another person's clone (or an unknown owner's) is refused before any question unless --force.

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
@@ -18,6 +18,7 @@ export function configPath(explicit: string | undefined, env: NodeJS.ProcessEnv,
   if (chosen) {
     const path = resolve(cwd, chosen);
     if (!existsSync(path)) throw new UsageError(`Config file not found: ${path}`);
+    if (!statSync(path).isFile()) throw new UsageError(`The config ${path} is not a file`, `Pass the path of a snapclone.yaml (--config or SNAPCLONE_CONFIG).`);
     return path;
   }
   const path = resolve(cwd, CONFIG_FILE);
@@ -41,25 +42,32 @@ export function parseConfig(text: string, path: string): Config {
   if (doc.errors.length > 0) {
     throw new UsageError(`${path} is not valid YAML:\n  ${doc.errors[0].message.split('\n')[0]}`);
   }
-  const result = ConfigSchema.safeParse(doc.toJS() ?? {});
+  let data: unknown;
+  try {
+    // A config has no need of aliases that expand a lot (a "billion laughs" document is refused).
+    data = doc.toJS({ maxAliasCount: 10 });
+  } catch (error) {
+    throw new UsageError(`${path} is not a usable config: ${(error as Error).message.split('\n')[0]}`, 'Write the config without YAML aliases (or with a few).');
+  }
+  const result = ConfigSchema.safeParse(data ?? {});
   if (!result.success) {
     throw new UsageError(`${path} is not a valid snapclone config:\n${result.error.issues.map(describeIssue).join('\n')}`);
   }
   const config = result.data;
   const problems: string[] = [];
   const targets = Object.keys(config.targets);
-  if (config.defaultTarget && !config.targets[config.defaultTarget]) {
+  if (config.defaultTarget && !Object.hasOwn(config.targets, config.defaultTarget)) {
     problems.push(`  defaultTarget: '${config.defaultTarget}' is not a target (known: ${targets.join(', ')})`);
   }
   for (const [name, source] of Object.entries(config.sources)) {
-    if (source.target && !config.targets[source.target]) {
+    if (source.target && !Object.hasOwn(config.targets, source.target)) {
       problems.push(`  sources.${name}.target: '${source.target}' is not a target (known: ${targets.join(', ')})`);
     }
   }
   for (const [name, members] of Object.entries(config.sets)) {
-    if (config.sources[name]) problems.push(`  sets.${name}: a set cannot have the name of a source`);
+    if (Object.hasOwn(config.sources, name)) problems.push(`  sets.${name}: a set cannot have the name of a source`);
     for (const member of members) {
-      if (!config.sources[member]) problems.push(`  sets.${name}: '${member}' is not a source (known: ${Object.keys(config.sources).join(', ')})`);
+      if (!Object.hasOwn(config.sources, member)) problems.push(`  sets.${name}: '${member}' is not a source (known: ${Object.keys(config.sources).join(', ')})`);
     }
   }
   if (problems.length > 0) throw new UsageError(`${path} is not a valid snapclone config:\n${problems.join('\n')}`);

@@ -20,7 +20,8 @@ export interface Context {
 
 /** A target of the config by name; a UsageError lists the known ones. */
 export function resolveTarget(config: Config, name: string): TargetRef {
-  const target = config.targets[name];
+  // Only the config's own keys: '__proto__' or 'constructor' name no target.
+  const target = Object.hasOwn(config.targets, name) ? config.targets[name] : undefined;
   if (!target) {
     throw new UsageError(`Unknown target '${name}'`, `Known targets: ${Object.keys(config.targets).join(', ')}`);
   }

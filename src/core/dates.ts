@@ -163,9 +163,41 @@ export function parseInstant(text: string, zone: string, option = '--at'): Date 
     if (offset !== 'Z') {
       const digits = offset.replace(':', '');
       const sign = digits.startsWith('-') ? -1 : 1;
-      offsetMs = sign * (Number(digits.slice(1, 3)) * 60 + Number(digits.slice(3, 5))) * 60_000;
+      const [hours, minutes] = [Number(digits.slice(1, 3)), Number(digits.slice(3, 5))];
+      // Real UTC offsets run from -12:00 to +14:00.
+      if (minutes > 59 || hours * 60 + minutes > (sign > 0 ? 14 * 60 : 12 * 60)) {
+        throw new UsageError(`${option} '${text}' has an offset outside -12:00…+14:00`, 'Write the offset as ±HH:MM, e.g. +09:00, or Z for UTC.');
+      }
+      offsetMs = sign * (hours * 60 + minutes) * 60_000;
     }
     return new Date(Date.UTC(year, month - 1, day, hour, minute, second, ms) - offsetMs);
   }
-  return new Date(zonedTimeToUtc({ year, month, day, hour, minute, second }, zone).getTime() + ms);
+  return new Date(uniqueLocalTime({ year, month, day, hour, minute, second }, zone, text, option).getTime() + ms);
+}
+
+/** The wall time an instant shows in a zone, as comparable UTC-based milliseconds. */
+const wallMs = (utcMs: number, zone: string) => utcMs + zoneOffsetMs(new Date(utcMs), zone);
+
+/**
+ * A local time that exists exactly once in the zone: one that daylight saving skips (clocks jump forward)
+ * or repeats (clocks fall back) is refused, naming the zone and how to say what was meant.
+ */
+function uniqueLocalTime(wall: WallTime, zone: string, text: string, option: string): Date {
+  const target = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second);
+  // The zone's offsets a day either side cover any transition near this time.
+  const offsets = new Set([-86_400_000, 0, 86_400_000].map((d) => zoneOffsetMs(new Date(target + d), zone)));
+  const instants = [...new Set([...offsets].map((o) => target - o))].filter((t) => wallMs(t, zone) === target);
+  if (instants.length === 0) {
+    throw new UsageError(
+      `${option} '${text}' does not exist in ${zone}: daylight saving time skips it`,
+      'Pick a time outside the skipped hour, or give an explicit offset (e.g. +09:00).',
+    );
+  }
+  if (instants.length > 1) {
+    throw new UsageError(
+      `${option} '${text}' happens twice in ${zone} (daylight saving time repeats that hour)`,
+      'Give an explicit offset to say which one is meant (e.g. -04:00 or -05:00).',
+    );
+  }
+  return new Date(instants[0]);
 }

@@ -192,6 +192,21 @@ describe('resume', () => {
   }, 60_000);
 });
 
+describe('a delete interrupted after the resources went', () => {
+  it('is finished by a re-run: the clone\'s leftover secret is deleted, not "no clone named …"', async () => {
+    const { entry } = await make({ date: cli.day(6), name: 'snapclone-catalog-leftover' });
+    // The first run deleted the writer and the cluster, and was killed before the secret.
+    await cli.admin.rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: `${entry.name}-1` }));
+    await cli.admin.rds.send(new DeleteDBClusterCommand({ DBClusterIdentifier: entry.name, SkipFinalSnapshot: true }));
+    cli.sb.world.clock.advance(30 * MINUTE);
+    expect(clusterIds()).not.toContain(entry.name);
+    expect(cli.secretNames()).toContain(entry.name);
+    const result = await del.run({ clones: [entry.name], yes: true, wait: true }, cli.context().ctx);
+    expect(result.json).toMatchObject({ deleted: [{ name: entry.name, status: 'deleted' }] });
+    expect(cli.secretNames()).not.toContain(entry.name);
+  }, 60_000);
+});
+
 describe('the guard', () => {
   it('refuses the production cluster and its instances (exit 3) before any write, and IAM denies them to the role', async () => {
     const { ctx, calls } = cli.context();

@@ -38,7 +38,7 @@ async function untilReady(p: Poll): Promise<string> {
 
 /** The source of a clone, as configured (its repository is registered on the clone). */
 function sourceOf(p: Poll): SourceRef {
-  const config = p.w.ctx.config.sources[p.clone.source];
+  const config = Object.hasOwn(p.w.ctx.config.sources, p.clone.source) ? p.w.ctx.config.sources[p.clone.source] : undefined;
   if (!config) throw new UsageError(`The source ${p.clone.source} of ${p.clone.clone} is no longer in the config, so its snapshot repository is unknown.`);
   return { name: p.clone.source, config };
 }
