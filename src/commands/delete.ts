@@ -1,6 +1,6 @@
 import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import type { Context } from '../core/context.ts';
-import { UsageError } from '../core/errors.ts';
+import { RefusedError, UsageError } from '../core/errors.ts';
 import { assertManaged, guardProblem } from '../core/guard.ts';
 import { hasPrefix } from '../core/naming.ts';
 import { fromTagList, TAG } from '../core/tags.ts';
@@ -26,7 +26,7 @@ interface Resolved extends Found {
 }
 
 /** What a name resolves to: a clone (or set member), or only the secret a clone left behind. */
-type Resolution = Resolved | { ref: string; leftover: TargetRef };
+type Resolution = Resolved | { ref: string; leftover: TargetRef; owner: string };
 
 /**
  * Finds what `ref` names and applies the guard to its freshly read tags: a resource snapclone did not
@@ -57,20 +57,22 @@ async function resolve(ctx: Context, ref: string, explicitTarget?: string): Prom
   if (members.length > 0) return members.map((m) => ({ ref, ...m }));
   // A delete interrupted after the clone's resources went leaves its secret: that is the clone now.
   for (const target of targetsToSearch(ctx, explicitTarget)) {
-    if (await leftoverSecret(ctx, target, ref)) return [{ ref, leftover: target }];
+    const owner = await leftoverSecret(ctx, target, ref);
+    if (owner !== undefined) return [{ ref, leftover: target, owner }];
   }
   throw unknownClone(ctx, ref, explicitTarget);
 }
 
-/** Whether the clone named `ref` left its secret in a target (tagged as its, guard-checked). */
-async function leftoverSecret(ctx: Context, target: TargetRef, ref: string): Promise<boolean> {
-  if (!hasPrefix(ref, ctx.config.prefix)) return false;
+/** The owner of the secret the clone named `ref` left in a target (tagged as its, guard-checked), or undefined. */
+async function leftoverSecret(ctx: Context, target: TargetRef, ref: string): Promise<string | undefined> {
+  if (!hasPrefix(ref, ctx.config.prefix)) return undefined;
   try {
     const out = await ctx.clients(target.name).secrets.send(new DescribeSecretCommand({ SecretId: ref }));
     const tags = fromTagList(out.Tags);
-    return !out.DeletedDate && !guardProblem({ kind: 'secret', name: ref }, tags, { prefix: ctx.config.prefix, clone: ref });
+    if (out.DeletedDate || guardProblem({ kind: 'secret', name: ref }, tags, { prefix: ctx.config.prefix, clone: ref })) return undefined;
+    return tags[TAG.owner] ?? 'unknown';
   } catch (error) {
-    if ((error as { name?: string }).name === 'ResourceNotFoundException') return false;
+    if ((error as { name?: string }).name === 'ResourceNotFoundException') return undefined;
     throw error;
   }
 }
@@ -85,7 +87,14 @@ export async function run(options: DeleteOptions, ctx: Context): Promise<Command
   const resolutions: Resolution[] = [];
   for (const ref of refs) resolutions.push(...(await resolve(ctx, ref, options.target)));
   const resolved = resolutions.filter((r): r is Resolved => 'clone' in r);
-  const leftovers = resolutions.filter((r): r is { ref: string; leftover: TargetRef } => 'leftover' in r);
+  const leftovers = resolutions.filter((r): r is { ref: string; leftover: TargetRef; owner: string } => 'leftover' in r);
+  const theirs = leftovers.find((l) => l.owner !== ctx.person);
+  if (theirs && !options.force) {
+    throw new RefusedError(
+      `Refused to delete what is left of ${theirs.ref} (its secret): it belongs to ${theirs.owner}. Nothing was changed.`,
+      'Pass --force to delete it anyway.',
+    );
+  }
   for (const l of leftovers) {
     // Its resources are gone already (an interrupted delete): only its secret remains, deleted under the guard.
     await deleteCloneSecret(where(ctx, l.leftover), { clone: l.ref });

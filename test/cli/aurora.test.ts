@@ -201,6 +201,10 @@ describe('a delete interrupted after the resources went', () => {
     cli.sb.world.clock.advance(30 * MINUTE);
     expect(clusterIds()).not.toContain(entry.name);
     expect(cli.secretNames()).toContain(entry.name);
+    // Another person's leftover is theirs: refused (exit 3) unless --force.
+    const refused = await rejection(del.run({ clones: [entry.name], yes: true, wait: true }, cli.context({ person: 'bob' }).ctx), RefusedError);
+    expect(refused.message).toContain('belongs to alice');
+    expect(cli.secretNames()).toContain(entry.name);
     const result = await del.run({ clones: [entry.name], yes: true, wait: true }, cli.context().ctx);
     expect(result.json).toMatchObject({ deleted: [{ name: entry.name, status: 'deleted' }] });
     expect(cli.secretNames()).not.toContain(entry.name);
