@@ -39,5 +39,33 @@ export function explain(error: unknown): Explained {
       exitCode: ExitCode.usage,
     };
   }
+  const network = networkProblem(error);
+  if (network) {
+    return {
+      message: `Could not reach AWS: ${network}`,
+      hint: 'Check the network, proxy and any AWS_ENDPOINT_URL setting; running the same command again carries on where it stopped.',
+      exitCode: ExitCode.failed,
+    };
+  }
   return { message: `${name}: ${message}`, exitCode: ExitCode.failed };
+}
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
+
+/** What went wrong on the way to AWS (connection refused, reset, unknown host, timeout), or undefined. */
+function networkProblem(error: unknown): string | undefined {
+  const e = error as { code?: string; name?: string; address?: string; port?: number; hostname?: string; cause?: unknown };
+  if (e?.name === 'TimeoutError') return 'the request timed out';
+  if (e?.code && NETWORK_CODES.has(e.code)) {
+    const where = e.hostname ?? (e.address ? `${e.address}${e.port ? `:${e.port}` : ''}` : undefined);
+    const what: Record<string, string> = {
+      ECONNREFUSED: 'the connection was refused',
+      ECONNRESET: 'the connection was reset',
+      ENOTFOUND: 'the host name was not found',
+      EAI_AGAIN: 'the host name could not be looked up',
+      ETIMEDOUT: 'the connection timed out',
+    };
+    return `${what[e.code] ?? e.code}${where ? ` (${where})` : ''} [${e.code}]`;
+  }
+  return e?.cause && e.cause !== error ? networkProblem(e.cause) : undefined;
 }

@@ -150,3 +150,13 @@ describe('bad input: exit 2, a clear message, nothing changed', () => {
     expect(state()).toBe(before);
   });
 });
+
+describe('an AWS that cannot be reached', () => {
+  it('a refused connection: exit 1 with what happened and what to do, no bare Node error', async () => {
+    const run = await snapclone(['list'], { AWS_ENDPOINT_URL: 'http://127.0.0.1:1' });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/Could not reach AWS: the connection was refused \(127\.0\.0\.1:1\) \[ECONNREFUSED\]/);
+    expect(run.stderr).toContain('carries on where it stopped');
+    expect(run.stderr).not.toMatch(/^Error: connect/m);
+  }, 60_000);
+});
