@@ -1,3 +1,5 @@
+import type { Handler, OperationDef } from './service.ts';
+
 /** Tags as the APIs answer them: a list of { Key, Value } (from a Map or a plain record). */
 export const tagList = (tags: Map<string, string> | Record<string, string>) =>
   [...(tags instanceof Map ? tags : Object.entries(tags))].map(([Key, Value]) => ({ Key, Value }));
@@ -31,4 +33,20 @@ export function checkedTags(tags: TagInput, errors: TagErrors): Map<string, stri
   }
   if (out.size > MAX_TAGS) throw errors.tagQuota();
   return out;
+}
+
+/**
+ * The query-protocol tagging operations (RDS, ElastiCache): AddTagsToResource, RemoveTagsFromResource and
+ * ListTagsForResource, each evaluated by IAM on the ARN it names; adding carries its tags as request tags.
+ */
+export function queryTagOperations(
+  handlers: { add: Handler; remove: Handler; list: Handler },
+  requestTags: (input: { Tags?: TagInput }) => Record<string, string>,
+): Record<string, OperationDef> {
+  const named = (input: { ResourceName?: string }) => [input.ResourceName ?? '*'];
+  return {
+    AddTagsToResource: { handler: handlers.add, resources: named, requestTags },
+    RemoveTagsFromResource: { handler: handlers.remove, resources: named },
+    ListTagsForResource: { handler: handlers.list, resources: named },
+  };
 }

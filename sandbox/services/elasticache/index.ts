@@ -1,5 +1,6 @@
 import * as schemas from '@aws-sdk/client-elasticache';
 import type { RequestContext, ServiceDef } from '../../core/service.ts';
+import { queryTagOperations } from '../../core/tags.ts';
 import { describeCacheClusters } from './clusters.ts';
 import {
   createReplicationGroup,
@@ -137,18 +138,6 @@ export const elasticache: ServiceDef = {
       requestTags,
       conditionContext: (input) => ({ 'elasticache:KmsKeyId': input.KmsKeyId }),
     },
-    AddTagsToResource: {
-      handler: addTagsToResource,
-      resources: (input) => [input.ResourceName ?? '*'],
-      requestTags,
-    },
-    RemoveTagsFromResource: {
-      handler: removeTagsFromResource,
-      resources: (input) => [input.ResourceName ?? '*'],
-    },
-    ListTagsForResource: {
-      handler: listTagsForResource,
-      resources: (input) => [input.ResourceName ?? '*'],
-    },
+    ...queryTagOperations({ add: addTagsToResource, remove: removeTagsFromResource, list: listTagsForResource }, requestTags),
   },
 };

@@ -1,5 +1,6 @@
 import * as schemas from '@aws-sdk/client-rds';
 import type { RequestContext, ServiceDef } from '../../core/service.ts';
+import { queryTagOperations } from '../../core/tags.ts';
 import {
   deleteDBInstance,
   describeDBInstanceAutomatedBackups,
@@ -133,18 +134,6 @@ export const rds: ServiceDef = {
       requestTags,
       conditionContext: (input) => ({ 'rds:DatabaseEngine': input.Engine, 'rds:DatabaseClass': input.DBInstanceClass }),
     },
-    AddTagsToResource: {
-      handler: addTagsToResource,
-      resources: (input) => [input.ResourceName ?? '*'],
-      requestTags,
-    },
-    RemoveTagsFromResource: {
-      handler: removeTagsFromResource,
-      resources: (input) => [input.ResourceName ?? '*'],
-    },
-    ListTagsForResource: {
-      handler: listTagsForResource,
-      resources: (input) => [input.ResourceName ?? '*'],
-    },
+    ...queryTagOperations({ add: addTagsToResource, remove: removeTagsFromResource, list: listTagsForResource }, requestTags),
   },
 };
