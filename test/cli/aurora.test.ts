@@ -23,7 +23,7 @@ import { AURORA_PERMISSIONS } from '../../src/engines/aurora/permissions.ts';
 import { actionsOf } from '../../src/iam/declare.ts';
 import { rdsState } from '../../sandbox/services/rds/state.ts';
 import { COMPANY_ACCOUNT, COMPANY_REGION } from '../../sandbox/scenario/index.ts';
-import { everything, interruptAt, rejection, startCli, undeclaredCalls, type TestCli } from './support.ts';
+import { createdClones, createOne, interruptAt, rejection, startCli, undeclaredCalls, type TestCli } from './support.ts';
 
 const SOURCE = 'catalog-db';
 const PROD = 'catalog-prod';
@@ -35,14 +35,8 @@ const cluster = (id: string) => state().clusters.get(id);
 /** Clusters and cluster members as the sandbox holds them (not read through the API under test). */
 const clusterIds = () => [...state().clusters.values()].filter((c) => !c.deletion).map((c) => c.id).sort();
 const membersOf = (id: string) => [...state().instances.values()].filter((i) => i.clusterId === id && !i.deletion).map((i) => i.id);
-const created = (json: unknown) => (json as { clones: CreatedJson[] }).clones;
 
-/** Creates a clone as `person` and returns the entry and everything said. */
-async function make(options: Partial<create.CreateOptions>, person = 'alice') {
-  const { ctx, reporter, calls } = cli.context({ person });
-  const result = await create.run({ sources: [SOURCE], wait: true, ...options }, ctx);
-  return { entry: created(result.json)[0], text: everything(result, reporter), calls };
-}
+const make = (options: Partial<create.CreateOptions>, person = 'alice') => createOne(cli, SOURCE, options, person);
 
 /** The sandbox clock's latest restorable time of the production cluster. */
 async function latestRestorable(): Promise<Date> {
@@ -248,7 +242,7 @@ describe('with the rest of snapclone', () => {
   it('a set of an RDS and an Aurora source is cloned from one date, listed as a set and deleted together', async () => {
     const { ctx } = cli.context();
     const result = await create.run({ sources: ['orders-db', SOURCE], date: cli.day(4), wait: true }, ctx);
-    const clones = created(result.json);
+    const clones = createdClones(result.json);
     expect(clones.map((c) => c.engine).sort()).toEqual(['aurora', 'rds']);
     expect(new Set(clones.map((c) => c.set)).size).toBe(1);
     const set = clones[0].set!;

@@ -1,10 +1,8 @@
 // Bad input, through the real CLI process against the sandbox: each case exits 2 with its own message, and
 // the sandbox holds exactly what it held before (nothing created, changed or deleted).
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeScenarioConfig } from '../../sandbox/scenario/config.ts';
 import { COMPANY_ACCOUNT, COMPANY_REGION } from '../../sandbox/scenario/index.ts';
@@ -13,24 +11,16 @@ import { elasticacheState } from '../../sandbox/services/elasticache/state.ts';
 import { opensearchState } from '../../sandbox/services/opensearch/state.ts';
 import { secretsOf } from '../../sandbox/services/secretsmanager/store.ts';
 import { saveCalledActions } from '../support/actions.ts';
+import { buildCli, runCli, type Run } from '../support/cli-process.ts';
 import { cliEnv, startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
 
-const root = new URL('../..', import.meta.url).pathname;
 let sb: TestSandbox;
 let dir: string;
 let bin: string;
 let env: NodeJS.ProcessEnv;
 
-function snapclone(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: dir, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function snapclone(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<Run> {
+  return runCli(bin, args, { ...env, ...extraEnv }, dir);
 }
 
 /** Everything the sandbox holds that a command could create, change or delete. */
@@ -50,19 +40,7 @@ function state(): string {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'snapclone-bad-input-'));
-  bin = join(dir, 'snapclone.mjs');
-  await build({
-    entryPoints: [join(root, 'src/cli/bin.ts')],
-    outfile: bin,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    packages: 'external',
-    nodePaths: [join(root, 'node_modules')],
-    define: { SNAPCLONE_VERSION: '"0.0.0-test"' },
-    logLevel: 'error',
-  });
-  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
+  bin = await buildCli(dir);
   sb = await startTestSandbox({ speed: 3000 });
   env = cliEnv(sb, dir, writeScenarioConfig(dir), 'tester');
   mkdirSync(join(dir, 'a-directory'));

@@ -20,7 +20,7 @@ import { ELASTICACHE_PERMISSIONS } from '../../src/engines/elasticache/permissio
 import { actionsOf } from '../../src/iam/declare.ts';
 import { authTokenOf, elasticacheState } from '../../sandbox/services/elasticache/state.ts';
 import { COMPANY_ACCOUNT, COMPANY_REGION } from '../../sandbox/scenario/index.ts';
-import { everything, interruptAt, rejection, startCli, undeclaredCalls, type TestCli } from './support.ts';
+import { createdClones, createOne, interruptAt, rejection, startCli, undeclaredCalls, type TestCli } from './support.ts';
 
 const SOURCE = 'sessions-cache';
 const PROD = 'sessions-prod';
@@ -34,16 +34,14 @@ const alive = (id: string) => {
   return g !== undefined && !g.deletion;
 };
 const tokenOf = (id: string) => authTokenOf(cli.sb.world, COMPANY_ACCOUNT, COMPANY_REGION, id);
-const created = (json: unknown) => (json as { clones: CreatedJson[] }).clones;
+
 /** Everything said by snapclone in this file, to look for tokens in. */
 const said: string[] = [];
 
 async function make(options: Partial<create.CreateOptions>, person = 'alice') {
-  const { ctx, reporter, calls } = cli.context({ person });
-  const result = await create.run({ sources: [SOURCE], wait: true, ...options }, ctx);
-  const text = everything(result, reporter);
-  said.push(text);
-  return { entry: created(result.json)[0], text, calls };
+  const made = await createOne(cli, SOURCE, options, person);
+  said.push(made.text);
+  return made;
 }
 
 beforeAll(async () => {
@@ -194,7 +192,7 @@ describe('the guard', () => {
 describe('with the rest of snapclone', () => {
   it('a set of an RDS and a cache source is cloned from one date and deleted together', async () => {
     const result = await create.run({ sources: ['orders-db', SOURCE], date: cli.day(4), wait: true }, cli.context().ctx);
-    const clones = created(result.json);
+    const clones = createdClones(result.json);
     expect(clones.map((c) => c.engine).sort()).toEqual(['elasticache', 'rds']);
     expect(new Set(clones.map((c) => c.set)).size).toBe(1);
     await del.run({ clones: [clones[0].set!], yes: true, wait: true }, cli.context().ctx);

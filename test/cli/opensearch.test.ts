@@ -16,7 +16,7 @@ import { OPENSEARCH_PERMISSIONS } from '../../src/engines/opensearch/permissions
 import { actionsOf } from '../../src/iam/declare.ts';
 import { domainIndices, masterPasswordOfDomain, opensearchState } from '../../sandbox/services/opensearch/state.ts';
 import { COMPANY_ACCOUNT, COMPANY_REGION } from '../../sandbox/scenario/index.ts';
-import { everything, interruptAt, rejection, startCli, undeclaredCalls, type TestCli } from './support.ts';
+import { createdClones, createOne, interruptAt, rejection, startCli, undeclaredCalls, type TestCli } from './support.ts';
 
 const SOURCE = 'catalog-search';
 const PROD = 'search-prod';
@@ -31,15 +31,13 @@ const alive = (name: string) => {
 const indicesOf = (name: string) => domainIndices(cli.sb.world, COMPANY_ACCOUNT, COMPANY_REGION, name).sort();
 /** The indices a clone got from a snapshot (a new domain also has system indices of its own). */
 const restoredOf = (name: string) => [...(domains().get(name)?.indices.values() ?? [])].filter((i) => i.recovery).map((i) => i.name).sort();
-const created = (json: unknown) => (json as { clones: CreatedJson[] }).clones;
+
 const said: string[] = [];
 
 async function make(options: Partial<create.CreateOptions>, person = 'alice') {
-  const { ctx, reporter, calls } = cli.context({ person });
-  const result = await create.run({ sources: [SOURCE], wait: true, ...options }, ctx);
-  const text = everything(result, reporter);
-  said.push(text);
-  return { entry: created(result.json)[0], text, calls };
+  const made = await createOne(cli, SOURCE, options, person);
+  said.push(made.text);
+  return made;
 }
 
 beforeAll(async () => {
@@ -160,7 +158,7 @@ describe('the guard', () => {
 describe('with the rest of snapclone', () => {
   it('a set of one source per engine is created from one date and deleted in one command', async () => {
     const result = await create.run({ sources: ['orders-db', 'catalog-db', 'sessions-cache', SOURCE], date: cli.day(3), wait: true }, cli.context().ctx);
-    const clones = created(result.json);
+    const clones = createdClones(result.json);
     expect(clones.map((c) => c.engine).sort()).toEqual(['aurora', 'elasticache', 'opensearch', 'rds']);
     expect(new Set(clones.map((c) => c.set)).size).toBe(1);
     await del.run({ clones: [clones[0].set!], yes: true, wait: true }, cli.context().ctx);

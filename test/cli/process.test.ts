@@ -1,43 +1,24 @@
 // The real snapclone binary, run as a process against the sandbox: what a user types and sees.
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { build } from 'esbuild';
 import { writeScenarioConfig } from '../../sandbox/scenario/config.ts';
 import { saveCalledActions } from '../support/actions.ts';
+import { buildCli, runCli, type Run } from '../support/cli-process.ts';
 import { cliEnv, startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
 
-const root = new URL('../..', import.meta.url).pathname;
 let sb: TestSandbox;
 let dir: string;
 let bin: string;
 let env: NodeJS.ProcessEnv;
 const outputs: string[] = [];
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 function snapclone(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      env: { ...env, ...extraEnv },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (args[0] !== 'credentials') outputs.push(stdout, stderr);
-      resolve({ code, stdout, stderr });
-    });
+  return runCli(bin, args, { ...env, ...extraEnv }).then((run) => {
+    if (args[0] !== 'credentials') outputs.push(run.stdout, run.stderr);
+    return run;
   });
 }
 
@@ -51,22 +32,7 @@ const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toLocaleDat
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'snapclone-process-'));
-  bin = join(dir, 'snapclone.mjs');
-  // The same bundle `npm run build` makes, written to the test's own folder.
-  await build({
-    entryPoints: [join(root, 'src/cli/bin.ts')],
-    outfile: bin,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    packages: 'external',
-    nodePaths: [join(root, 'node_modules')],
-    define: { SNAPCLONE_VERSION: '"0.0.0-test"' },
-    logLevel: 'error',
-  });
-  // Bundled files resolve packages from their own folder: link the project's node_modules beside it.
-  const { symlinkSync } = await import('node:fs');
-  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
+  bin = await buildCli(dir);
   // Fast enough that a restore takes a second or two of wall time while the CLI polls for real.
   sb = await startTestSandbox({ speed: 3000 });
   const config = writeScenarioConfig(dir);

@@ -11,6 +11,8 @@ import { parseConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import type { Context } from '../../src/core/context.ts';
 import { UsageError } from '../../src/core/errors.ts';
+import * as createCommand from '../../src/commands/create.ts';
+import type { CreatedJson, CreateOptions } from '../../src/commands/create.ts';
 import { allEngines } from '../../src/engines/index.ts';
 import { actionsOf } from '../../src/iam/declare.ts';
 import { TestReporter } from '../../src/output/reporter.ts';
@@ -185,4 +187,17 @@ export function interruptAt(ctx: Context, at: number): void {
 export function undeclaredCalls(calls: string[], declared: string[]): string[] {
   const lookups = allEngines().flatMap((e) => actionsOf(e.permissions.describe));
   return calls.filter((c) => !c.startsWith('sts:') && !declared.includes(c) && !lookups.includes(c));
+}
+
+/** The clones a `create` returned. */
+export const createdClones = (json: unknown) => (json as { clones: CreatedJson[] }).clones;
+
+/**
+ * Runs `create` for one source as `person` (waiting), returning its one clone, everything it said (to look
+ * for secrets in) and the IAM actions it called.
+ */
+export async function createOne(cli: TestCli, source: string, options: Partial<CreateOptions>, person = 'alice') {
+  const { ctx, reporter, calls } = cli.context({ person });
+  const result = await createCommand.run({ sources: [source], wait: true, ...options }, ctx);
+  return { entry: createdClones(result.json)[0], text: everything(result, reporter), calls };
 }

@@ -1,0 +1,46 @@
+import { spawn } from 'node:child_process';
+import { symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+
+const root = new URL('../..', import.meta.url).pathname;
+
+export interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Bundles the CLI as `npm run build` does into `dir/snapclone.mjs` (with the project's node_modules linked
+ * beside it, since bundled files resolve packages from their own folder); returns its path.
+ */
+export async function buildCli(dir: string): Promise<string> {
+  const bin = join(dir, 'snapclone.mjs');
+  await build({
+    entryPoints: [join(root, 'src/cli/bin.ts')],
+    outfile: bin,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    nodePaths: [join(root, 'node_modules')],
+    define: { SNAPCLONE_VERSION: '"0.0.0-test"' },
+    logLevel: 'error',
+  });
+  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
+  return bin;
+}
+
+/** Runs the bundled CLI as a process with exactly `env` (stdin closed), collecting its output. */
+export function runCli(bin: string, args: string[], env: NodeJS.ProcessEnv, cwd?: string): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
