@@ -5,6 +5,7 @@ import type { Where } from '../shared/aws.ts';
 import { readSecretPassword, secretName } from '../shared/secret.ts';
 import type { Clone, ConnectionDetails } from '../types.ts';
 import { DOMAIN_KIND } from './aws.ts';
+import { isLoopback } from './data.ts';
 import { describeDomain, endpointOf, readTags } from './describe.ts';
 import { MASTER_USER } from './restore.ts';
 
@@ -19,5 +20,5 @@ export async function readCredentials(w: Where, clone: Clone): Promise<Connectio
   const [host, port] = endpoint.split(':');
   const generated = tags?.[TAG.password] === 'generated';
   const password = generated ? (await readSecretPassword(w, secretName(clone), clone, { key: 'domainName', id: clone.id })).password : '';
-  return { host, port: port ? Number(port) : 443, username: generated ? MASTER_USER : '', password, engine: domain.EngineVersion ?? 'opensearch', tls: !/^127\.|^localhost$/.test(host) };
+  return { host, port: port ? Number(port) : 443, username: generated ? MASTER_USER : '', password, engine: domain.EngineVersion ?? 'opensearch', tls: !isLoopback(endpoint) };
 }

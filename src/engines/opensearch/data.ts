@@ -2,16 +2,18 @@ import { Client } from '@opensearch-project/opensearch';
 import { AwsSigv4Signer } from '@opensearch-project/opensearch/aws';
 import type { Where } from '../shared/aws.ts';
 
+/** A loopback endpoint (host or host:port): only the local sandbox serves a domain there, over plain HTTP. */
+export const isLoopback = (endpoint: string) => /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/.test(endpoint);
+
 /**
  * The domain's own REST API (the data plane), SigV4-signed for service `es` with the session's credentials,
  * through the official client. AWS endpoints are HTTPS; a loopback endpoint can only be the local sandbox,
  * which serves plain HTTP.
  */
 export function dataPlane(w: Where, endpoint: string): Client {
-  const local = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/.test(endpoint);
   return new Client({
     ...AwsSigv4Signer({ region: w.region, service: 'es', getCredentials: () => w.clients.credentials() }),
-    node: `${local ? 'http' : 'https'}://${endpoint}`,
+    node: `${isLoopback(endpoint) ? 'http' : 'https'}://${endpoint}`,
     requestTimeout: 30_000,
     maxRetries: 3,
   });

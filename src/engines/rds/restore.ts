@@ -8,10 +8,14 @@ import { cloneTags, forcedTags, fromTagList, readCloneTags, TAG, toTagList } fro
 import { partitionOf } from '../../iam/declare.ts';
 import type { Clone, RestorePlan, RestoreResult } from '../types.ts';
 import { isError, placementOf, type Where } from './aws.ts';
-import { attach, conflict, sameRestore } from '../shared/resume.ts';
+import { attachConcurrent, conflict, resumeExisting, sameRestore } from '../shared/resume.ts';
 import { cloneFromInstance, cloneOf, describeClone, describeInstance, ENGINE, instanceArn } from './describe.ts';
 import { assertNoSecret } from '../shared/secret.ts';
 import { claimUntagged } from './tagging.ts';
+
+
+/** How the messages name what a clone of this engine is. */
+const RESOURCE_KIND_NAME = 'DB instance';
 
 /**
  * The RDS snapshot an AWS Backup recovery point of a DB instance is (AWS Backup's RDS recovery points are RDS
@@ -123,11 +127,7 @@ async function restoreViaRds(w: Where, plan: RestorePlan): Promise<RestoreResult
     if (!isError(error, 'DBInstanceAlreadyExists')) throw error;
     // A concurrent run (or an earlier one) created it first: attach when it is the same clone.
     const existing = await describeClone(w, name);
-    if (!existing?.tagged) {
-      throw new UsageError(`A DB instance named ${name} already exists and is not a snapclone clone. Nothing was changed.`, 'Choose another --name.');
-    }
-    w.ctx.reporter.info(`${name}: already being restored by another run; attaching to it.`);
-    return attach(w, existing, plan);
+    return attachConcurrent(w, existing?.tagged ? existing : undefined, plan, RESOURCE_KIND_NAME);
   }
   const how = plan.point.kind === 'point-in-time' ? 'point-in-time' : plan.point.kind === 'backup' ? 'from the AWS Backup snapshot' : 'from snapshot';
   w.ctx.reporter.info(`${name}: restore started (${how}), tagged and with a new managed master password.`);
@@ -149,14 +149,6 @@ export async function restoreClone(w: Where, plan: RestorePlan): Promise<Restore
     return restoreViaRds(w, plan);
   }
   const existing = await cloneOf(w, plan.tags.clone, instance);
-  if (!existing) {
-    throw new UsageError(
-      `A DB instance named ${plan.tags.clone} already exists and is not a snapclone clone. Nothing was changed.`,
-      'Choose another --name.',
-    );
-  }
-  if (!existing.tagged) return adopt(w, existing, plan);
-  const result = attach(w, existing, plan);
-  w.ctx.reporter.info(`${plan.tags.clone}: resuming the clone already ${existing.status === 'available' ? 'made' : 'under way'} (${existing.status}).`);
-  return result;
+  if (existing && !existing.tagged) return adopt(w, existing, plan);
+  return resumeExisting(w, existing, plan, RESOURCE_KIND_NAME);
 }
