@@ -1,4 +1,21 @@
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import { StandardRetryStrategy } from '@smithy/core/retry';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, StandardRetryBackoffStrategy } from '@smithy/types';
+import { isExpiredSession } from './transient.ts';
+
+/** How long to wait for a connection, and for a whole request and its answer, before trying again. */
+export const CONNECT_TIMEOUT_MS = 5_000;
+export const REQUEST_TIMEOUT_MS = 60_000;
+/**
+ * Attempts per call. A long wait makes hundreds of calls, so a burst of throttling or a short outage must not
+ * end it: with the standard strategy's jittered exponential backoff (throttling from a longer base, at most
+ * 20 s apart) eight attempts ride out about a minute of trouble.
+ */
+export const MAX_ATTEMPTS = 8;
+
+export interface Timeouts {
+  connectMs: number;
+  requestMs: number;
+}
 
 export interface ClientOptions {
   region: string;
@@ -6,18 +23,56 @@ export interface ClientOptions {
   /** Explicit endpoint; otherwise the SDK honours AWS_ENDPOINT_URL(_<SERVICE>) itself. */
   endpoint?: string;
   maxAttempts?: number;
+  /** Backoff between attempts (tests pass one without waits); default: the SDK's standard one. */
+  backoff?: StandardRetryBackoffStrategy;
+  /** Connection and request timeouts (tests shorten them); default CONNECT_TIMEOUT_MS and REQUEST_TIMEOUT_MS. */
+  timeouts?: Timeouts;
+  /** Called when AWS answers that the session has expired, before the call is tried once more. */
+  onExpiredSession?: () => void;
+}
+
+/** Region, credentials, endpoint, timeouts and retries: the configuration every client gets. */
+export function clientConfig(options: ClientOptions) {
+  return {
+    region: options.region,
+    credentials: options.credentials,
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    requestHandler: {
+      connectionTimeout: options.timeouts?.connectMs ?? CONNECT_TIMEOUT_MS,
+      requestTimeout: options.timeouts?.requestMs ?? REQUEST_TIMEOUT_MS,
+      throwOnRequestTimeout: true,
+    },
+    retryStrategy: new StandardRetryStrategy({ maxAttempts: options.maxAttempts ?? MAX_ATTEMPTS, ...(options.backoff ? { backoff: options.backoff } : {}) }),
+  };
+}
+
+interface Stacked {
+  middlewareStack: {
+    add(middleware: (next: (args: unknown) => Promise<unknown>) => (args: unknown) => Promise<unknown>, options: { step: 'initialize'; name: string }): void;
+  };
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type ClientClass<C> = new (config: any) => C;
 
-/** The one place AWS clients are built: region, credentials, endpoint and retries. */
+/** The one place AWS clients are built: region, credentials, endpoint, timeouts and retries. */
 export function makeClient<C>(Client: ClientClass<C>, options: ClientOptions): C {
-  return new Client({
-    region: options.region,
-    credentials: options.credentials,
-    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-    maxAttempts: options.maxAttempts ?? 3,
-    retryMode: 'standard',
-  });
+  const client = new Client(clientConfig(options));
+  const { onExpiredSession } = options;
+  if (onExpiredSession) {
+    // A session AWS ended early (revoked, or shorter than it said): fetch a new one and try once more.
+    (client as unknown as Stacked).middlewareStack.add(
+      (next) => async (args) => {
+        try {
+          return await next(args);
+        } catch (error) {
+          if (!isExpiredSession(error)) throw error;
+          onExpiredSession();
+          return next(args);
+        }
+      },
+      { step: 'initialize', name: 'snapcloneRenewExpiredSession' },
+    );
+  }
+  return client;
 }

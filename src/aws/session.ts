@@ -7,9 +7,10 @@ import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { STSClient } from '@aws-sdk/client-sts';
 import { fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, StandardRetryBackoffStrategy } from '@smithy/types';
 import type { TargetConfig } from '../config/schema.ts';
-import { makeClient } from './clients.ts';
+import { clientConfig, makeClient, type ClientOptions, type Timeouts } from './clients.ts';
+import { refreshable } from './credentials.ts';
 import { sessionName } from './names.ts';
 
 export { sessionName } from './names.ts';
@@ -46,6 +47,12 @@ export interface SessionOptions {
   roleAssumed?: string;
   /** Base credentials instead of the standard chain (tests pass a sandbox key); the target's role is still assumed. */
   credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  /** Backoff between a call's attempts (tests pass one without waits). */
+  backoff?: StandardRetryBackoffStrategy;
+  /** Connection and request timeouts (tests shorten them). */
+  timeouts?: Timeouts;
+  /** Attempts per call (default MAX_ATTEMPTS). */
+  maxAttempts?: number;
 }
 
 
@@ -56,7 +63,6 @@ export interface SessionOptions {
  */
 export function targetCredentials(target: TargetConfig, options: SessionOptions): AwsCredentialIdentityProvider {
   const region = options.region ?? target.region;
-  const endpoint = options.endpoint ? { endpoint: options.endpoint } : {};
   const base: AwsCredentialIdentityProvider =
     options.credentials === undefined
       ? fromNodeProviderChain({ profile: options.profile ?? target.access.profile, clientConfig: { region } })
@@ -75,15 +81,22 @@ export function targetCredentials(target: TargetConfig, options: SessionOptions)
       SerialNumber: mfaSerial,
       DurationSeconds: durationSeconds,
     },
-    clientConfig: { region, ...endpoint },
+    clientConfig: clientConfig(transport(region, options)),
     ...(mfaSerial && options.mfaCode ? { mfaCodeProvider: () => options.mfaCode!(mfaSerial) } : {}),
   });
 }
 
+/** Where and how every client of a session reaches AWS. */
+function transport(region: string, options: SessionOptions): ClientOptions {
+  const { endpoint, backoff, timeouts, maxAttempts } = options;
+  return { region, endpoint, backoff, timeouts, maxAttempts };
+}
+
 export function createClients(target: TargetConfig, options: SessionOptions): AwsClients {
   const region = options.region ?? target.region;
-  const credentials = targetCredentials(target, options);
-  const settings = { region, credentials, endpoint: options.endpoint };
+  const session = refreshable(targetCredentials(target, options));
+  const credentials = session.provider;
+  const settings = { ...transport(region, options), credentials, onExpiredSession: session.expire };
   return {
     region,
     rds: makeClient(RDSClient, settings),

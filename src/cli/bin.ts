@@ -1,3 +1,5 @@
+import { ExitCode } from '../core/errors.ts';
+import { rerunCommand } from '../core/rerun.ts';
 import { main } from './main.ts';
 
 // The SDK warns that future releases will need Node 22; the versions snapclone pins support Node 20.
@@ -6,11 +8,34 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 // CI systems often pass every variable, empty when unused: an empty SNAPCLONE_* variable is not set.
 for (const key of Object.keys(process.env)) if (key.startsWith('SNAPCLONE_') && process.env[key] === '') delete process.env[key];
 
-const code = await main(process.argv.slice(2), {
+const argv = process.argv.slice(2);
+/** Global options that take a value (so the command is the first argument that is neither). */
+const VALUED = new Set(['-c', '--config', '--profile', '--region', '-o', '--output', '--mfa-code']);
+const command = argv.find((arg, i) => !arg.startsWith('-') && !VALUED.has(argv[i - 1] ?? ''));
+/** Commands that start work in AWS: stopped, they say how to carry on. Others just end. */
+const STARTS_WORK = new Set(['create', 'delete', 'janitor', 'extend']);
+/** How long a run stopped by Ctrl-C may take to say where it stopped (a call in flight) before it just ends. */
+const STOP_GRACE_MS = 5_000;
+
+// Ctrl-C: waits stop at once and the command says how to carry on; a second Ctrl-C ends at once.
+const stop = new AbortController();
+process.once('SIGINT', () => {
+  if (!STARTS_WORK.has(command ?? '')) process.exit(ExitCode.interrupted);
+  stop.abort();
+  const quit = () => {
+    process.stderr.write(`\nStopped. What was started goes on in AWS. Run the same command again to carry on:\n    ${rerunCommand(argv, [])}\n`);
+    process.exit(ExitCode.interrupted);
+  };
+  process.once('SIGINT', quit);
+  setTimeout(quit, STOP_GRACE_MS).unref();
+});
+
+const code = await main(argv, {
   env: process.env,
   cwd: process.cwd(),
   stdout: process.stdout,
   stderr: process.stderr,
   stdin: process.stdin,
+  signal: stop.signal,
 });
 process.exitCode = code;

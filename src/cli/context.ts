@@ -1,7 +1,7 @@
 import { loadConfig } from '../config/load.ts';
 import { createClients, type AwsClients, type SessionOptions } from '../aws/session.ts';
 import { resolveTarget, type Context } from '../core/context.ts';
-import { UsageError } from '../core/errors.ts';
+import { Interrupted, UsageError } from '../core/errors.ts';
 import { currentPerson } from '../core/person.ts';
 import { JsonReporter, PlainReporter, TtyReporter, type Reporter } from '../output/reporter.ts';
 import type { OutputFormat } from '../output/render.ts';
@@ -22,6 +22,8 @@ export interface Io {
   stdout: NodeJS.WriteStream;
   stderr: NodeJS.WriteStream;
   stdin: NodeJS.ReadStream;
+  /** Aborted when the user presses Ctrl-C: waits stop at once. */
+  signal?: AbortSignal;
 }
 
 /** Prompts only on a terminal; CI (CI=true) never blocks. */
@@ -59,7 +61,23 @@ export function checkEnvironment(options: GlobalOptions, env: NodeJS.ProcessEnv)
   }
 }
 
-export function buildContext(options: GlobalOptions, io: Io): Context {
+/** Sleeps `ms`, or ends early with Interrupted once `signal` is aborted. */
+export function interruptibleSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new Interrupted());
+    const stop = () => {
+      clearTimeout(timer);
+      reject(new Interrupted());
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', stop);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', stop, { once: true });
+  });
+}
+
+export function buildContext(options: GlobalOptions, io: Io, argv?: string[]): Context {
   checkEnvironment(options, io.env);
   const reporter = makeReporter(options, io);
   const { path, config } = loadConfig(options.config, io.env, io.cwd);
@@ -95,6 +113,7 @@ export function buildContext(options: GlobalOptions, io: Io): Context {
       }
       return clients;
     },
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    sleep: (ms) => interruptibleSleep(ms, io.signal),
+    invocation: argv,
   };
 }

@@ -21,7 +21,7 @@ const version = typeof SNAPCLONE_VERSION === 'string' ? SNAPCLONE_VERSION : '0.0
 type Runner = (ctx: Context) => Promise<CommandResult>;
 
 /** Builds the program; `execute` runs one command with the global options and prints its result. */
-export function program(io: Io, onExit: (code: number) => void): Command {
+export function program(io: Io, onExit: (code: number) => void, argv?: string[]): Command {
   const root = new Command('snapclone')
     .description('Clone production data from AWS backups into owned, expiring development copies — and delete them again.')
     .version(version)
@@ -40,7 +40,7 @@ export function program(io: Io, onExit: (code: number) => void): Command {
     const globals = root.opts() as GlobalOptions;
     let code: number;
     try {
-      const ctx = buildContext(globals, io);
+      const ctx = buildContext(globals, io, argv);
       const result = await runner(ctx);
       const text = render(result, globals.output);
       if (text) io.stdout.write(`${text}\n`);
@@ -155,9 +155,13 @@ export function program(io: Io, onExit: (code: number) => void): Command {
 
 export async function main(argv: string[], io: Io): Promise<number> {
   let exitCode: number = ExitCode.ok;
-  const root = program(io, (code) => {
-    exitCode = code;
-  });
+  const root = program(
+    io,
+    (code) => {
+      exitCode = code;
+    },
+    argv,
+  );
   try {
     await root.parseAsync(argv, { from: 'user' });
   } catch (error) {

@@ -1,6 +1,8 @@
 import { resolveTarget as resolveConfigTarget, type Context } from '../core/context.ts';
 import { checkZone, formatTime } from '../core/dates.ts';
-import { ExitCode, RefusedError, SnapcloneError, UsageError } from '../core/errors.ts';
+import { explain } from '../cli/errors.ts';
+import { ExitCode, Interrupted, RefusedError, SnapcloneError, UsageError } from '../core/errors.ts';
+import { rerunCommand } from '../core/rerun.ts';
 import { cloneTags, forcedTags } from '../core/tags.ts';
 import { estimateCost, type CostEstimate } from '../cost/estimate.ts';
 import { engineFor, enginesIn } from '../engines/index.ts';
@@ -255,3 +257,18 @@ export async function allOrReport<T>(
     allSame && ok.length === 0 ? codes[0] : ExitCode.failed,
   );
 }
+
+/**
+ * An error of a run that running `command` again carries on from (a failure on the way, a wait that gave up,
+ * Ctrl-C), with that command as its hint; bad input, refusals and errors with advice of their own stay.
+ */
+export function carriedOnBy(error: unknown, command: string): unknown {
+  const hint = `What was started goes on in AWS. Run the same command again to carry on:\n    ${command}`;
+  if (error instanceof Interrupted) return new Interrupted(error.message, hint);
+  const { message, exitCode } = explain(error);
+  if (exitCode !== ExitCode.failed || (error instanceof SnapcloneError && error.hint)) return error;
+  return new SnapcloneError(message, ExitCode.failed, hint);
+}
+
+/** The command line that carries on from this run: as typed (less secrets), else `fallback`; with `pins` added. */
+export const rerunOf = (ctx: Context, fallback: string[], pins: string[] = []) => rerunCommand(ctx.invocation, fallback, pins);

@@ -2,7 +2,7 @@ import { explain } from '../cli/errors.ts';
 import type { Context } from '../core/context.ts';
 import { choosePoint, describePoint, parseRequest, restorePointLabel, type Choice } from '../core/choose.ts';
 import { dayOf, formatTime } from '../core/dates.ts';
-import { ExitCode, UsageError } from '../core/errors.ts';
+import { ExitCode, Interrupted, UsageError } from '../core/errors.ts';
 import { defaultCloneName, validateCloneName } from '../core/naming.ts';
 import { assertOwnClone, cloneTags, type CloneTags } from '../core/tags.ts';
 import { resolveTtl, type Ttl } from '../core/ttl.ts';
@@ -10,10 +10,12 @@ import type { Clone, Engine, RestorePlan, SourceRef, TargetRef } from '../engine
 import type { CommandResult } from '../output/render.ts';
 import {
   allOrReport,
+  carriedOnBy,
   chooseTarget,
   cloneJson,
   engineOf,
   expiryText,
+  rerunOf,
   resolveSource,
   type CloneJson,
   zoneOf,
@@ -55,6 +57,13 @@ interface Prepared {
 interface Planned extends Prepared {
   plan: RestorePlan;
   choice: Choice;
+}
+
+/** The create command as it would be typed for these options (when not run from a command line). */
+function createArgs(options: CreateOptions): string[] {
+  const point = options.date ? ['--date', options.date] : options.at ? ['--at', options.at] : ['--latest'];
+  const optional = (flag: string, value: string | undefined) => (value === undefined ? [] : [flag, value]);
+  return ['create', ...options.sources, ...point, ...optional('--name', options.name), ...optional('--set', options.set), ...optional('--ttl', options.ttl), ...optional('--target', options.target)];
 }
 
 /** The sources named, with config sets expanded to their members (each source once). */
@@ -195,10 +204,15 @@ export async function run(options: CreateOptions, ctx: Context): Promise<Command
   );
   const results = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const failures = settled.flatMap((r, i) => (r.status === 'rejected' ? [{ p: planned[i], reason: r.reason as unknown }] : []));
+  const again = rerunOf(ctx, createArgs(options), planned.length === 1 ? ['--name', planned[0].plan.tags.clone] : []);
+  const stopped = failures.find((f) => f.reason instanceof Interrupted);
+  if (stopped) throw carriedOnBy(stopped.reason, again);
   // Nothing made: the error itself (its exit code says what kind), as for a single source.
   if (results.length === 0) {
-    if (failures.length === 1) throw failures[0].reason;
-    await allOrReport(ctx, failures.map((f) => f.p.plan.tags.clone), failures.map((f) => Promise.reject(f.reason)));
+    if (failures.length === 1) throw carriedOnBy(failures[0].reason, again);
+    await allOrReport(ctx, failures.map((f) => f.p.plan.tags.clone), failures.map((f) => Promise.reject(f.reason))).catch((error: unknown) => {
+      throw carriedOnBy(error, again);
+    });
   }
 
   const after = ctx.now();
@@ -238,10 +252,10 @@ export async function run(options: CreateOptions, ctx: Context): Promise<Command
     if (entry.ready) {
       lines.push(...connectLines(clone, clone.details.masterUsername));
     } else {
-      const again = options.date ? `--date ${options.date}` : options.at ? `--at ${options.at}` : '--latest';
+      const point = options.date ? `--date ${options.date}` : options.at ? `--at ${options.at}` : '--latest';
       lines.push(
         `  The restore is under way; the clone keeps its source's password until a waiting run finishes it:`,
-        `    snapclone create ${p.source.name} --name ${clone.clone} ${again}`,
+        `    snapclone create ${p.source.name} --name ${clone.clone} ${point}`,
         `  snapclone show ${clone.clone} follows it meanwhile.`,
       );
     }
@@ -254,7 +268,10 @@ export async function run(options: CreateOptions, ctx: Context): Promise<Command
   }));
   for (const f of failed) lines.push(`${f.name} ← ${f.source}: FAILED: ${f.error}`);
   if (failed.length > 0) {
-    lines.push(`Not all of ${set ? `set ${set}` : 'the clones'} was made: ${failed.length} of ${planned.length} failed. The others are listed and deletable as usual.`);
+    lines.push(
+      `Not all of ${set ? `set ${set}` : 'the clones'} was made: ${failed.length} of ${planned.length} failed. The others are listed and deletable as usual.`,
+      `Running the same command again carries on: ${again}`,
+    );
   }
 
   return {

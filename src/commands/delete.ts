@@ -9,7 +9,7 @@ import { where } from '../engines/shared/aws.ts';
 import { deleteCloneSecret } from '../engines/shared/secret.ts';
 import type { TargetRef } from '../engines/types.ts';
 import type { CommandResult } from '../output/render.ts';
-import { allOrReport, claimFor, setMembers, targetsToSearch, unknownClone, type Found } from './common.ts';
+import { allOrReport, carriedOnBy, claimFor, rerunOf, setMembers, targetsToSearch, unknownClone, type Found } from './common.ts';
 
 export interface DeleteOptions {
   /** Clone names (or ARNs of their resources), or set names (every member). */
@@ -127,6 +127,7 @@ export async function run(options: DeleteOptions, ctx: Context): Promise<Command
     }
   }
 
+  const fallback = ['delete', ...options.clones, '--yes', ...(options.target ? ['--target', options.target] : []), ...(options.force ? ['--force'] : [])];
   await allOrReport(
     ctx,
     names,
@@ -135,7 +136,9 @@ export async function run(options: DeleteOptions, ctx: Context): Promise<Command
       await r.engine.delete(clone, ctx, { wait: options.wait, onProgress: (p) => ctx.reporter.progress(p) });
       ctx.reporter.done(options.wait ? `${r.clone.clone} is gone` : `${r.clone.clone} is being deleted`);
     }),
-  );
+  ).catch((error: unknown) => {
+    throw carriedOnBy(error, rerunOf(ctx, fallback));
+  });
   const status = options.wait ? 'deleted' : 'deleting';
   return {
     json: {

@@ -2,15 +2,16 @@ import { DeleteSecretCommand, DescribeSecretCommand } from '@aws-sdk/client-secr
 import { paginateGetResources } from '@aws-sdk/client-resource-groups-tagging-api';
 import type { Context } from '../core/context.ts';
 import { formatTime } from '../core/dates.ts';
-import { ExitCode, UsageError } from '../core/errors.ts';
+import { ExitCode, Interrupted, UsageError } from '../core/errors.ts';
 import { guardProblem } from '../core/guard.ts';
 import { cloneTags, forcedTags, fromTagList, readCloneTags, TAG } from '../core/tags.ts';
 import { parseDuration } from '../core/ttl.ts';
 import { explain } from '../cli/errors.ts';
 import { enginesIn } from '../engines/index.ts';
+import { steadily } from '../engines/shared/aws.ts';
 import type { Clone, Engine, TargetRef } from '../engines/types.ts';
 import type { CommandResult } from '../output/render.ts';
-import { resolveTarget } from './common.ts';
+import { carriedOnBy, rerunOf, resolveTarget } from './common.ts';
 
 export interface JanitorOptions {
   dryRun?: boolean;
@@ -39,23 +40,6 @@ const resourceIdOf = (arn: string) => arn.split(':').pop()!.split('/').pop()!;
 
 /** Who the janitor records as acting on an orphan it takes over. */
 export const JANITOR = 'snapclone-janitor';
-
-const THROTTLED = new Set(['Throttling', 'ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded', 'RequestThrottled']);
-
-/** Runs `act`, backing off and trying again while AWS throttles (beyond the SDK's own retries). */
-async function withBackoff<T>(ctx: Context, act: () => Promise<T>, attempts = 6): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await act();
-    } catch (error) {
-      const name = (error as { name?: string; Code?: string }).Code ?? (error as { name?: string }).name ?? '';
-      if (!THROTTLED.has(name) || attempt >= attempts) throw error;
-      const delay = Math.min(30_000, 1000 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
-      ctx.reporter.debug(`throttled (${name}); trying again in ${Math.round(delay)} ms`);
-      await ctx.sleep(delay);
-    }
-  }
-}
 
 /** Runs tasks with at most `limit` under way at once. */
 async function bounded<T>(limit: number, tasks: (() => Promise<T>)[]): Promise<T[]> {
@@ -207,10 +191,11 @@ export async function run(options: JanitorOptions, ctx: Context): Promise<Comman
         options.concurrency ?? 4,
         work.map((w) => async (): Promise<Line> => {
           try {
-            const out = await withBackoff(ctx, w.act);
+            const out = await steadily(ctx, `${w.line.kind} ${w.line.name} to be deleted`, w.act);
             ctx.reporter.info(`${out.result}: ${w.line.kind} ${w.line.name} (${w.why}; ${out.detail})`);
             return { ...w.line, result: out.result, detail: `${w.why}; ${out.detail}` };
           } catch (error) {
+            if (error instanceof Interrupted) throw carriedOnBy(error, rerunOf(ctx, ['janitor']));
             const e = explain(error);
             ctx.reporter.warn(`failed: ${w.line.kind} ${w.line.name}: ${e.message}`);
             return { ...w.line, result: e.exitCode === ExitCode.refused ? 'skipped' : 'failed', detail: `${w.why}; ${e.message}` };
@@ -222,7 +207,10 @@ export async function run(options: JanitorOptions, ctx: Context): Promise<Comman
   return {
     json: { dryRun: Boolean(options.dryRun), resources: all, failed },
     table: { columns: ['result', 'kind', 'name', 'target', 'detail'], rows: all.map((l) => [l.result, l.kind, l.name, l.target, l.detail]) },
-    lines: [`${done.length} to delete, ${lines.filter((l) => l.result === 'kept').length} kept, ${lines.filter((l) => l.result === 'skipped').length + done.filter((l) => l.result === 'skipped').length} skipped, ${failed} failed.`],
+    lines: [
+      `${done.length} to delete, ${lines.filter((l) => l.result === 'kept').length} kept, ${lines.filter((l) => l.result === 'skipped').length + done.filter((l) => l.result === 'skipped').length} skipped, ${failed} failed.`,
+      ...(failed > 0 ? [`Running the janitor again carries on: ${rerunOf(ctx, ['janitor'])}`] : []),
+    ],
     ...(failed > 0 ? { exitCode: ExitCode.failed } : {}),
   };
 }

@@ -14,8 +14,10 @@ export interface Context {
   person: string;
   /** AWS clients for a target, built on first use with that target's access settings. */
   clients(targetName: string): AwsClients;
-  /** Waits between polls; tests replace it to move the sandbox clock instead of sleeping. */
+  /** Waits between polls (throws Interrupted once the user pressed Ctrl-C); tests move the sandbox clock instead. */
   sleep(ms: number): Promise<void>;
+  /** The arguments snapclone was run with, to print the command that carries on after a failure. */
+  invocation?: string[];
 }
 
 /** A target of the config by name; a UsageError lists the known ones. */

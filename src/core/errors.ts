@@ -6,6 +6,8 @@ export const ExitCode = {
   usage: 2,
   /** Refused by the safety guard: nothing was changed. */
   refused: 3,
+  /** Stopped by Ctrl-C (SIGINT): what was started goes on in AWS; re-running carries on. */
+  interrupted: 130,
 } as const;
 
 /** An error snapclone explains to its user; `exitCode` says which kind it is. */
@@ -31,5 +33,12 @@ export class UsageError extends SnapcloneError {
 export class RefusedError extends SnapcloneError {
   constructor(message: string, hint?: string) {
     super(message, ExitCode.refused, hint);
+  }
+}
+
+/** The user stopped the run (Ctrl-C) while it waited (exit 130). */
+export class Interrupted extends SnapcloneError {
+  constructor(message = 'Stopped (Ctrl-C).', hint?: string) {
+    super(message, ExitCode.interrupted, hint);
   }
 }

@@ -117,7 +117,7 @@ describe('snapclone janitor', () => {
     let throttled = 0;
     // More throttling answers in a row than the SDK retries by itself.
     cli.sb.world.observer = (call) => {
-      if (call.action === 'rds:DeleteDBInstance' && throttled < 8) {
+      if (call.action === 'rds:DeleteDBInstance' && throttled < 12) {
         throttled++;
         throw new AwsError('Throttling', 'Rate exceeded', 400);
       }
@@ -128,7 +128,7 @@ describe('snapclone janitor', () => {
     } finally {
       cli.sb.world.observer = undefined;
     }
-    expect(throttled).toBe(8);
+    expect(throttled).toBe(12);
     for (const id of expired) expect(await alive(id)).toBe(false);
   });
 

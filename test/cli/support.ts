@@ -5,7 +5,7 @@ import type { HandlerExecutionContext, InitializeMiddleware, MetadataBearer, Mid
 import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { createClients, type AwsClients } from '../../src/aws/session.ts';
+import { createClients, type AwsClients, type SessionOptions } from '../../src/aws/session.ts';
 import { dayOf } from '../../src/core/dates.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
@@ -77,12 +77,17 @@ export interface TestCli {
   day(ago: number): string;
 }
 
+/** The SDK's attempts follow each other at once: tests run on the sandbox's clock, not the wall's. */
+export const NO_BACKOFF = { computeNextBackoffDelay: () => 0, setDelayBase: () => undefined };
+
 export interface ContextOptions {
   person?: string;
   interactive?: boolean;
   answers?: string[];
   /** Changes to the scenario config for this context. */
   config?: (config: Config) => Config;
+  /** Session settings beyond the sandbox's endpoint and key (timeouts, attempts, another endpoint). */
+  session?: Partial<SessionOptions>;
 }
 
 export interface TestContext {
@@ -121,7 +126,7 @@ export async function startCli(options: { speed?: number } = {}): Promise<TestCl
           if (!clients) {
             const target = cfg.targets[targetName];
             if (!target) throw new UsageError(`Unknown target '${targetName}'`);
-            clients = createClients(target, { person, endpoint: sb.url, credentials: sb.scenario.ci });
+            clients = createClients(target, { person, endpoint: sb.url, credentials: sb.scenario.ci, backoff: NO_BACKOFF, ...opts.session });
             record(clients, calls);
             cache.set(targetName, clients);
           }

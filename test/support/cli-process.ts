@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -7,6 +7,8 @@ const root = new URL('../..', import.meta.url).pathname;
 
 export interface Run {
   code: number | null;
+  /** The signal that ended it, if one did. */
+  signal?: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
@@ -32,15 +34,27 @@ export async function buildCli(dir: string): Promise<string> {
   return bin;
 }
 
-/** Runs the bundled CLI as a process with exactly `env` (stdin closed), collecting its output. */
-export function runCli(bin: string, args: string[], env: NodeJS.ProcessEnv, cwd?: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+/** A CLI process under way: the child (to signal it) and its end, with everything it printed. */
+export interface Running {
+  child: ChildProcess;
+  done: Promise<Run>;
+}
+
+/** Starts the bundled CLI as a process with exactly `env` (stdin closed), collecting its output. */
+export function spawnCli(bin: string, args: string[], env: NodeJS.ProcessEnv, cwd?: string): Running {
+  const child = spawn(process.execPath, [bin, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const done = new Promise<Run>((resolve, reject) => {
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
+  return { child, done };
+}
+
+/** Runs the bundled CLI as a process with exactly `env` (stdin closed), collecting its output. */
+export function runCli(bin: string, args: string[], env: NodeJS.ProcessEnv, cwd?: string): Promise<Run> {
+  return spawnCli(bin, args, env, cwd).done;
 }

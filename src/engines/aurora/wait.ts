@@ -3,7 +3,7 @@ import { ExitCode, SnapcloneError } from '../../core/errors.ts';
 import { assertManaged, guarded } from '../../core/guard.ts';
 import { assertOwnClone, cloneTags, fromTagList, TAG, toTagList } from '../../core/tags.ts';
 import type { Progress } from '../../output/reporter.ts';
-import { FIRST_DELAY_MS, isError, nextDelay, type Where } from '../shared/aws.ts';
+import { FIRST_DELAY_MS, isError, pause, steadily, type Where } from '../shared/aws.ts';
 import { generatedPassword } from '../shared/secret.ts';
 import type { Clone } from '../types.ts';
 import { CLUSTER_KIND, placementOf, writerId } from './aws.ts';
@@ -36,7 +36,7 @@ async function pollUntil<T>(p: Poll, read: () => Promise<T | undefined>, status:
   let delay = FIRST_DELAY_MS;
   let missing = 0;
   for (;;) {
-    const value = await read();
+    const value = await steadily(p.w.ctx, `the ${what} of ${p.clone.clone}`, read);
     missing = value === undefined ? missing + 1 : 0;
     if (missing >= 3) throw new SnapcloneError(`The ${what} of clone ${p.clone.clone} has disappeared (deleted meanwhile?).`);
     const s = value === undefined ? undefined : status(value);
@@ -45,8 +45,7 @@ async function pollUntil<T>(p: Poll, read: () => Promise<T | undefined>, status:
       throw new SnapcloneError(`The ${what} of ${p.clone.clone} ended up '${s}' instead of available.`, ExitCode.failed, `See snapclone show ${p.clone.clone}.`);
     }
     p.onProgress({ phase: `${p.clone.clone}: ${what} ${s ?? 'restoring'}`, elapsedMs: p.w.ctx.now().getTime() - p.startedAt });
-    await p.w.ctx.sleep(delay);
-    delay = nextDelay(delay);
+    delay = await pause(p.w.ctx, delay);
   }
 }
 

@@ -2,7 +2,7 @@ import { DeleteReplicationGroupCommand } from '@aws-sdk/client-elasticache';
 import { guarded } from '../../core/guard.ts';
 import type { Progress } from '../../output/reporter.ts';
 import { ExitCode, SnapcloneError } from '../../core/errors.ts';
-import { FIRST_DELAY_MS, isError, nextDelay, waitUntilGone, type Where } from '../shared/aws.ts';
+import { FIRST_DELAY_MS, isError, pause, steadily, waitUntilGone, type Where } from '../shared/aws.ts';
 import { deleteCloneSecret } from '../shared/secret.ts';
 import type { Clone } from '../types.ts';
 import { GROUP_KIND } from './aws.ts';
@@ -19,7 +19,7 @@ async function untilDeletable(w: Where, clone: Clone, options: { wait: boolean; 
   const startedAt = w.ctx.now().getTime();
   let delay = FIRST_DELAY_MS;
   for (;;) {
-    const status = (await describeGroup(w, clone.id))?.Status;
+    const status = (await steadily(w.ctx, `${clone.clone} to become deletable`, () => describeGroup(w, clone.id)))?.Status;
     if (!status || !BUSY.has(status)) return;
     if (!options.wait) {
       throw new SnapcloneError(
@@ -29,8 +29,7 @@ async function untilDeletable(w: Where, clone: Clone, options: { wait: boolean; 
       );
     }
     options.onProgress({ phase: `${clone.clone}: ${status} (deletable once available)`, elapsedMs: w.ctx.now().getTime() - startedAt });
-    await w.ctx.sleep(delay);
-    delay = nextDelay(delay);
+    delay = await pause(w.ctx, delay);
   }
 }
 

@@ -1,7 +1,7 @@
 import { ExitCode, SnapcloneError } from '../../core/errors.ts';
 import { assertOwnClone, TAG } from '../../core/tags.ts';
 import type { Progress } from '../../output/reporter.ts';
-import { FIRST_DELAY_MS, nextDelay, type Where } from '../shared/aws.ts';
+import { FIRST_DELAY_MS, pause, steadily, type Where } from '../shared/aws.ts';
 import type { Clone } from '../types.ts';
 import { GROUP_KIND } from './aws.ts';
 import { describeClone, describeGroup, readTags } from './describe.ts';
@@ -19,7 +19,7 @@ export async function waitForClone(w: Where, clone: Clone, onProgress: (p: Progr
   let delay = FIRST_DELAY_MS;
   let missing = 0;
   for (;;) {
-    const group = await describeGroup(w, clone.id);
+    const group = await steadily(w.ctx, `${clone.clone} to be created`, () => describeGroup(w, clone.id));
     missing = group ? 0 : missing + 1;
     if (missing >= 3) throw new SnapcloneError(`${GROUP_KIND} ${clone.id} of clone ${clone.clone} has disappeared (deleted meanwhile?).`);
     const status = group?.Status;
@@ -28,8 +28,7 @@ export async function waitForClone(w: Where, clone: Clone, onProgress: (p: Progr
       throw new SnapcloneError(`${clone.clone} ended up '${status}' instead of available.`, ExitCode.failed, `See snapclone show ${clone.clone}.`);
     }
     onProgress({ phase: `${clone.clone}: ${status ?? 'creating'}`, elapsedMs: w.ctx.now().getTime() - startedAt });
-    await w.ctx.sleep(delay);
-    delay = nextDelay(delay);
+    delay = await pause(w.ctx, delay);
   }
   const ready = await describeClone(w, clone.id);
   if (!ready) throw new SnapcloneError(`${clone.clone} is gone.`);

@@ -2,7 +2,7 @@ import type { Client } from '@opensearch-project/opensearch';
 import { ExitCode, SnapcloneError, UsageError } from '../../core/errors.ts';
 import { assertOwnClone, TAG } from '../../core/tags.ts';
 import type { Progress } from '../../output/reporter.ts';
-import { FIRST_DELAY_MS, nextDelay, type Where } from '../shared/aws.ts';
+import { FIRST_DELAY_MS, pause, steadily, type Where } from '../shared/aws.ts';
 import type { Clone, SourceRef } from '../types.ts';
 import { DOMAIN_KIND, isSystemIndex, repositoryOf } from './aws.ts';
 import { catIndices, dataPlane, listSnapshots } from './data.ts';
@@ -16,23 +16,18 @@ interface Poll {
   startedAt: number;
 }
 
-async function pause(p: Poll, delay: number): Promise<number> {
-  await p.w.ctx.sleep(delay);
-  return nextDelay(delay);
-}
-
 /** Waits until the domain is active, no longer processing, and has its endpoint. */
 async function untilReady(p: Poll): Promise<string> {
   let delay = FIRST_DELAY_MS;
   let missing = 0;
   for (;;) {
-    const domain = await describeDomain(p.w, p.clone.id);
+    const domain = await steadily(p.w.ctx, `${p.clone.clone} to be created`, () => describeDomain(p.w, p.clone.id));
     missing = domain ? 0 : missing + 1;
     if (missing >= 3) throw new SnapcloneError(`${DOMAIN_KIND} ${p.clone.id} of clone ${p.clone.clone} has disappeared (deleted meanwhile?).`);
     if (domain?.Deleted) throw new SnapcloneError(`${p.clone.clone} is being deleted.`, ExitCode.failed, `See snapclone show ${p.clone.clone}.`);
     if (domain && isReady(domain)) return endpointOf(domain)!;
     p.onProgress({ phase: `${p.clone.clone}: domain ${(domain?.DomainProcessingStatus ?? 'creating').toLowerCase()}`, elapsedMs: p.w.ctx.now().getTime() - p.startedAt });
-    delay = await pause(p, delay);
+    delay = await pause(p.w.ctx, delay);
   }
 }
 
@@ -78,12 +73,12 @@ async function restoreIndices(p: Poll, client: Client, source: SourceRef): Promi
 async function untilRecovered(p: Poll, client: Client, indices: string[]): Promise<void> {
   let delay = FIRST_DELAY_MS;
   for (;;) {
-    const rows = new Map((await catIndices(client)).map((r) => [r.index, r]));
+    const rows = new Map((await steadily(p.w.ctx, `${p.clone.clone}'s indices to recover`, () => catIndices(client))).map((r) => [r.index, r]));
     const done = indices.filter((i) => ['green', 'yellow'].includes(rows.get(i)?.health ?? ''));
     if (done.length === indices.length) return;
     const percent = indices.length === 0 ? 100 : Math.round((done.length / indices.length) * 100);
     p.onProgress({ phase: `${p.clone.clone}: recovering indices (${done.length} of ${indices.length})`, percent, elapsedMs: p.w.ctx.now().getTime() - p.startedAt });
-    delay = await pause(p, delay);
+    delay = await pause(p.w.ctx, delay);
   }
 }
 

@@ -4,7 +4,8 @@ import { guarded } from '../../core/guard.ts';
 import { assertOwnClone, fromTagList, TAG } from '../../core/tags.ts';
 import type { Progress } from '../../output/reporter.ts';
 import type { Clone } from '../types.ts';
-import { FIRST_DELAY_MS, isError, nextDelay, placementOf, type Where } from './aws.ts';
+import { FIRST_DELAY_MS, isError, placementOf, type Where } from './aws.ts';
+import { pause, steadily } from '../shared/aws.ts';
 import { describeClone, describeInstance, readTags, RESOURCE_KIND } from './describe.ts';
 import { generatedPassword } from '../shared/secret.ts';
 import { tagClone } from './tagging.ts';
@@ -32,7 +33,7 @@ async function waitForRestore(w: Where, clone: Clone, onProgress: (p: Progress) 
   let delay = FIRST_DELAY_MS;
   let missing = 0;
   for (;;) {
-    const instance = await describeInstance(w, clone.id);
+    const instance = await steadily(w.ctx, `${clone.clone} to be restored`, () => describeInstance(w, clone.id));
     const tags = fromTagList(instance?.TagList);
     if (instance && tags[TAG.managed] !== 'true') {
       throw new SnapcloneError(`${RESOURCE_KIND} ${clone.id} carries no snapclone tags; it is not treated as a clone.`);
@@ -53,8 +54,7 @@ async function waitForRestore(w: Where, clone: Clone, onProgress: (p: Progress) 
     let percent = instance?.PercentProgress ? Number.parseFloat(instance.PercentProgress) : undefined;
     if (Number.isNaN(percent)) percent = undefined;
     onProgress({ phase: `${clone.clone}: ${status ?? 'restoring'}`, percent, elapsedMs, remainingMs: estimate(elapsedMs, percent) });
-    await w.ctx.sleep(delay);
-    delay = nextDelay(delay);
+    delay = await pause(w.ctx, delay);
   }
 }
 
@@ -68,7 +68,7 @@ async function waitSettled(
 ): Promise<DBInstance> {
   let delay = FIRST_DELAY_MS;
   for (;;) {
-    const instance = await describeInstance(w, clone.id);
+    const instance = await steadily(w.ctx, `${clone.clone}'s new password`, () => describeInstance(w, clone.id));
     if (!instance) throw new SnapcloneError(`${clone.clone} disappeared while its password was being replaced.`);
     const pending = instance.PendingModifiedValues ?? {};
     if (instance.DBInstanceStatus === 'available' && !pending.MasterUserPassword && done(instance)) return instance;
@@ -76,8 +76,7 @@ async function waitSettled(
       throw new SnapcloneError(`${clone.clone} ended up '${instance.DBInstanceStatus}' while its password was being replaced.`);
     }
     onProgress({ phase: `${clone.clone}: replacing the master password (${instance.DBInstanceStatus})`, elapsedMs: w.ctx.now().getTime() - startedAt });
-    await w.ctx.sleep(delay);
-    delay = nextDelay(delay);
+    delay = await pause(w.ctx, delay);
   }
 }
 

@@ -1,7 +1,9 @@
 import type { AwsClients } from '../../aws/session.ts';
 import type { TargetConfig } from '../../config/schema.ts';
 import type { Context } from '../../core/context.ts';
-import { UsageError } from '../../core/errors.ts';
+import { explain } from '../../cli/errors.ts';
+import { isTransient } from '../../aws/transient.ts';
+import { SnapcloneError, UsageError } from '../../core/errors.ts';
 import type { Progress } from '../../output/reporter.ts';
 import { partitionOf } from '../../iam/declare.ts';
 import type { TargetRef } from '../types.ts';
@@ -32,6 +34,42 @@ export function nextDelay(delay: number): number {
 
 export const FIRST_DELAY_MS = 1_000;
 
+/** Waits about `delay` (±20 %, so that many waiting runs do not poll in step); returns the next delay. */
+export async function pause(ctx: Context, delay: number): Promise<number> {
+  await ctx.sleep(Math.round(delay * (0.8 + Math.random() * 0.4)));
+  return nextDelay(delay);
+}
+
+/** How long AWS may keep failing (throttling, 5xx, no connection) while a wait reads before it gives up. */
+export const OUTAGE_BUDGET_MS = 15 * 60_000;
+
+/** A wait gave up: AWS kept failing for longer than OUTAGE_BUDGET_MS. What is under way goes on in AWS. */
+export class WaitGaveUp extends SnapcloneError {}
+
+/**
+ * A read made while waiting, which rides out transient trouble beyond the SDK's own attempts — throttling,
+ * server errors, timeouts, resets, a short outage — backing off with jitter; it gives up (exit 1, re-running
+ * carries on) only once AWS has kept failing for OUTAGE_BUDGET_MS. Any other error is thrown at once.
+ */
+export async function steadily<T>(ctx: Context, what: string, read: () => Promise<T>): Promise<T> {
+  const since = ctx.now().getTime();
+  let delay = FIRST_DELAY_MS * 2;
+  for (;;) {
+    try {
+      return await read();
+    } catch (error) {
+      if (!isTransient(error)) throw error;
+      const problem = explain(error).message;
+      const failingMs = ctx.now().getTime() - since;
+      if (failingMs >= OUTAGE_BUDGET_MS) {
+        throw new WaitGaveUp(`Stopped waiting for ${what}: AWS kept failing for ${Math.round(failingMs / 60_000)} minutes (last: ${problem}).`);
+      }
+      ctx.reporter.debug(`${what}: ${problem}; trying again`);
+      delay = await pause(ctx, delay);
+    }
+  }
+}
+
 /** Polls until `status` says the clone's resource is gone (undefined), reporting its status meanwhile. */
 export async function waitUntilGone(
   w: Where,
@@ -42,11 +80,10 @@ export async function waitUntilGone(
   const startedAt = w.ctx.now().getTime();
   let delay = FIRST_DELAY_MS;
   for (;;) {
-    const now = await status();
+    const now = await steadily(w.ctx, `${clone.clone} to be deleted`, status);
     if (now === undefined) return;
     onProgress({ phase: `${clone.clone}: ${now ?? 'deleting'}`, elapsedMs: w.ctx.now().getTime() - startedAt });
-    await w.ctx.sleep(delay);
-    delay = nextDelay(delay);
+    delay = await pause(w.ctx, delay);
   }
 }
 
