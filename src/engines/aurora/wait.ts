@@ -13,6 +13,7 @@ import { tagClone } from './tagging.ts';
 /** Statuses from which a cluster or an instance does not become available by waiting. */
 const DEAD_ENDS = new Set([
   'failed',
+  'cloning-failed',
   'incompatible-restore',
   'incompatible-parameters',
   'incompatible-network',

@@ -102,12 +102,14 @@ export async function generatedPassword(
   } catch (error) {
     if (!isError(error, 'ResourceExistsException')) throw error;
   }
-  // A secret of this name is this clone's only when its tags tie it to this very clone: its name, its owner
-  // and its creation (a resumed or concurrent run of the same create wrote it). Anything else is not adopted.
+  // A secret of this name is this clone's only when its tags tie it to this very clone: its name, its owner,
+  // its source and restore point — the same create, resumed after a crash (even one before the clone's
+  // resource existed) or run twice at once. Anything else is not adopted.
   const described = await w.clients.secrets.send(new DescribeSecretCommand({ SecretId: name }));
   const tags = fromTagList(described.Tags);
   const mine = cloneTags(clone);
-  if (!guardProblem({ kind: 'secret', name }, tags, { prefix: w.ctx.config.prefix, clone: clone.clone }) && [TAG.owner, TAG.createdAt].every((k) => tags[k] === mine[k])) {
+  const sameCreate = [TAG.owner, TAG.source, TAG.restorePoint].every((k) => tags[k] === mine[k]);
+  if (!guardProblem({ kind: 'secret', name }, tags, { prefix: w.ctx.config.prefix, clone: clone.clone }) && sameCreate) {
     return (await readSecretPassword(w, name, clone, identity)).password;
   }
   throw new UsageError(
