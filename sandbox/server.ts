@@ -67,7 +67,7 @@ async function answer(world: World, request: RawRequest, requestId: string): Pro
     };
     authorize(ctx, op, input, service.iamPrefix);
     world.observer?.({ action: `${service.iamPrefix}:${operation}`, resources: op.resources?.(input, ctx) ?? ['*'], principalArn: principal.arn });
-    const output = await op.handler(input, ctx);
+    const output = await world.faults.runOperation(op, input, ctx);
     return protocol.serialize(service, operation, output, requestId);
   } catch (error) {
     const aws =
@@ -91,8 +91,9 @@ export async function startSandbox(options: WorldOptions & { port?: number; worl
   const world = options.world ?? new World(options);
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     readRequest(req)
-      .then((request) => handle(world, request))
+      .then((request) => world.faults.respond(request, res, () => handle(world, request)))
       .then((response) => {
+        if (!response) return; // a fault dropped the connection
         res.writeHead(response.status, {
           ...response.headers,
           'content-length': Buffer.byteLength(response.body),
