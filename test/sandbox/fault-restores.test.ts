@@ -147,7 +147,7 @@ describe('fail-restore', () => {
     expect(await instanceStatus('fail-backup')).toBe('incompatible-restore');
   });
 
-  it('OpenSearch: the restored indices stay red with unassigned shards and no recovery; a later restore recovers', async () => {
+  it('OpenSearch: the endpoint answers a throttle with its own 429; the restored indices stay red with unassigned shards and no recovery; a later restore recovers', async () => {
     const os = new OpenSearchClient(sb.config());
     await os.send(
       new CreateDomainCommand({
@@ -170,6 +170,11 @@ describe('fail-restore', () => {
     await client.snapshot.createRepository({ repository: 'prod', body: { type: 's3', settings } as never });
     const all = (await client.snapshot.get({ repository: 'prod', snapshot: '_all' })).body as { snapshots: { snapshot: string }[] };
     const snapshot = all.snapshots.at(-1)!.snapshot;
+
+    // The endpoint's calls are named by their IAM action; OpenSearch rejects work it has no room for with a 429.
+    sb.world.faults.add('es:ESHttpGet=throttle#1');
+    const throttled = await client.cat.indices({ format: 'json' }).catch((e: { meta: { statusCode: number; body: unknown } }) => e.meta);
+    expect(throttled).toMatchObject({ statusCode: 429, body: { status: 429, error: { type: 'rejected_execution_exception' } } });
 
     sb.world.faults.add('es:ESHttpPost=fail-restore#1');
     await client.snapshot.restore({ repository: 'prod', snapshot, body: { indices: 'products' } });
