@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { authorize } from './core/authorize.ts';
 import { AwsError, notImplemented } from './core/errors.ts';
+import { answerControl, isControlRequest } from './core/fault-control.ts';
 import { readRequest, type RawRequest, type RawResponse } from './core/http.ts';
 import type { Principal } from './core/iam.ts';
 import { requestId as newRequestId } from './core/ids.ts';
@@ -91,7 +92,11 @@ export async function startSandbox(options: WorldOptions & { port?: number; worl
   const world = options.world ?? new World(options);
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     readRequest(req)
-      .then((request) => world.faults.respond(request, res, () => handle(world, request)))
+      .then((request) =>
+        isControlRequest(request)
+          ? answerControl(world, request, req.socket.remoteAddress)
+          : world.faults.respond(request, res, () => handle(world, request)),
+      )
       .then((response) => {
         if (!response) return; // a fault dropped the connection
         res.writeHead(response.status, {
