@@ -15,8 +15,9 @@ import {
 } from './fault-rules.ts';
 import { parseFaultSpec } from './fault-spec.ts';
 import type { RawRequest } from './http.ts';
+import type { IssuedCredentials } from './iam.ts';
 import type { OperationDef, RequestContext } from './service.ts';
-import { parseAuthorization, verifySignature } from './sigv4.ts';
+import { parseAuthorization } from './sigv4.ts';
 import type { World } from './world.ts';
 
 export type { FaultKind, FaultPhase, FaultRule, FaultRuleInput };
@@ -29,7 +30,7 @@ export interface FaultCall {
   faultError?: (kind: ErrorFaultKind) => Error;
 }
 
-/** What request observers are told: every call, once before its operation runs and once after, before the answer. */
+/** What request observers are told: every call before its operation runs, and after it ran (before the answer). */
 export interface RequestEvent {
   seq: number;
   service: string;
@@ -46,16 +47,20 @@ export interface FaultStats {
   injected: Record<FaultKind, number>;
 }
 
-/** One HTTP exchange in progress: the request, and whether a fault decided that it gets no answer. */
+/**
+ * One HTTP exchange in progress: the request; whether a fault decided that it gets no answer, or that it is to be
+ * answered again from the start (its session expired under it: authentication now refuses it).
+ */
 interface Exchange {
   request: RawRequest;
   dropped: boolean;
+  answerAgain: boolean;
 }
 
-/** The placeholder error of a call whose connection is dropped: its answer is never written. */
-class ConnectionDropped extends AwsError {
+/** The placeholder error of a call whose answer a fault replaces: it is never written. */
+class AnswerReplaced extends AwsError {
   constructor() {
-    super('ConnectionDropped', 'The snapclone sandbox dropped the connection (fault injection).', 500);
+    super('AnswerReplaced', 'The snapclone sandbox replaced this answer (fault injection).', 500);
   }
 }
 
@@ -160,8 +165,9 @@ export class Faults {
    * destroyed without an answer and this resolves to undefined.
    */
   async respond<T>(request: RawRequest, res: ServerResponse, produce: () => Promise<T>): Promise<T | undefined> {
-    const exchange: Exchange = { request, dropped: false };
-    const response = await this.exchanges.run(exchange, produce);
+    const exchange: Exchange = { request, dropped: false, answerAgain: false };
+    let response = await this.exchanges.run(exchange, produce);
+    if (exchange.answerAgain) response = await this.exchanges.run(exchange, produce);
     if (!exchange.dropped) return response;
     res.destroy();
     return undefined;
@@ -209,7 +215,7 @@ export class Faults {
         else this.drop(exchange);
         return;
       case 'expire-session':
-        return this.expireSession(exchange!.request, rule.phase);
+        return this.expireSession(exchange!, rule.phase);
       case 'fail-restore':
         return;
     }
@@ -218,7 +224,7 @@ export class Faults {
   /** Marks the exchange as getting no answer and stops the call. */
   private drop(exchange: Exchange | undefined): never {
     if (exchange) exchange.dropped = true;
-    throw new ConnectionDropped();
+    throw new AnswerReplaced();
   }
 
   /** Waits `ms` of wall time; false when the sandbox closed meanwhile. */
@@ -231,8 +237,8 @@ export class Faults {
     return outcome;
   }
 
-  /** The session credentials that signed a request, when they are a session's (they carry a token). */
-  private sessionOf(request: RawRequest | undefined) {
+  /** The credentials that signed a request, when they are a session's (they carry a token). */
+  private sessionOf(request: RawRequest | undefined): IssuedCredentials | undefined {
     let scope;
     try {
       scope = parseAuthorization(request?.headers.authorization);
@@ -240,16 +246,17 @@ export class Faults {
       return undefined; // HTTP basic auth on a domain endpoint, or no signature at all
     }
     const issued = scope && this.world.credentials.get(scope.accessKeyId);
-    return scope && issued?.sessionToken ? { scope, issued } : undefined;
+    return issued?.sessionToken ? issued : undefined;
   }
 
   /**
-   * Expires the session that signed the request now. Before the operation, the call itself is then refused by
-   * authenticating it again, so it gets exactly the error any call with an expired session gets.
+   * Expires the session that signed the request now. Before the operation, the request is then answered again
+   * from the start, so authentication refuses it exactly as it refuses any call with an expired session.
    */
-  private async expireSession(request: RawRequest, phase: FaultPhase): Promise<void> {
-    const { scope, issued } = this.sessionOf(request)!;
-    issued.expiration = this.world.clock.now();
-    if (phase === 'before') await verifySignature(request, scope, issued, this.world.clock.now());
+  private expireSession(exchange: Exchange, phase: FaultPhase): void {
+    this.sessionOf(exchange.request)!.expiration = this.world.clock.now();
+    if (phase === 'after') return;
+    exchange.answerAgain = true;
+    throw new AnswerReplaced();
   }
 }

@@ -16,7 +16,8 @@ import { describe, expect, it } from 'vitest';
 import { FAULT_ERRORS } from '../../sandbox/core/fault-errors.ts';
 import type { RequestEvent } from '../../sandbox/core/faults.ts';
 import { World } from '../../sandbox/core/world.ts';
-import { DEV_SUBNET_GROUP, EXTERNAL_ID, RESTORE_ROLE } from '../../sandbox/scenario/index.ts';
+import { createRole } from '../../sandbox/core/iam-state.ts';
+import { ADMIN_USER, arn, COMPANY_ACCOUNT, DEV_SUBNET_GROUP, RESTORE_ROLE } from '../../sandbox/scenario/index.ts';
 import { services } from '../../sandbox/services/index.ts';
 import { hasAwsCli, runAwsCli } from '../support/awscli.ts';
 import { errorOf } from '../support/errors.ts';
@@ -165,30 +166,41 @@ describe('when a fault fires', () => {
 });
 
 describe('expire-session', () => {
-  async function session() {
-    const out = await new STSClient(sb.config(sb.scenario.ci)).send(
-      new AssumeRoleCommand({ RoleArn: sb.scenario.roles.operator, RoleSessionName: 'faults', ExternalId: EXTERNAL_ID }),
-    );
+  /** Session credentials of a role the administrator may assume, allowed everything. */
+  async function session(seconds = 3600) {
+    const roleArn = arn.role('fault-tester');
+    if (!sb.world.roles.has(roleArn)) {
+      const trust = { Version: '2012-10-17' as const, Statement: [{ Effect: 'Allow' as const, Principal: { AWS: arn.user(ADMIN_USER) }, Action: 'sts:AssumeRole' }] };
+      createRole(sb.world, COMPANY_ACCOUNT, 'fault-tester', trust, [{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }]);
+    }
+    const out = await new STSClient(sb.config()).send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'faults', DurationSeconds: seconds }));
     const c = out.Credentials!;
-    const credentials = { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! };
-    return new STSClient({ ...sb.config(), credentials });
+    return { ...sb.config(), credentials: { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! } };
   }
-  const whoAmI = (client: STSClient) => client.send(new GetCallerIdentityCommand({}));
+  const whoAmI = async (config: object) => (await new STSClient(config).send(new GetCallerIdentityCommand({}))).Arn;
+  const listSecrets = (config: object) => new SecretsManagerClient(config).send(new ListSecretsCommand({}));
 
-  it('before: the call and every later one with that session get the expired-token error; another session works', async () => {
+  it('before: the call and every later one with that session get exactly the error of an expired session; another session works', async () => {
     const expiring = await session();
     const other = await session();
+    sb.world.faults.add('secretsmanager:ListSecrets=expire-session#1');
+    const expired = await errorOf(listSecrets(expiring));
+    expect(expired.status).toBe(403);
+    expect(await errorOf(listSecrets(expiring))).toEqual(expired);
+    expect(await whoAmI(other)).toContain('assumed-role/fault-tester/faults');
     sb.world.faults.add('sts:GetCallerIdentity=expire-session#1');
-    expect(await errorOf(whoAmI(expiring))).toMatchObject({ name: 'ExpiredToken', status: 403 });
-    expect(await errorOf(whoAmI(expiring))).toMatchObject({ name: 'ExpiredToken' });
-    expect((await whoAmI(other)).Arn).toContain('assumed-role/snapclone-operator/faults');
+    expect(await errorOf(whoAmI(other))).toMatchObject({ name: 'ExpiredToken', status: 403 });
+    // A session that ran out on the clock is refused the same way.
+    const short = await session(900);
+    sb.world.clock.advance(16 * 60_000);
+    expect(await errorOf(listSecrets(short))).toEqual(expired);
   });
 
   it('after: the call succeeds and later ones fail; calls signed with a long-term key are not sessions and pass', async () => {
     sb.world.faults.add('sts:*=expire-session/after#1');
-    expect((await whoAmI(new STSClient(sb.config()))).Arn).toContain(':user/');
+    expect(await whoAmI(sb.config())).toContain(':user/');
     const expiring = await session();
-    expect((await whoAmI(expiring)).Arn).toContain('assumed-role');
+    expect(await whoAmI(expiring)).toContain('assumed-role');
     expect(await errorOf(whoAmI(expiring))).toMatchObject({ name: 'ExpiredToken' });
     expect(sb.world.faults.list()[0]).toMatchObject({ seen: 1, fired: 1 });
   });
