@@ -103,11 +103,13 @@ export class Faults {
   remove(id: number): boolean {
     const at = this.rules.findIndex((rule) => rule.id === id);
     if (at >= 0) this.rules.splice(at, 1);
+    this.randoms.delete(id);
     return at >= 0;
   }
 
   /** Removes every rule; how many there were. */
   clear(): number {
+    this.randoms.clear();
     return this.rules.splice(0).length;
   }
 
