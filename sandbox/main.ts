@@ -1,21 +1,32 @@
-// npm run sandbox -- [--port 4566] [--speed 200] [--env-file PATH] [--no-enforce-iam]
+// npm run sandbox -- [--port 4566] [--speed 200] [--env-file PATH] [--no-enforce-iam] [--fault SPEC]... [--fault-seed N]
 // Starts the sandbox on 127.0.0.1 with the seeded scenario and prints one line with its URL when ready.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { FaultRuleError, type FaultRuleInput } from './core/fault-rules.ts';
+import { FAULT_SPEC_GRAMMAR, parseFaultSpec } from './core/fault-spec.ts';
 import { startSandbox } from './server.ts';
 import { writeScenarioConfig } from './scenario/config.ts';
 import { COMPANY_REGION, seedScenario } from './scenario/index.ts';
 
 const USAGE = `usage: npm run sandbox -- [--port N] [--speed N] [--env-file PATH] [--no-enforce-iam]
+                          [--fault SPEC]... [--fault-seed N]
 
   --port N          port on 127.0.0.1 (default 4566; 0 picks a free one)
   --speed N         how many times faster than AWS asynchronous work completes (default 200)
   --env-file PATH   write AWS_ENDPOINT_URL, AWS_REGION, the CI user's key, the administrator's key
                     (SANDBOX_ADMIN_ACCESS_KEY_ID, SANDBOX_ADMIN_SECRET_ACCESS_KEY) and SNAPCLONE_CONFIG to PATH
-  --no-enforce-iam  do not evaluate calls against the caller's IAM policies (AWS always does)`;
+  --no-enforce-iam  do not evaluate calls against the caller's IAM policies (AWS always does)
+  --fault SPEC      inject a fault (repeatable): ${FAULT_SPEC_GRAMMAR}
+                      SERVICE  rds, elasticache, es, backup, secretsmanager, tagging, sts, iam or *
+                      KIND     throttle, error500, error503, drop, slow:MS, hang, expire-session, fail-restore
+                      @RATE    fire on this fraction (0..1) of matching calls; #COUNT on the next COUNT only
+                      +AFTER   let the first AFTER matching calls through; /after: once the operation ran
+                    e.g. rds:DescribeDBInstances=throttle@0.2  *:*=error503#3  backup:StartRestoreJob=fail-restore
+                    (see sandbox/README.md, "Fault injection"; rules can also be changed at /_sandbox/faults)
+  --fault-seed N    seed of the rate-based faults' generators (default 1): the same seed fires on the same calls`;
 
 /** A 20 GB restore takes ~15 minutes on AWS: at 200× it takes about 5 seconds. */
 export const DEFAULT_SPEED = 200;
@@ -25,6 +36,8 @@ export interface MainOptions {
   speed: number;
   envFile?: string;
   enforceIam: boolean;
+  faults: FaultRuleInput[];
+  faultSeed: number;
 }
 
 class UsageError extends Error {}
@@ -46,6 +59,8 @@ export function parseOptions(argv: string[]): MainOptions | 'help' {
         speed: { type: 'string' },
         'env-file': { type: 'string' },
         'no-enforce-iam': { type: 'boolean' },
+        fault: { type: 'string', multiple: true },
+        'fault-seed': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -60,7 +75,20 @@ export function parseOptions(argv: string[]): MainOptions | 'help' {
   const speed = Number(values.speed ?? DEFAULT_SPEED);
   if (!Number.isFinite(speed) || speed <= 0) throw new UsageError(`--speed must be a positive number, not '${values.speed}'`);
   if (values['env-file'] === '') throw new UsageError('--env-file needs a path');
-  return { port, speed, envFile: values['env-file'], enforceIam: !values['no-enforce-iam'] };
+  const faultSeed = Number(values['fault-seed'] ?? 1);
+  if (!/^\d+$/.test(values['fault-seed'] ?? '1') || faultSeed > 0xffffffff) {
+    throw new UsageError(`--fault-seed must be an integer from 0 to 4294967295, not '${values['fault-seed']}'`);
+  }
+  return { port, speed, envFile: values['env-file'], enforceIam: !values['no-enforce-iam'], faults: faultRules(values.fault ?? []), faultSeed };
+}
+
+function faultRules(specs: string[]): FaultRuleInput[] {
+  try {
+    return specs.map(parseFaultSpec);
+  } catch (error) {
+    if (error instanceof FaultRuleError) throw new UsageError(`--fault ${error.message}`);
+    throw error;
+  }
 }
 
 async function main(): Promise<void> {
@@ -77,7 +105,12 @@ async function main(): Promise<void> {
     return;
   }
 
-  const sandbox = await startSandbox({ port: options.port, speed: options.speed, enforceIam: options.enforceIam });
+  const { port, speed, enforceIam, faultSeed } = options;
+  const sandbox = await startSandbox({ port, speed, enforceIam, faultSeed });
+  for (const rule of options.faults) {
+    const added = sandbox.world.faults.add(rule);
+    process.stderr.write(`snapclone sandbox: fault rule ${added.id}: ${JSON.stringify(rule)}\n`);
+  }
   const scenario = seedScenario(sandbox.world);
   const configDir = mkdtempSync(join(tmpdir(), 'snapclone-sandbox-'));
   const config = writeScenarioConfig(configDir);

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { authorize } from './core/authorize.ts';
 import { AwsError, notImplemented } from './core/errors.ts';
+import { answerControl, isControlRequest } from './core/fault-control.ts';
 import { readRequest, type RawRequest, type RawResponse } from './core/http.ts';
 import type { Principal } from './core/iam.ts';
 import { requestId as newRequestId } from './core/ids.ts';
@@ -67,7 +68,7 @@ async function answer(world: World, request: RawRequest, requestId: string): Pro
     };
     authorize(ctx, op, input, service.iamPrefix);
     world.observer?.({ action: `${service.iamPrefix}:${operation}`, resources: op.resources?.(input, ctx) ?? ['*'], principalArn: principal.arn });
-    const output = await op.handler(input, ctx);
+    const output = await world.faults.runOperation(op, input, ctx);
     return protocol.serialize(service, operation, output, requestId);
   } catch (error) {
     const aws =
@@ -91,8 +92,13 @@ export async function startSandbox(options: WorldOptions & { port?: number; worl
   const world = options.world ?? new World(options);
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     readRequest(req)
-      .then((request) => handle(world, request))
+      .then((request) =>
+        isControlRequest(request)
+          ? answerControl(world, request, req.socket.remoteAddress)
+          : world.faults.respond(request, res, () => handle(world, request)),
+      )
       .then((response) => {
+        if (!response) return; // a fault dropped the connection
         res.writeHead(response.status, {
           ...response.headers,
           'content-length': Buffer.byteLength(response.body),

@@ -30,6 +30,9 @@ export interface OperationDef {
   /** The service's own condition keys a call carries (rds:DatabaseEngine, …). */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   conditionContext?: (input: any) => Record<string, string | undefined>;
+  /** For an operation that starts a restore: makes that restore end failed (a fail-restore fault fired on the call). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  failRestore?: (input: any, output: any, ctx: RequestContext) => void;
 }
 
 export type ProtocolName = 'awsQuery' | 'restJson1' | 'awsJson1_1';

@@ -1,4 +1,5 @@
 import { Clock } from './clock.ts';
+import { Faults } from './faults.ts';
 import type { IamRole, IamUser, IssuedCredentials } from './iam.ts';
 
 export interface TaggedResource {
@@ -22,6 +23,8 @@ export interface WorldOptions {
   /** Evaluate each call against the caller's IAM policies, as AWS does (default: on). */
   enforceIam?: boolean;
   clock?: Clock;
+  /** Seeds the generators of rate-based fault rules (default 1). */
+  faultSeed?: number;
 }
 
 /** Everything the sandbox knows: IAM, issued keys, and each service's state per account and region. */
@@ -36,6 +39,8 @@ export class World {
   readonly calledActions = new Set<string>();
   /** Told of every call that passed authentication and IAM, right before its handler runs (tests watch writes). */
   observer?: (call: ObservedCall) => void;
+  /** Fault injection: rules, request observers and counts (core/faults.ts). */
+  readonly faults: Faults;
   private readonly states = new Map<string, unknown>();
   private readonly tagSources: TagSource[] = [];
   private readonly closers = new Set<() => Promise<void>>();
@@ -44,6 +49,7 @@ export class World {
     this.clock = options.clock ?? new Clock();
     this.speed = options.speed ?? 1;
     this.enforceIam = options.enforceIam ?? true;
+    this.faults = new Faults(this, options.faultSeed);
   }
 
   /** The state of one service in one account and region, created on first use. */
@@ -81,6 +87,7 @@ export class World {
 
   /** Releases everything registered with onClose (the sandbox's close() calls it). */
   async close(): Promise<void> {
+    this.faults.close();
     const closers = [...this.closers];
     this.closers.clear();
     await Promise.all(closers.map((close) => close()));

@@ -90,27 +90,53 @@ describe('npm run sandbox (sandbox/main.ts)', () => {
   });
 
   it('rejects bad flags with exit code 2 and a clear message', async () => {
-    for (const args of [['--port', 'abc'], ['--speed', '0'], ['--bogus']]) {
+    for (const args of [['--port', 'abc'], ['--speed', '0'], ['--bogus'], ['--fault', 'rds:*=explode']]) {
       const child = spawn('npx', ['tsx', 'sandbox/main.ts', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
       let stderr = '';
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
       expect(code, args.join(' ')).toBe(2);
-      expect(stderr).toMatch(/snapclone sandbox: (--port must be|--speed must be|Unknown option '--bogus')/);
+      expect(stderr).toMatch(/snapclone sandbox: (--port must be|--speed must be|Unknown option '--bogus'|--fault 'rds:\*=explode': kind must be one of)/);
       expect(stderr).toContain('usage: npm run sandbox');
+    }
+  });
+
+  it('starts with --fault rules in place, which the control endpoint lists', async () => {
+    const { child, ready, exited } = start(['--', '--port', '0', '--fault', 'sts:GetCallerIdentity=throttle#1', '--fault-seed', '9']);
+    try {
+      const url = await ready;
+      const listed = (await (await fetch(`${url}/_sandbox/faults`)).json()) as { seed: number; rules: { service: string; kind: string; count: number }[] };
+      expect(listed).toMatchObject({ seed: 9, rules: [{ service: 'sts', operation: 'GetCallerIdentity', kind: 'throttle', count: 1 }] });
+    } finally {
+      stop(child);
+      await exited;
     }
   });
 });
 
 describe('parseOptions', () => {
+  it('reads --fault specs (repeatable) and --fault-seed; a bad spec or seed is a usage error', () => {
+    expect(parseOptions(['--fault', 'rds:*=throttle#1', '--fault', 'es:*=slow:20@0.5', '--fault-seed', '42'])).toMatchObject({
+      faults: [
+        { service: 'rds', operation: '*', kind: 'throttle', count: 1, phase: 'before' },
+        { service: 'es', operation: '*', kind: 'slow', delayMs: 20, rate: 0.5 },
+      ],
+      faultSeed: 42,
+    });
+    expect(() => parseOptions(['--fault', 'rds:*=throttle@2'])).toThrow("--fault 'rds:*=throttle@2': rate must be a number from 0 to 1");
+    expect(() => parseOptions(['--fault-seed', '1.5'])).toThrow(/--fault-seed must be an integer/);
+  });
+
   it('reads flags with defaults and drops a leading --', () => {
-    expect(parseOptions([])).toEqual({ port: 4566, speed: 200, envFile: undefined, enforceIam: true });
+    expect(parseOptions([])).toEqual({ port: 4566, speed: 200, envFile: undefined, enforceIam: true, faults: [], faultSeed: 1 });
     expect(parseOptions(['--no-enforce-iam'])).toMatchObject({ enforceIam: false });
     expect(parseOptions(['--', '--port', '0', '--speed', '50', '--env-file', 'x', '--no-enforce-iam'])).toEqual({
       port: 0,
       speed: 50,
       envFile: 'x',
       enforceIam: false,
+      faults: [],
+      faultSeed: 1,
     });
     expect(parseOptions(['--help'])).toBe('help');
     expect(() => parseOptions(['--port', '70000'])).toThrow(/--port/);

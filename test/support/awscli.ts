@@ -22,11 +22,12 @@ export interface CliOutcome {
 }
 
 /**
- * Runs the real aws CLI against a sandbox with a key (JSON output, one attempt, no config files) and never
+ * Runs the real aws CLI against a sandbox with a key (JSON output, one attempt unless `extraEnv` says otherwise, no
+ * config files) and never
  * throws on a non-zero exit, so refusals can be inspected. aws-cli 2.9 predates the AWS_ENDPOINT_URL variable
  * (2.13), so the endpoint also goes in --endpoint-url.
  */
-export async function runAwsCli(endpoint: string, args: string[], key: CliKey): Promise<CliOutcome> {
+export async function runAwsCli(endpoint: string, args: string[], key: CliKey, extraEnv: Record<string, string> = {}): Promise<CliOutcome> {
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: process.env.HOME ?? '/tmp',
@@ -39,6 +40,7 @@ export async function runAwsCli(endpoint: string, args: string[], key: CliKey): 
     AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
     AWS_PAGER: '',
     AWS_MAX_ATTEMPTS: '1',
+    ...extraEnv,
   };
   if (key.sessionToken) env.AWS_SESSION_TOKEN = key.sessionToken;
   try {

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { startSandbox, type Sandbox } from '../../sandbox/server.ts';
 import { seedScenario, COMPANY_REGION, type Scenario } from '../../sandbox/scenario/index.ts';
 import type { AccessKey } from '../../sandbox/scenario/iam.ts';
@@ -29,6 +30,22 @@ export async function startTestSandbox(options: WorldOptions = {}): Promise<Test
       maxAttempts: 1,
     }),
   };
+}
+
+/**
+ * A seeded sandbox for a test file's fault tests: started before them (handed to `use`), closed after them, its
+ * fault rules cleared before each test.
+ */
+export function useFaultSandbox(use: (sandbox: TestSandbox) => void): void {
+  let sandbox: TestSandbox | undefined;
+  beforeAll(async () => {
+    sandbox = await startTestSandbox();
+    use(sandbox);
+  });
+  afterAll(() => sandbox?.close());
+  beforeEach(() => {
+    sandbox?.world.faults.clear();
+  });
 }
 
 /**

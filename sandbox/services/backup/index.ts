@@ -8,6 +8,7 @@ import {
   listRecoveryPointsByBackupVault,
   listRecoveryPointsByResource,
 } from './recovery-points.ts';
+import { failRestoreJob } from './fail-restore.ts';
 import { describeRestoreJob, listRestoreJobs, startRestoreJob } from './restore-jobs.ts';
 import { vaultArn } from './state.ts';
 
@@ -29,7 +30,7 @@ export const backup: ServiceDef = {
     ListRecoveryPointsByResource: { handler: listRecoveryPointsByResource },
     DescribeRecoveryPoint: { handler: describeRecoveryPoint, resources: pointArn },
     GetRecoveryPointRestoreMetadata: { handler: getRecoveryPointRestoreMetadata, resources: pointArn },
-    StartRestoreJob: { handler: startRestoreJob, resources: pointArn },
+    StartRestoreJob: { handler: startRestoreJob, resources: pointArn, failRestore: failRestoreJob },
     DescribeRestoreJob: { handler: describeRestoreJob },
     ListRestoreJobs: { handler: listRestoreJobs },
   },

@@ -428,8 +428,8 @@ export function describeReplicationGroups(
 }
 
 /**
- * DeleteReplicationGroup: only an available group (ElastiCache answers InvalidReplicationGroupState while it is
- * creating, modifying or already deleting). FinalSnapshotIdentifier takes a manual snapshot from the primary
+ * DeleteReplicationGroup: only an available or create-failed group (ElastiCache answers InvalidReplicationGroupState
+ * while it is creating, modifying or already deleting). FinalSnapshotIdentifier takes a manual snapshot from the primary
  * first (which also needs elasticache:CreateSnapshot on it); RetainPrimaryCluster keeps the primary as a
  * standalone cache cluster (one node group only). The group shows 'deleting' for a few minutes, then is gone.
  */
@@ -446,8 +446,11 @@ export function deleteReplicationGroup(
     throw ecErrors.groupState(`Cache cluster ${memberClusterIds(group)[0]} is not in a valid state to be deleted.`);
   }
   if (status === 'deleting') throw ecErrors.groupState(`Replication group ${group.id} is already being deleted.`);
-  if (status !== 'available') {
+  if (status !== 'available' && status !== 'create-failed') {
     throw ecErrors.groupState(`Replication group ${group.id} must be in available state to be deleted (status: ${status}).`);
+  }
+  if (status === 'create-failed' && input.FinalSnapshotIdentifier !== undefined) {
+    throw ecErrors.groupState(`Replication group ${group.id} failed to create: it has no data to take a final snapshot of.`);
   }
   const retain = input.RetainPrimaryCluster === true;
   if (retain && (group.clusterMode || group.nodeGroups.length > 1)) {

@@ -2,6 +2,7 @@ import * as schemas from '@aws-sdk/client-elasticache';
 import type { RequestContext, ServiceDef } from '../../core/service.ts';
 import { queryTagOperations } from '../../core/tags.ts';
 import { describeCacheClusters } from './clusters.ts';
+import { failCreatedGroup } from './fail-restore.ts';
 import {
   createReplicationGroup,
   deleteReplicationGroup,
@@ -103,6 +104,7 @@ export const elasticache: ServiceDef = {
     // the user groups.
     CreateReplicationGroup: {
       handler: createReplicationGroup,
+      failRestore: failCreatedGroup,
       resources: (input: CreateGroupInput, ctx) => [
         arnOf('replicationgroup', ctx, input.ReplicationGroupId ?? ''),
         ...plannedMemberArns(input, ctx),

@@ -316,7 +316,8 @@ export function clusterStatus(state: ElastiCacheState, cluster: CacheCluster, no
   if (cluster.deletion) return 'deleting';
   if (now < cluster.availableAt) return 'creating';
   const group = cluster.replicationGroupId ? state.replicationGroups.get(cluster.replicationGroupId) : undefined;
-  return group && groupStatus(group, now) === 'modifying' ? 'modifying' : 'available';
+  const status = group ? groupStatus(group, now) : 'available';
+  return status === 'modifying' || status === 'create-failed' ? status : 'available';
 }
 
 /** 'creating' until taken, 'restoring' while a replication group is being created from it, else 'available'. */

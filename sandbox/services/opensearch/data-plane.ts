@@ -8,7 +8,8 @@ import { requestId as newRequestId } from '../../core/ids.ts';
 import type { RequestContext } from '../../core/service.ts';
 import { parseAuthorization, verifySignature } from '../../core/sigv4.ts';
 import type { World } from '../../core/world.ts';
-import { awsRefusal, OpenSearchHttpError, route, type DataResponse } from './rest-api.ts';
+import { dataPlaneFaultError, failIndexRestore, restoreOf } from './fail-restore.ts';
+import { awsRefusal, OpenSearchHttpError, route, type DataRequest, type DataResponse } from './rest-api.ts';
 import { listenerOf, processingStatus, setListener, type DomainListener, type DomainRecord } from './state.ts';
 
 /**
@@ -50,8 +51,9 @@ export async function closeEndpoint(domain: DomainRecord): Promise<void> {
 async function startListener(world: World, domain: DomainRecord): Promise<DomainListener> {
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     readRequest(req)
-      .then((request) => serve(world, domain, request))
+      .then((request) => world.faults.respond(request, res, () => serve(world, domain, request)))
       .then((response) => {
+        if (!response) return; // a fault dropped the connection
         const requestId = newRequestId();
         const text = response.text ?? (response.body === undefined ? '' : JSON.stringify(response.body));
         res.writeHead(response.status, {
@@ -158,7 +160,9 @@ export async function serve(world: World, domain: DomainRecord, request: RawRequ
       checkPermission(ctx, action, [resource]);
       world.observer?.({ action, resources: [resource], principalArn: principal.arn });
     }
-    return route({ world, domain, method: request.method, segments: path, query, body: readBody(request), ctx });
+    const req: DataRequest = { world, domain, method: request.method, segments: path, query, body: readBody(request), ctx };
+    const call = { service: 'es', operation: action.slice(3), faultError: dataPlaneFaultError };
+    return await world.faults.run(call, () => route(req), restoreOf(req) && (() => failIndexRestore(req)));
   } catch (error) {
     if (error instanceof OpenSearchHttpError) return awsAnswer(error);
     if (error instanceof AwsError) {

@@ -13,6 +13,7 @@ import {
   indicesOf,
   osUuid,
   replicasOf,
+  restoreFailed,
   snapshotsAt,
   snapshotState,
   snapshotStore,
@@ -155,6 +156,7 @@ interface ShardCounts {
 function shardCounts(index: IndexRecord, dataNodes: number, now: number): ShardCounts {
   const { wanted, assignable } = replicasOf(index, dataNodes);
   const p = index.primaries;
+  if (restoreFailed(index, now)) return { activePrimaries: 0, active: 0, initializing: 0, unassigned: p * (1 + wanted) };
   if (index.recovery && now < index.recovery.primariesDoneAt) {
     return { activePrimaries: 0, active: 0, initializing: p, unassigned: p * wanted };
   }
@@ -296,6 +298,8 @@ function recoveries(domain: DomainRecord, now: number, activeOnly: boolean): Sha
     const shardBytes = index.primaryBytes / index.primaries;
     const files = Math.max(4, Math.round(shardBytes / 2 ** 26));
     const r = index.recovery;
+    // The copies of a failed restore are unassigned: no node recovers them any more.
+    if (restoreFailed(index, now)) continue;
     for (let shard = 0; shard < index.primaries; shard++) {
       const primaryNode = domain.nodeIds[shard % nodes];
       if (r) {

@@ -52,6 +52,8 @@ export interface IndexRecord {
     startedAt: number;
     primariesDoneAt: number;
     replicasDoneAt: number;
+    /** A restore that fails (fault injection): from then on its primaries are unassigned and the index stays red. */
+    failedAt?: number;
   };
 }
 
@@ -211,9 +213,16 @@ export function replicasOf(index: IndexRecord, dataNodes: number): { wanted: num
 
 export type Health = 'green' | 'yellow' | 'red';
 
-/** red while its primaries are being restored; yellow while replicas are unassigned or recovering; else green. */
+/** Whether the restore of an index has failed by `now` (fault injection). */
+export const restoreFailed = (index: IndexRecord, now: number) =>
+  index.recovery?.failedAt !== undefined && now >= index.recovery.failedAt;
+
+/**
+ * red while its primaries are being restored (for good once their restore failed); yellow while replicas are
+ * unassigned or recovering; else green.
+ */
 export function indexHealth(index: IndexRecord, dataNodes: number, now: number): Health {
-  if (index.recovery && now < index.recovery.primariesDoneAt) return 'red';
+  if (index.recovery && (now < index.recovery.primariesDoneAt || index.recovery.failedAt !== undefined)) return 'red';
   const { wanted, assignable } = replicasOf(index, dataNodes);
   if (assignable < wanted) return 'yellow';
   if (index.recovery && assignable > 0 && now < index.recovery.replicasDoneAt) return 'yellow';

@@ -17,6 +17,7 @@ import {
   modifyDBCluster,
 } from './clusters.ts';
 import { restoreFromSnapshot, restoreToPointInTime } from './restore.ts';
+import { failRestoredCluster, failRestoredInstance } from './fail-restore.ts';
 import { describeDBSnapshots } from './snapshots.ts';
 import { dbArn, snapshotArn, subnetGroupArn } from './state.ts';
 import { describeDBSubnetGroups } from './subnets.ts';
@@ -68,6 +69,7 @@ export const rds: ServiceDef = {
     },
     RestoreDBInstanceFromDBSnapshot: {
       handler: restoreFromSnapshot,
+      failRestore: failRestoredInstance,
       resources: (input, ctx) => [
         ...arnOf('db', ctx, input.DBInstanceIdentifier),
         ...arnOf('snapshot', ctx, input.DBSnapshotIdentifier),
@@ -76,6 +78,7 @@ export const rds: ServiceDef = {
     },
     RestoreDBInstanceToPointInTime: {
       handler: restoreToPointInTime,
+      failRestore: failRestoredInstance,
       resources: (input, ctx) => [
         ...arnOf('db', ctx, input.TargetDBInstanceIdentifier),
         ...arnOf('db', ctx, input.SourceDBInstanceIdentifier),
@@ -103,6 +106,7 @@ export const rds: ServiceDef = {
     },
     RestoreDBClusterFromSnapshot: {
       handler: restoreDBClusterFromSnapshot,
+      failRestore: failRestoredCluster,
       resources: (input, ctx) => [
         ...arnOf('cluster', ctx, input.DBClusterIdentifier),
         ...arnOf('cluster-snapshot', ctx, input.SnapshotIdentifier),
@@ -111,6 +115,7 @@ export const rds: ServiceDef = {
     },
     RestoreDBClusterToPointInTime: {
       handler: restoreDBClusterToPointInTime,
+      failRestore: failRestoredCluster,
       resources: (input, ctx) => [
         ...arnOf('cluster', ctx, input.DBClusterIdentifier),
         ...arnOf('cluster', ctx, input.SourceDBClusterIdentifier),
