@@ -2,7 +2,6 @@
 // before the sandbox acts on it or after (the change made, the answer never read); the same command is then run
 // again, and the sandbox's state must show exactly one healthy clone (or none after delete), no second restore
 // and nothing left behind.
-import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +11,7 @@ import { AwsError } from '../../sandbox/core/errors.ts';
 import { writeScenarioConfig } from '../../sandbox/scenario/config.ts';
 import { saveCalledActions } from '../support/actions.ts';
 import { buildCli, spawnCli, type Run } from '../support/cli-process.ts';
-import { cliEnv, startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
+import { cliEnv, startTestSandbox, taggedAs, type TestSandbox } from '../support/sandbox.ts';
 
 /** Restores run this many times faster than AWS's: a resumed run finds the restore done, so no run sleeps. */
 const SPEED = 1_000_000;
@@ -52,7 +51,6 @@ export async function startCrashes(owner: string): Promise<Crashes> {
   const bin = await buildCli(dir);
   const sb = await startTestSandbox({ speed: SPEED });
   const env = cliEnv(sb, dir, writeScenarioConfig(dir), owner);
-  const tagging = new ResourceGroupsTaggingAPIClient(sb.config());
   let restored = 0;
   let onCall: ((action: string) => void) | undefined;
   sb.world.observer = (call) => {
@@ -98,14 +96,8 @@ export async function startCrashes(owner: string): Promise<Crashes> {
       restored = 0;
       return n;
     },
-    async tagged(name) {
-      const out = await tagging.send(new GetResourcesCommand({ TagFilters: [{ Key: 'snapclone:clone', Values: [name] }] }));
-      // arn:aws:rds:…:db:NAME → rds:db; arn:aws:es:…:domain/NAME → es:domain.
-      const kindOf = (arn: string) => `${arn.split(':')[2]}:${arn.split(':')[5].split('/')[0]}`;
-      return (out.ResourceTagMappingList ?? []).map((r) => kindOf(r.ResourceARN!)).sort();
-    },
+    tagged: (name) => taggedAs(sb, name),
     async close() {
-      tagging.destroy();
       saveCalledActions(sb.world);
       await sb.close();
       rmSync(dir, { recursive: true, force: true });

@@ -1,3 +1,4 @@
+import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { startSandbox, type Sandbox } from '../../sandbox/server.ts';
@@ -66,4 +67,21 @@ export function cliEnv(sb: TestSandbox, home: string, config: string, owner?: st
     SNAPCLONE_CONFIG: config,
     ...(owner ? { SNAPCLONE_OWNER: owner } : {}),
   };
+}
+
+/**
+ * The kinds of resource (rds:db, secretsmanager:secret, es:domain, …) tagged as the clone `name` in the
+ * sandbox, sorted: what a clone is made of, or what it left behind.
+ */
+export async function taggedAs(sb: TestSandbox, name: string): Promise<string[]> {
+  // Enough attempts to see through the faults a test injects.
+  const tagging = new ResourceGroupsTaggingAPIClient({ ...sb.config(), maxAttempts: 10 });
+  try {
+    const out = await tagging.send(new GetResourcesCommand({ TagFilters: [{ Key: 'snapclone:clone', Values: [name] }] }));
+    // arn:aws:rds:…:db:NAME → rds:db; arn:aws:es:…:domain/NAME → es:domain.
+    const kindOf = (arn: string) => `${arn.split(':')[2]}:${arn.split(':')[5].split('/')[0]}`;
+    return (out.ResourceTagMappingList ?? []).map((r) => kindOf(r.ResourceARN!)).sort();
+  } finally {
+    tagging.destroy();
+  }
 }

@@ -10,7 +10,7 @@ import { describeCluster, membersOf, readTags } from './describe.ts';
 /**
  * Deletes an Aurora clone: every instance of its cluster (each through the guard on its own fresh tags,
  * all checked before the first is deleted), then the cluster without a final snapshot and with its
- * automated backups, then the clone's secret; then waits until the cluster is gone unless told not to.
+ * automated backups, then the clone's secret; then waits until the cluster and its instances are gone unless told not to.
  * A re-run after an interruption carries on from what is left.
  */
 export async function deleteClone(w: Where, clone: Clone, options: { wait: boolean; onProgress: (p: Progress) => void }) {
@@ -49,8 +49,11 @@ export async function deleteClone(w: Where, clone: Clone, options: { wait: boole
   await deleteCloneSecret(w, clone);
 
   if (!options.wait) return;
+  // Gone means the cluster and every instance it had (an instance may still be deleting after its cluster).
   await waitUntilGone(w, clone, async () => {
     const cluster = await describeCluster(w, clone.id);
-    return cluster ? (cluster.Status ?? null) : undefined;
+    if (cluster) return cluster.Status ?? null;
+    const [left] = await membersOf(w, clone.id);
+    return left ? `instance ${left.DBInstanceIdentifier} ${left.DBInstanceStatus ?? 'deleting'}` : undefined;
   }, options.onProgress);
 }

@@ -1,6 +1,6 @@
 import { SnapcloneError } from '../../core/errors.ts';
 import { inRange, type Range } from '../shared/points.ts';
-import type { Where } from '../shared/aws.ts';
+import { steadily, type Where } from '../shared/aws.ts';
 import type { RestorePoint, SourceRef } from '../types.ts';
 import { isSystemIndex, repositoryOf } from './aws.ts';
 import { dataPlane, listSnapshots } from './data.ts';
@@ -18,7 +18,7 @@ export async function searchPoints(w: Where, source: SourceRef, range: Range = {
   const client = dataPlane(w, endpoint);
   try {
     const points: RestorePoint[] = [];
-    for (const s of await listSnapshots(client, repo.name)) {
+    for (const s of await steadily(w.ctx, `the snapshots of ${source.name}`, () => listSnapshots(client, repo.name))) {
       if (s.state !== 'SUCCESS' || s.start_time_in_millis === undefined) continue;
       const time = new Date(s.start_time_in_millis);
       if (!inRange(time, range)) continue;

@@ -97,8 +97,11 @@ export async function waitForClone(w: Where, clone: Clone, onProgress: (p: Progr
     const source = sourceOf(p);
     const client = dataPlane(w, endpoint);
     try {
-      await registerRepository(p, client, source);
-      await untilRecovered(p, client, await restoreIndices(p, client, source));
+      // The domain's REST API retries little by itself: each step rides out throttling and 5xx (and is
+      // harmless to repeat: a restore asks only for the indices still missing).
+      await steadily(w.ctx, `${clone.clone}'s snapshot repository`, () => registerRepository(p, client, source));
+      const indices = await steadily(w.ctx, `${clone.clone}'s indices to be restored`, () => restoreIndices(p, client, source));
+      await untilRecovered(p, client, indices);
     } finally {
       await client.close();
     }
