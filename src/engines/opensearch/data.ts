@@ -46,3 +46,9 @@ export async function catIndices(client: Client): Promise<IndexRow[]> {
   const out = await client.cat.indices({ format: 'json', bytes: 'b' });
   return out.body as unknown as IndexRow[];
 }
+
+/** The shard recoveries under way (GET _cat/recovery?active_only=true&format=json). */
+export async function activeRecoveries(client: Client): Promise<{ index: string; stage: string }[]> {
+  const out = await client.cat.recovery({ format: 'json', active_only: true });
+  return out.body as unknown as { index: string; stage: string }[];
+}

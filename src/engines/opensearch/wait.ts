@@ -5,7 +5,7 @@ import type { Progress } from '../../output/reporter.ts';
 import { FIRST_DELAY_MS, pause, steadily, type Where } from '../shared/aws.ts';
 import type { Clone, SourceRef } from '../types.ts';
 import { DOMAIN_KIND, isSystemIndex, repositoryOf } from './aws.ts';
-import { catIndices, dataPlane, listSnapshots } from './data.ts';
+import { activeRecoveries, catIndices, dataPlane, listSnapshots } from './data.ts';
 import { describeClone, describeDomain, endpointOf, isReady, readTags } from './describe.ts';
 import { tagClone } from './tagging.ts';
 
@@ -69,13 +69,32 @@ async function restoreIndices(p: Poll, client: Client, source: SourceRef): Promi
   return wanted;
 }
 
-/** Waits until every restored index is recovered: green, or yellow (replicas cannot be placed on one node). */
+/** Polls in a row that a red index may show no recovery before its restore counts as failed (it may not have started). */
+const STALLED_POLLS = 3;
+
+/**
+ * Waits until every restored index is recovered: green, or yellow (replicas cannot be placed on one node).
+ * An index that stays red with no recovery under way is a failed restore (its shards are unassigned for good).
+ */
 async function untilRecovered(p: Poll, client: Client, indices: string[]): Promise<void> {
   let delay = FIRST_DELAY_MS;
+  let stalled = 0;
+  const read = <T>(what: () => Promise<T>) => steadily(p.w.ctx, `${p.clone.clone}'s indices to recover`, what);
   for (;;) {
-    const rows = new Map((await steadily(p.w.ctx, `${p.clone.clone}'s indices to recover`, () => catIndices(client))).map((r) => [r.index, r]));
+    const rows = new Map((await read(() => catIndices(client))).map((r) => [r.index, r]));
     const done = indices.filter((i) => ['green', 'yellow'].includes(rows.get(i)?.health ?? ''));
     if (done.length === indices.length) return;
+    const red = indices.filter((i) => rows.get(i)?.health === 'red');
+    const recovering = red.length > 0 ? new Set((await read(() => activeRecoveries(client))).map((r) => r.index)) : new Set<string>();
+    const failed = red.filter((i) => !recovering.has(i));
+    stalled = failed.length > 0 ? stalled + 1 : 0;
+    if (stalled >= STALLED_POLLS) {
+      throw new SnapcloneError(
+        `The restore of ${failed.join(', ')} into ${p.clone.clone} failed: red, with no recovery under way.`,
+        ExitCode.failed,
+        `Delete the clone (snapclone delete ${p.clone.clone}) and create it again, perhaps from another snapshot.`,
+      );
+    }
     const percent = indices.length === 0 ? 100 : Math.round((done.length / indices.length) * 100);
     p.onProgress({ phase: `${p.clone.clone}: recovering indices (${done.length} of ${indices.length})`, percent, elapsedMs: p.w.ctx.now().getTime() - p.startedAt });
     delay = await pause(p.w.ctx, delay);
