@@ -59,6 +59,39 @@ describe.skipIf(!hasAwsCli)('the real aws CLI against the sandbox', () => {
     expect(me.Arn).toBe(out.AssumedRoleUser.Arn);
   });
 
+  it('authentication refusals carry the names of each protocol (wrong secret, unknown key)', async () => {
+    const wrongSecret = { ...sandbox.scenario.admin, secretAccessKey: 'x'.repeat(40) };
+    const unknownKey = { accessKeyId: 'AKIAAAAAAAAAAAAAAAAA', secretAccessKey: 'x'.repeat(40) };
+    const refusal = async (args: string[], key: AccessKey) => {
+      const out = await runAwsCli(sandbox.url, args, key);
+      expect(out.code).not.toBe(0);
+      return /An error occurred \((\w+)\) when calling/.exec(out.stderr)?.[1];
+    };
+    expect(await refusal(['secretsmanager', 'list-secrets'], wrongSecret)).toBe('InvalidSignatureException');
+    expect(await refusal(['backup', 'list-backup-vaults'], wrongSecret)).toBe('InvalidSignatureException');
+    expect(await refusal(['rds', 'describe-db-instances'], wrongSecret)).toBe('SignatureDoesNotMatch');
+    expect(await refusal(['secretsmanager', 'list-secrets'], unknownKey)).toBe('UnrecognizedClientException');
+    expect(await refusal(['opensearch', 'list-domain-names'], unknownKey)).toBe('UnrecognizedClientException');
+    expect(await refusal(['sts', 'get-caller-identity'], unknownKey)).toBe('InvalidClientTokenId');
+  });
+
+  it('a request signed 30 hours before the wall clock is refused as "Signature expired"', async () => {
+    // The aws CLI signs with this machine's clock and cannot be made to sign at another time (no faketime here),
+    // so the sandbox's wall clock is moved 30 hours ahead instead: to the sandbox, the CLI is 30 hours behind.
+    sandbox.world.wallClock = () => Date.now() + 30 * 3_600_000;
+    try {
+      const sts = await runAwsCli(sandbox.url, ['sts', 'get-caller-identity'], sandbox.scenario.admin);
+      expect(sts.stderr).toMatch(
+        // botocore retries clock-skew errors, hence "(reached max retries: 0)" with AWS_MAX_ATTEMPTS=1.
+        /\(SignatureDoesNotMatch\) when calling the GetCallerIdentity operation(?: \(reached max retries: \d+\))?: Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 15 min\.\)/,
+      );
+      const secrets = await runAwsCli(sandbox.url, ['secretsmanager', 'list-secrets'], sandbox.scenario.admin);
+      expect(secrets.stderr).toMatch(/\(InvalidSignatureException\) when calling the ListSecrets operation(?: \(reached max retries: \d+\))?: Signature expired: .* - 5 min\.\)/);
+    } finally {
+      sandbox.world.wallClock = () => Date.now();
+    }
+  });
+
   it('sts assume-role without the external id is refused', async () => {
     await expect(
       aws(['sts', 'assume-role', '--role-arn', sandbox.scenario.roles.operator, '--role-session-name', 'cli'], sandbox.scenario.ci),
