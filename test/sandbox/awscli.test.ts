@@ -146,6 +146,54 @@ describe.skipIf(!hasAwsCli)('the real aws CLI against the sandbox', () => {
     });
   });
 
+  it.skipIf(!services.rds)('rds: a restore passes backing-up; deleted keeping its automated backups, they are retained, restorable, deletable', async () => {
+    const MINUTE = 60_000;
+    const manual = (await aws(['rds', 'describe-db-snapshots', '--db-instance-identifier', PROD_DATABASES[0].id, '--snapshot-type', 'manual'])) as {
+      DBSnapshots: { DBSnapshotIdentifier: string }[];
+    };
+    const dev = ['--db-instance-class', 'db.t4g.micro', '--db-subnet-group-name', DEV_SUBNET_GROUP, '--vpc-security-group-ids', DEV_SECURITY_GROUP];
+    const restored = (await aws([
+      'rds', 'restore-db-instance-from-db-snapshot', '--db-instance-identifier', 'cli-retain',
+      // (aws-cli 2.9 predates --backup-retention-period here: the copy keeps the snapshot's 35 days.)
+      '--db-snapshot-identifier', manual.DBSnapshots[0].DBSnapshotIdentifier, ...dev,
+    ])) as { DBInstance: { DBInstanceStatus: string } };
+    expect(restored.DBInstance.DBInstanceStatus).toBe('creating');
+    type Instance = { DBInstanceStatus: string; LatestRestorableTime?: string; InstanceCreateTime?: string };
+    const status = async () => ((await aws(['rds', 'describe-db-instances', '--db-instance-identifier', 'cli-retain'])) as { DBInstances: Instance[] }).DBInstances[0];
+    type Backups = { DBInstanceAutomatedBackups: { Status: string; DBInstanceAutomatedBackupsArn: string; RestoreWindow?: { EarliestTime?: string } }[] };
+    const backups = async (...args: string[]) => (await aws(['rds', 'describe-db-instance-automated-backups', ...args])) as Backups;
+
+    sandbox.world.clock.advance(15 * MINUTE);
+    const backingUp = await status();
+    expect(backingUp.DBInstanceStatus).toBe('backing-up');
+    expect(backingUp.LatestRestorableTime).toBeUndefined();
+    expect((await backups('--db-instance-identifier', 'cli-retain')).DBInstanceAutomatedBackups[0].Status).toBe('creating');
+    sandbox.world.clock.advance(5 * MINUTE);
+    const ready = await status();
+    expect(ready).toMatchObject({ DBInstanceStatus: 'available', LatestRestorableTime: expect.any(String) });
+
+    await aws(['rds', 'delete-db-instance', '--db-instance-identifier', 'cli-retain', '--skip-final-snapshot', '--no-delete-automated-backups']);
+    sandbox.world.clock.advance(6 * MINUTE);
+    const [retained] = (await backups('--db-instance-identifier', 'cli-retain')).DBInstanceAutomatedBackups;
+    expect(retained.Status).toBe('retained');
+    // The window starts with the copy's first automated backup, taken as its creation ended.
+    expect(Date.parse(retained.RestoreWindow!.EarliestTime!)).toBe(Date.parse(ready.InstanceCreateTime!));
+    const arn = retained.DBInstanceAutomatedBackupsArn;
+    expect(arn).toMatch(new RegExp(`^arn:aws:rds:${COMPANY_REGION}:${COMPANY_ACCOUNT}:auto-backup:ab-[A-Z0-9]{26}$`));
+    expect((await backups('--db-instance-automated-backups-arn', arn)).DBInstanceAutomatedBackups).toHaveLength(1);
+
+    const fromRetained = (await aws([
+      'rds', 'restore-db-instance-to-point-in-time', '--source-db-instance-automated-backups-arn', arn,
+      '--target-db-instance-identifier', 'cli-from-retained', '--use-latest-restorable-time', ...dev,
+    ])) as { DBInstance: { DBInstanceStatus: string } };
+    expect(fromRetained.DBInstance.DBInstanceStatus).toBe('creating');
+
+    await aws(['rds', 'delete-db-instance-automated-backup', '--db-instance-automated-backups-arn', arn]);
+    const gone = await runAwsCli(sandbox.url, ['rds', 'describe-db-instance-automated-backups', '--db-instance-automated-backups-arn', arn], sandbox.scenario.admin);
+    expect(gone.code).not.toBe(0);
+    expect(gone.stderr).toContain('DBInstanceAutomatedBackupNotFound');
+  }, 90_000);
+
   it.skipIf(!services.rds)('rds describe-db-clusters', async () => {
     const cluster = PROD_CLUSTERS[0];
     const out = (await aws(['rds', 'describe-db-clusters', '--db-cluster-identifier', cluster.id])) as {
