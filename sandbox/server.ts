@@ -1,13 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { addressedService, authenticate, unaddressed } from './authentication.ts';
 import { authorize } from './core/authorize.ts';
 import { AwsError, notImplemented } from './core/errors.ts';
 import { answerControl, isControlRequest } from './core/fault-control.ts';
 import { readRequest, type RawRequest, type RawResponse } from './core/http.ts';
-import type { Principal } from './core/iam.ts';
 import { requestId as newRequestId } from './core/ids.ts';
 import type { RequestContext, ServiceDef } from './core/service.ts';
-import { parseAuthorization, verifySignature } from './core/sigv4.ts';
 import { World, type WorldOptions } from './core/world.ts';
 import { awsJson1_1 } from './protocols/json.ts';
 import { awsQuery } from './protocols/query.ts';
@@ -17,42 +16,22 @@ import { services } from './services/index.ts';
 
 const protocols: Record<ServiceDef['protocol'], WireProtocol> = { awsQuery, restJson1, awsJson1_1 };
 
-/** Calls AWS accepts without a signature; routed by the form body's Action. */
-const UNSIGNED_STS_ACTIONS = new Set(['AssumeRoleWithWebIdentity', 'AssumeRoleWithSAML']);
-
-const ANONYMOUS: Principal = { kind: 'user', accountId: '', arn: 'anonymous', userId: 'anonymous' };
-
-function unsignedStsAction(request: RawRequest): boolean {
-  if (request.method !== 'POST') return false;
-  const action = new URLSearchParams(request.body.toString('utf8')).get('Action');
-  return action !== null && UNSIGNED_STS_ACTIONS.has(action);
-}
-
 /** Answers one request: authenticate, route to service and operation, authorise, run, serialise. */
 export async function handle(world: World, request: RawRequest): Promise<RawResponse> {
   const requestId = newRequestId();
   const response = await answer(world, request, requestId);
   response.headers['x-amzn-requestid'] = requestId;
+  // Clients correct their clock from it (the SDK's systemClockOffset): wall time, never the sandbox clock.
+  response.headers.date = new Date(world.wallClock()).toUTCString();
   return response;
 }
 
 async function answer(world: World, request: RawRequest, requestId: string): Promise<RawResponse> {
-  const scope = parseAuthorization(request.headers.authorization);
-  const service = services[scope?.service ?? (unsignedStsAction(request) ? 'sts' : '')];
-  if (!service) {
-    const error = scope
-      ? new AwsError('UnknownService', `The snapclone sandbox does not serve the service '${scope.service}'.`, 400)
-      : new AwsError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403);
-    return awsQuery.serializeError(services.sts, error, requestId);
-  }
+  const service = addressedService(request, services);
+  if (!service) return unaddressed(request, requestId, services);
   const protocol = protocols[service.protocol];
   try {
-    let principal = ANONYMOUS;
-    if (scope) {
-      const issued = world.credentials.get(scope.accessKeyId);
-      await verifySignature(request, scope, issued, world.clock.now());
-      principal = issued!.principal;
-    }
+    const { principal, scope } = await authenticate(world, request, service);
     const { operation, input } = protocol.parse(request, service);
     const op = service.operations[operation];
     if (!op) throw notImplemented(service.signingName, operation);

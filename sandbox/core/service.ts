@@ -49,6 +49,8 @@ export interface ServiceDef {
   xmlNamespace?: string;
   /** awsJson1_1: the X-Amz-Target prefix, e.g. 'secretsmanager'. */
   targetPrefix?: string;
+  /** How many minutes off the wall clock a request's signing time may be (default 5). */
+  signatureMinutes?: number;
   operations: Record<string, OperationDef>;
 }
 

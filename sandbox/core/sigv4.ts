@@ -2,9 +2,10 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { HttpRequest } from '@smithy/core/protocols';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { AwsError } from './errors.ts';
+import { AUTH_MESSAGES, AuthError } from './auth-errors.ts';
 import type { IssuedCredentials } from './iam.ts';
 import type { RawRequest } from './http.ts';
+import type { World } from './world.ts';
 
 export interface CredentialScope {
   accessKeyId: string;
@@ -21,7 +22,7 @@ const AUTH = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/a
 export function parseAuthorization(header: string | undefined): CredentialScope | undefined {
   if (!header) return undefined;
   const m = AUTH.exec(header.trim());
-  if (!m) throw new AwsError('IncompleteSignature', 'The Authorization header is not a valid AWS Signature Version 4 header.', 403);
+  if (!m) throw new AuthError('incomplete-signature', 'The Authorization header is not a valid AWS Signature Version 4 header.');
   return {
     accessKeyId: m[1],
     date: m[2],
@@ -34,34 +35,56 @@ export function parseAuthorization(header: string | undefined): CredentialScope 
 
 function parseAmzDate(value: string | undefined): Date {
   const m = value && /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
-  if (!m) throw new AwsError('IncompleteSignature', 'The request has no valid X-Amz-Date header.', 403);
+  if (!m) throw new AuthError('incomplete-signature', 'The request has no valid X-Amz-Date header.');
   return new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]));
+}
+
+const amzDate = (ms: number) => new Date(ms).toISOString().replace(/[-:]|\.\d{3}/g, '');
+
+/**
+ * A signature is good for `minutes` either side of the time it was made: AWS compares X-Amz-Date with its own
+ * (wall) time and words the refusal so that clients recognise a skewed clock and correct it.
+ */
+function checkSigningTime(signedAt: Date, wallNow: number, minutes: number): void {
+  const signed = amzDate(signedAt.getTime());
+  const window = minutes * 60_000;
+  if (signedAt.getTime() < wallNow - window) {
+    throw new AuthError(
+      'bad-signature',
+      `Signature expired: ${signed} is now earlier than ${amzDate(wallNow - window)} (${amzDate(wallNow)} - ${minutes} min.)`,
+    );
+  }
+  if (signedAt.getTime() > wallNow + window) {
+    throw new AuthError(
+      'bad-signature',
+      `Signature not yet current: ${signed} is still later than ${amzDate(wallNow + window)} (${amzDate(wallNow)} + ${minutes} min.)`,
+    );
+  }
 }
 
 /**
  * Recomputes the request's signature with the secret the sandbox issued for its key, as AWS does, and
- * answers the errors AWS answers: unknown key, wrong signature, expired or missing session token.
+ * answers the errors AWS answers: unknown key, a signing time more than `minutes` off the wall clock, wrong
+ * signature, missing or expired session token (sessions expire on the sandbox clock).
  */
 export async function verifySignature(
   request: RawRequest,
   scope: CredentialScope,
   issued: IssuedCredentials | undefined,
-  now: Date,
+  world: World,
+  minutes = 5,
 ): Promise<void> {
-  if (!issued) {
-    throw new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403);
-  }
+  if (!issued) throw new AuthError('invalid-token', AUTH_MESSAGES.invalidToken);
   const token = request.headers['x-amz-security-token'];
   // A session key needs its own token; a long-term key takes none.
-  if (token !== issued.sessionToken) {
-    throw new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403);
-  }
+  if (token !== issued.sessionToken) throw new AuthError('invalid-token', AUTH_MESSAGES.invalidToken);
   const headers: Record<string, string> = {};
   for (const name of scope.signedHeaders) {
     const value = request.headers[name];
     if (value !== undefined && name !== 'x-amz-date' && name !== 'authorization') headers[name] = value;
   }
   const signingDate = parseAmzDate(request.headers['x-amz-date']);
+  checkSigningTime(signingDate, world.wallClock(), minutes);
   const query: Record<string, string | string[]> = {};
   for (const [key, value] of new URLSearchParams(request.rawQuery)) {
     const previous = query[key];
@@ -107,13 +130,9 @@ export async function verifySignature(
     expected.length !== scope.signature.length ||
     !timingSafeEqual(Buffer.from(expected), Buffer.from(scope.signature))
   ) {
-    throw new AwsError(
-      'SignatureDoesNotMatch',
-      'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.',
-      403,
-    );
+    throw new AuthError('bad-signature', AUTH_MESSAGES.badSignature);
   }
-  if (issued.expiration && issued.expiration.getTime() <= now.getTime()) {
-    throw new AwsError('ExpiredToken', 'The security token included in the request is expired', 403);
+  if (issued.expiration && issued.expiration.getTime() <= world.clock.nowMs()) {
+    throw new AuthError('expired-token', AUTH_MESSAGES.expiredToken);
   }
 }

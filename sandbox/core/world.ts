@@ -30,6 +30,11 @@ export interface WorldOptions {
 /** Everything the sandbox knows: IAM, issued keys, and each service's state per account and region. */
 export class World {
   readonly clock: Clock;
+  /**
+   * Wall time (ms), which request signing times are checked against and responses' Date headers carry: clients
+   * sign with real time whatever the sandbox clock says. Tests may replace it to stand for a skewed client clock.
+   */
+  wallClock: () => number = () => Date.now();
   speed: number;
   enforceIam: boolean;
   readonly users = new Map<string, IamUser>();

@@ -60,7 +60,7 @@ function match(route: Route, segments: string[], query: URLSearchParams): Record
   return route.segments.length === segments.length ? labels : undefined;
 }
 
-function findRoute(service: ServiceDef, request: RawRequest) {
+function routeOf(service: ServiceDef, request: RawRequest) {
   const segments = request.rawPath.split('/').filter(Boolean);
   const query = new URLSearchParams(request.rawQuery);
   for (const route of routesOf(service)) {
@@ -68,6 +68,15 @@ function findRoute(service: ServiceDef, request: RawRequest) {
     const labels = match(route, segments, query);
     if (labels) return { route, labels, query };
   }
+  return undefined;
+}
+
+/** Whether the request's method and path are one of the service's operations (which service an unsigned call is for). */
+export const hasRoute = (service: ServiceDef, request: RawRequest): boolean => routeOf(service, request) !== undefined;
+
+function findRoute(service: ServiceDef, request: RawRequest) {
+  const found = routeOf(service, request);
+  if (found) return found;
   throw new AwsError(
     'UnknownOperationException',
     `The snapclone sandbox has no ${service.signingName} operation for ${request.method} ${request.rawPath}`,

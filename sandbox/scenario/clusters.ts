@@ -13,7 +13,8 @@ const DAY = 86_400_000;
  * The company's production Aurora clusters (PROD_CLUSTERS) in the production VPC, seeded after
  * seedDatabases (which lays out the network and the Backup vault): deletion-protected, a writer and a
  * reader each, 35 days of daily AWS Backup recovery points (ResourceType Aurora) and automated cluster
- * snapshots, and a point-in-time window from 35 days ago to about five minutes ago.
+ * snapshots, and a point-in-time window from the oldest automated cluster snapshot (34 to 35 days ago) to about
+ * five minutes ago.
  */
 export function seedClusters(world: World): void {
   const now = world.clock.nowMs();
@@ -60,7 +61,6 @@ export function seedClusters(world: World): void {
       createdAt,
       visibleFrom: createdAt,
       phases: [],
-      restorableFrom: createdAt,
       lastAutomatedSnapshotAt: now - RETENTION_DAYS * DAY,
       isClone: false,
     };
@@ -101,7 +101,6 @@ export function seedClusters(world: World): void {
         visibleFrom: createdAt,
         phases: [],
         pendingMaintenance: {},
-        restorableFrom: createdAt,
         lastAutomatedSnapshotAt: now,
         clusterId: cluster.id,
         clusterWriter: i === 0,

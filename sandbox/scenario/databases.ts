@@ -139,8 +139,9 @@ export function productionBackups(now: number, plan: BackupPlanRef) {
  * The company's production databases (PROD_DATABASES) in COMPANY_ACCOUNT / COMPANY_REGION, with the
  * networks around them and 35 days of history, relative to the sandbox clock at seeding: an AWS Backup
  * recovery point every day at 03:00 Asia/Tokyo, an RDS automated snapshot every day, two manual
- * snapshots each, and a point-in-time window from 35 days ago to about five minutes ago. The schedules
- * keep running as the clock moves on: new backups come daily and those older than 35 days go.
+ * snapshots each, and a point-in-time window from the oldest automated snapshot (34 to 35 days ago, by the
+ * time of day) to about five minutes ago. The schedules keep running as the clock moves on: new backups come
+ * daily and those older than 35 days go.
  */
 export function seedDatabases(world: World): void {
   const now = world.clock.nowMs();
@@ -173,7 +174,6 @@ export function seedDatabases(world: World): void {
       visibleFrom: createdAt,
       phases: [],
       pendingMaintenance: {},
-      restorableFrom: createdAt,
       // The automated backups and the AWS Backup plan have run daily for the last 35 days.
       lastAutomatedSnapshotAt: now - RETENTION_DAYS * DAY,
     };

@@ -13,6 +13,7 @@ const BAD_CREDENTIALS = new Set([
   'ExpiredToken',
   'ExpiredTokenException',
   'InvalidClientTokenId',
+  'InvalidSignatureException',
   'SignatureDoesNotMatch',
   'UnrecognizedClientException',
 ]);

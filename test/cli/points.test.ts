@@ -1,3 +1,11 @@
+import {
+  DeleteDBInstanceCommand,
+  DescribeDBInstanceAutomatedBackupsCommand,
+  DescribeDBInstancesCommand,
+  DescribeDBSnapshotsCommand,
+  ModifyDBInstanceCommand,
+  RestoreDBInstanceFromDBSnapshotCommand,
+} from '@aws-sdk/client-rds';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as points from '../../src/commands/points.ts';
 import { dayOf } from '../../src/core/dates.ts';
@@ -69,6 +77,28 @@ describe('snapclone points', () => {
     expect(error.message).toContain("Unknown source 'payments-db'");
     expect(error.hint).toContain('orders-db');
     expect(error.hint).toContain('billing-db');
+  });
+
+  it("takes the window of the live source, not the retained backups of a deleted one of the same name", async () => {
+    const { rds } = cli.admin;
+    const old = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'billing-prod' }))).DBInstances![0];
+    const snapshot = (await rds.send(new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: 'billing-prod', SnapshotType: 'manual' })))
+      .DBSnapshots![0];
+    await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'billing-prod', DeletionProtection: false }));
+    await rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: 'billing-prod', SkipFinalSnapshot: true, DeleteAutomatedBackups: false }));
+    cli.sb.world.clock.advance(10 * 60_000);
+    await rds.send(new RestoreDBInstanceFromDBSnapshotCommand({ DBInstanceIdentifier: 'billing-prod', DBSnapshotIdentifier: snapshot.DBSnapshotIdentifier }));
+    cli.sb.world.clock.advance(10 * 60_000);
+    const backups = await rds.send(new DescribeDBInstanceAutomatedBackupsCommand({ DBInstanceIdentifier: 'billing-prod' }));
+    expect(backups.DBInstanceAutomatedBackups!.map((b) => [b.DbiResourceId === old.DbiResourceId, b.Status]).sort()).toEqual([
+      [false, 'active'],
+      [true, 'retained'],
+    ]);
+
+    const { ctx } = cli.context();
+    const json = (await points.run({ source: 'billing-db' }, ctx)).json as PointsJson;
+    const pitr = json.points.find((p) => p.kind === 'point-in-time')!;
+    expect(cli.sb.world.clock.nowMs() - Date.parse(pitr.earliest!)).toBeLessThan(60 * 60_000);
   });
 
   it('refuses malformed and reversed ranges', async () => {

@@ -1,7 +1,10 @@
 // Short-lived access: the role session is refreshed when a long wait outlives it.
 import { DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
+import { ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createClients } from '../../src/aws/session.ts';
+import { explain } from '../../src/cli/errors.ts';
+import { ExitCode } from '../../src/core/errors.ts';
 import { startCli, type TestCli } from './support.ts';
 
 let cli: TestCli;
@@ -31,5 +34,19 @@ describe('role sessions', () => {
     expect(out.DBInstances?.length).toBeGreaterThan(0);
     expect(sessionsOf(cli)).toHaveLength(2);
     expect(sessionsOf(cli)[1].principal).toMatchObject({ sourceIdentity: 'snapclone-bob' });
+  });
+});
+
+describe('refused credentials', () => {
+  it('a wrong secret key is explained as refused credentials by JSON services too (InvalidSignatureException)', async () => {
+    // A target without a role: the first call may go to a JSON service, which names the refusal its own way.
+    const target = { ...cli.config.targets.dev, access: { ...cli.config.targets.dev.access, roleArn: undefined } };
+    const wrong = { ...cli.sb.scenario.ci, secretAccessKey: 'x'.repeat(40) };
+    const { secrets } = createClients(target, { person: 'bob', endpoint: cli.sb.url, credentials: wrong });
+    const error = await secrets.send(new ListSecretsCommand({})).catch((e: unknown) => e);
+    expect(explain(error)).toMatchObject({
+      message: expect.stringMatching(/^AWS rejected the credentials \(InvalidSignatureException\): The request signature/),
+      exitCode: ExitCode.usage,
+    });
   });
 });

@@ -99,7 +99,14 @@ describe('DescribeDBClusters', () => {
     expect(c.Endpoint).toMatch(/^catalog-prod\.cluster-/);
     expect(c.ReaderEndpoint).toMatch(/^catalog-prod\.cluster-ro-/);
     expect(now() - c.LatestRestorableTime!.getTime()).toBeLessThanOrEqual(5 * MINUTE + 1000);
-    expect(now() - c.EarliestRestorableTime!.getTime()).toBeGreaterThanOrEqual(35 * DAY - 1000);
+    // The window reaches back to the oldest automated cluster snapshot kept: 34 to 35 days, by the time of day.
+    const automated = await rds.send(
+      new DescribeDBClusterSnapshotsCommand({ DBClusterIdentifier: CATALOG.id, SnapshotType: 'automated' }),
+    );
+    const oldest = Math.min(...automated.DBClusterSnapshots!.map((s) => s.SnapshotCreateTime!.getTime()));
+    expect(c.EarliestRestorableTime!.getTime()).toBe(oldest);
+    expect(now() - oldest).toBeGreaterThan(34 * DAY);
+    expect(now() - oldest).toBeLessThanOrEqual(35 * DAY);
     const members = await rds.send(
       new DescribeDBInstancesCommand({ Filters: [{ Name: 'db-cluster-id', Values: [CATALOG.id] }] }),
     );
@@ -208,7 +215,14 @@ describe('RestoreDBClusterFromSnapshot', () => {
     advance(30 * MINUTE);
     expect((await cluster('snap-restore')).Status).toBe('creating');
     advance(11 * MINUTE);
-    expect(await cluster('snap-restore')).toMatchObject({ Status: 'available', DBClusterMembers: [] });
+    // Then the first automated backup, after which the point-in-time window opens at the cluster's creation.
+    const backingUp = await cluster('snap-restore');
+    expect(backingUp).toMatchObject({ Status: 'backing-up', DBClusterMembers: [] });
+    expect(backingUp.LatestRestorableTime).toBeUndefined();
+    advance(2 * MINUTE);
+    const restored = await cluster('snap-restore');
+    expect(restored).toMatchObject({ Status: 'available', DBClusterMembers: [] });
+    expect(restored.EarliestRestorableTime!.getTime()).toBe(restored.ClusterCreateTime!.getTime());
     const dup = await errorOf(
       rds.send(
         new RestoreDBClusterFromSnapshotCommand({
@@ -334,7 +348,9 @@ describe('RestoreDBClusterToPointInTime', () => {
     const group = first.DBCluster!.CloneGroupId;
     expect(group).toMatch(/^[0-9a-f-]{36}$/);
     expect((await cluster('cow-source')).CloneGroupId).toBe(group);
-    advance(5 * MINUTE);
+    advance(4 * MINUTE);
+    expect((await cluster('cow-1')).Status).toBe('backing-up');
+    advance(2 * MINUTE);
     expect((await cluster('cow-1')).Status).toBe('available');
 
     for (let i = 2; i <= 15; i++) {

@@ -59,6 +59,39 @@ describe.skipIf(!hasAwsCli)('the real aws CLI against the sandbox', () => {
     expect(me.Arn).toBe(out.AssumedRoleUser.Arn);
   });
 
+  it('authentication refusals carry the names of each protocol (wrong secret, unknown key)', async () => {
+    const wrongSecret = { ...sandbox.scenario.admin, secretAccessKey: 'x'.repeat(40) };
+    const unknownKey = { accessKeyId: 'AKIAAAAAAAAAAAAAAAAA', secretAccessKey: 'x'.repeat(40) };
+    const refusal = async (args: string[], key: AccessKey) => {
+      const out = await runAwsCli(sandbox.url, args, key);
+      expect(out.code).not.toBe(0);
+      return /An error occurred \((\w+)\) when calling/.exec(out.stderr)?.[1];
+    };
+    expect(await refusal(['secretsmanager', 'list-secrets'], wrongSecret)).toBe('InvalidSignatureException');
+    expect(await refusal(['backup', 'list-backup-vaults'], wrongSecret)).toBe('InvalidSignatureException');
+    expect(await refusal(['rds', 'describe-db-instances'], wrongSecret)).toBe('SignatureDoesNotMatch');
+    expect(await refusal(['secretsmanager', 'list-secrets'], unknownKey)).toBe('UnrecognizedClientException');
+    expect(await refusal(['opensearch', 'list-domain-names'], unknownKey)).toBe('UnrecognizedClientException');
+    expect(await refusal(['sts', 'get-caller-identity'], unknownKey)).toBe('InvalidClientTokenId');
+  });
+
+  it('a request signed 30 hours before the wall clock is refused as "Signature expired"', async () => {
+    // The aws CLI signs with this machine's clock and cannot be made to sign at another time (no faketime here),
+    // so the sandbox's wall clock is moved 30 hours ahead instead: to the sandbox, the CLI is 30 hours behind.
+    sandbox.world.wallClock = () => Date.now() + 30 * 3_600_000;
+    try {
+      const sts = await runAwsCli(sandbox.url, ['sts', 'get-caller-identity'], sandbox.scenario.admin);
+      expect(sts.stderr).toMatch(
+        // botocore retries clock-skew errors, hence "(reached max retries: 0)" with AWS_MAX_ATTEMPTS=1.
+        /\(SignatureDoesNotMatch\) when calling the GetCallerIdentity operation(?: \(reached max retries: \d+\))?: Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 15 min\.\)/,
+      );
+      const secrets = await runAwsCli(sandbox.url, ['secretsmanager', 'list-secrets'], sandbox.scenario.admin);
+      expect(secrets.stderr).toMatch(/\(InvalidSignatureException\) when calling the ListSecrets operation(?: \(reached max retries: \d+\))?: Signature expired: .* - 5 min\.\)/);
+    } finally {
+      sandbox.world.wallClock = () => Date.now();
+    }
+  });
+
   it('sts assume-role without the external id is refused', async () => {
     await expect(
       aws(['sts', 'assume-role', '--role-arn', sandbox.scenario.roles.operator, '--role-session-name', 'cli'], sandbox.scenario.ci),
@@ -112,6 +145,54 @@ describe.skipIf(!hasAwsCli)('the real aws CLI against the sandbox', () => {
       Engine: PROD_DATABASES[0].engine,
     });
   });
+
+  it.skipIf(!services.rds)('rds: a restore passes backing-up; deleted keeping its automated backups, they are retained, restorable, deletable', async () => {
+    const MINUTE = 60_000;
+    const manual = (await aws(['rds', 'describe-db-snapshots', '--db-instance-identifier', PROD_DATABASES[0].id, '--snapshot-type', 'manual'])) as {
+      DBSnapshots: { DBSnapshotIdentifier: string }[];
+    };
+    const dev = ['--db-instance-class', 'db.t4g.micro', '--db-subnet-group-name', DEV_SUBNET_GROUP, '--vpc-security-group-ids', DEV_SECURITY_GROUP];
+    const restored = (await aws([
+      'rds', 'restore-db-instance-from-db-snapshot', '--db-instance-identifier', 'cli-retain',
+      // (aws-cli 2.9 predates --backup-retention-period here: the copy keeps the snapshot's 35 days.)
+      '--db-snapshot-identifier', manual.DBSnapshots[0].DBSnapshotIdentifier, ...dev,
+    ])) as { DBInstance: { DBInstanceStatus: string } };
+    expect(restored.DBInstance.DBInstanceStatus).toBe('creating');
+    type Instance = { DBInstanceStatus: string; LatestRestorableTime?: string; InstanceCreateTime?: string };
+    const status = async () => ((await aws(['rds', 'describe-db-instances', '--db-instance-identifier', 'cli-retain'])) as { DBInstances: Instance[] }).DBInstances[0];
+    type Backups = { DBInstanceAutomatedBackups: { Status: string; DBInstanceAutomatedBackupsArn: string; RestoreWindow?: { EarliestTime?: string } }[] };
+    const backups = async (...args: string[]) => (await aws(['rds', 'describe-db-instance-automated-backups', ...args])) as Backups;
+
+    sandbox.world.clock.advance(15 * MINUTE);
+    const backingUp = await status();
+    expect(backingUp.DBInstanceStatus).toBe('backing-up');
+    expect(backingUp.LatestRestorableTime).toBeUndefined();
+    expect((await backups('--db-instance-identifier', 'cli-retain')).DBInstanceAutomatedBackups[0].Status).toBe('creating');
+    sandbox.world.clock.advance(5 * MINUTE);
+    const ready = await status();
+    expect(ready).toMatchObject({ DBInstanceStatus: 'available', LatestRestorableTime: expect.any(String) });
+
+    await aws(['rds', 'delete-db-instance', '--db-instance-identifier', 'cli-retain', '--skip-final-snapshot', '--no-delete-automated-backups']);
+    sandbox.world.clock.advance(6 * MINUTE);
+    const [retained] = (await backups('--db-instance-identifier', 'cli-retain')).DBInstanceAutomatedBackups;
+    expect(retained.Status).toBe('retained');
+    // The window starts with the copy's first automated backup, taken as its creation ended.
+    expect(Date.parse(retained.RestoreWindow!.EarliestTime!)).toBe(Date.parse(ready.InstanceCreateTime!));
+    const arn = retained.DBInstanceAutomatedBackupsArn;
+    expect(arn).toMatch(new RegExp(`^arn:aws:rds:${COMPANY_REGION}:${COMPANY_ACCOUNT}:auto-backup:ab-[A-Z0-9]{26}$`));
+    expect((await backups('--db-instance-automated-backups-arn', arn)).DBInstanceAutomatedBackups).toHaveLength(1);
+
+    const fromRetained = (await aws([
+      'rds', 'restore-db-instance-to-point-in-time', '--source-db-instance-automated-backups-arn', arn,
+      '--target-db-instance-identifier', 'cli-from-retained', '--use-latest-restorable-time', ...dev,
+    ])) as { DBInstance: { DBInstanceStatus: string } };
+    expect(fromRetained.DBInstance.DBInstanceStatus).toBe('creating');
+
+    await aws(['rds', 'delete-db-instance-automated-backup', '--db-instance-automated-backups-arn', arn]);
+    const gone = await runAwsCli(sandbox.url, ['rds', 'describe-db-instance-automated-backups', '--db-instance-automated-backups-arn', arn], sandbox.scenario.admin);
+    expect(gone.code).not.toBe(0);
+    expect(gone.stderr).toContain('DBInstanceAutomatedBackupNotFound');
+  }, 90_000);
 
   it.skipIf(!services.rds)('rds describe-db-clusters', async () => {
     const cluster = PROD_CLUSTERS[0];

@@ -351,8 +351,15 @@ describe('restore jobs', () => {
       CreatedResourceArn: arn.db('orders-from-backup'),
     });
     expect(done.CompletionDate!.getTime()).toBeGreaterThan(done.CreationDate!.getTime());
-    const instance = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'orders-from-backup' })))
-      .DBInstances![0];
+    const describe = async () =>
+      (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'orders-from-backup' }))).DBInstances![0];
+    // The job is done once the instance exists; RDS then takes its first automated backup.
+    const backingUp = await describe();
+    expect(backingUp.DBInstanceStatus).toBe('backing-up');
+    expect(backingUp.LatestRestorableTime).toBeUndefined();
+    advance(5 * MINUTE);
+    const instance = await describe();
+    expect(instance.LatestRestorableTime).toBeInstanceOf(Date);
     expect(instance).toMatchObject({
       DBInstanceStatus: 'available',
       DBInstanceClass: 'db.t4g.micro',

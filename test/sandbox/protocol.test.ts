@@ -131,6 +131,42 @@ describe('SigV4', () => {
   });
 });
 
+describe('unsigned and unreadably signed requests', () => {
+  const unsigned = (path: string, method: string, headers: Record<string, string>, body = '') =>
+    send({ service: '', sign: false, method, path, headers, body });
+
+  it('answers the refusal of an unsigned call in the protocol of the service it is for', async () => {
+    const secrets = await unsigned('/', 'POST', { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'secretsmanager.ListSecrets' }, '{}');
+    expect(secrets.status).toBe(400);
+    expect(secrets.headers.get('x-amzn-errortype')).toBe('MissingAuthenticationTokenException');
+    expect(JSON.parse(secrets.text)).toMatchObject({ __type: 'MissingAuthenticationTokenException', message: 'Request is missing Authentication Token' });
+    const backup = await unsigned('/backup-vaults/', 'GET', {});
+    expect(backup.status).toBe(403);
+    expect(backup.headers.get('x-amzn-errortype')).toBe('MissingAuthenticationTokenException');
+    const rds = await unsigned('/', 'POST', { 'content-type': 'application/x-www-form-urlencoded' }, 'Action=DescribeDBInstances&Version=2014-10-31');
+    expect(rds.status).toBe(403);
+    expect(rds.text).toContain('<Code>MissingAuthenticationToken</Code>');
+  });
+
+  it('answers an unsigned call for no service it knows as JSON when it came as JSON, else as XML', async () => {
+    const json = await unsigned('/', 'POST', { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.ListTables' }, '{}');
+    expect(json.status).toBe(400);
+    expect(JSON.parse(json.text)).toMatchObject({ __type: 'MissingAuthenticationTokenException' });
+    const other = await unsigned('/nowhere', 'GET', {});
+    expect(other.status).toBe(403);
+    expect(other.text).toContain('<Code>MissingAuthenticationToken</Code>');
+  });
+
+  it('answers a malformed Authorization header with IncompleteSignature in the service protocol', async () => {
+    const header = (service: string) => `AWS4-HMAC-SHA256 Credential=AKIAAAAAAAAAAAAAAAAA/20240101/${COMPANY_REGION}/${service}/aws4_request, SignedHeaders=host`;
+    const json = await unsigned('/', 'POST', { authorization: header('secretsmanager'), 'x-amz-target': 'secretsmanager.ListSecrets' }, '{}');
+    expect(json.headers.get('x-amzn-errortype')).toBe('IncompleteSignatureException');
+    const query = await unsigned('/', 'POST', { authorization: header('sts') }, 'Action=GetCallerIdentity&Version=2011-06-15');
+    expect(query.status).toBe(403);
+    expect(query.text).toContain('<Code>IncompleteSignature</Code>');
+  });
+});
+
 describe('awsJson1_1 (Secrets Manager, Tagging)', () => {
   const json = (service: string, target: string, body: object) =>
     send({

@@ -39,6 +39,7 @@ import { tagConditionedPolicy } from '../support/policies.ts';
 import { masterPasswordOf } from '../../sandbox/services/rds/state.ts';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
 import { errorOf } from '../support/errors.ts';
+import { restoreManualSnapshot } from '../support/staging.ts';
 
 let sb: TestSandbox;
 let rds: RDSClient;
@@ -65,20 +66,7 @@ async function describe1(id: string): Promise<DBInstance> {
 
 /** A clone of orders-prod from its latest manual snapshot into the dev network, made available. */
 async function devClone(id: string, extra: Record<string, unknown> = {}): Promise<DBInstance> {
-  const snaps = await rds.send(
-    new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: ORDERS.id, SnapshotType: 'manual' }),
-  );
-  await rds.send(
-    new RestoreDBInstanceFromDBSnapshotCommand({
-      DBInstanceIdentifier: id,
-      DBSnapshotIdentifier: snaps.DBSnapshots![0].DBSnapshotIdentifier,
-      DBInstanceClass: 'db.t4g.micro',
-      DBSubnetGroupName: DEV_SUBNET_GROUP,
-      VpcSecurityGroupIds: [DEV_SECURITY_GROUP],
-      Tags: [{ Key: 'snapclone:managed', Value: 'true' }],
-      ...extra,
-    }),
-  );
+  await restoreManualSnapshot(rds, ORDERS.id, id, { Tags: [{ Key: 'snapclone:managed', Value: 'true' }], ...extra });
   advance(30 * MINUTE);
   const instance = await describe1(id);
   expect(instance.DBInstanceStatus).toBe('available');

@@ -4,6 +4,7 @@ import {
   ListRecoveryPointsByBackupVaultCommand,
   StartRestoreJobCommand,
 } from '@aws-sdk/client-backup';
+import { DescribeDBSnapshotsCommand, RDSClient, RestoreDBInstanceFromDBSnapshotCommand, type DBInstance } from '@aws-sdk/client-rds';
 import { arn, BACKUP_VAULT, DEV_SECURITY_GROUP, DEV_SUBNET_GROUP, RESTORE_ROLE } from '../../sandbox/scenario/index.ts';
 import type { TestSandbox } from './sandbox.ts';
 
@@ -41,4 +42,23 @@ export async function backupRestore(sb: TestSandbox, name: string, point: string
     }),
   );
   return started.RestoreJobId!;
+}
+
+/**
+ * Restores the latest manual snapshot of `source` as `id` into the development network (db.t4g.micro) with
+ * `rds`; answers the new instance as the restore call does ('creating').
+ */
+export async function restoreManualSnapshot(rds: RDSClient, source: string, id: string, extra: Record<string, unknown> = {}): Promise<DBInstance> {
+  const manual = await rds.send(new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: source, SnapshotType: 'manual' }));
+  const out = await rds.send(
+    new RestoreDBInstanceFromDBSnapshotCommand({
+      DBInstanceIdentifier: id,
+      DBSnapshotIdentifier: manual.DBSnapshots![0].DBSnapshotIdentifier,
+      DBInstanceClass: 'db.t4g.micro',
+      DBSubnetGroupName: DEV_SUBNET_GROUP,
+      VpcSecurityGroupIds: [DEV_SECURITY_GROUP],
+      ...extra,
+    }),
+  );
+  return out.DBInstance!;
 }

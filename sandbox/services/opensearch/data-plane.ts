@@ -59,6 +59,7 @@ async function startListener(world: World, domain: DomainRecord): Promise<Domain
         res.writeHead(response.status, {
           'content-type': response.text !== undefined ? 'text/plain; charset=UTF-8' : 'application/json; charset=UTF-8',
           'x-amzn-requestid': requestId,
+          date: new Date(world.wallClock()).toUTCString(),
           ...response.headers,
           'content-length': Buffer.byteLength(text),
         });
@@ -141,7 +142,7 @@ export async function serve(world: World, domain: DomainRecord, request: RawRequ
       if (scope.service !== 'es') return authFailure(`Credential should be scoped to correct service: 'es'. `);
       if (scope.region !== domain.region) return authFailure('Credential should be scoped to a valid region. ');
       const issued = world.credentials.get(scope.accessKeyId);
-      await verifySignature(request, scope, issued, world.clock.now());
+      await verifySignature(request, scope, issued, world);
       const principal = issued!.principal;
       if (principal.accountId !== domain.accountId) {
         return awsAnswer(awsRefusal(403, `User: ${principal.arn} is not authorized to perform: ${action}`));

@@ -96,11 +96,14 @@ function createRestoredCluster(ctx: RequestContext, plan: ClusterPlan): DbCluste
     createdAt: plan.availableAt,
     visibleFrom: now,
     phases: plan.availableAt > now ? [{ status: 'creating', until: plan.availableAt }] : [],
-    restorableFrom: plan.availableAt,
     lastAutomatedSnapshotAt: plan.availableAt,
     cloneGroupId: plan.clone?.groupId,
     isClone: plan.clone !== undefined,
   };
+  // As on RDS: creating → backing-up (the first automated backup) → available.
+  const backedUp = plan.availableAt + world.scaled(CLUSTER_DURATIONS.firstBackup);
+  cluster.phases.push({ status: 'backing-up', until: backedUp });
+  cluster.firstBackup = { at: plan.availableAt, until: backedUp };
   state.clusters.set(id, cluster);
   return cluster;
 }

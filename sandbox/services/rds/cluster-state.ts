@@ -1,5 +1,5 @@
-import { DAY_MS, nextDailyUtc } from '../../core/clock.ts';
 import { byKey } from '../../core/paging.ts';
+import { automatedSnapshotId, dueAutomatedSnapshots, windowOf, type FirstBackup, type RestoreWindow } from './backup-window.ts';
 import type { DbInstance, RdsState, SnapshotType } from './state.ts';
 
 /**
@@ -55,7 +55,8 @@ export interface DbCluster extends ClusterConfig {
   phases: ClusterPhase[];
   deletion?: { requestedAt: number; goneAt: number; deleteAutomatedBackups: boolean };
   masterUserSecret?: { arn: string; kmsKeyId: string };
-  restorableFrom: number;
+  /** The first automated backup, until it is taken; the point-in-time window opens once it is complete. */
+  firstBackup?: FirstBackup;
   lastAutomatedSnapshotAt: number;
   /** Shared by a copy and its copy-on-write clones (CloneGroupId). */
   cloneGroupId?: string;
@@ -90,13 +91,14 @@ export const CLUSTER_DURATIONS = {
   /** A DB instance joining a cluster. */
   memberCreate: 8 * MINUTE,
   deletion: 3 * MINUTE,
+  /** The first automated backup of a new cluster (status backing-up): a storage snapshot, whatever the volume's size. */
+  firstBackup: 2 * MINUTE,
   passwordReset: MINUTE,
   modify: 2 * MINUTE,
 };
 
 /** At most this many copy-on-write clones share one copy (the Aurora User Guide's cloning limitations). */
 export const MAX_CLONES_PER_COPY = 15;
-const RESTORE_LAG_MS = 5 * MINUTE;
 
 export const clusterArn = (region: string, accountId: string, id: string) =>
   `arn:aws:rds:${region}:${accountId}:cluster:${id}`;
@@ -199,31 +201,14 @@ export function clusterSnapshotOf(
   };
 }
 
-export const automatedClusterSnapshotId = (clusterId: string, at: number) =>
-  `rds:${clusterId}-${new Date(at).toISOString().slice(0, 16).replace(/[T:]/g, '-')}`;
-
-function nextAutomatedTime(cluster: ClusterConfig, after: number): number {
-  const [hour, minute] = cluster.preferredBackupWindow.split('-')[0].split(':').map(Number);
-  return nextDailyUtc(after, hour, minute + 5);
-}
-
 /** Aurora's automated backups: a cluster snapshot a day in the backup window, kept BackupRetentionPeriod days. */
 function takeAutomatedClusterSnapshots(state: RdsState, now: number): void {
   for (const cluster of state.clusters.values()) {
     if (cluster.deletion || now < cluster.createdAt) continue;
     settleCluster(cluster, now);
-    const from = Math.max(cluster.lastAutomatedSnapshotAt, now - cluster.backupRetentionPeriod * DAY_MS);
-    for (let t = nextAutomatedTime(cluster, from); t <= now; t += DAY_MS) {
-      const id = automatedClusterSnapshotId(cluster.id, t);
-      state.clusterSnapshots.set(
-        id,
-        clusterSnapshotOf(cluster, id, 'automated', {
-          createdAt: t,
-          availableAt: t + 10 * MINUTE,
-          expiresAt: t + cluster.backupRetentionPeriod * DAY_MS,
-        }),
-      );
-      cluster.lastAutomatedSnapshotAt = t;
+    for (const times of dueAutomatedSnapshots(cluster, now)) {
+      const id = automatedSnapshotId(cluster.id, times.createdAt);
+      state.clusterSnapshots.set(id, clusterSnapshotOf(cluster, id, 'automated', times));
     }
   }
 }
@@ -250,21 +235,14 @@ export function findClusterSnapshot(state: RdsState, now: number, idOrArn: strin
 export const clusterSnapshotStatus = (snapshot: ClusterSnapshot, now: number) =>
   now >= snapshot.availableAt ? 'available' : 'creating';
 
-/** EarliestRestorableTime … LatestRestorableTime, or undefined before the cluster is up. */
-export function clusterRestoreWindow(
-  state: RdsState,
-  cluster: DbCluster,
-  now: number,
-): { earliest: number; latest: number } | undefined {
+/** EarliestRestorableTime … LatestRestorableTime (backup-window.ts), or undefined before the first automated backup is complete. */
+export function clusterRestoreWindow(state: RdsState, cluster: DbCluster, now: number): RestoreWindow | undefined {
   if (now < cluster.createdAt || cluster.backupRetentionPeriod === 0) return undefined;
-  let earliest = Math.max(cluster.restorableFrom, now - cluster.backupRetentionPeriod * DAY_MS);
   catchUpClusterSnapshots(state, now);
-  for (const snap of state.clusterSnapshots.values()) {
-    if (snap.type === 'automated' && snap.clusterResourceId === cluster.resourceId) {
-      earliest = Math.min(earliest, snap.createdAt);
-    }
-  }
-  return { earliest, latest: Math.max(earliest, now - RESTORE_LAG_MS) };
+  const complete = [...state.clusterSnapshots.values()]
+    .filter((s) => s.type === 'automated' && s.clusterResourceId === cluster.resourceId && now >= s.availableAt)
+    .map((s) => s.createdAt);
+  return windowOf(complete, cluster.backupRetentionPeriod, now, now);
 }
 
 /**

@@ -362,7 +362,6 @@ export function createDBInstance(input: CreateInstanceInput, ctx: RequestContext
     visibleFrom: now,
     phases: [{ status: 'creating', until: availableAt }],
     pendingMaintenance: {},
-    restorableFrom: availableAt,
     lastAutomatedSnapshotAt: availableAt,
     clusterId: cluster.id,
     clusterWriter: !clusterMembers(state, cluster, now).some((m) => m.clusterWriter),

@@ -20,6 +20,7 @@ export const rdsErrors = {
     new AwsError('DBParameterGroupNotFound', `DBParameterGroup not found: ${name}`, 404),
   automatedBackupNotFound: (id: string) =>
     new AwsError('DBInstanceAutomatedBackupNotFound', `No automated backup found for DB instance ${id}.`, 404),
+  automatedBackupState: (message: string) => new AwsError('InvalidDBInstanceAutomatedBackupState', message, 400),
   invalidState: (message: string) => new AwsError('InvalidDBInstanceState', message, 400),
   invalidRestore: (message: string) => new AwsError('InvalidRestoreFault', message, 400),
   pitrNotEnabled: (id: string) =>

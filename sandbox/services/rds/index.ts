@@ -1,12 +1,8 @@
 import * as schemas from '@aws-sdk/client-rds';
 import type { RequestContext, ServiceDef } from '../../core/service.ts';
 import { queryTagOperations } from '../../core/tags.ts';
-import {
-  deleteDBInstance,
-  describeDBInstanceAutomatedBackups,
-  describeDBInstances,
-  modifyDBInstance,
-} from './instances.ts';
+import { autoBackupArn, deleteDBInstanceAutomatedBackup, describeDBInstanceAutomatedBackups } from './automated-backups.ts';
+import { deleteDBInstance, describeDBInstances, modifyDBInstance } from './instances.ts';
 import { restoreDBClusterFromSnapshot, restoreDBClusterToPointInTime } from './cluster-restore.ts';
 import { clusterArn, clusterSnapshotArn } from './cluster-state.ts';
 import {
@@ -51,7 +47,16 @@ export const rds: ServiceDef = {
     },
     DescribeDBInstanceAutomatedBackups: {
       handler: describeDBInstanceAutomatedBackups,
-      resources: (input, ctx) => arnOf('db', ctx, input.DBInstanceIdentifier),
+      resources: (input, ctx) =>
+        input.DBInstanceAutomatedBackupsArn
+          ? [input.DBInstanceAutomatedBackupsArn]
+          : arnOf('db', ctx, input.DBInstanceIdentifier),
+    },
+    DeleteDBInstanceAutomatedBackup: {
+      handler: deleteDBInstanceAutomatedBackup,
+      resources: (input, ctx) => [
+        input.DBInstanceAutomatedBackupsArn ?? autoBackupArn(ctx.region, ctx.accountId, input.DbiResourceId ?? '*'),
+      ],
     },
     DescribeDBSnapshots: {
       handler: describeDBSnapshots,
@@ -81,7 +86,9 @@ export const rds: ServiceDef = {
       failRestore: failRestoredInstance,
       resources: (input, ctx) => [
         ...arnOf('db', ctx, input.TargetDBInstanceIdentifier),
-        ...arnOf('db', ctx, input.SourceDBInstanceIdentifier),
+        ...(input.SourceDBInstanceAutomatedBackupsArn
+          ? [input.SourceDBInstanceAutomatedBackupsArn]
+          : arnOf('db', ctx, input.SourceDBInstanceIdentifier)),
       ],
       requestTags,
     },

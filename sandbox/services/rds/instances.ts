@@ -12,10 +12,10 @@ import { createManagedSecret, deleteManagedSecret } from './secrets.ts';
 import {
   DURATIONS,
   findInstance,
+  firstBackupOf,
   instanceStatus,
   liveInstances,
   rdsState,
-  restoreWindow,
   snapshotOf,
   type DbInstance,
   type Phase,
@@ -50,67 +50,6 @@ export function describeDBInstances(
   const result = page(instances, (i) => i.id, input);
   return {
     DBInstances: result.items.map((i) => instanceView(state, i, now, region, accountId)),
-    Marker: result.marker,
-  };
-}
-
-export function describeDBInstanceAutomatedBackups(
-  input: {
-    DBInstanceIdentifier?: string;
-    DbiResourceId?: string;
-    Filters?: Filter[];
-    Marker?: string;
-    MaxRecords?: number;
-  },
-  ctx: RequestContext,
-) {
-  const { world, accountId, region } = ctx;
-  const state = rdsState(world, accountId, region);
-  const now = world.clock.nowMs();
-  const windows = new Map(liveInstances(state, now).map((i) => [i, restoreWindow(state, i, now)]));
-  let instances = [...windows.keys()].filter((i) => windows.get(i));
-  if (input.DBInstanceIdentifier)
-    instances = instances.filter((i) => i.id === input.DBInstanceIdentifier!.toLowerCase());
-  if (input.DbiResourceId) instances = instances.filter((i) => i.dbiResourceId === input.DbiResourceId);
-  if ((input.DBInstanceIdentifier || input.DbiResourceId) && instances.length === 0) {
-    throw rdsErrors.automatedBackupNotFound(input.DBInstanceIdentifier ?? input.DbiResourceId ?? '');
-  }
-  instances = applyFilters(instances, input.Filters, {
-    'db-instance-id': (i) => [i.id, i.arn],
-    'dbi-resource-id': (i) => [i.dbiResourceId],
-    status: () => ['active'],
-  });
-  const result = page(instances, (i) => i.id, input);
-  return {
-    DBInstanceAutomatedBackups: result.items.map((i) => {
-      const window = windows.get(i)!;
-      return {
-        DBInstanceArn: i.arn,
-        DbiResourceId: i.dbiResourceId,
-        Region: region,
-        DBInstanceIdentifier: i.id,
-        RestoreWindow: { EarliestTime: new Date(window.earliest), LatestTime: new Date(window.latest) },
-        AllocatedStorage: i.allocatedStorage,
-        Status: 'active',
-        Port: i.port,
-        AvailabilityZone: i.availabilityZone,
-        VpcId: state.subnetGroups.get(i.subnetGroupName)?.vpcId,
-        InstanceCreateTime: new Date(i.createdAt),
-        MasterUsername: i.masterUsername,
-        Engine: i.engine,
-        EngineVersion: i.engineVersion,
-        LicenseModel: i.licenseModel,
-        OptionGroupName: i.optionGroupName,
-        Encrypted: i.storageEncrypted,
-        StorageType: i.storageType,
-        KmsKeyId: i.storageEncrypted ? i.kmsKeyId : undefined,
-        IAMDatabaseAuthenticationEnabled: i.iamDatabaseAuthenticationEnabled,
-        BackupRetentionPeriod: i.backupRetentionPeriod,
-        PreferredBackupWindow: i.preferredBackupWindow,
-        DBInstanceAutomatedBackupsArn: `arn:aws:rds:${region}:${accountId}:auto-backup:ab-${i.dbiResourceId.slice(3).toLowerCase()}`,
-        BackupTarget: 'region',
-      };
-    }),
     Marker: result.marker,
   };
 }
@@ -174,6 +113,12 @@ export function modifyDBInstance(input: ModifyInput, ctx: RequestContext) {
 
   const phase = nextPhase(ctx, instance, input);
   if (phase) instance.phases.push(phase);
+  if (phase?.apply?.backupRetentionPeriod && instance.backupRetentionPeriod === 0) {
+    // Turning automated backups on takes the first one right after the change.
+    const first = firstBackupOf(world, instance, phase.until);
+    phase.apply.firstBackup = first.backup;
+    instance.phases.push(first.phase);
+  }
   return { DBInstance: instanceView(state, instance, now, region, accountId) };
 }
 

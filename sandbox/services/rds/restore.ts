@@ -3,6 +3,8 @@ import { checkPermission, requestTagContext } from '../../core/authorize.ts';
 import { upperId } from '../../core/ids.ts';
 import type { RequestContext } from '../../core/service.ts';
 import type { World } from '../../core/world.ts';
+import { findAutomatedBackups } from './automated-backups.ts';
+import type { RestoreWindow } from './backup-window.ts';
 import { checkIdentifier, checkInstanceClass, checkRetention, checkSecurityGroups, rdsErrors } from './errors.ts';
 import { createManagedSecret } from './secrets.ts';
 import {
@@ -12,6 +14,7 @@ import {
   DURATIONS,
   findInstance,
   findSnapshot,
+  firstBackupOf,
   identifierTaken,
   liveInstances,
   rdsState,
@@ -57,7 +60,7 @@ export interface RestorePlan {
   tags: Map<string, string>;
   /** When the instance shows up (now for RDS restores; when the job runs for AWS Backup). */
   visibleFrom: number;
-  /** When it becomes available. */
+  /** When its creation is over (then it takes its first automated backup, if it keeps any). */
   availableAt: number;
 }
 
@@ -141,9 +144,14 @@ export function createRestoredInstance(where: Where, plan: RestorePlan): DbInsta
     visibleFrom: plan.visibleFrom,
     phases: plan.availableAt > now ? [{ status: 'creating', until: plan.availableAt }] : [],
     pendingMaintenance: {},
-    restorableFrom: plan.availableAt,
     lastAutomatedSnapshotAt: plan.availableAt,
   };
+  if (retention > 0) {
+    // As on RDS: creating → backing-up (the first automated backup) → available.
+    const { phase, backup } = firstBackupOf(world, instance, plan.availableAt);
+    instance.phases.push(phase);
+    instance.firstBackup = backup;
+  }
   if (p.ManageMasterUserPassword) createManagedSecret(where, instance, p.MasterUserSecretKmsKeyId);
   state.instances.set(id, instance);
   return instance;
@@ -205,6 +213,7 @@ export function restoreToPointInTime(
     TargetDBInstanceIdentifier?: string;
     SourceDBInstanceIdentifier?: string;
     SourceDbiResourceId?: string;
+    SourceDBInstanceAutomatedBackupsArn?: string;
     RestoreTime?: Date;
     UseLatestRestorableTime?: boolean;
     Tags?: { Key?: string; Value?: string }[];
@@ -222,8 +231,8 @@ export function restoreToPointInTime(
   if (!input.RestoreTime && !input.UseLatestRestorableTime) {
     throw rdsErrors.invalidParameterCombination('Either RestoreTime or UseLatestRestorableTime must be specified.');
   }
-  if (source.backupRetentionPeriod === 0) throw rdsErrors.pitrNotEnabled(source.id);
-  const window = restoreWindow(state, source, now);
+  if (source.config.backupRetentionPeriod === 0) throw rdsErrors.pitrNotEnabled(source.id);
+  const window = source.window;
   if (!window) throw rdsErrors.invalidState(`DB instance ${source.id} has no restorable time yet.`);
   if (input.RestoreTime) {
     const at = input.RestoreTime.getTime();
@@ -238,30 +247,42 @@ export function restoreToPointInTime(
   checkTagging(ctx, targetId, tags);
   const instance = createRestoredInstance(ctx, {
     targetId,
-    source: source,
+    source: source.config,
     masterPassword: source.masterPassword,
     params: input,
     tags,
     visibleFrom: now,
-    availableAt: now + restoreDuration(world, source.allocatedStorage, DURATIONS.logReplay),
+    availableAt: now + restoreDuration(world, source.config.allocatedStorage, DURATIONS.logReplay),
   });
   return { DBInstance: instanceView(state, instance, now, region, accountId) };
+}
+
+/** What a point-in-time restore starts from: a live instance, or the retained automated backups of a deleted one. */
+interface PitrSource {
+  id: string;
+  config: InstanceConfig;
+  masterPassword: string;
+  window?: RestoreWindow;
 }
 
 function pitrSource(
   state: RdsState,
   now: number,
-  input: { SourceDBInstanceIdentifier?: string; SourceDbiResourceId?: string },
-): DbInstance {
+  input: { SourceDBInstanceIdentifier?: string; SourceDbiResourceId?: string; SourceDBInstanceAutomatedBackupsArn?: string },
+): PitrSource {
+  const live = (i: DbInstance) => ({ id: i.id, config: i, masterPassword: i.masterPassword, window: restoreWindow(state, i, now) });
   if (input.SourceDBInstanceIdentifier) {
     const found = findInstance(state, now, input.SourceDBInstanceIdentifier);
     if (!found) throw rdsErrors.instanceNotFound(input.SourceDBInstanceIdentifier);
-    return found;
+    return live(found);
   }
-  if (input.SourceDbiResourceId) {
-    const found = liveInstances(state, now).find((i) => i.dbiResourceId === input.SourceDbiResourceId);
-    if (!found) throw rdsErrors.instanceNotFound(input.SourceDbiResourceId);
-    return found;
+  const { SourceDbiResourceId: dbi, SourceDBInstanceAutomatedBackupsArn: arn } = input;
+  const instance = dbi ? liveInstances(state, now).find((i) => i.dbiResourceId === dbi) : undefined;
+  if (instance) return live(instance);
+  if (dbi || arn) {
+    const backups = findAutomatedBackups(state, now, { dbiResourceId: dbi, arn });
+    if (backups) return { id: backups.instanceId, config: backups.config, masterPassword: backups.masterPassword, window: backups.window };
+    throw dbi ? rdsErrors.instanceNotFound(dbi) : rdsErrors.automatedBackupNotFound(arn!);
   }
   throw rdsErrors.invalidParameterCombination(
     'One of SourceDBInstanceIdentifier, SourceDbiResourceId or SourceDBInstanceAutomatedBackupsArn must be specified.',

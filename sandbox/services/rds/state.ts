@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { DAY_MS, nextDailyUtc } from '../../core/clock.ts';
 import { byKey } from '../../core/paging.ts';
 import type { World } from '../../core/world.ts';
+import { automatedSnapshotId, dueAutomatedSnapshots, windowOf, type FirstBackup, type RestoreWindow } from './backup-window.ts';
 import { liveClusters, liveClusterSnapshots, type ClusterSnapshot, type DbCluster } from './cluster-state.ts';
 
 /**
@@ -45,8 +45,10 @@ export interface Phase {
   /** What PendingModifiedValues shows meanwhile. */
   pending?: Record<string, unknown>;
   /** Applied to the instance once the phase is over. */
-  apply?: Partial<InstanceConfig> & { masterPassword?: string };
+  apply?: Partial<InstanceConfig> & { masterPassword?: string; firstBackup?: FirstBackup };
 }
+
+
 
 export interface DbInstance extends InstanceConfig {
   id: string;
@@ -65,8 +67,8 @@ export interface DbInstance extends InstanceConfig {
   pendingMaintenance: Record<string, unknown>;
   deletion?: { requestedAt: number; goneAt: number; deleteAutomatedBackups: boolean };
   masterUserSecret?: { arn: string; kmsKeyId: string };
-  /** Start of the point-in-time window when no automated snapshot of the instance is older. */
-  restorableFrom: number;
+  /** The first automated backup, until it is taken; the point-in-time window opens once it is complete. */
+  firstBackup?: FirstBackup;
   /** When the latest automated snapshot was taken (the next comes in the next backup window). */
   lastAutomatedSnapshotAt: number;
   /** An Aurora cluster member: the cluster's identifier (its storage, backups and PITR are the cluster's). */
@@ -98,6 +100,19 @@ export interface DbSnapshot {
   sourceTags: Map<string, string>;
 }
 
+/** The automated backups of a deleted instance, kept (DeleteAutomatedBackups=false) until their snapshots expire. */
+export interface RetainedBackup {
+  instanceId: string;
+  instanceArn: string;
+  dbiResourceId: string;
+  instanceCreatedAt: number;
+  /** When the instance's deletion was asked for: the latest time it can be restored to. */
+  deletedAt: number;
+  config: InstanceConfig;
+  /** Hidden, as the instance's: a restore from the backups gets it. */
+  masterPassword: string;
+}
+
 export interface Vpc {
   id: string;
   /** A VPC with an internet gateway makes instances public unless told otherwise. */
@@ -127,6 +142,8 @@ export interface RdsState {
   secretsKmsKeyId: string;
   /** Run before snapshots are read (AWS Backup's schedules add their awsbackup snapshots). */
   beforeSnapshotRead: ((now: number) => void)[];
+  /** Automated backups of deleted instances, by DbiResourceId. */
+  retainedBackups: Map<string, RetainedBackup>;
   /** Aurora DB clusters and their cluster snapshots (see cluster-state.ts). */
   clusters: Map<string, DbCluster>;
   clusterSnapshots: Map<string, ClusterSnapshot>;
@@ -146,6 +163,7 @@ export function rdsState(world: World, accountId: string, region: string): RdsSt
     defaultKmsKeyId: `arn:aws:kms:${region}:${accountId}:key/${randomUUID()}`,
     secretsKmsKeyId: `arn:aws:kms:${region}:${accountId}:key/${randomUUID()}`,
     beforeSnapshotRead: [],
+    retainedBackups: new Map(),
     clusters: new Map(),
     clusterSnapshots: new Map(),
   }));
@@ -175,14 +193,13 @@ export const DURATIONS = {
   restore: (storageGb: number) => 10 * MINUTE + storageGb * 15_000,
   /** Point-in-time restores replay logs on top. */
   logReplay: 3 * MINUTE,
+  /** The first automated backup of a new instance is a full snapshot: 2 minutes plus 6 s per GB (20 GB ≈ 4 minutes). */
+  firstBackup: (storageGb: number) => 2 * MINUTE + storageGb * 6_000,
   deletion: 5 * MINUTE,
   passwordReset: MINUTE,
   modify: 2 * MINUTE,
   classChange: 10 * MINUTE,
 };
-
-/** LatestRestorableTime lags the clock by about five minutes. */
-export const RESTORE_LAG_MS = 5 * MINUTE;
 
 export const dbArn = (region: string, accountId: string, id: string) => `arn:aws:rds:${region}:${accountId}:db:${id}`;
 export const snapshotArn = (region: string, accountId: string, id: string) =>
@@ -197,12 +214,23 @@ export const byId = byKey((item: { id: string }) => item.id);
 export const idOf = (idOrArn: string): string =>
   idOrArn.startsWith('arn:') ? idOrArn.split(':').slice(6).join(':') : idOrArn.toLowerCase();
 
-/** Drops instances whose deletion is over (and their automated backups unless told to keep them). */
+/** Drops instances whose deletion is over; their automated backups go with them or are retained, as asked. */
 function purgeDeleted(state: RdsState, now: number): void {
   for (const [id, instance] of state.instances) {
     if (!instance.deletion || now < instance.deletion.goneAt) continue;
     state.instances.delete(id);
     if (instance.deletion.deleteAutomatedBackups) dropAutomatedSnapshots(state, instance.dbiResourceId);
+    else if (instance.backupRetentionPeriod > 0 && !instance.clusterId) {
+      state.retainedBackups.set(instance.dbiResourceId, {
+        instanceId: instance.id,
+        instanceArn: instance.arn,
+        dbiResourceId: instance.dbiResourceId,
+        instanceCreatedAt: instance.createdAt,
+        deletedAt: instance.deletion.requestedAt,
+        config: configOf(instance),
+        masterPassword: instance.masterPassword,
+      });
+    }
   }
 }
 
@@ -212,7 +240,7 @@ export function liveInstances(state: RdsState, now: number): DbInstance[] {
   return [...state.instances.values()].filter((i) => now >= i.visibleFrom).sort(byId);
 }
 
-function dropAutomatedSnapshots(state: RdsState, dbiResourceId: string): void {
+export function dropAutomatedSnapshots(state: RdsState, dbiResourceId: string): void {
   for (const [id, snap] of state.snapshots) {
     if (snap.type === 'automated' && snap.dbiResourceId === dbiResourceId) state.snapshots.delete(id);
   }
@@ -241,14 +269,14 @@ export function snapshotOf(
   };
 }
 
-/** The first daily automated-snapshot time after `after`: five minutes into the PreferredBackupWindow (UTC). */
-export function nextAutomatedTime(instance: InstanceConfig, after: number): number {
-  const [hour, minute] = instance.preferredBackupWindow.split('-')[0].split(':').map(Number);
-  return nextDailyUtc(after, hour, minute + 5);
+/**
+ * The first automated backup of an instance, starting at `at`: the 'backing-up' phase it shows meanwhile and
+ * the backup to record on the instance (its snapshot is taken when the clock reaches `at`).
+ */
+export function firstBackupOf(world: World, instance: InstanceConfig, at: number): { phase: Phase; backup: FirstBackup } {
+  const until = at + world.scaled(DURATIONS.firstBackup(instance.allocatedStorage));
+  return { phase: { status: 'backing-up', until }, backup: { at, until } };
 }
-
-export const automatedSnapshotId = (instanceId: string, at: number) =>
-  `rds:${instanceId}-${new Date(at).toISOString().slice(0, 16).replace(/[T:]/g, '-')}`;
 
 /**
  * RDS's automated backups, caught up to `now`: a snapshot a day in the backup window of every running
@@ -264,18 +292,9 @@ function takeAutomatedSnapshots(state: RdsState, now: number): void {
       instance.lastAutomatedSnapshotAt = now;
       continue;
     }
-    const from = Math.max(instance.lastAutomatedSnapshotAt, now - instance.backupRetentionPeriod * DAY_MS);
-    for (let t = nextAutomatedTime(instance, from); t <= now; t += DAY_MS) {
-      const id = automatedSnapshotId(instance.id, t);
-      state.snapshots.set(
-        id,
-        snapshotOf(instance, id, 'automated', {
-          createdAt: t,
-          availableAt: t + 10 * 60_000,
-          expiresAt: t + instance.backupRetentionPeriod * DAY_MS,
-        }),
-      );
-      instance.lastAutomatedSnapshotAt = t;
+    for (const times of dueAutomatedSnapshots(instance, now)) {
+      const id = automatedSnapshotId(instance.id, times.createdAt);
+      state.snapshots.set(id, snapshotOf(instance, id, 'automated', times));
     }
   }
 }
@@ -327,22 +346,24 @@ export function instanceStatus(instance: DbInstance, now: number): string {
   return instance.phases[0]?.status ?? 'available';
 }
 
-/** The point-in-time window, or undefined when automated backups are off or the instance is not up yet. */
-export function restoreWindow(
-  state: RdsState,
-  instance: DbInstance,
-  now: number,
-): { earliest: number; latest: number } | undefined {
-  if (instance.backupRetentionPeriod === 0 || now < instance.createdAt || instance.clusterId) return undefined;
-  let earliest = Math.max(instance.restorableFrom, now - instance.backupRetentionPeriod * DAY_MS);
+/** The point-in-time window of an instance's automated backups (backup-window.ts), up to `until`. */
+function backupWindow(state: RdsState, dbiResourceId: string, retentionDays: number, now: number, until: number) {
   catchUpSnapshots(state, now);
-  for (const snap of state.snapshots.values()) {
-    if (snap.type === 'automated' && snap.dbiResourceId === instance.dbiResourceId) {
-      earliest = Math.min(earliest, snap.createdAt);
-    }
-  }
-  const latest = Math.max(earliest, now - RESTORE_LAG_MS);
-  return { earliest, latest };
+  const complete = [...state.snapshots.values()]
+    .filter((s) => s.type === 'automated' && s.dbiResourceId === dbiResourceId && now >= s.availableAt)
+    .map((s) => s.createdAt);
+  return windowOf(complete, retentionDays, now, until);
+}
+
+/** The point-in-time window of a live instance, or undefined when automated backups are off or none is complete yet. */
+export function restoreWindow(state: RdsState, instance: DbInstance, now: number): RestoreWindow | undefined {
+  if (instance.backupRetentionPeriod === 0 || now < instance.createdAt || instance.clusterId) return undefined;
+  return backupWindow(state, instance.dbiResourceId, instance.backupRetentionPeriod, now, now);
+}
+
+/** The window of a deleted instance's retained backups: up to its deletion; undefined once their snapshots expired. */
+export function retainedWindow(state: RdsState, backup: RetainedBackup, now: number): RestoreWindow | undefined {
+  return backupWindow(state, backup.dbiResourceId, backup.config.backupRetentionPeriod, now, backup.deletedAt);
 }
 
 export function snapshotStatus(snapshot: DbSnapshot, now: number): string {

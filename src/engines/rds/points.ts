@@ -36,7 +36,8 @@ export async function pitrWindow(w: Where, source: SourceRef, range: Range): Pro
     const out = await w.clients.rds.send(
       new DescribeDBInstanceAutomatedBackupsCommand({ DBInstanceIdentifier: source.config.id }),
     );
-    earliest = out.DBInstanceAutomatedBackups?.find((b) => b.RestoreWindow?.EarliestTime)?.RestoreWindow?.EarliestTime;
+    // The identifier also names the retained backups of deleted instances that had it: take the live one's.
+    earliest = out.DBInstanceAutomatedBackups?.find((b) => b.DbiResourceId === instance.DbiResourceId)?.RestoreWindow?.EarliestTime;
   } catch (error) {
     if (!isError(error, 'DBInstanceAutomatedBackupNotFound')) throw error;
   }
