@@ -10,6 +10,8 @@ const actionsDir = mkdtempSync(join(tmpdir(), 'snapclone-actions-'));
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Many suites wait on the CLI processes and sandboxes they start: more workers than cores keeps both busy.
+    maxWorkers: 3,
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // The SDK warns that releases after early 2027 need Node 22; the pinned versions support Node 20.
