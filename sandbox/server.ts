@@ -7,6 +7,7 @@ import { answerControl, isControlRequest } from './core/fault-control.ts';
 import { readRequest, type RawRequest, type RawResponse } from './core/http.ts';
 import { requestId as newRequestId } from './core/ids.ts';
 import type { RequestContext, ServiceDef } from './core/service.ts';
+import { secretValues } from './core/secret-values.ts';
 import { World, type WorldOptions } from './core/world.ts';
 import { awsJson1_1 } from './protocols/json.ts';
 import { awsQuery } from './protocols/query.ts';
@@ -47,7 +48,9 @@ async function answer(world: World, request: RawRequest, requestId: string): Pro
     };
     authorize(ctx, op, input, service.iamPrefix);
     world.observer?.({ action: `${service.iamPrefix}:${operation}`, resources: op.resources?.(input, ctx) ?? ['*'], principalArn: principal.arn });
+    secretValues(input, world.secretValues);
     const output = await world.faults.runOperation(op, input, ctx);
+    secretValues(output, world.secretValues);
     return protocol.serialize(service, operation, output, requestId);
   } catch (error) {
     const aws =

@@ -42,6 +42,8 @@ export class World {
   readonly credentials = new Map<string, IssuedCredentials>();
   /** Every action a role session was checked for, as `<role ARN> <action>` (the tests' coverage of the policy). */
   readonly calledActions = new Set<string>();
+  /** Every secret value that went through the sandbox (passwords, tokens, keys), for tests to look for in output. */
+  readonly secretValues = new Set<string>();
   /** Told of every call that passed authentication and IAM, right before its handler runs (tests watch writes). */
   observer?: (call: ObservedCall) => void;
   /** Fault injection: rules, request observers and counts (core/faults.ts). */

@@ -1,3 +1,4 @@
+import { rememberSecret } from '../core/redact.ts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 
 /** A shared session for every client of a target, which can be declared expired so the next call fetches a new one. */
@@ -26,6 +27,8 @@ export function refreshable(source: AwsCredentialIdentityProvider, now: () => nu
       if (!current || !fresh(current)) {
         pending ??= Promise.resolve(source(properties)).finally(() => (pending = undefined));
         current = await pending;
+        rememberSecret(current.secretAccessKey);
+        rememberSecret(current.sessionToken);
       }
       const copy = { ...current };
       if (copy.expiration) issued.push(copy);

@@ -61,6 +61,18 @@ export function checkEnvironment(options: GlobalOptions, env: NodeJS.ProcessEnv)
   }
 }
 
+/** The first line of a stream (the MFA code piped to `--mfa-code -`). */
+async function firstLine(stream: NodeJS.ReadableStream): Promise<string> {
+  let text = '';
+  for await (const chunk of stream) {
+    text += String(chunk);
+    if (text.includes('\n')) break;
+  }
+  const line = text.split('\n')[0].trim();
+  if (!line) throw new UsageError('--mfa-code - reads the MFA code from standard input, which gave none', 'Pipe the code in, e.g. echo 123456 | snapclone … --mfa-code -');
+  return line;
+}
+
 /** Sleeps `ms`, or ends early with Interrupted once `signal` is aborted. */
 export function interruptibleSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -89,6 +101,8 @@ export function buildContext(options: GlobalOptions, io: Io, argv?: string[]): C
     person,
     roleAssumed: io.env.SNAPCLONE_ROLE_ASSUMED || undefined,
     mfaCode: async (serial) => {
+      // `--mfa-code -`: from standard input (e.g. a password manager's pipe), seen by nobody else.
+      if (options.mfaCode === '-') return firstLine(io.stdin);
       if (options.mfaCode) return options.mfaCode;
       // From the environment, so that it does not show in the process list as an argument would.
       if (io.env.SNAPCLONE_MFA_CODE) return io.env.SNAPCLONE_MFA_CODE.trim();

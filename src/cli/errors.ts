@@ -1,5 +1,6 @@
 import { CommanderError } from 'commander';
 import { ExitCode, SnapcloneError } from '../core/errors.ts';
+import { redact } from '../core/redact.ts';
 
 export interface Explained {
   message: string;
@@ -20,6 +21,11 @@ const BAD_CREDENTIALS = new Set([
 
 /** Turns any error into what the user reads and the documented exit code. Never includes secrets. */
 export function explain(error: unknown): Explained {
+  const { message, hint, exitCode } = explainRaw(error);
+  return { message: redact(message), ...(hint === undefined ? {} : { hint: redact(hint) }), exitCode };
+}
+
+function explainRaw(error: unknown): Explained {
   if (error instanceof SnapcloneError) return { message: error.message, hint: error.hint, exitCode: error.exitCode };
   if (error instanceof CommanderError) return { message: error.message, exitCode: ExitCode.usage };
   const e = error as { name?: string; message?: string; Code?: string };

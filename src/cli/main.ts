@@ -14,6 +14,7 @@ import * as pointsCommand from '../commands/points.ts';
 import * as showCommand from '../commands/show.ts';
 import { buildContext, type GlobalOptions, type Io } from './context.ts';
 import { explain } from './errors.ts';
+import { redact } from '../core/redact.ts';
 
 declare const SNAPCLONE_VERSION: string | undefined;
 const version = typeof SNAPCLONE_VERSION === 'string' ? SNAPCLONE_VERSION : '0.0.0-dev';
@@ -31,7 +32,7 @@ export function program(io: Io, onExit: (code: number) => void, argv?: string[])
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json', 'markdown'] as const).default('table' as const).env('SNAPCLONE_OUTPUT'))
     .addOption(new Option('-v, --verbose', 'more detail (never secrets)'))
     .addOption(new Option('-q, --quiet', 'only results and errors'))
-    .addOption(new Option('--mfa-code <code>', 'MFA code, when the target\'s role requires one and there is no terminal'))
+    .addOption(new Option('--mfa-code <code>', 'MFA code, when the target\'s role requires one and there is no terminal (- reads it from standard input)'))
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
@@ -50,7 +51,7 @@ export function program(io: Io, onExit: (code: number) => void, argv?: string[])
       io.stderr.write(`error: ${explained.message}\n`);
       if (explained.hint) io.stderr.write(`  ${explained.hint}\n`);
       if (globals.verbose && error instanceof Error && error.stack && explained.exitCode === ExitCode.failed) {
-        io.stderr.write(`${error.stack}\n`);
+        io.stderr.write(`${redact(error.stack)}\n`);
       }
       code = explained.exitCode;
     }

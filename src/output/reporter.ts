@@ -1,4 +1,5 @@
 import pc from 'picocolors';
+import { redact } from '../core/redact.ts';
 
 export interface Progress {
   /** What is happening, e.g. "restoring", "rotating password". */
@@ -59,7 +60,7 @@ export class PlainReporter implements Reporter {
   constructor(protected readonly options: ReporterOptions = {}) {}
   protected write(line: string): void {
     const stamp = (this.options.now?.() ?? new Date()).toISOString().slice(0, 19) + 'Z';
-    (this.options.stream ?? process.stderr).write(`${stamp} ${line}\n`);
+    (this.options.stream ?? process.stderr).write(`${stamp} ${redact(line)}\n`);
   }
   info(message: string): void {
     if (!this.options.quiet) this.write(message);
@@ -99,29 +100,33 @@ export class TtyReporter implements Reporter {
   private get out(): NodeJS.WritableStream {
     return this.options.stream ?? process.stderr;
   }
+  /** Everything shown passes here: no secret this run knows reaches the terminal. */
+  private put(text: string): void {
+    this.out.write(redact(text));
+  }
   private clearProgress(): void {
     if (this.progressShown) {
-      this.out.write('\r\x1b[2K');
+      this.put('\r\x1b[2K');
       this.progressShown = false;
     }
   }
   info(message: string): void {
     if (this.options.quiet) return;
     this.clearProgress();
-    this.out.write(`${message}\n`);
+    this.put(`${message}\n`);
   }
   warn(message: string): void {
     this.clearProgress();
-    this.out.write(`${pc.yellow('warning:')} ${message}\n`);
+    this.put(`${pc.yellow('warning:')} ${message}\n`);
   }
   debug(message: string): void {
     if (!this.options.verbose) return;
     this.clearProgress();
-    this.out.write(`${pc.dim(message)}\n`);
+    this.put(`${pc.dim(message)}\n`);
   }
   progress(update: Progress): void {
     if (this.options.quiet) return;
-    this.out.write(`\r\x1b[2K${pc.cyan('›')} ${describeProgress(update)}`);
+    this.put(`\r\x1b[2K${pc.cyan('›')} ${describeProgress(update)}`);
     this.progressShown = true;
   }
   done(message?: string): void {
@@ -156,19 +161,19 @@ export class TestReporter implements Reporter {
     private readonly answers: string[] = [],
   ) {}
   info(message: string): void {
-    this.events.push({ kind: 'info', message });
+    this.events.push({ kind: 'info', message: redact(message) });
   }
   warn(message: string): void {
-    this.events.push({ kind: 'warn', message });
+    this.events.push({ kind: 'warn', message: redact(message) });
   }
   debug(message: string): void {
-    this.events.push({ kind: 'debug', message });
+    this.events.push({ kind: 'debug', message: redact(message) });
   }
   progress(progress: Progress): void {
     this.events.push({ kind: 'progress', progress });
   }
   done(message?: string): void {
-    this.events.push({ kind: 'done', message: message ?? '' });
+    this.events.push({ kind: 'done', message: redact(message ?? '') });
   }
   confirm(question: string): Promise<boolean> {
     return this.ask(question).then((a) => /^y/i.test(a));
@@ -186,6 +191,6 @@ export class TestReporter implements Reporter {
 export class JsonReporter extends PlainReporter {
   protected override write(line: string): void {
     const time = (this.options.now?.() ?? new Date()).toISOString();
-    (this.options.stream ?? process.stderr).write(`${JSON.stringify({ time, message: line })}\n`);
+    (this.options.stream ?? process.stderr).write(`${JSON.stringify({ time, message: redact(line) })}\n`);
   }
 }

@@ -15,8 +15,8 @@ let bin: string;
 let env: NodeJS.ProcessEnv;
 const outputs: string[] = [];
 
-function snapclone(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return runCli(bin, args, { ...env, ...extraEnv }).then((run) => {
+function snapclone(args: string[], extraEnv: NodeJS.ProcessEnv = {}, input?: string): Promise<Run> {
+  return runCli(bin, args, { ...env, ...extraEnv }, undefined, input).then((run) => {
     if (args[0] !== 'credentials') outputs.push(run.stdout, run.stderr);
     return run;
   });
@@ -214,6 +214,17 @@ describe('snapclone as a process', () => {
     const withCode = await snapclone(['points', 'orders-db', '--config', mfaConfig, '--mfa-code', code], alice);
     expect(withCode.stderr).toBe('');
     expect(withCode.code).toBe(0);
+    // Also from the environment, or piped to `--mfa-code -`: not in the process list for anyone to see.
+    sb.world.clock.advance(30_000);
+    const fromEnv = await snapclone(['points', 'orders-db', '--config', mfaConfig], { ...alice, SNAPCLONE_MFA_CODE: totp(sb.scenario.mfa.totpSecret, sb.world.clock.nowMs()) });
+    expect(fromEnv.code).toBe(0);
+    sb.world.clock.advance(30_000);
+    const piped = await snapclone(['points', 'orders-db', '--config', mfaConfig, '--mfa-code', '-'], alice, `${totp(sb.scenario.mfa.totpSecret, sb.world.clock.nowMs())}\n`);
+    expect(piped.stderr).toBe('');
+    expect(piped.code).toBe(0);
+    const nothing = await snapclone(['points', 'orders-db', '--config', mfaConfig, '--mfa-code', '-'], alice, '');
+    expect(nothing.code).toBe(2);
+    expect(nothing.stderr).toContain('reads the MFA code from standard input, which gave none');
     // The session says who acted: session name and SourceIdentity both carry the person.
     const sessions = [...sb.world.credentials.values()].map((c) => c.principal);
     expect(sessions).toContainEqual(

@@ -21,6 +21,7 @@ import { masterPasswordOf, rdsState } from '../../sandbox/services/rds/state.ts'
 import { secretsOf } from '../../sandbox/services/secretsmanager/store.ts';
 import { writeScenarioConfig } from '../../sandbox/scenario/config.ts';
 import { COMPANY_ACCOUNT, COMPANY_REGION } from '../../sandbox/scenario/index.ts';
+import { saveOutput } from '../support/hygiene.ts';
 import { saveCalledActions } from '../support/actions.ts';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
 
@@ -103,6 +104,7 @@ export async function startCli(options: { speed?: number } = {}): Promise<TestCl
   const configPath = writeScenarioConfig(dir);
   const config = parseConfig(readFileSync(configPath, 'utf8'), configPath);
   const rds = () => rdsState(sb.world, COMPANY_ACCOUNT, COMPANY_REGION);
+  const reporters: TestReporter[] = [];
   const admin = { rds: new RDSClient(sb.config()), secrets: new SecretsManagerClient(sb.config()), elasticache: new ElastiCacheClient(sb.config()) };
   return {
     sb,
@@ -111,6 +113,7 @@ export async function startCli(options: { speed?: number } = {}): Promise<TestCl
     config,
     context(opts: ContextOptions = {}): TestContext {
       const reporter = new TestReporter(opts.interactive ?? false, opts.answers ?? []);
+      reporters.push(reporter);
       const cfg = opts.config ? opts.config(structuredClone(config)) : config;
       const person = opts.person ?? 'alice';
       const calls: CallLog = [];
@@ -147,6 +150,8 @@ export async function startCli(options: { speed?: number } = {}): Promise<TestCl
       admin.secrets.destroy();
       admin.elasticache.destroy();
       saveCalledActions(sb.world);
+      // What the commands reported, debug detail included (as with --verbose), for the secret-hygiene check.
+      for (const reporter of reporters) saveOutput(['(in-process)'], reporter.text);
       await sb.close();
       rmSync(dir, { recursive: true, force: true });
     },

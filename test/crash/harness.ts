@@ -138,8 +138,9 @@ export function crashAndResume(source: string, short: string, counts: { create: 
 
   it(`${source}: killed at ${counts.create} points of create and ${counts.delete} of delete, each re-run converges`, async () => {
     const day = dayOf(new Date(c.sb.world.clock.nowMs() - 3 * DAY_MS), 'Asia/Tokyo');
-    const create = (name: string) => ['create', source, '--date', day, '--name', name, '--output', 'json'];
-    const remove = (name: string) => ['delete', name, '--yes'];
+    // --verbose: their output is also checked for secrets (test/support/hygiene.ts).
+    const create = (name: string) => ['create', source, '--date', day, '--name', name, '--output', 'json', '--verbose'];
+    const remove = (name: string) => ['delete', name, '--yes', '--verbose'];
 
     const reference = `snapclone-${short}-ref`;
     const createTrace = await c.trace(create(reference));

@@ -17,13 +17,13 @@ export function saveCalledActions(world: World): void {
   const dir = process.env[ACTIONS_DIR_ENV];
   if (!dir || !existsSync(dir)) return;
   const actions = [...world.calledActions].filter((a) => ROLES.includes(a.split(' ')[0])).map((a) => a.split(' ')[1]);
-  writeFileSync(join(dir, `${randomUUID()}.json`), JSON.stringify([...new Set(actions)]));
+  writeFileSync(join(dir, `${randomUUID()}.actions.json`), JSON.stringify([...new Set(actions)]));
 }
 
 /** Every action saved in `dir`. */
 export function savedActions(dir: string): Set<string> {
   const all = new Set<string>();
-  for (const file of readdirSync(dir)) {
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.actions.json'))) {
     for (const action of JSON.parse(readFileSync(join(dir, file), 'utf8')) as string[]) all.add(action);
   }
   return all;

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { saveOutput } from './hygiene.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 
@@ -41,20 +42,24 @@ export interface Running {
 }
 
 /** Starts the bundled CLI as a process with exactly `env` (stdin closed), collecting its output. */
-export function spawnCli(bin: string, args: string[], env: NodeJS.ProcessEnv, cwd?: string): Running {
-  const child = spawn(process.execPath, [bin, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnCli(bin: string, args: string[], env: NodeJS.ProcessEnv, cwd?: string, input?: string): Running {
+  const child = spawn(process.execPath, [bin, ...args], { cwd, env, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+  if (input !== undefined) child.stdin!.end(input);
   const done = new Promise<Run>((resolve, reject) => {
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
     child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    child.on('close', (code, signal) => {
+      saveOutput(args, `${stdout}\n${stderr}`);
+      resolve({ code, signal, stdout, stderr });
+    });
   });
   return { child, done };
 }
 
 /** Runs the bundled CLI as a process with exactly `env` (stdin closed), collecting its output. */
-export function runCli(bin: string, args: string[], env: NodeJS.ProcessEnv, cwd?: string): Promise<Run> {
-  return spawnCli(bin, args, env, cwd).done;
+export function runCli(bin: string, args: string[], env: NodeJS.ProcessEnv, cwd?: string, input?: string): Promise<Run> {
+  return spawnCli(bin, args, env, cwd, input).done;
 }

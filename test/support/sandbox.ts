@@ -5,6 +5,7 @@ import { startSandbox, type Sandbox } from '../../sandbox/server.ts';
 import { seedScenario, COMPANY_REGION, type Scenario } from '../../sandbox/scenario/index.ts';
 import type { AccessKey } from '../../sandbox/scenario/iam.ts';
 import type { WorldOptions } from '../../sandbox/core/world.ts';
+import { saveIssuedSecrets } from './hygiene.ts';
 
 export interface TestSandbox extends Sandbox {
   scenario: Scenario;
@@ -23,6 +24,10 @@ export async function startTestSandbox(options: WorldOptions = {}): Promise<Test
   const scenario = seedScenario(sandbox.world);
   return {
     ...sandbox,
+    close: async () => {
+      saveIssuedSecrets(sandbox.world);
+      await sandbox.close();
+    },
     scenario,
     config: (key = scenario.admin) => ({
       endpoint: sandbox.url,

@@ -1,8 +1,9 @@
-import { readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Reporter, TestModule } from 'vitest/node';
 import { generatedOperatorPolicy } from '../../sandbox/scenario/iam.ts';
 import { savedActions } from './actions.ts';
+import { hygieneProblems } from './hygiene.ts';
 
 /** How many test files the suite has: a run of all of them can check that every declared action was called. */
 function suiteSize(dir: string): number {
@@ -19,6 +20,15 @@ function suiteSize(dir: string): number {
  */
 export default class SummaryReporter implements Reporter {
   constructor(private readonly options: { actionsDir?: string } = {}) {}
+
+  /** Secrets found in the outputs of snapclone runs (before the folder is removed by coverageProblems). */
+  private hygieneProblems(): string[] {
+    const dir = this.options.actionsDir;
+    if (!dir || !existsSync(dir)) return [];
+    const { problems, outputs, secrets } = hygieneProblems(dir);
+    if (outputs > 0) process.stdout.write(`\nSecret hygiene: ${outputs} outputs of snapclone checked for ${secrets} secrets the sandboxes issued.\n`);
+    return problems;
+  }
 
   private coverageProblems(modules: number): string[] {
     const dir = this.options.actionsDir;
@@ -53,6 +63,12 @@ export default class SummaryReporter implements Reporter {
         else if (state === 'failed') failed++;
         else skipped++;
       }
+    }
+    const hygiene = this.hygieneProblems();
+    if (hygiene.length > 0) {
+      process.stdout.write(`\nSecret hygiene of the end-to-end suite:\n${hygiene.map((p) => `  ${p}`).join('\n')}\n`);
+      failed += hygiene.length;
+      process.exitCode = 1;
     }
     const problems = this.coverageProblems(testModules.length);
     if (problems.length > 0) {

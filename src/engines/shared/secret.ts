@@ -6,6 +6,7 @@ import {
   GetSecretValueCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { ExitCode, SnapcloneError, UsageError } from '../../core/errors.ts';
+import { rememberSecret } from '../../core/redact.ts';
 import { guarded, guardProblem } from '../../core/guard.ts';
 import { cloneTags, fromTagList, TAG, toTagList, type CloneTags } from '../../core/tags.ts';
 import { isError, type Where } from './aws.ts';
@@ -28,6 +29,7 @@ export function newPassword(): string {
   const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
   let password = '';
   for (let i = 0; i < 32; i++) password += alphabet[randomInt(alphabet.length)];
+  rememberSecret(password);
   return password;
 }
 
@@ -53,6 +55,7 @@ export async function readSecretPassword(
   if (typeof password !== 'string' || !password || (generatedFor !== undefined && value?.[generatedFor.key] !== generatedFor.id)) {
     throw new SnapcloneError(`The secret ${secretId} does not hold the password of ${clone.clone}.`);
   }
+  rememberSecret(password);
   return { password, username: typeof value?.username === 'string' ? value.username : undefined };
 }
 
@@ -89,6 +92,7 @@ export async function generatedPassword(
 ): Promise<string> {
   const name = secretName(clone);
   const password = make();
+  rememberSecret(password);
   try {
     await w.clients.secrets.send(
       new CreateSecretCommand({
