@@ -1,16 +1,26 @@
-// Bundles the CLI, with every dependency, into one ESM file: the package installs with no dependencies (and
-// offline). `--action [OUTFILE]` bundles the GitHub Action the same way into action/index.mjs (committed, as
-// GitHub runs it from the repository; a test fails when it is stale). CommonJS dependencies get a `require`.
+// Bundles the CLI, with every dependency, into dist/: the package installs with no dependencies (and offline).
+// Code splitting: dist/snapclone.mjs holds what every run needs (the command definitions, enough for --help
+// and --version); each command's module, with its engines and AWS clients, is a chunk in dist/chunks loaded
+// when that command runs. `--action [OUTFILE]` bundles the GitHub Action into ONE file, action/index.mjs
+// (committed, as GitHub runs it from the repository; a test fails when it is stale): without splitting, esbuild
+// inlines the dynamic imports. CommonJS dependencies get a `require` (in every output file).
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const action = process.argv[2] === '--action';
 
-/** The build of the CLI (default) or of the Action, to `outfile`. */
-export const options = (forAction, outfile) => ({
-  entryPoints: [forAction ? 'src/action/main.ts' : 'src/cli/bin.ts'],
-  outfile,
+/** The build of the CLI (default: split, into the folder `out`) or of the Action (one file, `out`). */
+export const options = (forAction, out) => ({
+  ...(forAction
+    ? { entryPoints: ['src/action/main.ts'], outfile: out }
+    : {
+        entryPoints: { snapclone: 'src/cli/bin.ts' },
+        outdir: out,
+        splitting: true,
+        chunkNames: 'chunks/[name]-[hash]',
+        outExtension: { '.js': '.mjs' },
+      }),
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -23,5 +33,7 @@ export const options = (forAction, outfile) => ({
 });
 
 if (process.argv[1] && new URL(import.meta.url).pathname === process.argv[1]) {
-  await build(options(action, action ? (process.argv[3] ?? 'action/index.mjs') : 'dist/snapclone.mjs'));
+  // A fresh folder: chunks of earlier builds (other hashes) must not ship.
+  if (!action) rmSync('dist', { recursive: true, force: true });
+  await build(options(action, action ? (process.argv[3] ?? 'action/index.mjs') : 'dist'));
 }

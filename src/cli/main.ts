@@ -2,20 +2,13 @@ import { Argument, Command, InvalidArgumentError, Option } from '@commander-js/e
 import { ExitCode } from '../core/errors.ts';
 import type { Context } from '../core/context.ts';
 import { render, type CommandResult } from '../output/render.ts';
-import * as createCommand from '../commands/create.ts';
-import * as credentialsCommand from '../commands/credentials.ts';
-import * as deleteCommand from '../commands/delete.ts';
-import * as doctorCommand from '../commands/doctor.ts';
-import * as extendCommand from '../commands/extend.ts';
-import * as iamCommand from '../commands/iam.ts';
-import * as janitorCommand from '../commands/janitor.ts';
-import * as listCommand from '../commands/list.ts';
-import * as pointsCommand from '../commands/points.ts';
-import * as showCommand from '../commands/show.ts';
-import { buildContext, type GlobalOptions, type Io } from './context.ts';
+import { DOCUMENTS, FORMATS } from '../iam/documents.ts';
+import type { GlobalOptions, Io } from './context.ts';
 import { explain } from './errors.ts';
 import { redact } from '../core/redact.ts';
 
+// Only the definitions of the commands are loaded at start-up (enough for --help and --version): a command's
+// module, with its engines and AWS clients, and the context (config, clients) are imported when it runs.
 declare const SNAPCLONE_VERSION: string | undefined;
 const version = typeof SNAPCLONE_VERSION === 'string' ? SNAPCLONE_VERSION : '0.0.0-dev';
 
@@ -41,6 +34,7 @@ export function program(io: Io, onExit: (code: number) => void, argv?: string[])
     const globals = root.opts() as GlobalOptions;
     let code: number;
     try {
+      const { buildContext } = await import('./context.ts');
       const ctx = buildContext(globals, io, argv);
       const result = await runner(ctx);
       const text = render(result, globals.output);
@@ -65,7 +59,7 @@ export function program(io: Io, onExit: (code: number) => void, argv?: string[])
     .option('--from <date>', 'only points on or after this day (YYYY-MM-DD)')
     .option('--to <date>', 'only points on or before this day (YYYY-MM-DD)')
     .addOption(new Option('--target <name>', 'target whose access is used to read them').env('SNAPCLONE_TARGET'))
-    .action((source, opts) => execute((ctx) => pointsCommand.run({ source, ...opts }, ctx)));
+    .action((source, opts) => execute(async (ctx) => (await import('../commands/points.ts')).run({ source, ...opts }, ctx)));
 
   root
     .command('create')
@@ -80,7 +74,7 @@ export function program(io: Io, onExit: (code: number) => void, argv?: string[])
     .addOption(new Option('--target <name>', 'target from the config').env('SNAPCLONE_TARGET'))
     .option('--no-wait', 'return once the restore has started')
     .option('--force', 'take over an untagged AWS Backup restore of this name whose owner is unknown (recorded on it)')
-    .action((sources, opts) => execute((ctx) => createCommand.run({ sources, ...opts }, ctx)));
+    .action((sources, opts) => execute(async (ctx) => (await import('../commands/create.ts')).run({ sources, ...opts }, ctx)));
 
   root
     .command('list')
@@ -88,14 +82,14 @@ export function program(io: Io, onExit: (code: number) => void, argv?: string[])
     .option('--mine', 'only clones you own')
     .option('--expired', 'only expired clones')
     .addOption(new Option('--target <name>', 'target from the config (default: all)').env('SNAPCLONE_TARGET'))
-    .action((opts) => execute((ctx) => listCommand.run(opts, ctx)));
+    .action((opts) => execute(async (ctx) => (await import('../commands/list.ts')).run(opts, ctx)));
 
   root
     .command('show')
     .description('show one clone (endpoint, status, restore point, expiry), or every member of a set')
     .argument('<clone>', 'clone or set name')
     .addOption(new Option('--target <name>', 'target from the config').env('SNAPCLONE_TARGET'))
-    .action((clone, opts) => execute((ctx) => showCommand.run({ clone, ...opts }, ctx)));
+    .action((clone, opts) => execute(async (ctx) => (await import('../commands/show.ts')).run({ clone, ...opts }, ctx)));
 
   root
     .command('credentials')
@@ -103,7 +97,7 @@ export function program(io: Io, onExit: (code: number) => void, argv?: string[])
     .argument('<clone>', 'clone name')
     .addOption(new Option('--target <name>', 'target from the config').env('SNAPCLONE_TARGET'))
     .option('--force', "read another person's clone's credentials (recorded on the clone)")
-    .action((clone, opts) => execute((ctx) => credentialsCommand.run({ clone, ...opts }, ctx)));
+    .action((clone, opts) => execute(async (ctx) => (await import('../commands/credentials.ts')).run({ clone, ...opts }, ctx)));
 
   root
     .command('delete')
@@ -113,7 +107,7 @@ export function program(io: Io, onExit: (code: number) => void, argv?: string[])
     .addOption(new Option('--target <name>', 'target from the config').env('SNAPCLONE_TARGET'))
     .option('--no-wait', 'return once deletion has started')
     .option('--force', "delete other people's clones, or untagged restores whose owner is unknown (recorded on each)")
-    .action((clones, opts) => execute((ctx) => deleteCommand.run({ clones, ...opts }, ctx)));
+    .action((clones, opts) => execute(async (ctx) => (await import('../commands/delete.ts')).run({ clones, ...opts }, ctx)));
 
   root
     .command('extend')
@@ -122,7 +116,7 @@ export function program(io: Io, onExit: (code: number) => void, argv?: string[])
     .addOption(new Option('--ttl <duration>', 'new time to live from now, e.g. 4h or 1d').env('SNAPCLONE_TTL').makeOptionMandatory())
     .addOption(new Option('--target <name>', 'target from the config').env('SNAPCLONE_TARGET'))
     .option('--force', "extend another person's clone (recorded on the clone)")
-    .action((clones, opts) => execute((ctx) => extendCommand.run({ clones, ...opts }, ctx)));
+    .action((clones, opts) => execute(async (ctx) => (await import('../commands/extend.ts')).run({ clones, ...opts }, ctx)));
 
   root
     .command('janitor')
@@ -135,21 +129,21 @@ export function program(io: Io, onExit: (code: number) => void, argv?: string[])
       if (!Number.isInteger(n) || n < 1 || n > 32) throw new InvalidArgumentError('a whole number from 1 to 32');
       return n;
     }, 4)
-    .action((opts) => execute((ctx) => janitorCommand.run(opts, ctx)));
+    .action((opts) => execute(async (ctx) => (await import('../commands/janitor.ts')).run(opts, ctx)));
 
   root
     .command('doctor')
     .description('check the config, the role, its permissions (by IAM policy simulation) and the placement')
     .addOption(new Option('--target <name>', 'target from the config (default: all)').env('SNAPCLONE_TARGET'))
-    .action((opts) => execute((ctx) => doctorCommand.run(opts, ctx)));
+    .action((opts) => execute(async (ctx) => (await import('../commands/doctor.ts')).run(opts, ctx)));
 
   root
     .command('iam')
     .description('print the IAM kit of a target: permissions policy, trust policy, or a CloudFormation template')
-    .addArgument(new Argument('<document>', 'which document').choices(iamCommand.DOCUMENTS))
-    .addOption(new Option('--format <format>', 'json or yaml (policy, trust); cloudformation (YAML) or json (template)').choices(iamCommand.FORMATS))
+    .addArgument(new Argument('<document>', 'which document').choices(DOCUMENTS))
+    .addOption(new Option('--format <format>', 'json or yaml (policy, trust); cloudformation (YAML) or json (template)').choices(FORMATS))
     .addOption(new Option('--target <name>', 'target from the config').env('SNAPCLONE_TARGET'))
-    .action((document, opts) => execute((ctx) => iamCommand.run({ document, ...opts }, ctx)));
+    .action((document, opts) => execute(async (ctx) => (await import('../commands/iam.ts')).run({ document, ...opts }, ctx)));
 
   return root;
 }

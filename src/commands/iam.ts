@@ -4,13 +4,9 @@ import { UsageError } from '../core/errors.ts';
 import { policyFor } from '../iam/policy.ts';
 import { templateFor } from '../iam/template.ts';
 import { trustFor } from '../iam/trust.ts';
+import type { IamDocument, IamFormat } from '../iam/documents.ts';
 import type { CommandResult } from '../output/render.ts';
 import { chooseTarget } from './common.ts';
-
-export const DOCUMENTS = ['policy', 'trust', 'template'] as const;
-export type IamDocument = (typeof DOCUMENTS)[number];
-export const FORMATS = ['json', 'yaml', 'cloudformation'] as const;
-export type IamFormat = (typeof FORMATS)[number];
 
 export interface IamOptions {
   document: IamDocument;

@@ -3,6 +3,8 @@ import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { saveOutput } from './hygiene.ts';
+// @ts-expect-error: the build script is plain JavaScript
+import { options as buildOptions } from '../../scripts/build.mjs';
 
 const root = new URL('../..', import.meta.url).pathname;
 
@@ -15,24 +17,22 @@ export interface Run {
 }
 
 /**
- * Bundles the CLI as `npm run build` does into `dir/snapclone.mjs` (with the project's node_modules linked
- * beside it, since bundled files resolve packages from their own folder); returns its path.
+ * Bundles the CLI as `npm run build` does (split: `dir/snapclone.mjs` and its chunks in `dir/chunks`), with the
+ * dependencies left in the project's node_modules, linked beside it (bundled files resolve packages from their
+ * own folder); returns the entry's path.
  */
 export async function buildCli(dir: string): Promise<string> {
-  const bin = join(dir, 'snapclone.mjs');
   await build({
-    entryPoints: [join(root, 'src/cli/bin.ts')],
-    outfile: bin,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
+    ...buildOptions(false, dir),
+    absWorkingDir: root,
     packages: 'external',
     nodePaths: [join(root, 'node_modules')],
+    sourcemap: false,
     define: { SNAPCLONE_VERSION: '"0.0.0-test"' },
     logLevel: 'error',
   });
   symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
-  return bin;
+  return join(dir, 'snapclone.mjs');
 }
 
 /** A CLI process under way: the child (to signal it) and its end, with everything it printed. */
