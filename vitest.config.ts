@@ -12,8 +12,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // Many suites wait on the CLI processes and sandboxes they start: more workers than cores keeps both busy.
     maxWorkers: 3,
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
     // The SDK warns that releases after early 2027 need Node 22; the pinned versions support Node 20.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', SNAPCLONE_ACTIONS_DIR: actionsDir },
     reporters: ['default', ['./test/support/summary-reporter.ts', { actionsDir }]],
