@@ -9,9 +9,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 for (const key of Object.keys(process.env)) if (key.startsWith('SNAPCLONE_') && process.env[key] === '') delete process.env[key];
 
 const argv = process.argv.slice(2);
-/** Global options that take a value (so the command is the first argument that is neither). */
-const VALUED = new Set(['-c', '--config', '--profile', '--region', '-o', '--output', '--mfa-code']);
-const command = argv.find((arg, i) => !arg.startsWith('-') && !VALUED.has(argv[i - 1] ?? ''));
+/** The command running, as commander parsed it (none yet while the command line is read). */
+let command: string | undefined;
 /** Commands that start work in AWS: stopped, they say how to carry on. Others just end. */
 const STARTS_WORK = new Set(['create', 'delete', 'janitor', 'extend']);
 /** How long a run stopped by Ctrl-C may take to say where it stopped (a call in flight) before it just ends. */
@@ -37,5 +36,6 @@ const code = await main(argv, {
   stderr: process.stderr,
   stdin: process.stdin,
   signal: stop.signal,
+  onCommand: (name) => (command = name),
 });
 process.exitCode = code;

@@ -24,6 +24,8 @@ export interface Io {
   stdin: NodeJS.ReadStream;
   /** Aborted when the user presses Ctrl-C: waits stop at once. */
   signal?: AbortSignal;
+  /** Told which command runs, once the command line is parsed (the Ctrl-C handler acts on it). */
+  onCommand?: (name: string) => void;
 }
 
 /** Prompts only on a terminal; CI (CI=true) never blocks. */

@@ -28,6 +28,7 @@ export function program(io: Io, onExit: (code: number) => void, argv?: string[])
     .addOption(new Option('--mfa-code <code>', 'MFA code, when the target\'s role requires one and there is no terminal (- reads it from standard input)'))
     .showHelpAfterError()
     .exitOverride()
+    .hook('preAction', (_root, command) => io.onCommand?.(command.name()))
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
 
   const execute = async (runner: Runner) => {

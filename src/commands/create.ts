@@ -59,11 +59,14 @@ interface Planned extends Prepared {
   choice: Choice;
 }
 
+/** The option that names the point asked for, as typed. */
+const pointArgs = (options: CreateOptions): string[] =>
+  options.date ? ['--date', options.date] : options.at ? ['--at', options.at] : ['--latest'];
+
 /** The create command as it would be typed for these options (when not run from a command line). */
 function createArgs(options: CreateOptions): string[] {
-  const point = options.date ? ['--date', options.date] : options.at ? ['--at', options.at] : ['--latest'];
   const optional = (flag: string, value: string | undefined) => (value === undefined ? [] : [flag, value]);
-  return ['create', ...options.sources, ...point, ...optional('--name', options.name), ...optional('--set', options.set), ...optional('--ttl', options.ttl), ...optional('--target', options.target)];
+  return ['create', ...options.sources, ...pointArgs(options), ...optional('--name', options.name), ...optional('--set', options.set), ...optional('--ttl', options.ttl), ...optional('--target', options.target)];
 }
 
 /** The sources named, with config sets expanded to their members (each source once). */
@@ -252,10 +255,9 @@ export async function run(options: CreateOptions, ctx: Context): Promise<Command
     if (entry.ready) {
       lines.push(...connectLines(clone, clone.details.masterUsername));
     } else {
-      const point = options.date ? `--date ${options.date}` : options.at ? `--at ${options.at}` : '--latest';
       lines.push(
         `  The restore is under way; the clone keeps its source's password until a waiting run finishes it:`,
-        `    snapclone create ${p.source.name} --name ${clone.clone} ${point}`,
+        `    snapclone create ${p.source.name} --name ${clone.clone} ${pointArgs(options).join(' ')}`,
         `  snapclone show ${clone.clone} follows it meanwhile.`,
       );
     }
