@@ -20,7 +20,7 @@ import { ELASTICACHE_PERMISSIONS } from '../../src/engines/elasticache/permissio
 import { actionsOf } from '../../src/iam/declare.ts';
 import { authTokenOf, elasticacheState } from '../../sandbox/services/elasticache/state.ts';
 import { COMPANY_ACCOUNT, COMPANY_REGION } from '../../sandbox/scenario/index.ts';
-import { createdClones, createOne, interruptAt, rejection, startCli, undeclaredCalls, type TestCli } from './support.ts';
+import { createdClones, interruptAt, recordedCreates, rejection, startCli, undeclaredCalls, type TestCli } from './support.ts';
 
 const SOURCE = 'sessions-cache';
 const PROD = 'sessions-prod';
@@ -36,13 +36,7 @@ const alive = (id: string) => {
 const tokenOf = (id: string) => authTokenOf(cli.sb.world, COMPANY_ACCOUNT, COMPANY_REGION, id);
 
 /** Everything said by snapclone in this file, to look for tokens in. */
-const said: string[] = [];
-
-async function make(options: Partial<create.CreateOptions>, person = 'alice') {
-  const made = await createOne(cli, SOURCE, options, person);
-  said.push(made.text);
-  return made;
-}
+const { said, make } = recordedCreates(() => cli, SOURCE);
 
 beforeAll(async () => {
   cli = await startCli();

@@ -16,7 +16,7 @@ import { OPENSEARCH_PERMISSIONS } from '../../src/engines/opensearch/permissions
 import { actionsOf } from '../../src/iam/declare.ts';
 import { domainIndices, masterPasswordOfDomain, opensearchState } from '../../sandbox/services/opensearch/state.ts';
 import { COMPANY_ACCOUNT, COMPANY_REGION } from '../../sandbox/scenario/index.ts';
-import { createdClones, createOne, interruptAt, rejection, startCli, undeclaredCalls, type TestCli } from './support.ts';
+import { createdClones, interruptAt, recordedCreates, rejection, startCli, undeclaredCalls, type TestCli } from './support.ts';
 
 const SOURCE = 'catalog-search';
 const PROD = 'search-prod';
@@ -32,13 +32,8 @@ const indicesOf = (name: string) => domainIndices(cli.sb.world, COMPANY_ACCOUNT,
 /** The indices a clone got from a snapshot (a new domain also has system indices of its own). */
 const restoredOf = (name: string) => [...(domains().get(name)?.indices.values() ?? [])].filter((i) => i.recovery).map((i) => i.name).sort();
 
-const said: string[] = [];
-
-async function make(options: Partial<create.CreateOptions>, person = 'alice') {
-  const made = await createOne(cli, SOURCE, options, person);
-  said.push(made.text);
-  return made;
-}
+// What it said is checked for secrets by the suite-wide hygiene check (test/support/hygiene.ts).
+const { make } = recordedCreates(() => cli, SOURCE);
 
 beforeAll(async () => {
   cli = await startCli();

@@ -211,3 +211,17 @@ export async function createOne(cli: TestCli, source: string, options: Partial<C
   const result = await createCommand.run({ sources: [source], wait: true, ...options }, ctx);
   return { entry: createdClones(result.json)[0], text: everything(result, reporter), calls };
 }
+
+/**
+ * `create` of one source (see createOne) that keeps everything snapclone said, to look for secrets in; `cli`
+ * is read when a create runs (files start theirs in beforeAll).
+ */
+export function recordedCreates(cli: () => TestCli, source: string) {
+  const said: string[] = [];
+  const make = async (options: Partial<CreateOptions>, person = 'alice') => {
+    const made = await createOne(cli(), source, options, person);
+    said.push(made.text);
+    return made;
+  };
+  return { said, make };
+}
