@@ -22,6 +22,7 @@ export const options = (forAction, out) => ({
         outExtension: { '.js': '.mjs' },
       }),
   bundle: true,
+  mainFields: ['module', 'main'],
   platform: 'node',
   target: 'node20',
   format: 'esm',
