@@ -53,7 +53,7 @@ interface Stacked {
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-type ClientClass<C> = new (config: any) => C;
+export type ClientClass<C> = new (config: any) => C;
 
 /** The one place AWS clients are built: region, credentials, endpoint, timeouts and retries. */
 export function makeClient<C>(Client: ClientClass<C>, options: ClientOptions): C {

@@ -1,15 +1,7 @@
-import { BackupClient } from '@aws-sdk/client-backup';
-import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
-import { OpenSearchClient } from '@aws-sdk/client-opensearch';
-import { IAMClient } from '@aws-sdk/client-iam';
-import { RDSClient } from '@aws-sdk/client-rds';
-import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { STSClient } from '@aws-sdk/client-sts';
 import { fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, StandardRetryBackoffStrategy } from '@smithy/types';
 import type { TargetConfig } from '../config/schema.ts';
-import { clientConfig, makeClient, type ClientOptions, type Timeouts } from './clients.ts';
+import { clientConfig, makeClient, type ClientClass, type ClientOptions, type Timeouts } from './clients.ts';
 import { refreshable } from './credentials.ts';
 import { sessionName } from './names.ts';
 
@@ -17,16 +9,13 @@ export { sessionName } from './names.ts';
 
 export interface AwsClients {
   region: string;
-  rds: RDSClient;
-  elasticache: ElastiCacheClient;
-  opensearch: OpenSearchClient;
+  /**
+   * The session's client of one AWS service (`clients.of(RDSClient)`), made on first use and kept: a command
+   * loads and builds only the clients of the services it calls.
+   */
+  of<C extends object>(Client: ClientClass<C>): C;
   /** The session's credentials, for what the SDK clients do not cover (OpenSearch's signed REST API). */
   credentials: AwsCredentialIdentityProvider;
-  backup: BackupClient;
-  secrets: SecretsManagerClient;
-  tagging: ResourceGroupsTaggingAPIClient;
-  sts: STSClient;
-  iam: IAMClient;
 }
 
 export interface SessionOptions {
@@ -53,8 +42,9 @@ export interface SessionOptions {
   timeouts?: Timeouts;
   /** Attempts per call (default MAX_ATTEMPTS). */
   maxAttempts?: number;
+  /** Told of each client the session makes (tests record the calls). */
+  onClient?: (client: object) => void;
 }
-
 
 /**
  * Short-lived credentials for a target: the standard chain (env, profile, SSO, web identity), then, when the
@@ -97,16 +87,18 @@ export function createClients(target: TargetConfig, options: SessionOptions): Aw
   const session = refreshable(targetCredentials(target, options));
   const credentials = session.provider;
   const settings = { ...transport(region, options), credentials, onExpiredSession: session.expire };
+  const made = new Map<ClientClass<object>, object>();
   return {
     region,
-    rds: makeClient(RDSClient, settings),
-    elasticache: makeClient(ElastiCacheClient, settings),
-    opensearch: makeClient(OpenSearchClient, settings),
     credentials,
-    backup: makeClient(BackupClient, settings),
-    secrets: makeClient(SecretsManagerClient, settings),
-    tagging: makeClient(ResourceGroupsTaggingAPIClient, settings),
-    sts: makeClient(STSClient, settings),
-    iam: makeClient(IAMClient, settings),
+    of<C extends object>(Client: ClientClass<C>): C {
+      let client = made.get(Client) as C | undefined;
+      if (!client) {
+        client = makeClient(Client, settings);
+        made.set(Client, client);
+        options.onClient?.(client);
+      }
+      return client;
+    },
   };
 }

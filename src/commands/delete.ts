@@ -1,4 +1,4 @@
-import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from '../core/context.ts';
 import { RefusedError, UsageError } from '../core/errors.ts';
 import { assertManaged, guardProblem } from '../core/guard.ts';
@@ -67,7 +67,7 @@ async function resolve(ctx: Context, ref: string, explicitTarget?: string): Prom
 async function leftoverSecret(ctx: Context, target: TargetRef, ref: string): Promise<string | undefined> {
   if (!hasPrefix(ref, ctx.config.prefix)) return undefined;
   try {
-    const out = await ctx.clients(target.name).secrets.send(new DescribeSecretCommand({ SecretId: ref }));
+    const out = await ctx.clients(target.name).of(SecretsManagerClient).send(new DescribeSecretCommand({ SecretId: ref }));
     const tags = fromTagList(out.Tags);
     if (out.DeletedDate || guardProblem({ kind: 'secret', name: ref }, tags, { prefix: ctx.config.prefix, clone: ref })) return undefined;
     return tags[TAG.owner] ?? 'unknown';

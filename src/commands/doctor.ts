@@ -1,5 +1,5 @@
-import { SimulatePrincipalPolicyCommand, type ContextEntry, type EvaluationResult } from '@aws-sdk/client-iam';
-import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { SimulatePrincipalPolicyCommand, type ContextEntry, type EvaluationResult, IAMClient } from '@aws-sdk/client-iam';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Context } from '../core/context.ts';
 import { ExitCode } from '../core/errors.ts';
 import { TAG } from '../core/tags.ts';
@@ -68,7 +68,7 @@ async function simulate(ctx: Context, target: TargetRef, source: string, actions
   const results: EvaluationResult[] = [];
   let marker: string | undefined;
   do {
-    const out = await ctx.clients(target.name).iam.send(
+    const out = await ctx.clients(target.name).of(IAMClient).send(
       new SimulatePrincipalPolicyCommand({ PolicySourceArn: source, ActionNames: actions, ResourceArns: resources, ContextEntries: context, Marker: marker }),
     );
     results.push(...(out.EvaluationResults ?? []));
@@ -159,7 +159,7 @@ async function checkPlacements(ctx: Context, target: TargetRef): Promise<Check[]
 async function checkTarget(ctx: Context, target: TargetRef): Promise<Check[]> {
   let caller: string;
   try {
-    const me = await ctx.clients(target.name).sts.send(new GetCallerIdentityCommand({}));
+    const me = await ctx.clients(target.name).of(STSClient).send(new GetCallerIdentityCommand({}));
     caller = me.Arn ?? 'unknown';
   } catch (error) {
     const e = explain(error);

@@ -1,5 +1,5 @@
-import { DeleteSecretCommand, DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { paginateGetResources } from '@aws-sdk/client-resource-groups-tagging-api';
+import { DeleteSecretCommand, DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { paginateGetResources, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import type { Context } from '../core/context.ts';
 import { formatTime } from '../core/dates.ts';
 import { ExitCode, Interrupted, UsageError } from '../core/errors.ts';
@@ -78,7 +78,7 @@ async function deleteClone(ctx: Context, engine: Engine, target: TargetRef, name
 
 /** Deletes an orphan secret after re-reading its tags: still snapclone's, still of that clone, not deleted. */
 async function deleteSecret(ctx: Context, target: TargetRef, name: string, arn: string) {
-  const secrets = ctx.clients(target.name).secrets;
+  const secrets = ctx.clients(target.name).of(SecretsManagerClient);
   const out = await secrets.send(new DescribeSecretCommand({ SecretId: arn }));
   if (out.DeletedDate) return { result: 'deleted' as const, detail: 'already deleted' };
   const problem = guardProblem({ kind: 'secret', name: out.Name ?? name, arn }, fromTagList(out.Tags), { prefix: ctx.config.prefix, clone: name });
@@ -98,7 +98,7 @@ async function survey(ctx: Context, target: TargetRef, graceMs: number): Promise
   const lines: Line[] = [];
   const work: Work[] = [];
   const tagged: { arn: string; tags: Record<string, string> }[] = [];
-  const pages = paginateGetResources({ client: ctx.clients(target.name).tagging }, { TagFilters: [{ Key: TAG.managed }] });
+  const pages = paginateGetResources({ client: ctx.clients(target.name).of(ResourceGroupsTaggingAPIClient) }, { TagFilters: [{ Key: TAG.managed }] });
   for await (const page of pages) {
     for (const r of page.ResourceTagMappingList ?? []) if (r.ResourceARN) tagged.push({ arn: r.ResourceARN, tags: fromTagList(r.Tags) });
   }

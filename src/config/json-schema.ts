@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigSchema } from './schema.ts';
 
 /** The JSON Schema of snapclone.yaml, generated from the same zod definition that validates it. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { isTimeZone } from '../core/dates.ts';
 
 const accountId = z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id');

@@ -157,3 +157,9 @@ export interface Engine {
   /** Deletes the clone and what belongs to it (its secret); the guard has been applied by the caller and again here. */
   delete(clone: Clone, ctx: Context, options: { wait: boolean; onProgress: (p: Progress) => void }): Promise<void>;
 }
+
+/** What an engine does through AWS: loaded with its SDK clients only when a command calls it (engines/shared/lazy.ts). */
+export type EngineOperations = Pick<
+  Engine,
+  'points' | 'restore' | 'wait' | 'describe' | 'list' | 'orphans' | 'lookup' | 'credentials' | 'tag' | 'checkPlacement' | 'delete'
+>;

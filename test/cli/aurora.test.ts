@@ -1,11 +1,4 @@
-import {
-  CreateDBInstanceCommand,
-  DeleteDBClusterCommand,
-  DeleteDBInstanceCommand,
-  DescribeDBClustersCommand,
-  ModifyDBClusterCommand,
-  RestoreDBClusterToPointInTimeCommand,
-} from '@aws-sdk/client-rds';
+import { CreateDBInstanceCommand, DeleteDBClusterCommand, DeleteDBInstanceCommand, DescribeDBClustersCommand, ModifyDBClusterCommand, RestoreDBClusterToPointInTimeCommand, RDSClient } from '@aws-sdk/client-rds';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as create from '../../src/commands/create.ts';
 import type { CreatedJson } from '../../src/commands/create.ts';
@@ -214,7 +207,7 @@ describe('the guard', () => {
     }
     expect(calls.filter((c) => /Delete|Modify|AddTags|Remove|Create/.test(c))).toEqual([]);
     // The second layer: the role itself (the generated policy) is denied every write on them.
-    const rds = ctx.clients('dev').rds;
+    const rds = ctx.clients('dev').of(RDSClient);
     const denied = [
       new DeleteDBClusterCommand({ DBClusterIdentifier: PROD, SkipFinalSnapshot: true }),
       new ModifyDBClusterCommand({ DBClusterIdentifier: PROD, MasterUserPassword: 'x'.repeat(20), ApplyImmediately: true }),

@@ -179,7 +179,7 @@ describe('a busy instance', () => {
     // Right before snapclone's first ModifyDBInstance, an operator changes the instance class: the
     // instance turns 'modifying' and refuses snapclone's change with InvalidDBInstanceState.
     let interfered = 0;
-    ctx.clients('dev').rds.middlewareStack.add(
+    ctx.clients('dev').of(RDSClient).middlewareStack.add(
       (next, context) => async (args) => {
         if (context.commandName === 'ModifyDBInstanceCommand' && interfered++ === 0) {
           await rds.send(

@@ -1,8 +1,4 @@
-import {
-  AddTagsToResourceCommand,
-  DeleteReplicationGroupCommand,
-  DescribeReplicationGroupsCommand,
-} from '@aws-sdk/client-elasticache';
+import { AddTagsToResourceCommand, DeleteReplicationGroupCommand, DescribeReplicationGroupsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as create from '../../src/commands/create.ts';
 import type { CreatedJson } from '../../src/commands/create.ts';
@@ -158,7 +154,7 @@ describe('the guard', () => {
       expect(error.exitCode).toBe(3);
     }
     expect(calls.filter((c) => /Delete|Modify|AddTags|Remove|Create|Copy/.test(c))).toEqual([]);
-    const client = ctx.clients('dev').elasticache;
+    const client = ctx.clients('dev').of(ElastiCacheClient);
     const arn = `arn:aws:elasticache:${COMPANY_REGION}:${COMPANY_ACCOUNT}:replicationgroup:${PROD}`;
     // The role's own declared calls, aimed at the source (ModifyReplicationGroup and CopySnapshot, which it is
     // never granted at all, are in test/iam/policy.test.ts).

@@ -175,7 +175,7 @@ describe('tags changing between the check and the act (IAM enforced)', () => {
             const { ctx } = cli.context({ person });
             let requests = 0;
             // The adversary changes the clone's tags right before snapclone's `moment`-th RDS request is sent.
-            ctx.clients('dev').rds.middlewareStack.add(
+            ctx.clients('dev').of(RDSClient).middlewareStack.add(
               (next) => async (args) => {
                 if (requests++ === moment) await mutations[mutation](id);
                 return next(args);

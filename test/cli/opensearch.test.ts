@@ -1,4 +1,4 @@
-import { AddTagsCommand, DeleteDomainCommand, DescribeDomainCommand } from '@aws-sdk/client-opensearch';
+import { AddTagsCommand, DeleteDomainCommand, DescribeDomainCommand, OpenSearchClient } from '@aws-sdk/client-opensearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as create from '../../src/commands/create.ts';
 import type { CreatedJson } from '../../src/commands/create.ts';
@@ -139,7 +139,7 @@ describe('the guard', () => {
       expect(error.exitCode).toBe(3);
     }
     expect(calls.filter((c) => /Delete|Update|AddTags|Remove|Create|ESHttpP/.test(c))).toEqual([]);
-    const client = ctx.clients('dev').opensearch;
+    const client = ctx.clients('dev').of(OpenSearchClient);
     const arn = `arn:aws:es:${COMPANY_REGION}:${COMPANY_ACCOUNT}:domain/${PROD}`;
     for (const command of [new DeleteDomainCommand({ DomainName: PROD }), new AddTagsCommand({ ARN: arn, TagList: [{ Key: TAG.managed, Value: 'true' }] })]) {
       // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -1,6 +1,6 @@
 // Short-lived access: the role session is refreshed when a long wait outlives it.
-import { DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
-import { ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
+import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import { ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createClients } from '../../src/aws/session.ts';
 import { explain } from '../../src/cli/errors.ts';
@@ -22,7 +22,7 @@ describe('role sessions', () => {
     // Only Date is faked: the SDK's expiry check and the sandbox's clock both read it, as real clocks agree.
     vi.useFakeTimers({ toFake: ['Date'], now: Date.now() });
     const target = { ...cli.config.targets.dev, access: { ...cli.config.targets.dev.access, durationSeconds: 900 } };
-    const { rds } = createClients(target, { person: 'bob', endpoint: cli.sb.url, credentials: cli.sb.scenario.ci });
+    const rds = createClients(target, { person: 'bob', endpoint: cli.sb.url, credentials: cli.sb.scenario.ci }).of(RDSClient);
 
     await rds.send(new DescribeDBInstancesCommand({}));
     expect(sessionsOf(cli)).toHaveLength(1);
@@ -42,7 +42,7 @@ describe('refused credentials', () => {
     // A target without a role: the first call may go to a JSON service, which names the refusal its own way.
     const target = { ...cli.config.targets.dev, access: { ...cli.config.targets.dev.access, roleArn: undefined } };
     const wrong = { ...cli.sb.scenario.ci, secretAccessKey: 'x'.repeat(40) };
-    const { secrets } = createClients(target, { person: 'bob', endpoint: cli.sb.url, credentials: wrong });
+    const secrets = createClients(target, { person: 'bob', endpoint: cli.sb.url, credentials: wrong }).of(SecretsManagerClient);
     const error = await secrets.send(new ListSecretsCommand({})).catch((e: unknown) => e);
     expect(explain(error)).toMatchObject({
       message: expect.stringMatching(/^AWS rejected the credentials \(InvalidSignatureException\): The request signature/),

@@ -43,20 +43,18 @@ const IAM_PREFIX: Record<string, string> = {
 };
 
 /** Records every call a client makes as an IAM action (rds:DescribeDBInstances, tag:GetResources…). */
-function record(clients: AwsClients, calls: CallLog): void {
-  for (const client of [clients.rds, clients.elasticache, clients.opensearch, clients.backup, clients.secrets, clients.tagging, clients.sts, clients.iam]) {
-    const prefix = IAM_PREFIX[client.constructor.name] ?? client.constructor.name;
-    const middleware: InitializeMiddleware<object, MetadataBearer> = (next, context: HandlerExecutionContext) => (args) => {
-      const command = String(context.commandName ?? '').replace(/Command$/, '');
-      calls.push(`${prefix}:${command}`);
-      if (prefix === 'backup' && command === 'StartRestoreJob') calls.push('iam:PassRole');
-      return next(args);
-    };
-    (client.middlewareStack as unknown as MiddlewareStack<object, MetadataBearer>).add(middleware, {
-      step: 'initialize',
-      name: 'snapcloneTestRecorder',
-    });
-  }
+function record(client: object, calls: CallLog): void {
+  const prefix = IAM_PREFIX[client.constructor.name] ?? client.constructor.name;
+  const middleware: InitializeMiddleware<object, MetadataBearer> = (next, context: HandlerExecutionContext) => (args) => {
+    const command = String(context.commandName ?? '').replace(/Command$/, '');
+    calls.push(`${prefix}:${command}`);
+    if (prefix === 'backup' && command === 'StartRestoreJob') calls.push('iam:PassRole');
+    return next(args);
+  };
+  ((client as { middlewareStack: unknown }).middlewareStack as unknown as MiddlewareStack<object, MetadataBearer>).add(middleware, {
+    step: 'initialize',
+    name: 'snapcloneTestRecorder',
+  });
 }
 
 export interface TestCli {
@@ -129,8 +127,14 @@ export async function startCli(options: { speed?: number } = {}): Promise<TestCl
           if (!clients) {
             const target = cfg.targets[targetName];
             if (!target) throw new UsageError(`Unknown target '${targetName}'`);
-            clients = createClients(target, { person, endpoint: sb.url, credentials: sb.scenario.ci, backoff: NO_BACKOFF, ...opts.session });
-            record(clients, calls);
+            clients = createClients(target, {
+              person,
+              endpoint: sb.url,
+              credentials: sb.scenario.ci,
+              backoff: NO_BACKOFF,
+              onClient: (client) => record(client, calls),
+              ...opts.session,
+            });
             cache.set(targetName, clients);
           }
           return clients;

@@ -1,4 +1,4 @@
-import { DeleteDBClusterCommand, DeleteDBInstanceCommand, ModifyDBClusterCommand } from '@aws-sdk/client-rds';
+import { DeleteDBClusterCommand, DeleteDBInstanceCommand, ModifyDBClusterCommand, RDSClient } from '@aws-sdk/client-rds';
 import { assertManaged, guarded } from '../../core/guard.ts';
 import type { Progress } from '../../output/reporter.ts';
 import { isError, waitUntilGone, type Where } from '../shared/aws.ts';
@@ -25,7 +25,7 @@ export async function deleteClone(w: Where, clone: Clone, options: { wait: boole
   for (const subject of subjects) {
     await guarded(subject, () => readTags(w, subject.arn), guard, async () => {
       try {
-        await w.clients.rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: subject.name }));
+        await w.clients.of(RDSClient).send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: subject.name }));
       } catch (error) {
         // Already being deleted, or gone (another run): carry on.
         if (!isError(error, 'InvalidDBInstanceState', 'DBInstanceNotFound')) throw error;
@@ -35,12 +35,12 @@ export async function deleteClone(w: Where, clone: Clone, options: { wait: boole
   // Clones are made without deletion protection; one switched on since is switched off under the same guard.
   if ((await describeCluster(w, clone.id))?.DeletionProtection) {
     await guarded(cluster, () => readTags(w, clone.arn), { ...guard, action: 'modify' }, () =>
-      w.clients.rds.send(new ModifyDBClusterCommand({ DBClusterIdentifier: clone.id, DeletionProtection: false, ApplyImmediately: true })),
+      w.clients.of(RDSClient).send(new ModifyDBClusterCommand({ DBClusterIdentifier: clone.id, DeletionProtection: false, ApplyImmediately: true })),
     );
   }
   await guarded(cluster, () => readTags(w, clone.arn), guard, async () => {
     try {
-      await w.clients.rds.send(new DeleteDBClusterCommand({ DBClusterIdentifier: clone.id, SkipFinalSnapshot: true, DeleteAutomatedBackups: true }));
+      await w.clients.of(RDSClient).send(new DeleteDBClusterCommand({ DBClusterIdentifier: clone.id, SkipFinalSnapshot: true, DeleteAutomatedBackups: true }));
     } catch (error) {
       if (!(isError(error, 'InvalidDBClusterStateFault') && (await describeCluster(w, clone.id))?.Status === 'deleting')) throw error;
     }

@@ -1,13 +1,5 @@
-import {
-  DescribeDBClustersCommand,
-  DescribeDBInstancesCommand,
-  ListTagsForResourceCommand,
-  paginateDescribeDBClusters,
-  paginateDescribeDBInstances,
-  type DBCluster,
-  type DBInstance,
-} from '@aws-sdk/client-rds';
-import { paginateGetResources } from '@aws-sdk/client-resource-groups-tagging-api';
+import { DescribeDBClustersCommand, DescribeDBInstancesCommand, ListTagsForResourceCommand, paginateDescribeDBClusters, paginateDescribeDBInstances, type DBCluster, type DBInstance, RDSClient } from '@aws-sdk/client-rds';
+import { paginateGetResources, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { hasPrefix } from '../../core/naming.ts';
 import { fromTagList, readCloneTags, TAG, type CloneTags } from '../../core/tags.ts';
 import type { Meter } from '../../cost/estimate.ts';
@@ -21,7 +13,7 @@ const CLUSTER_IDENTIFIER = /^[A-Za-z][A-Za-z0-9-]{0,62}$/;
 /** One DB cluster by identifier, or undefined when there is none. */
 export async function describeCluster(w: Where, id: string): Promise<DBCluster | undefined> {
   try {
-    const out = await w.clients.rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: id }));
+    const out = await w.clients.of(RDSClient).send(new DescribeDBClustersCommand({ DBClusterIdentifier: id }));
     return out.DBClusters?.[0];
   } catch (error) {
     if (isError(error, 'DBClusterNotFound')) return undefined;
@@ -31,7 +23,7 @@ export async function describeCluster(w: Where, id: string): Promise<DBCluster |
 
 /** The DB instances of a cluster (one filtered call). */
 export async function membersOf(w: Where, clusterId: string): Promise<DBInstance[]> {
-  const out = await w.clients.rds.send(
+  const out = await w.clients.of(RDSClient).send(
     new DescribeDBInstancesCommand({ Filters: [{ Name: 'db-cluster-id', Values: [clusterId] }] }),
   );
   return out.DBInstances ?? [];
@@ -40,7 +32,7 @@ export async function membersOf(w: Where, clusterId: string): Promise<DBInstance
 /** The tags of a cluster or instance, read from RDS right now (what the guard acts on); undefined when it is gone. */
 export async function readTags(w: Where, arn: string): Promise<Record<string, string> | undefined> {
   try {
-    const out = await w.clients.rds.send(new ListTagsForResourceCommand({ ResourceName: arn }));
+    const out = await w.clients.of(RDSClient).send(new ListTagsForResourceCommand({ ResourceName: arn }));
     return fromTagList(out.TagList);
   } catch (error) {
     if (isError(error, 'DBClusterNotFound', 'DBInstanceNotFound')) return undefined;
@@ -138,7 +130,7 @@ export async function describeClone(w: Where, name: string): Promise<Clone | und
 export async function listClones(w: Where): Promise<Clone[]> {
   const tagged = new Map<string, Record<string, string>>();
   const pages = paginateGetResources(
-    { client: w.clients.tagging },
+    { client: w.clients.of(ResourceGroupsTaggingAPIClient) },
     { TagFilters: [{ Key: TAG.managed, Values: ['true'] }], ResourceTypeFilters: ['rds:cluster'] },
   );
   for await (const page of pages) {
@@ -146,11 +138,11 @@ export async function listClones(w: Where): Promise<Clone[]> {
   }
   if (tagged.size === 0) return [];
   const clusters = new Map<string, DBCluster>();
-  for await (const page of paginateDescribeDBClusters({ client: w.clients.rds, pageSize: 100 }, {})) {
+  for await (const page of paginateDescribeDBClusters({ client: w.clients.of(RDSClient), pageSize: 100 }, {})) {
     for (const c of page.DBClusters ?? []) if (c.DBClusterArn) clusters.set(c.DBClusterArn, c);
   }
   const members = new Map<string, DBInstance[]>();
-  for await (const page of paginateDescribeDBInstances({ client: w.clients.rds, pageSize: 100 }, {})) {
+  for await (const page of paginateDescribeDBInstances({ client: w.clients.of(RDSClient), pageSize: 100 }, {})) {
     for (const i of page.DBInstances ?? []) {
       if (i.DBClusterIdentifier) members.set(i.DBClusterIdentifier, [...(members.get(i.DBClusterIdentifier) ?? []), i]);
     }

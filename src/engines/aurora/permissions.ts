@@ -1,5 +1,5 @@
 import type { TargetConfig } from '../../config/schema.ts';
-import { dbSubnetGroupCheck } from '../rds/placement.ts';
+import { dbSubnetGroupCheck } from '../rds/permissions.ts';
 import { read, write, type EnginePermissions, type Scope, type ScopeWhere } from '../../iam/declare.ts';
 import { managedSecretWrites, secretPermissions } from '../shared/permissions.ts';
 

@@ -1,4 +1,4 @@
-import { paginateDescribeDBClusterSnapshots } from '@aws-sdk/client-rds';
+import { paginateDescribeDBClusterSnapshots, RDSClient } from '@aws-sdk/client-rds';
 import { backupPoints, inRange, type Range } from '../shared/points.ts';
 import type { Where } from '../shared/aws.ts';
 import type { RestorePoint, SourceRef } from '../types.ts';
@@ -9,7 +9,7 @@ import { describeCluster } from './describe.ts';
 async function clusterSnapshotPoints(w: Where, source: SourceRef, range: Range): Promise<RestorePoint[]> {
   const points: RestorePoint[] = [];
   const pages = paginateDescribeDBClusterSnapshots(
-    { client: w.clients.rds, pageSize: 100 },
+    { client: w.clients.of(RDSClient), pageSize: 100 },
     { DBClusterIdentifier: source.config.id },
   );
   for await (const page of pages) {

@@ -1,10 +1,4 @@
-import {
-  DescribeDBClusterSnapshotsCommand,
-  paginateDescribeDBClusters,
-  RestoreDBClusterFromSnapshotCommand,
-  RestoreDBClusterToPointInTimeCommand,
-  type DBCluster,
-} from '@aws-sdk/client-rds';
+import { DescribeDBClusterSnapshotsCommand, paginateDescribeDBClusters, RestoreDBClusterFromSnapshotCommand, RestoreDBClusterToPointInTimeCommand, type DBCluster, RDSClient } from '@aws-sdk/client-rds';
 import { formatTime } from '../../core/dates.ts';
 import { UsageError } from '../../core/errors.ts';
 import { cloneTags, fromTagList, readCloneTags, toTagList } from '../../core/tags.ts';
@@ -48,7 +42,7 @@ function snapshotOf(w: Where, plan: RestorePlan): string {
 async function clonesOfSource(w: Where, source: DBCluster): Promise<number> {
   if (!source.CloneGroupId) return 0;
   let count = 0;
-  for await (const page of paginateDescribeDBClusters({ client: w.clients.rds, pageSize: 100 }, {})) {
+  for await (const page of paginateDescribeDBClusters({ client: w.clients.of(RDSClient), pageSize: 100 }, {})) {
     for (const c of page.DBClusters ?? []) {
       if (c.CloneGroupId === source.CloneGroupId && c.DBClusterArn !== source.DBClusterArn) count++;
     }
@@ -69,7 +63,7 @@ async function restoreToTime(w: Where, plan: RestorePlan, common: Common): Promi
   const nearLatest = !plan.at || latest.getTime() - plan.at.getTime() <= COPY_ON_WRITE_WINDOW_MS;
   const zone = w.ctx.config.timezone;
   const full = async (why: string) => {
-    const out = await w.clients.rds.send(
+    const out = await w.clients.of(RDSClient).send(
       new RestoreDBClusterToPointInTimeCommand({
         DBClusterIdentifier: name,
         SourceDBClusterIdentifier: plan.source.config.id,
@@ -89,7 +83,7 @@ async function restoreToTime(w: Where, plan: RestorePlan, common: Common): Promi
     return full(' (the copy-on-write limit is reached)');
   }
   try {
-    const out = await w.clients.rds.send(
+    const out = await w.clients.of(RDSClient).send(
       new RestoreDBClusterToPointInTimeCommand({
         DBClusterIdentifier: name,
         SourceDBClusterIdentifier: plan.source.config.id,
@@ -143,10 +137,10 @@ async function restoreCluster(w: Where, plan: RestorePlan): Promise<RestoreResul
       result = await restoreToTime(w, plan, common);
     } else {
       const snapshot = snapshotOf(w, plan);
-      const described = await w.clients.rds.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: snapshot }));
+      const described = await w.clients.of(RDSClient).send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: snapshot }));
       const engine = described.DBClusterSnapshots?.[0]?.Engine;
       if (!engine) throw new UsageError(`The cluster snapshot ${snapshot} is gone. Nothing was changed.`, `snapclone points ${plan.source.name} lists what is there now.`);
-      const out = await w.clients.rds.send(
+      const out = await w.clients.of(RDSClient).send(
         new RestoreDBClusterFromSnapshotCommand({ DBClusterIdentifier: name, SnapshotIdentifier: snapshot, Engine: engine, ...common }),
       );
       result = { cluster: out.DBCluster, how: `full copy from the ${plan.point.kind === 'backup' ? 'AWS Backup recovery point' : 'snapshot'}: its time grows with the size of the data` };

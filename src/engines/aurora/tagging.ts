@@ -1,4 +1,4 @@
-import { AddTagsToResourceCommand } from '@aws-sdk/client-rds';
+import { AddTagsToResourceCommand, RDSClient } from '@aws-sdk/client-rds';
 import { guarded } from '../../core/guard.ts';
 import { TAG, toTagList } from '../../core/tags.ts';
 import type { Where } from '../shared/aws.ts';
@@ -15,6 +15,6 @@ export async function tagClone(w: Where, clone: { id: string; arn: string; clone
     () => readTags(w, clone.arn),
     { prefix: w.ctx.config.prefix, action: 'tag', clone: clone.clone },
     // snapclone:managed=true goes with every tag write (the policy requires it as a request tag).
-    () => w.clients.rds.send(new AddTagsToResourceCommand({ ResourceName: clone.arn, Tags: toTagList({ [TAG.managed]: 'true', ...tags }) })),
+    () => w.clients.of(RDSClient).send(new AddTagsToResourceCommand({ ResourceName: clone.arn, Tags: toTagList({ [TAG.managed]: 'true', ...tags }) })),
   );
 }

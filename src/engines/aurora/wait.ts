@@ -1,4 +1,4 @@
-import { CreateDBInstanceCommand, ModifyDBClusterCommand, type DBCluster, type DBInstance } from '@aws-sdk/client-rds';
+import { CreateDBInstanceCommand, ModifyDBClusterCommand, type DBCluster, type DBInstance, RDSClient } from '@aws-sdk/client-rds';
 import { ExitCode, SnapcloneError } from '../../core/errors.ts';
 import { assertManaged, guarded } from '../../core/guard.ts';
 import { assertOwnClone, cloneTags, fromTagList, TAG, toTagList } from '../../core/tags.ts';
@@ -74,7 +74,7 @@ async function modifyCluster(p: Poll, input: ModifyInput, needed: (c: DBCluster)
       { prefix: w.ctx.config.prefix, action: 'modify', clone: clone.clone },
       async () => {
         try {
-          await w.clients.rds.send(new ModifyDBClusterCommand({ DBClusterIdentifier: clone.id, ApplyImmediately: true, ...input }));
+          await w.clients.of(RDSClient).send(new ModifyDBClusterCommand({ DBClusterIdentifier: clone.id, ApplyImmediately: true, ...input }));
           return true;
         } catch (error) {
           if (!isError(error, 'InvalidDBClusterStateFault')) throw error;
@@ -139,7 +139,7 @@ async function addWriter(p: Poll, cluster: DBCluster): Promise<void> {
     clone: clone.clone,
   });
   try {
-    await w.clients.rds.send(
+    await w.clients.of(RDSClient).send(
       new CreateDBInstanceCommand({
         DBInstanceIdentifier: id,
         DBClusterIdentifier: clone.id,

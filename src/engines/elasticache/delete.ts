@@ -1,4 +1,4 @@
-import { DeleteReplicationGroupCommand } from '@aws-sdk/client-elasticache';
+import { DeleteReplicationGroupCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { guarded } from '../../core/guard.ts';
 import type { Progress } from '../../output/reporter.ts';
 import { ExitCode, SnapcloneError } from '../../core/errors.ts';
@@ -45,7 +45,7 @@ export async function deleteClone(w: Where, clone: Clone, options: { wait: boole
     { prefix: w.ctx.config.prefix, action: 'delete', clone: clone.clone },
     async () => {
       try {
-        await w.clients.elasticache.send(new DeleteReplicationGroupCommand({ ReplicationGroupId: clone.id, RetainPrimaryCluster: false }));
+        await w.clients.of(ElastiCacheClient).send(new DeleteReplicationGroupCommand({ ReplicationGroupId: clone.id, RetainPrimaryCluster: false }));
       } catch (error) {
         // Already being deleted (another run, or a retry): carry on.
         if (!(isError(error, 'InvalidReplicationGroupState', 'InvalidReplicationGroupStateFault') && (await describeGroup(w, clone.id))?.Status === 'deleting')) {

@@ -1,10 +1,5 @@
-import {
-  DescribeReplicationGroupsCommand,
-  ListTagsForResourceCommand,
-  paginateDescribeReplicationGroups,
-  type ReplicationGroup,
-} from '@aws-sdk/client-elasticache';
-import { GetResourcesCommand, paginateGetResources } from '@aws-sdk/client-resource-groups-tagging-api';
+import { DescribeReplicationGroupsCommand, ListTagsForResourceCommand, paginateDescribeReplicationGroups, type ReplicationGroup, ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import { GetResourcesCommand, paginateGetResources, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { hasPrefix } from '../../core/naming.ts';
 import { fromTagList, readCloneTags, TAG, type CloneTags } from '../../core/tags.ts';
 import type { Meter } from '../../cost/estimate.ts';
@@ -18,7 +13,7 @@ const GROUP_IDENTIFIER = /^[A-Za-z][A-Za-z0-9-]{0,39}$/;
 /** One replication group by id, or undefined when there is none. */
 export async function describeGroup(w: Where, id: string): Promise<ReplicationGroup | undefined> {
   try {
-    const out = await w.clients.elasticache.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: id }));
+    const out = await w.clients.of(ElastiCacheClient).send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: id }));
     return out.ReplicationGroups?.[0];
   } catch (error) {
     if (isError(error, 'ReplicationGroupNotFoundFault', 'ReplicationGroupNotFound')) return undefined;
@@ -33,13 +28,13 @@ export async function describeGroup(w: Where, id: string): Promise<ReplicationGr
  */
 export async function readTags(w: Where, arn: string): Promise<Record<string, string> | undefined> {
   try {
-    const out = await w.clients.elasticache.send(new ListTagsForResourceCommand({ ResourceName: arn }));
+    const out = await w.clients.of(ElastiCacheClient).send(new ListTagsForResourceCommand({ ResourceName: arn }));
     return fromTagList(out.TagList);
   } catch (error) {
     if (isError(error, 'ReplicationGroupNotFoundFault', 'ReplicationGroupNotFound')) return undefined;
     if (!isError(error, 'InvalidReplicationGroupState')) throw error;
   }
-  const out = await w.clients.tagging.send(new GetResourcesCommand({ ResourceARNList: [arn] }));
+  const out = await w.clients.of(ResourceGroupsTaggingAPIClient).send(new GetResourcesCommand({ ResourceARNList: [arn] }));
   const found = out.ResourceTagMappingList?.find((r) => r.ResourceARN === arn);
   return found ? fromTagList(found.Tags) : undefined;
 }
@@ -112,7 +107,7 @@ export async function describeClone(w: Where, name: string): Promise<Clone | und
 export async function listClones(w: Where): Promise<Clone[]> {
   const tagged = new Map<string, Record<string, string>>();
   const pages = paginateGetResources(
-    { client: w.clients.tagging },
+    { client: w.clients.of(ResourceGroupsTaggingAPIClient) },
     { TagFilters: [{ Key: TAG.managed, Values: ['true'] }], ResourceTypeFilters: ['elasticache:replicationgroup'] },
   );
   for await (const page of pages) {
@@ -120,7 +115,7 @@ export async function listClones(w: Where): Promise<Clone[]> {
   }
   if (tagged.size === 0) return [];
   const clones: Clone[] = [];
-  for await (const page of paginateDescribeReplicationGroups({ client: w.clients.elasticache, pageSize: 100 }, {})) {
+  for await (const page of paginateDescribeReplicationGroups({ client: w.clients.of(ElastiCacheClient), pageSize: 100 }, {})) {
     for (const group of page.ReplicationGroups ?? []) {
       const raw = group.ARN ? tagged.get(group.ARN) : undefined;
       const tags = raw ? readCloneTags(raw) : undefined;

@@ -1,4 +1,4 @@
-import { DescribeCacheSubnetGroupsCommand } from '@aws-sdk/client-elasticache';
+import { DescribeCacheSubnetGroupsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { explain } from '../../cli/errors.ts';
 import type { Where } from '../shared/aws.ts';
 import type { PlacementCheck } from '../types.ts';
@@ -8,7 +8,7 @@ import { placementOf } from './aws.ts';
 export async function checkCacheSubnetGroup(w: Where): Promise<PlacementCheck> {
   const placement = placementOf(w.target);
   try {
-    const out = await w.clients.elasticache.send(new DescribeCacheSubnetGroupsCommand({ CacheSubnetGroupName: placement.subnetGroup }));
+    const out = await w.clients.of(ElastiCacheClient).send(new DescribeCacheSubnetGroupsCommand({ CacheSubnetGroupName: placement.subnetGroup }));
     const group = out.CacheSubnetGroups?.[0];
     const zones = new Set(group?.Subnets?.map((s) => s.SubnetAvailabilityZone?.Name));
     return {

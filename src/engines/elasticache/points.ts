@@ -1,4 +1,4 @@
-import { paginateDescribeSnapshots, type Snapshot } from '@aws-sdk/client-elasticache';
+import { paginateDescribeSnapshots, type Snapshot, ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { inRange, round, type Range } from '../shared/points.ts';
 import type { Where } from '../shared/aws.ts';
 import type { RestorePoint, SourceRef } from '../types.ts';
@@ -27,7 +27,7 @@ export const snapshotTime = (snapshot: Snapshot): Date | undefined =>
 /** The source replication group's snapshots (automatic and manual), newest first: ElastiCache has no point in time. */
 export async function cachePoints(w: Where, source: SourceRef, range: Range = {}): Promise<RestorePoint[]> {
   const points: RestorePoint[] = [];
-  const pages = paginateDescribeSnapshots({ client: w.clients.elasticache, pageSize: 50 }, { ReplicationGroupId: source.config.id });
+  const pages = paginateDescribeSnapshots({ client: w.clients.of(ElastiCacheClient), pageSize: 50 }, { ReplicationGroupId: source.config.id });
   for await (const page of pages) {
     for (const s of page.Snapshots ?? []) {
       const time = snapshotTime(s);

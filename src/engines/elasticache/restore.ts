@@ -1,4 +1,4 @@
-import { CreateReplicationGroupCommand, DescribeSnapshotsCommand, type ReplicationGroup } from '@aws-sdk/client-elasticache';
+import { CreateReplicationGroupCommand, DescribeSnapshotsCommand, type ReplicationGroup, ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { UsageError } from '../../core/errors.ts';
 import { cloneTags, readCloneTags, TAG, toTagList } from '../../core/tags.ts';
 import { isError, type Where } from '../shared/aws.ts';
@@ -28,7 +28,7 @@ function accessOf(source: ReplicationGroup | undefined): { tls: boolean; token: 
 async function createGroup(w: Where, plan: RestorePlan): Promise<RestoreResult> {
   const placement = placementOf(plan.target);
   const name = plan.tags.clone;
-  const described = await w.clients.elasticache.send(new DescribeSnapshotsCommand({ SnapshotName: plan.point.id }));
+  const described = await w.clients.of(ElastiCacheClient).send(new DescribeSnapshotsCommand({ SnapshotName: plan.point.id }));
   const snapshot = described.Snapshots?.[0];
   if (!snapshot?.Engine) {
     throw new UsageError(`The snapshot ${plan.point.id} is gone. Nothing was changed.`, `snapclone points ${plan.source.name} lists what is there now.`);
@@ -43,7 +43,7 @@ async function createGroup(w: Where, plan: RestorePlan): Promise<RestoreResult> 
   const tags = { ...cloneTags(plan.tags), [TAG.password]: token ? 'generated' : 'none' };
   let group: ReplicationGroup | undefined;
   try {
-    const out = await w.clients.elasticache.send(
+    const out = await w.clients.of(ElastiCacheClient).send(
       new CreateReplicationGroupCommand({
         ReplicationGroupId: name,
         ReplicationGroupDescription: `snapclone clone ${name} of ${plan.source.name}`,

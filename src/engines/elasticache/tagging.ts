@@ -1,4 +1,4 @@
-import { AddTagsToResourceCommand } from '@aws-sdk/client-elasticache';
+import { AddTagsToResourceCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { guarded } from '../../core/guard.ts';
 import { TAG, toTagList } from '../../core/tags.ts';
 import type { Where } from '../shared/aws.ts';
@@ -11,6 +11,6 @@ export async function tagClone(w: Where, clone: { id: string; arn: string; clone
     { kind: GROUP_KIND, name: clone.id, arn: clone.arn },
     () => readTags(w, clone.arn),
     { prefix: w.ctx.config.prefix, action: 'tag', clone: clone.clone },
-    () => w.clients.elasticache.send(new AddTagsToResourceCommand({ ResourceName: clone.arn, Tags: toTagList({ [TAG.managed]: 'true', ...tags }) })),
+    () => w.clients.of(ElastiCacheClient).send(new AddTagsToResourceCommand({ ResourceName: clone.arn, Tags: toTagList({ [TAG.managed]: 'true', ...tags }) })),
   );
 }

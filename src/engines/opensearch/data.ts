@@ -1,5 +1,4 @@
-import { Client } from '@opensearch-project/opensearch';
-import { AwsSigv4Signer } from '@opensearch-project/opensearch/aws';
+import type { Client } from '@opensearch-project/opensearch';
 import type { Where } from '../shared/aws.ts';
 
 /** A loopback endpoint (host or host:port): only the local sandbox serves a domain there, over plain HTTP. */
@@ -8,9 +7,13 @@ export const isLoopback = (endpoint: string) => /^(127\.\d+\.\d+\.\d+|localhost|
 /**
  * The domain's own REST API (the data plane), SigV4-signed for service `es` with the session's credentials,
  * through the official client. AWS endpoints are HTTPS; a loopback endpoint can only be the local sandbox,
- * which serves plain HTTP.
+ * which serves plain HTTP. The client (over half a megabyte) is loaded only by the commands that use it.
  */
-export function dataPlane(w: Where, endpoint: string): Client {
+export async function dataPlane(w: Where, endpoint: string): Promise<Client> {
+  const [{ Client }, { AwsSigv4Signer }] = await Promise.all([
+    import('@opensearch-project/opensearch'),
+    import('@opensearch-project/opensearch/aws'),
+  ]);
   return new Client({
     ...AwsSigv4Signer({ region: w.region, service: 'es', getCredentials: () => w.clients.credentials() }),
     node: `${isLoopback(endpoint) ? 'http' : 'https'}://${endpoint}`,

@@ -1,4 +1,4 @@
-import { DeleteDomainCommand } from '@aws-sdk/client-opensearch';
+import { DeleteDomainCommand, OpenSearchClient } from '@aws-sdk/client-opensearch';
 import { guarded } from '../../core/guard.ts';
 import type { Progress } from '../../output/reporter.ts';
 import { waitUntilGone, type Where } from '../shared/aws.ts';
@@ -15,7 +15,7 @@ export async function deleteClone(w: Where, clone: Clone, options: { wait: boole
       { kind: DOMAIN_KIND, name: clone.id, arn: clone.arn },
       () => readTags(w, clone.arn),
       { prefix: w.ctx.config.prefix, action: 'delete', clone: clone.clone },
-      () => w.clients.opensearch.send(new DeleteDomainCommand({ DomainName: clone.id })),
+      () => w.clients.of(OpenSearchClient).send(new DeleteDomainCommand({ DomainName: clone.id })),
     );
     w.ctx.reporter.info(`${clone.clone}: deletion of ${DOMAIN_KIND} ${clone.id} started.`);
   }

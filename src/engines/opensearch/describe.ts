@@ -1,10 +1,5 @@
-import {
-  DescribeDomainCommand,
-  DescribeDomainsCommand,
-  ListTagsCommand,
-  type DomainStatus,
-} from '@aws-sdk/client-opensearch';
-import { paginateGetResources } from '@aws-sdk/client-resource-groups-tagging-api';
+import { DescribeDomainCommand, DescribeDomainsCommand, ListTagsCommand, type DomainStatus, OpenSearchClient } from '@aws-sdk/client-opensearch';
+import { paginateGetResources, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { hasPrefix } from '../../core/naming.ts';
 import { fromTagList, readCloneTags, TAG, unpackTags, type CloneTags } from '../../core/tags.ts';
 import type { Meter } from '../../cost/estimate.ts';
@@ -17,7 +12,7 @@ const DOMAIN_NAME = /^[a-z][a-z0-9-]{2,27}$/;
 /** One domain by name, or undefined when there is none. */
 export async function describeDomain(w: Where, name: string): Promise<DomainStatus | undefined> {
   try {
-    const out = await w.clients.opensearch.send(new DescribeDomainCommand({ DomainName: name }));
+    const out = await w.clients.of(OpenSearchClient).send(new DescribeDomainCommand({ DomainName: name }));
     return out.DomainStatus;
   } catch (error) {
     if (isError(error, 'ResourceNotFoundException')) return undefined;
@@ -28,7 +23,7 @@ export async function describeDomain(w: Where, name: string): Promise<DomainStat
 /** The tags of a domain, read right now and unpacked (OpenSearch allows 10 per domain: see packTags); undefined when it is gone. */
 export async function readTags(w: Where, arn: string): Promise<Record<string, string> | undefined> {
   try {
-    const out = await w.clients.opensearch.send(new ListTagsCommand({ ARN: arn }));
+    const out = await w.clients.of(OpenSearchClient).send(new ListTagsCommand({ ARN: arn }));
     return unpackTags(fromTagList(out.TagList));
   } catch (error) {
     if (isError(error, 'ResourceNotFoundException')) return undefined;
@@ -112,7 +107,7 @@ export async function describeClone(w: Where, name: string): Promise<Clone | und
 export async function listClones(w: Where): Promise<Clone[]> {
   const tagged = new Map<string, Record<string, string>>();
   const pages = paginateGetResources(
-    { client: w.clients.tagging },
+    { client: w.clients.of(ResourceGroupsTaggingAPIClient) },
     { TagFilters: [{ Key: TAG.managed, Values: ['true'] }], ResourceTypeFilters: ['es:domain'] },
   );
   for await (const page of pages) {
@@ -121,7 +116,7 @@ export async function listClones(w: Where): Promise<Clone[]> {
   const names = [...tagged.keys()].flatMap((arn) => parseDomainArn(arn)?.id ?? []);
   const clones: Clone[] = [];
   for (let i = 0; i < names.length; i += 5) {
-    const out = await w.clients.opensearch.send(new DescribeDomainsCommand({ DomainNames: names.slice(i, i + 5) }));
+    const out = await w.clients.of(OpenSearchClient).send(new DescribeDomainsCommand({ DomainNames: names.slice(i, i + 5) }));
     for (const domain of out.DomainStatusList ?? []) {
       const raw = domain.ARN ? tagged.get(domain.ARN) : undefined;
       const tags = raw ? readCloneTags(raw) : undefined;

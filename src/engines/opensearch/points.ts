@@ -15,7 +15,7 @@ export async function searchPoints(w: Where, source: SourceRef, range: Range = {
   const domain = await describeDomain(w, source.config.id);
   const endpoint = domain ? endpointOf(domain) : undefined;
   if (!endpoint) throw new SnapcloneError(`The source domain ${source.config.id} has no endpoint (is it there and active?), so its snapshots cannot be listed.`);
-  const client = dataPlane(w, endpoint);
+  const client = await dataPlane(w, endpoint);
   try {
     const points: RestorePoint[] = [];
     for (const s of await steadily(w.ctx, `the snapshots of ${source.name}`, () => listSnapshots(client, repo.name))) {

@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { CreateDomainCommand, type DomainStatus } from '@aws-sdk/client-opensearch';
+import { CreateDomainCommand, type DomainStatus, OpenSearchClient } from '@aws-sdk/client-opensearch';
 import { cloneTags, packTags, readCloneTags, TAG, toTagList } from '../../core/tags.ts';
 import { isError, type Where } from '../shared/aws.ts';
 import { attachConcurrent, resumeExisting } from '../shared/resume.ts';
@@ -40,7 +40,7 @@ async function createDomain(w: Where, plan: RestorePlan): Promise<RestoreResult>
   const account = plan.target.config.account;
   let domain: DomainStatus | undefined;
   try {
-    const out = await w.clients.opensearch.send(
+    const out = await w.clients.of(OpenSearchClient).send(
       new CreateDomainCommand({
         DomainName: name,
         EngineVersion: source?.EngineVersion,

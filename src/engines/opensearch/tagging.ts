@@ -1,4 +1,4 @@
-import { AddTagsCommand } from '@aws-sdk/client-opensearch';
+import { AddTagsCommand, OpenSearchClient } from '@aws-sdk/client-opensearch';
 import { guarded } from '../../core/guard.ts';
 import { packTags, TAG, toTagList } from '../../core/tags.ts';
 import type { Where } from '../shared/aws.ts';
@@ -15,6 +15,6 @@ export async function tagClone(w: Where, clone: { id: string; arn: string; clone
     { kind: DOMAIN_KIND, name: clone.id, arn: clone.arn },
     async () => (fresh = await readTags(w, clone.arn)),
     { prefix: w.ctx.config.prefix, action: 'tag', clone: clone.clone },
-    () => w.clients.opensearch.send(new AddTagsCommand({ ARN: clone.arn, TagList: toTagList(packTags({ ...fresh, [TAG.managed]: 'true', ...tags })) })),
+    () => w.clients.of(OpenSearchClient).send(new AddTagsCommand({ ARN: clone.arn, TagList: toTagList(packTags({ ...fresh, [TAG.managed]: 'true', ...tags })) })),
   );
 }

@@ -114,7 +114,7 @@ export async function waitForClone(w: Where, clone: Clone, onProgress: (p: Progr
   if (!tags?.[TAG.restored]) {
     const endpoint = await untilReady(p);
     const source = sourceOf(p);
-    const client = dataPlane(w, endpoint);
+    const client = await dataPlane(w, endpoint);
     try {
       // The domain's REST API retries little by itself: each step rides out throttling and 5xx (and is
       // harmless to repeat: a restore asks only for the indices still missing).

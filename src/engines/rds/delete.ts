@@ -1,4 +1,4 @@
-import { DeleteDBInstanceCommand, ModifyDBInstanceCommand } from '@aws-sdk/client-rds';
+import { DeleteDBInstanceCommand, ModifyDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
 import { guarded } from '../../core/guard.ts';
 import type { Progress } from '../../output/reporter.ts';
 import type { Clone } from '../types.ts';
@@ -19,7 +19,7 @@ export async function deleteClone(w: Where, clone: Clone, options: { wait: boole
   // its source's: switched off first, under the same guard.
   if ((await describeInstance(w, clone.id))?.DeletionProtection) {
     await guarded(subject, () => readTags(w, clone.arn), { prefix, action: 'modify', clone: clone.clone }, () =>
-      w.clients.rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: clone.id, DeletionProtection: false, ApplyImmediately: true })),
+      w.clients.of(RDSClient).send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: clone.id, DeletionProtection: false, ApplyImmediately: true })),
     );
   }
   await guarded(
@@ -28,7 +28,7 @@ export async function deleteClone(w: Where, clone: Clone, options: { wait: boole
     { prefix, action: 'delete', clone: clone.clone },
     async () => {
       try {
-        await w.clients.rds.send(
+        await w.clients.of(RDSClient).send(
           new DeleteDBInstanceCommand({ DBInstanceIdentifier: clone.id, SkipFinalSnapshot: true, DeleteAutomatedBackups: true }),
         );
       } catch (error) {

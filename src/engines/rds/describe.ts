@@ -1,11 +1,6 @@
-import { paginateListRestoreJobs, type RestoreJobsListMember } from '@aws-sdk/client-backup';
-import {
-  DescribeDBInstancesCommand,
-  ListTagsForResourceCommand,
-  paginateDescribeDBInstances,
-  type DBInstance,
-} from '@aws-sdk/client-rds';
-import { paginateGetResources } from '@aws-sdk/client-resource-groups-tagging-api';
+import { paginateListRestoreJobs, type RestoreJobsListMember, BackupClient } from '@aws-sdk/client-backup';
+import { DescribeDBInstancesCommand, ListTagsForResourceCommand, paginateDescribeDBInstances, type DBInstance, RDSClient } from '@aws-sdk/client-rds';
+import { paginateGetResources, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { hasPrefix } from '../../core/naming.ts';
 import { fromTagList, readCloneTags, TAG, type CloneTags } from '../../core/tags.ts';
 import type { Meter } from '../../cost/estimate.ts';
@@ -25,7 +20,7 @@ const JOB_LEAD_MS = 7 * 86_400_000;
 /** One DB instance by identifier, or undefined when there is none. */
 export async function describeInstance(w: Where, id: string): Promise<DBInstance | undefined> {
   try {
-    const out = await w.clients.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }));
+    const out = await w.clients.of(RDSClient).send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }));
     return out.DBInstances?.[0];
   } catch (error) {
     if (isError(error, 'DBInstanceNotFound')) return undefined;
@@ -36,7 +31,7 @@ export async function describeInstance(w: Where, id: string): Promise<DBInstance
 /** The tags of a resource, read from RDS right now (what the guard acts on). */
 export async function readTags(w: Where, arn: string): Promise<Record<string, string> | undefined> {
   try {
-    const out = await w.clients.rds.send(new ListTagsForResourceCommand({ ResourceName: arn }));
+    const out = await w.clients.of(RDSClient).send(new ListTagsForResourceCommand({ ResourceName: arn }));
     return fromTagList(out.TagList);
   } catch (error) {
     if (isError(error, 'DBInstanceNotFound')) return undefined;
@@ -158,7 +153,7 @@ export async function restoreJobs(w: Where, since: Date): Promise<RestoreJobsLis
   if (!role) return [];
   const jobs: RestoreJobsListMember[] = [];
   const pages = paginateListRestoreJobs(
-    { client: w.clients.backup, pageSize: 100 },
+    { client: w.clients.of(BackupClient), pageSize: 100 },
     { ByResourceType: 'RDS', ByAccountId: w.target.config.account, ByCreatedAfter: since },
   );
   for await (const page of pages) {
@@ -218,7 +213,7 @@ export async function cloneOf(w: Where, name: string, instance: DBInstance | und
 export async function listClones(w: Where): Promise<Clone[]> {
   const tagged = new Map<string, Record<string, string>>();
   const pages = paginateGetResources(
-    { client: w.clients.tagging },
+    { client: w.clients.of(ResourceGroupsTaggingAPIClient) },
     { TagFilters: [{ Key: TAG.managed, Values: ['true'] }], ResourceTypeFilters: ['rds:db'] },
   );
   for await (const page of pages) {
@@ -227,7 +222,7 @@ export async function listClones(w: Where): Promise<Clone[]> {
     }
   }
   const instances = new Map<string, DBInstance>();
-  for await (const page of paginateDescribeDBInstances({ client: w.clients.rds, pageSize: 100 }, {})) {
+  for await (const page of paginateDescribeDBInstances({ client: w.clients.of(RDSClient), pageSize: 100 }, {})) {
     for (const i of page.DBInstances ?? []) if (i.DBInstanceArn && !i.DBClusterIdentifier) instances.set(i.DBInstanceArn, i);
   }
   const clones: Clone[] = [];

@@ -1,6 +1,8 @@
-import { dbSubnetGroupCheck } from './placement.ts';
 import { read, write, type EnginePermissions, type Scope, type ScopeWhere } from '../../iam/declare.ts';
 import { managedSecretWrites, secretPermissions } from '../shared/permissions.ts';
+
+/** doctor's check of a placement's DB subnet group (RDS and Aurora share them). */
+export const dbSubnetGroupCheck = [read('rds:DescribeDBSubnetGroups', 'placement')];
 
 /**
  * Every IAM action the RDS engine's code calls, per command, with what it acts on and how writes are bound

@@ -1,11 +1,9 @@
-import { DescribeDBSubnetGroupsCommand } from '@aws-sdk/client-rds';
+import { DescribeDBSubnetGroupsCommand, RDSClient } from '@aws-sdk/client-rds';
 import { explain } from '../../cli/errors.ts';
-import { read } from '../../iam/declare.ts';
 import type { Where } from '../shared/aws.ts';
 import type { PlacementCheck } from '../types.ts';
 
 /** What `doctor` reads of an RDS or Aurora placement. */
-export const dbSubnetGroupCheck = [read('rds:DescribeDBSubnetGroups', 'placement')];
 
 /**
  * A placement's DB subnet group exists (RDS and Aurora share them). Security groups would need
@@ -13,7 +11,7 @@ export const dbSubnetGroupCheck = [read('rds:DescribeDBSubnetGroups', 'placement
  */
 export async function checkDbSubnetGroup(w: Where, key: 'rds' | 'aurora', placement: { subnetGroup: string; securityGroupIds: string[] }): Promise<PlacementCheck> {
   try {
-    const out = await w.clients.rds.send(new DescribeDBSubnetGroupsCommand({ DBSubnetGroupName: placement.subnetGroup }));
+    const out = await w.clients.of(RDSClient).send(new DescribeDBSubnetGroupsCommand({ DBSubnetGroupName: placement.subnetGroup }));
     const group = out.DBSubnetGroups?.[0];
     const zones = new Set(group?.Subnets?.map((s) => s.SubnetAvailabilityZone?.Name));
     return {

@@ -1,4 +1,4 @@
-import { DescribeDBInstanceAutomatedBackupsCommand, paginateDescribeDBSnapshots } from '@aws-sdk/client-rds';
+import { DescribeDBInstanceAutomatedBackupsCommand, paginateDescribeDBSnapshots, RDSClient } from '@aws-sdk/client-rds';
 import type { RestorePoint, SourceRef } from '../types.ts';
 import { backupPoints, inRange, type Range } from '../shared/points.ts';
 import { isError, sourceArn, type Where } from './aws.ts';
@@ -8,7 +8,7 @@ import { describeInstance } from './describe.ts';
 export async function snapshotPoints(w: Where, source: SourceRef, range: Range): Promise<RestorePoint[]> {
   const points: RestorePoint[] = [];
   const pages = paginateDescribeDBSnapshots(
-    { client: w.clients.rds, pageSize: 100 },
+    { client: w.clients.of(RDSClient), pageSize: 100 },
     { DBInstanceIdentifier: source.config.id },
   );
   for await (const page of pages) {
@@ -33,7 +33,7 @@ export async function pitrWindow(w: Where, source: SourceRef, range: Range): Pro
   if (!instance?.LatestRestorableTime || !instance.BackupRetentionPeriod) return [];
   let earliest: Date | undefined;
   try {
-    const out = await w.clients.rds.send(
+    const out = await w.clients.of(RDSClient).send(
       new DescribeDBInstanceAutomatedBackupsCommand({ DBInstanceIdentifier: source.config.id }),
     );
     // The identifier also names the retained backups of deleted instances that had it: take the live one's.

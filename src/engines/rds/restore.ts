@@ -1,8 +1,4 @@
-import {
-  RestoreDBInstanceFromDBSnapshotCommand,
-  RestoreDBInstanceToPointInTimeCommand,
-  type DBInstance,
-} from '@aws-sdk/client-rds';
+import { RestoreDBInstanceFromDBSnapshotCommand, RestoreDBInstanceToPointInTimeCommand, type DBInstance, RDSClient } from '@aws-sdk/client-rds';
 import { SnapcloneError, UsageError } from '../../core/errors.ts';
 import { cloneTags, forcedTags, fromTagList, readCloneTags, TAG, toTagList } from '../../core/tags.ts';
 import { partitionOf } from '../../iam/declare.ts';
@@ -108,7 +104,7 @@ async function restoreViaRds(w: Where, plan: RestorePlan): Promise<RestoreResult
   let instance: DBInstance | undefined;
   try {
     if (plan.point.kind === 'point-in-time') {
-      const out = await w.clients.rds.send(
+      const out = await w.clients.of(RDSClient).send(
         new RestoreDBInstanceToPointInTimeCommand({
           SourceDBInstanceIdentifier: plan.source.config.id,
           TargetDBInstanceIdentifier: name,
@@ -118,7 +114,7 @@ async function restoreViaRds(w: Where, plan: RestorePlan): Promise<RestoreResult
       );
       instance = out.DBInstance;
     } else {
-      const out = await w.clients.rds.send(
+      const out = await w.clients.of(RDSClient).send(
         new RestoreDBInstanceFromDBSnapshotCommand({ DBInstanceIdentifier: name, DBSnapshotIdentifier: snapshotOf(w, plan), ...common }),
       );
       instance = out.DBInstance;

@@ -1,4 +1,4 @@
-import { AddTagsToResourceCommand } from '@aws-sdk/client-rds';
+import { AddTagsToResourceCommand, RDSClient } from '@aws-sdk/client-rds';
 import { RefusedError } from '../../core/errors.ts';
 import { guarded } from '../../core/guard.ts';
 import { hasPrefix } from '../../core/naming.ts';
@@ -22,7 +22,7 @@ export async function claimUntagged(w: Where, clone: Clone, tags: Record<string,
   }
   const fresh = await readTags(w, clone.arn);
   if (!fresh || fresh[TAG.managed] !== undefined) throw refuse('its tags changed meanwhile');
-  await w.clients.rds.send(new AddTagsToResourceCommand({ ResourceName: clone.arn, Tags: toTagList(tags) }));
+  await w.clients.of(RDSClient).send(new AddTagsToResourceCommand({ ResourceName: clone.arn, Tags: toTagList(tags) }));
 }
 
 /** Adds tags to a clone's instance after the guard allowed it on freshly read tags. */
@@ -32,6 +32,6 @@ export async function tagClone(w: Where, clone: { id: string; arn: string; clone
     () => readTags(w, clone.arn),
     { prefix: w.ctx.config.prefix, action: 'tag', clone: clone.clone },
     // snapclone:managed=true goes with every tag write (the policy requires it as a request tag).
-    () => w.clients.rds.send(new AddTagsToResourceCommand({ ResourceName: clone.arn, Tags: toTagList({ [TAG.managed]: 'true', ...tags }) })),
+    () => w.clients.of(RDSClient).send(new AddTagsToResourceCommand({ ResourceName: clone.arn, Tags: toTagList({ [TAG.managed]: 'true', ...tags }) })),
   );
 }

@@ -1,4 +1,4 @@
-import { ModifyDBInstanceCommand, type DBInstance } from '@aws-sdk/client-rds';
+import { ModifyDBInstanceCommand, type DBInstance, RDSClient } from '@aws-sdk/client-rds';
 import { ExitCode, SnapcloneError } from '../../core/errors.ts';
 import { guarded } from '../../core/guard.ts';
 import { assertOwnClone, fromTagList, TAG } from '../../core/tags.ts';
@@ -101,7 +101,7 @@ async function modify(w: Where, clone: Clone, input: ModifyInput): Promise<boole
     { prefix: w.ctx.config.prefix, action: 'modify', clone: clone.clone },
     async () => {
       try {
-        await w.clients.rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: clone.id, ApplyImmediately: true, ...input }));
+        await w.clients.of(RDSClient).send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: clone.id, ApplyImmediately: true, ...input }));
         return true;
       } catch (error) {
         if (!isError(error, 'InvalidDBInstanceState')) throw error;

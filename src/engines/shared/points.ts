@@ -1,4 +1,4 @@
-import { paginateListRecoveryPointsByBackupVault } from '@aws-sdk/client-backup';
+import { paginateListRecoveryPointsByBackupVault, BackupClient } from '@aws-sdk/client-backup';
 import type { RestorePoint, SourceRef } from '../types.ts';
 import { isError, type Where } from './aws.ts';
 
@@ -17,7 +17,7 @@ export const inRange = (time: Date, range: Range) =>
 export async function backupPoints(w: Where, source: SourceRef, resourceArn: string, range: Range): Promise<RestorePoint[]> {
   const points: RestorePoint[] = [];
   const pages = paginateListRecoveryPointsByBackupVault(
-    { client: w.clients.backup, pageSize: 100 },
+    { client: w.clients.of(BackupClient), pageSize: 100 },
     {
       BackupVaultName: source.config.backupVault,
       ByResourceArn: resourceArn,

@@ -1,10 +1,5 @@
 import { randomInt } from 'node:crypto';
-import {
-  CreateSecretCommand,
-  DeleteSecretCommand,
-  DescribeSecretCommand,
-  GetSecretValueCommand,
-} from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand, DeleteSecretCommand, DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ExitCode, SnapcloneError, UsageError } from '../../core/errors.ts';
 import { rememberSecret } from '../../core/redact.ts';
 import { guarded, guardProblem } from '../../core/guard.ts';
@@ -44,7 +39,7 @@ export async function readSecretPassword(
   clone: { clone: string },
   generatedFor?: SecretIdentity,
 ): Promise<{ password: string; username?: string }> {
-  const out = await w.clients.secrets.send(new GetSecretValueCommand({ SecretId: secretId }));
+  const out = await w.clients.of(SecretsManagerClient).send(new GetSecretValueCommand({ SecretId: secretId }));
   let value: Record<string, unknown> | null;
   try {
     value = JSON.parse(out.SecretString ?? '{}') as typeof value;
@@ -66,7 +61,7 @@ export async function readSecretPassword(
 export async function assertNoSecret(w: Where, tags: { clone: string }): Promise<void> {
   const name = secretName(tags);
   try {
-    const out = await w.clients.secrets.send(new DescribeSecretCommand({ SecretId: name }));
+    const out = await w.clients.of(SecretsManagerClient).send(new DescribeSecretCommand({ SecretId: name }));
     if (out.DeletedDate) return;
   } catch (error) {
     if (isError(error, 'ResourceNotFoundException')) return;
@@ -94,7 +89,7 @@ export async function generatedPassword(
   const password = make();
   rememberSecret(password);
   try {
-    await w.clients.secrets.send(
+    await w.clients.of(SecretsManagerClient).send(
       new CreateSecretCommand({
         Name: name,
         Description: `snapclone: master user password of clone ${clone.clone}`,
@@ -109,7 +104,7 @@ export async function generatedPassword(
   // A secret of this name is this clone's only when its tags tie it to this very clone: its name, its owner,
   // its source and restore point — the same create, resumed after a crash (even one before the clone's
   // resource existed) or run twice at once. Anything else is not adopted.
-  const described = await w.clients.secrets.send(new DescribeSecretCommand({ SecretId: name }));
+  const described = await w.clients.of(SecretsManagerClient).send(new DescribeSecretCommand({ SecretId: name }));
   const tags = fromTagList(described.Tags);
   const mine = cloneTags(clone);
   const sameCreate = [TAG.owner, TAG.source, TAG.restorePoint].every((k) => tags[k] === mine[k]);
@@ -125,7 +120,7 @@ export async function generatedPassword(
 /** The clone's generated-password secret, if there is one, with its tags. */
 async function describeCloneSecret(w: Where, clone: { clone: string }) {
   try {
-    const out = await w.clients.secrets.send(new DescribeSecretCommand({ SecretId: secretName(clone) }));
+    const out = await w.clients.of(SecretsManagerClient).send(new DescribeSecretCommand({ SecretId: secretName(clone) }));
     return { arn: out.ARN, name: out.Name ?? secretName(clone), tags: fromTagList(out.Tags), deleted: out.DeletedDate !== undefined };
   } catch (error) {
     if (isError(error, 'ResourceNotFoundException')) return undefined;
@@ -148,7 +143,7 @@ export async function deleteCloneSecret(w: Where, clone: { clone: string }): Pro
     subject,
     async () => (await describeCloneSecret(w, clone))?.tags,
     { prefix, action: 'delete', clone: clone.clone },
-    () => w.clients.secrets.send(new DeleteSecretCommand({ SecretId: secret.arn ?? secret.name, ForceDeleteWithoutRecovery: true })),
+    () => w.clients.of(SecretsManagerClient).send(new DeleteSecretCommand({ SecretId: secret.arn ?? secret.name, ForceDeleteWithoutRecovery: true })),
   );
   w.ctx.reporter.info(`${clone.clone}: deleted its secret ${secret.name}.`);
 }

@@ -1,0 +1,29 @@
+import { resolveTarget } from '../../core/context.ts';
+import { where } from '../shared/aws.ts';
+import type { EngineOperations } from '../types.ts';
+import { checkDbSubnetGroup } from '../rds/placement.ts';
+import { placementOf } from './aws.ts';
+import { readCredentials } from './credentials.ts';
+import { deleteClone } from './delete.ts';
+import { describeClone, listClones, lookupCluster } from './describe.ts';
+import { auroraPoints } from './points.ts';
+import { restoreClone } from './restore.ts';
+import { tagClone } from './tagging.ts';
+import { waitForClone } from './wait.ts';
+
+/** What the engine does through AWS; loaded when a command first calls it (see index.ts). */
+export const operations: EngineOperations = {
+  points: (source, target, ctx, range) => auroraPoints(where(ctx, target), source, range),
+  restore: (plan, ctx) => restoreClone(where(ctx, plan.target), plan),
+  wait: (clone, ctx, onProgress) => waitForClone(where(ctx, resolveTarget(ctx.config, clone.target)), clone, onProgress),
+  describe: (name, target, ctx) => describeClone(where(ctx, target), name),
+  list: (target, ctx) => listClones(where(ctx, target)),
+  // snapclone restores Aurora only through RDS, tagged at creation: no AWS Backup restore job makes its clones.
+  orphans: async () => [],
+  lookup: (ref, target, ctx) => lookupCluster(where(ctx, target), ref),
+  credentials: (clone, ctx) => readCredentials(where(ctx, resolveTarget(ctx.config, clone.target)), clone),
+  tag: (clone, tags, ctx) => tagClone(where(ctx, resolveTarget(ctx.config, clone.target)), clone, tags),
+  checkPlacement: (target, ctx) => checkDbSubnetGroup(where(ctx, target), 'aurora', placementOf(target)),
+  delete: (clone, ctx, options) => deleteClone(where(ctx, resolveTarget(ctx.config, clone.target)), clone, options),
+
+};

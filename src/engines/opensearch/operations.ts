@@ -1,0 +1,31 @@
+import { resolveTarget } from '../../core/context.ts';
+import { where } from '../shared/aws.ts';
+import type { EngineOperations } from '../types.ts';
+import { placementOf } from './aws.ts';
+import { readCredentials } from './credentials.ts';
+import { deleteClone } from './delete.ts';
+import { describeClone, listClones, lookupDomain } from './describe.ts';
+import { searchPoints } from './points.ts';
+import { restoreClone } from './restore.ts';
+import { tagClone } from './tagging.ts';
+import { waitForClone } from './wait.ts';
+
+/** What the engine does through AWS; loaded when a command first calls it (see index.ts). */
+export const operations: EngineOperations = {
+  points: (source, target, ctx, range) => searchPoints(where(ctx, target), source, range),
+  restore: (plan, ctx) => restoreClone(where(ctx, plan.target), plan),
+  wait: (clone, ctx, onProgress) => waitForClone(where(ctx, resolveTarget(ctx.config, clone.target)), clone, onProgress),
+  describe: (name, target, ctx) => describeClone(where(ctx, target), name),
+  list: (target, ctx) => listClones(where(ctx, target)),
+  orphans: async () => [],
+  lookup: (ref, target, ctx) => lookupDomain(where(ctx, target), ref),
+  credentials: (clone, ctx) => readCredentials(where(ctx, resolveTarget(ctx.config, clone.target)), clone),
+  tag: (clone, tags, ctx) => tagClone(where(ctx, resolveTarget(ctx.config, clone.target)), clone, tags),
+  // The VPC subnets and security groups are EC2's: checking them would need EC2 reads snapclone does not ask for.
+  checkPlacement: async (target) => {
+    const p = placementOf(target);
+    return { ok: true, detail: `subnets ${p.subnetIds.join(', ')} and security groups ${p.securityGroupIds.join(', ')} not checked (EC2 reads are not asked for)` };
+  },
+  delete: (clone, ctx, options) => deleteClone(where(ctx, resolveTarget(ctx.config, clone.target)), clone, options),
+
+};

@@ -1,0 +1,30 @@
+import { resolveTarget } from '../../core/context.ts';
+import type { EngineOperations } from '../types.ts';
+import { placementOf, where } from './aws.ts';
+import { readCredentials } from './credentials.ts';
+import { deleteClone } from './delete.ts';
+import { describeClone, listClones, lookupInstance, orphanRestores } from './describe.ts';
+import { checkDbSubnetGroup } from './placement.ts';
+import { rdsPoints } from './points.ts';
+import { restoreClone } from './restore.ts';
+import { claimUntagged, tagClone } from './tagging.ts';
+import { waitForClone } from './wait.ts';
+
+/** What the engine does through AWS; loaded when a command first calls it (see index.ts). */
+export const operations: EngineOperations = {
+  points: (source, target, ctx, range) => rdsPoints(where(ctx, target), source, range),
+  restore: (plan, ctx) => restoreClone(where(ctx, plan.target), plan),
+  wait: (clone, ctx, onProgress) => waitForClone(where(ctx, resolveTarget(ctx.config, clone.target)), clone, onProgress),
+  describe: (name, target, ctx) => describeClone(where(ctx, target), name),
+  list: (target, ctx) => listClones(where(ctx, target)),
+  orphans: (target, ctx) => orphanRestores(where(ctx, target)),
+  lookup: (ref, target, ctx) => lookupInstance(where(ctx, target), ref),
+  credentials: (clone, ctx) => readCredentials(where(ctx, resolveTarget(ctx.config, clone.target)), clone),
+  tag: (clone, tags, ctx) => {
+    const w = where(ctx, resolveTarget(ctx.config, clone.target));
+    return clone.tagged ? tagClone(w, clone, tags) : claimUntagged(w, clone, tags);
+  },
+  checkPlacement: (target, ctx) => checkDbSubnetGroup(where(ctx, target), 'rds', placementOf(target)),
+  delete: (clone, ctx, options) => deleteClone(where(ctx, resolveTarget(ctx.config, clone.target)), clone, options),
+
+};
