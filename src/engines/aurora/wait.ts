@@ -1,9 +1,16 @@
-import { CreateDBInstanceCommand, ModifyDBClusterCommand, type DBCluster, type DBInstance, RDSClient } from '@aws-sdk/client-rds';
+import {
+  CreateDBInstanceCommand,
+  ModifyDBClusterCommand,
+  type DBCluster,
+  type DBInstance,
+  RDSClient,
+} from '@aws-sdk/client-rds';
 import { ExitCode, SnapcloneError } from '../../core/errors.ts';
 import { assertManaged, guarded } from '../../core/guard.ts';
 import { assertOwnClone, cloneTags, fromTagList, TAG, toTagList } from '../../core/tags.ts';
 import type { Progress } from '../../output/reporter.ts';
-import { FIRST_DELAY_MS, isError, pause, steadily, type Where } from '../shared/aws.ts';
+import { isError, steadily, type Where } from '../shared/aws.ts';
+import { Polling, TYPICAL_MS } from '../shared/poll.ts';
 import { generatedPassword } from '../shared/secret.ts';
 import type { Clone } from '../types.ts';
 import { CLUSTER_KIND, placementOf, writerId } from './aws.ts';
@@ -33,20 +40,37 @@ interface Poll {
 }
 
 /** Polls `read` until `done`, reporting `phase`; a dead-end status or a resource gone for good stops it. */
-async function pollUntil<T>(p: Poll, read: () => Promise<T | undefined>, status: (t: T) => string | undefined, done: (t: T) => boolean, what: string): Promise<T> {
-  let delay = FIRST_DELAY_MS;
+async function pollUntil<T>(
+  p: Poll,
+  read: () => Promise<T | undefined>,
+  status: (t: T) => string | undefined,
+  done: (t: T) => boolean,
+  what: string,
+  /** How long it typically takes; a function refines it from what a look shows (e.g. the size). */
+  expected: number | ((t: T) => number) = TYPICAL_MS.modify,
+): Promise<T> {
+  const poll = new Polling(p.w.ctx, typeof expected === 'number' ? expected : undefined);
   let missing = 0;
   for (;;) {
     const value = await steadily(p.w.ctx, `the ${what} of ${p.clone.clone}`, read);
     missing = value === undefined ? missing + 1 : 0;
-    if (missing >= 3) throw new SnapcloneError(`The ${what} of clone ${p.clone.clone} has disappeared (deleted meanwhile?).`);
+    if (missing >= 3)
+      throw new SnapcloneError(`The ${what} of clone ${p.clone.clone} has disappeared (deleted meanwhile?).`);
     const s = value === undefined ? undefined : status(value);
     if (value !== undefined && done(value)) return value;
+    if (value !== undefined && typeof expected === 'function') poll.expectTotal(expected(value));
     if (s && DEAD_ENDS.has(s)) {
-      throw new SnapcloneError(`The ${what} of ${p.clone.clone} ended up '${s}' instead of available.`, ExitCode.failed, `See snapclone show ${p.clone.clone}.`);
+      throw new SnapcloneError(
+        `The ${what} of ${p.clone.clone} ended up '${s}' instead of available.`,
+        ExitCode.failed,
+        `See snapclone show ${p.clone.clone}.`,
+      );
     }
-    p.onProgress({ phase: `${p.clone.clone}: ${what} ${s ?? 'restoring'}`, elapsedMs: p.w.ctx.now().getTime() - p.startedAt });
-    delay = await pause(p.w.ctx, delay);
+    p.onProgress({
+      phase: `${p.clone.clone}: ${what} ${s ?? 'restoring'}`,
+      elapsedMs: p.w.ctx.now().getTime() - p.startedAt,
+    });
+    await poll.wait();
   }
 }
 
@@ -55,7 +79,8 @@ async function ownCluster(p: Poll): Promise<DBCluster | undefined> {
   const cluster = await describeCluster(p.w, p.clone.id);
   if (!cluster) return undefined;
   const tags = fromTagList(cluster.TagList);
-  if (tags[TAG.managed] !== 'true') throw new SnapcloneError(`${CLUSTER_KIND} ${p.clone.id} carries no snapclone tags; it is not treated as a clone.`);
+  if (tags[TAG.managed] !== 'true')
+    throw new SnapcloneError(`${CLUSTER_KIND} ${p.clone.id} carries no snapclone tags; it is not treated as a clone.`);
   assertOwnClone(tags, p.clone.clone, p.clone.owner);
   return cluster;
 }
@@ -74,7 +99,9 @@ async function modifyCluster(p: Poll, input: ModifyInput, needed: (c: DBCluster)
       { prefix: w.ctx.config.prefix, action: 'modify', clone: clone.clone },
       async () => {
         try {
-          await w.clients.of(RDSClient).send(new ModifyDBClusterCommand({ DBClusterIdentifier: clone.id, ApplyImmediately: true, ...input }));
+          await w.clients
+            .of(RDSClient)
+            .send(new ModifyDBClusterCommand({ DBClusterIdentifier: clone.id, ApplyImmediately: true, ...input }));
           return true;
         } catch (error) {
           if (!isError(error, 'InvalidDBClusterStateFault')) throw error;
@@ -90,7 +117,13 @@ async function modifyCluster(p: Poll, input: ModifyInput, needed: (c: DBCluster)
         `Re-run the same create (with --name ${clone.clone}) to finish it.`,
       );
     }
-    const now = await pollUntil(p, () => ownCluster(p), (c) => c.Status, settled, 'cluster');
+    const now = await pollUntil(
+      p,
+      () => ownCluster(p),
+      (c) => c.Status,
+      settled,
+      'cluster',
+    );
     if (!needed(now)) return;
   }
 }
@@ -104,25 +137,52 @@ async function replacePassword(p: Poll, cluster: DBCluster): Promise<void> {
   const { w, clone } = p;
   const placement = placementOf(w.target);
   if (placement.password === 'generated') {
-    const password = await generatedPassword(w, clone, { key: 'dbClusterIdentifier', id: clone.id }, {
-      engine: cluster.Engine,
-      host: cluster.Endpoint,
-      port: cluster.Port,
-      username: cluster.MasterUsername,
-      dbname: cluster.DatabaseName,
-    });
+    const password = await generatedPassword(
+      w,
+      clone,
+      { key: 'dbClusterIdentifier', id: clone.id },
+      {
+        engine: cluster.Engine,
+        host: cluster.Endpoint,
+        port: cluster.Port,
+        username: cluster.MasterUsername,
+        dbname: cluster.DatabaseName,
+      },
+    );
     // Applying the secret's password again after another run did is harmless: it is the same one.
-    await modifyCluster(p, { MasterUserPassword: password, ...(cluster.MasterUserSecret?.SecretArn ? { ManageMasterUserPassword: false } : {}) }, () => true);
-    await pollUntil(p, () => ownCluster(p), (c) => c.Status, (c) => settled(c) && !c.MasterUserSecret?.SecretArn, 'cluster (replacing the master password)');
+    await modifyCluster(
+      p,
+      {
+        MasterUserPassword: password,
+        ...(cluster.MasterUserSecret?.SecretArn ? { ManageMasterUserPassword: false } : {}),
+      },
+      () => true,
+    );
+    await pollUntil(
+      p,
+      () => ownCluster(p),
+      (c) => c.Status,
+      (c) => settled(c) && !c.MasterUserSecret?.SecretArn,
+      'cluster (replacing the master password)',
+    );
   } else {
     if (!cluster.MasterUserSecret?.SecretArn) {
       await modifyCluster(
         p,
-        { ManageMasterUserPassword: true, ...(placement.kmsKeyId ? { MasterUserSecretKmsKeyId: placement.kmsKeyId } : {}) },
+        {
+          ManageMasterUserPassword: true,
+          ...(placement.kmsKeyId ? { MasterUserSecretKmsKeyId: placement.kmsKeyId } : {}),
+        },
         (c) => !c.MasterUserSecret?.SecretArn,
       );
     }
-    await pollUntil(p, () => ownCluster(p), (c) => c.Status, (c) => settled(c) && Boolean(c.MasterUserSecret?.SecretArn), 'cluster (replacing the master password)');
+    await pollUntil(
+      p,
+      () => ownCluster(p),
+      (c) => c.Status,
+      (c) => settled(c) && Boolean(c.MasterUserSecret?.SecretArn),
+      'cluster (replacing the master password)',
+    );
   }
   await tagClone(w, clone, { [TAG.password]: placement.password });
 }
@@ -155,7 +215,11 @@ async function addWriter(p: Poll, cluster: DBCluster): Promise<void> {
     if (!isError(error, 'DBInstanceAlreadyExists')) throw error;
     const existing = (await membersOf(w, clone.id)).find((m) => m.DBInstanceIdentifier === id);
     if (fromTagList(existing?.TagList)[TAG.clone] !== clone.clone) {
-      throw new SnapcloneError(`A DB instance named ${id} already exists and is not the writer of clone ${clone.clone}.`, ExitCode.failed, 'Delete the clone and create it under another --name.');
+      throw new SnapcloneError(
+        `A DB instance named ${id} already exists and is not the writer of clone ${clone.clone}.`,
+        ExitCode.failed,
+        'Delete the clone and create it under another --name.',
+      );
     }
   }
 }
@@ -166,7 +230,16 @@ async function addWriter(p: Poll, cluster: DBCluster): Promise<void> {
  */
 export async function waitForClone(w: Where, clone: Clone, onProgress: (p: Progress) => void): Promise<Clone> {
   const p: Poll = { w, clone, onProgress, startedAt: w.ctx.now().getTime() };
-  let cluster = await pollUntil(p, () => ownCluster(p), (c) => c.Status, (c) => c.Status === 'available', 'cluster');
+  let cluster = await pollUntil(
+    p,
+    () => ownCluster(p),
+    (c) => c.Status,
+    (c) => c.Status === 'available',
+    'cluster',
+    (c) =>
+      // A copy-on-write clone shares the source's volume: minutes whatever its size.
+      c.CloneGroupId ? TYPICAL_MS.clusterClone : TYPICAL_MS.clusterRestore(c.AllocatedStorage),
+  );
   if (!fromTagList(cluster.TagList)[TAG.password]) {
     await replacePassword(p, cluster);
     cluster = (await ownCluster(p)) ?? cluster;
@@ -178,6 +251,7 @@ export async function waitForClone(w: Where, clone: Clone, onProgress: (p: Progr
     (i) => i.DBInstanceStatus,
     (i) => i.DBInstanceStatus === 'available',
     'writer instance',
+    TYPICAL_MS.instanceCreate,
   );
   const ready = await describeClone(w, clone.id);
   if (!ready) throw new SnapcloneError(`${clone.clone} is gone.`);

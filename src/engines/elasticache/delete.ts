@@ -2,7 +2,8 @@ import { DeleteReplicationGroupCommand, ElastiCacheClient } from '@aws-sdk/clien
 import { guarded } from '../../core/guard.ts';
 import type { Progress } from '../../output/reporter.ts';
 import { ExitCode, SnapcloneError } from '../../core/errors.ts';
-import { FIRST_DELAY_MS, isError, pause, steadily, waitUntilGone, type Where } from '../shared/aws.ts';
+import { isError, steadily, waitUntilGone, type Where } from '../shared/aws.ts';
+import { Polling } from '../shared/poll.ts';
 import { deleteCloneSecret } from '../shared/secret.ts';
 import type { Clone } from '../types.ts';
 import { GROUP_KIND } from './aws.ts';
@@ -17,7 +18,7 @@ const BUSY = new Set(['creating', 'modifying', 'snapshotting']);
  */
 async function untilDeletable(w: Where, clone: Clone, options: { wait: boolean; onProgress: (p: Progress) => void }) {
   const startedAt = w.ctx.now().getTime();
-  let delay = FIRST_DELAY_MS;
+  const poll = new Polling(w.ctx);
   for (;;) {
     const status = (await steadily(w.ctx, `${clone.clone} to become deletable`, () => describeGroup(w, clone.id)))?.Status;
     if (!status || !BUSY.has(status)) return;
@@ -29,7 +30,7 @@ async function untilDeletable(w: Where, clone: Clone, options: { wait: boolean; 
       );
     }
     options.onProgress({ phase: `${clone.clone}: ${status} (deletable once available)`, elapsedMs: w.ctx.now().getTime() - startedAt });
-    delay = await pause(w.ctx, delay);
+    await poll.wait();
   }
 }
 

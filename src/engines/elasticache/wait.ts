@@ -1,7 +1,8 @@
 import { ExitCode, SnapcloneError } from '../../core/errors.ts';
 import { assertOwnClone, TAG } from '../../core/tags.ts';
 import type { Progress } from '../../output/reporter.ts';
-import { FIRST_DELAY_MS, pause, steadily, type Where } from '../shared/aws.ts';
+import { steadily, type Where } from '../shared/aws.ts';
+import { Polling, TYPICAL_MS } from '../shared/poll.ts';
 import type { Clone } from '../types.ts';
 import { GROUP_KIND } from './aws.ts';
 import { describeClone, describeGroup, readTags } from './describe.ts';
@@ -16,7 +17,7 @@ export async function waitForClone(w: Where, clone: Clone, onProgress: (p: Progr
   const tags = await readTags(w, clone.arn);
   if (tags && tags[TAG.managed] !== 'true') throw new SnapcloneError(`${GROUP_KIND} ${clone.id} carries no snapclone tags; it is not treated as a clone.`);
   if (tags) assertOwnClone(tags, clone.clone, clone.owner);
-  let delay = FIRST_DELAY_MS;
+  const poll = new Polling(w.ctx, TYPICAL_MS.cacheCreate);
   let missing = 0;
   for (;;) {
     const group = await steadily(w.ctx, `${clone.clone} to be created`, () => describeGroup(w, clone.id));
@@ -28,7 +29,7 @@ export async function waitForClone(w: Where, clone: Clone, onProgress: (p: Progr
       throw new SnapcloneError(`${clone.clone} ended up '${status}' instead of available.`, ExitCode.failed, `See snapclone show ${clone.clone}.`);
     }
     onProgress({ phase: `${clone.clone}: ${status ?? 'creating'}`, elapsedMs: w.ctx.now().getTime() - startedAt });
-    delay = await pause(w.ctx, delay);
+    await poll.wait();
   }
   const ready = await describeClone(w, clone.id);
   if (!ready) throw new SnapcloneError(`${clone.clone} is gone.`);

@@ -2,7 +2,8 @@ import type { Client } from '@opensearch-project/opensearch';
 import { ExitCode, SnapcloneError, UsageError } from '../../core/errors.ts';
 import { assertOwnClone, TAG } from '../../core/tags.ts';
 import type { Progress } from '../../output/reporter.ts';
-import { FIRST_DELAY_MS, pause, steadily, type Where } from '../shared/aws.ts';
+import { steadily, type Where } from '../shared/aws.ts';
+import { Polling, TYPICAL_MS } from '../shared/poll.ts';
 import type { Clone, SourceRef } from '../types.ts';
 import { DOMAIN_KIND, isSystemIndex, repositoryOf } from './aws.ts';
 import { activeRecoveries, catIndices, dataPlane, listSnapshots } from './data.ts';
@@ -18,7 +19,7 @@ interface Poll {
 
 /** Waits until the domain is active, no longer processing, and has its endpoint. */
 async function untilReady(p: Poll): Promise<string> {
-  let delay = FIRST_DELAY_MS;
+  const poll = new Polling(p.w.ctx, TYPICAL_MS.domainCreate);
   let missing = 0;
   for (;;) {
     const domain = await steadily(p.w.ctx, `${p.clone.clone} to be created`, () => describeDomain(p.w, p.clone.id));
@@ -27,7 +28,7 @@ async function untilReady(p: Poll): Promise<string> {
     if (domain?.Deleted) throw new SnapcloneError(`${p.clone.clone} is being deleted.`, ExitCode.failed, `See snapclone show ${p.clone.clone}.`);
     if (domain && isReady(domain)) return endpointOf(domain)!;
     p.onProgress({ phase: `${p.clone.clone}: domain ${(domain?.DomainProcessingStatus ?? 'creating').toLowerCase()}`, elapsedMs: p.w.ctx.now().getTime() - p.startedAt });
-    delay = await pause(p.w.ctx, delay);
+    await poll.wait();
   }
 }
 
@@ -77,7 +78,7 @@ const STALLED_POLLS = 3;
  * An index that stays red with no recovery under way is a failed restore (its shards are unassigned for good).
  */
 async function untilRecovered(p: Poll, client: Client, indices: string[]): Promise<void> {
-  let delay = FIRST_DELAY_MS;
+  const poll = new Polling(p.w.ctx);
   let stalled = 0;
   const read = <T>(what: () => Promise<T>) => steadily(p.w.ctx, `${p.clone.clone}'s indices to recover`, what);
   for (;;) {
@@ -96,8 +97,9 @@ async function untilRecovered(p: Poll, client: Client, indices: string[]): Promi
       );
     }
     const percent = indices.length === 0 ? 100 : Math.round((done.length / indices.length) * 100);
+    poll.progress(percent);
     p.onProgress({ phase: `${p.clone.clone}: recovering indices (${done.length} of ${indices.length})`, percent, elapsedMs: p.w.ctx.now().getTime() - p.startedAt });
-    delay = await pause(p.w.ctx, delay);
+    await poll.wait();
   }
 }
 

@@ -4,8 +4,9 @@ import { guarded } from '../../core/guard.ts';
 import { assertOwnClone, fromTagList, TAG } from '../../core/tags.ts';
 import type { Progress } from '../../output/reporter.ts';
 import type { Clone } from '../types.ts';
-import { FIRST_DELAY_MS, isError, placementOf, type Where } from './aws.ts';
-import { pause, steadily } from '../shared/aws.ts';
+import { isError, placementOf, type Where } from './aws.ts';
+import { steadily } from '../shared/aws.ts';
+import { Polling, TYPICAL_MS } from '../shared/poll.ts';
 import { describeClone, describeInstance, readTags, RESOURCE_KIND } from './describe.ts';
 import { generatedPassword } from '../shared/secret.ts';
 import { tagClone } from './tagging.ts';
@@ -29,8 +30,13 @@ function estimate(elapsedMs: number, percent: number | undefined): number | unde
 }
 
 /** Waits for the restore to finish: polls the instance until it is available. */
-async function waitForRestore(w: Where, clone: Clone, onProgress: (p: Progress) => void, startedAt: number): Promise<DBInstance> {
-  let delay = FIRST_DELAY_MS;
+async function waitForRestore(
+  w: Where,
+  clone: Clone,
+  onProgress: (p: Progress) => void,
+  startedAt: number,
+): Promise<DBInstance> {
+  const poll = new Polling(w.ctx, TYPICAL_MS.instanceRestore());
   let missing = 0;
   for (;;) {
     const instance = await steadily(w.ctx, `${clone.clone} to be restored`, () => describeInstance(w, clone.id));
@@ -43,18 +49,31 @@ async function waitForRestore(w: Where, clone: Clone, onProgress: (p: Progress) 
     // RDS restores show the instance from the call on.
     missing = instance ? 0 : missing + 1;
     if (missing >= 3) {
-      throw new SnapcloneError(`${RESOURCE_KIND} ${clone.id} of clone ${clone.clone} has disappeared (deleted meanwhile?).`);
+      throw new SnapcloneError(
+        `${RESOURCE_KIND} ${clone.id} of clone ${clone.clone} has disappeared (deleted meanwhile?).`,
+      );
     }
     const elapsedMs = w.ctx.now().getTime() - startedAt;
     const status = instance?.DBInstanceStatus;
     if (status === 'available') return instance!;
     if (status && DEAD_ENDS.has(status)) {
-      throw new SnapcloneError(`${clone.clone} ended up '${status}' instead of available.`, ExitCode.failed, `See snapclone show ${clone.clone}.`);
+      throw new SnapcloneError(
+        `${clone.clone} ended up '${status}' instead of available.`,
+        ExitCode.failed,
+        `See snapclone show ${clone.clone}.`,
+      );
     }
     let percent = instance?.PercentProgress ? Number.parseFloat(instance.PercentProgress) : undefined;
     if (Number.isNaN(percent)) percent = undefined;
-    onProgress({ phase: `${clone.clone}: ${status ?? 'restoring'}`, percent, elapsedMs, remainingMs: estimate(elapsedMs, percent) });
-    delay = await pause(w.ctx, delay);
+    if (instance?.AllocatedStorage) poll.expectTotal(TYPICAL_MS.instanceRestore(instance.AllocatedStorage));
+    poll.progress(percent, startedAt);
+    onProgress({
+      phase: `${clone.clone}: ${status ?? 'restoring'}`,
+      percent,
+      elapsedMs,
+      remainingMs: estimate(elapsedMs, percent),
+    });
+    await poll.wait();
   }
 }
 
@@ -66,28 +85,38 @@ async function waitSettled(
   startedAt: number,
   done: (instance: DBInstance) => boolean,
 ): Promise<DBInstance> {
-  let delay = FIRST_DELAY_MS;
+  const poll = new Polling(w.ctx, TYPICAL_MS.modify);
   for (;;) {
     const instance = await steadily(w.ctx, `${clone.clone}'s new password`, () => describeInstance(w, clone.id));
     if (!instance) throw new SnapcloneError(`${clone.clone} disappeared while its password was being replaced.`);
     const pending = instance.PendingModifiedValues ?? {};
     if (instance.DBInstanceStatus === 'available' && !pending.MasterUserPassword && done(instance)) return instance;
     if (instance.DBInstanceStatus && DEAD_ENDS.has(instance.DBInstanceStatus)) {
-      throw new SnapcloneError(`${clone.clone} ended up '${instance.DBInstanceStatus}' while its password was being replaced.`);
+      throw new SnapcloneError(
+        `${clone.clone} ended up '${instance.DBInstanceStatus}' while its password was being replaced.`,
+      );
     }
-    onProgress({ phase: `${clone.clone}: replacing the master password (${instance.DBInstanceStatus})`, elapsedMs: w.ctx.now().getTime() - startedAt });
-    delay = await pause(w.ctx, delay);
+    onProgress({
+      phase: `${clone.clone}: replacing the master password (${instance.DBInstanceStatus})`,
+      elapsedMs: w.ctx.now().getTime() - startedAt,
+    });
+    await poll.wait();
   }
 }
 
 /** The generated password of a clone, kept in its secret (see generatedPassword). */
 function secretPassword(w: Where, clone: Clone, instance: DBInstance): Promise<string> {
-  return generatedPassword(w, clone, { key: 'dbInstanceIdentifier', id: clone.id }, {
-    engine: instance.Engine,
-    host: instance.Endpoint?.Address,
-    port: instance.Endpoint?.Port,
-    username: instance.MasterUsername,
-  });
+  return generatedPassword(
+    w,
+    clone,
+    { key: 'dbInstanceIdentifier', id: clone.id },
+    {
+      engine: instance.Engine,
+      host: instance.Endpoint?.Address,
+      port: instance.Endpoint?.Port,
+      username: instance.MasterUsername,
+    },
+  );
 }
 
 /** Modifies the clone's instance after the guard allowed it on freshly read tags; another run's change in progress is fine. */
@@ -101,7 +130,9 @@ async function modify(w: Where, clone: Clone, input: ModifyInput): Promise<boole
     { prefix: w.ctx.config.prefix, action: 'modify', clone: clone.clone },
     async () => {
       try {
-        await w.clients.of(RDSClient).send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: clone.id, ApplyImmediately: true, ...input }));
+        await w.clients
+          .of(RDSClient)
+          .send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: clone.id, ApplyImmediately: true, ...input }));
         return true;
       } catch (error) {
         if (!isError(error, 'InvalidDBInstanceState')) throw error;
@@ -147,7 +178,13 @@ async function modifyWhenAccepted(
  * AWS Backup restore still has its source's password and gets either. Automated backups still on are turned
  * off in the same change. Then waits until available again and records the mode in snapclone:password.
  */
-async function rotatePassword(w: Where, clone: Clone, instance: DBInstance, onProgress: (p: Progress) => void, startedAt: number) {
+async function rotatePassword(
+  w: Where,
+  clone: Clone,
+  instance: DBInstance,
+  onProgress: (p: Progress) => void,
+  startedAt: number,
+) {
   if (fromTagList(instance.TagList)[TAG.password]) return;
   const placement = placementOf(w.target);
   const mode = placement.password;

@@ -7,6 +7,7 @@ import { SnapcloneError, UsageError } from '../../core/errors.ts';
 import type { Progress } from '../../output/reporter.ts';
 import { partitionOf } from '../../iam/declare.ts';
 import type { TargetRef } from '../types.ts';
+import { Polling, TYPICAL_MS } from './poll.ts';
 
 /** Whether an SDK error is one of these (class names such as DBInstanceNotFoundFault, or wire codes). */
 export function isError(error: unknown, ...names: string[]): boolean {
@@ -78,12 +79,12 @@ export async function waitUntilGone(
   onProgress: (p: Progress) => void,
 ): Promise<void> {
   const startedAt = w.ctx.now().getTime();
-  let delay = FIRST_DELAY_MS;
+  const poll = new Polling(w.ctx, TYPICAL_MS.deletion);
   for (;;) {
     const now = await steadily(w.ctx, `${clone.clone} to be deleted`, status);
     if (now === undefined) return;
     onProgress({ phase: `${clone.clone}: ${now ?? 'deleting'}`, elapsedMs: w.ctx.now().getTime() - startedAt });
-    delay = await pause(w.ctx, delay);
+    await poll.wait();
   }
 }
 
