@@ -6,20 +6,11 @@ export const isLoopback = (endpoint: string) => /^(127\.\d+\.\d+\.\d+|localhost|
 
 /**
  * The domain's own REST API (the data plane), SigV4-signed for service `es` with the session's credentials,
- * through the official client. AWS endpoints are HTTPS; a loopback endpoint can only be the local sandbox,
- * which serves plain HTTP. The client (over half a megabyte) is loaded only by the commands that use it.
+ * through the official client (over half a megabyte: loaded only by the commands that use it).
  */
 export async function dataPlane(w: Where, endpoint: string): Promise<Client> {
-  const [{ Client }, { AwsSigv4Signer }] = await Promise.all([
-    import('@opensearch-project/opensearch'),
-    import('@opensearch-project/opensearch/aws'),
-  ]);
-  return new Client({
-    ...AwsSigv4Signer({ region: w.region, service: 'es', getCredentials: () => w.clients.credentials() }),
-    node: `${isLoopback(endpoint) ? 'http' : 'https'}://${endpoint}`,
-    requestTimeout: 30_000,
-    maxRetries: 3,
-  });
+  const { restClient } = await import('./rest-client.ts');
+  return restClient(w, endpoint);
 }
 
 export interface SnapshotInfo {
