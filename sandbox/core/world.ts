@@ -10,6 +10,19 @@ export interface TaggedResource {
 /** A service's answer to "which resources do you hold, with which tags" (Tagging API, IAM conditions). */
 export type TagSource = (world: World, accountId: string, region: string) => TaggedResource[];
 
+/**
+ * A service's answer to "which tags does the resource of this ARN carry" (undefined: it holds none of that ARN),
+ * as its TagSource would answer, without listing everything: what IAM conditions ask on every call.
+ */
+export type TagFinder = (world: World, arn: string) => Record<string, string> | undefined;
+
+interface RegisteredTagSource {
+  list: TagSource;
+  /** The service part of the ARNs the source lists (rds, es, …); undefined: any. */
+  service?: string;
+  find?: TagFinder;
+}
+
 /** A call about to be served: its IAM action and the resources it names. */
 export interface ObservedCall {
   action: string;
@@ -49,7 +62,7 @@ export class World {
   /** Fault injection: rules, request observers and counts (core/faults.ts). */
   readonly faults: Faults;
   private readonly states = new Map<string, unknown>();
-  private readonly tagSources: TagSource[] = [];
+  private readonly tagSources: RegisteredTagSource[] = [];
   private readonly closers = new Set<() => Promise<void>>();
 
   constructor(options: WorldOptions = {}) {
@@ -100,16 +113,28 @@ export class World {
     await Promise.all(closers.map((close) => close()));
   }
 
-  addTagSource(source: TagSource): void {
-    this.tagSources.push(source);
+  /**
+   * Registers a service's tagged resources. With `service` (the service part of its ARNs), tagsOf asks only
+   * the sources of an ARN's service, and through `find` when given, so that the cost of an IAM condition on
+   * a resource's tags does not grow with everything the account holds.
+   */
+  addTagSource(list: TagSource, options: { service?: string; find?: TagFinder } = {}): void {
+    this.tagSources.push({ list, ...options });
   }
 
   taggedResources(accountId: string, region: string): TaggedResource[] {
-    return this.tagSources.flatMap((source) => source(this, accountId, region));
+    return this.tagSources.flatMap((source) => source.list(this, accountId, region));
   }
 
   tagsOf(arn: string): Record<string, string> | undefined {
-    const [, , , region, accountId] = arn.split(':');
-    return this.taggedResources(accountId, region).find((r) => r.arn === arn)?.tags;
+    const [, , service, region, accountId] = arn.split(':');
+    for (const source of this.tagSources) {
+      if (source.service !== undefined && source.service !== service) continue;
+      const tags = source.find
+        ? source.find(this, arn)
+        : source.list(this, accountId, region).find((r) => r.arn === arn)?.tags;
+      if (tags) return tags;
+    }
+    return undefined;
   }
 }

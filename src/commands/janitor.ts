@@ -4,9 +4,10 @@ import type { Context } from '../core/context.ts';
 import { formatTime } from '../core/dates.ts';
 import { ExitCode, Interrupted, UsageError } from '../core/errors.ts';
 import { guardProblem } from '../core/guard.ts';
-import { cloneTags, forcedTags, fromTagList, readCloneTags, TAG } from '../core/tags.ts';
+import { cloneTags, forcedTags, fromTagList, readCloneTags, TAG, type CloneTags } from '../core/tags.ts';
 import { parseDuration } from '../core/ttl.ts';
 import { explain } from '../cli/errors.ts';
+import { isTransient } from '../aws/transient.ts';
 import { enginesIn } from '../engines/index.ts';
 import { steadily } from '../engines/shared/aws.ts';
 import type { Clone, Engine, TargetRef } from '../engines/types.ts';
@@ -38,6 +39,16 @@ export interface Line {
 /** The name at the end of an ARN: `…:db:NAME`, `…:replicationgroup:NAME`, `…:domain/NAME`. */
 const resourceIdOf = (arn: string) => arn.split(':').pop()!.split('/').pop()!;
 
+/**
+ * The resource types the janitor's one Tagging API query asks for: every engine's clone resources (an Aurora
+ * clone's writer is an RDS DB instance) and snapclone's secrets — not, say, the cache clusters ElastiCache
+ * copies a replication group's tags to, which would only lengthen the query. Each engine's ownsArn accepts
+ * the ARNs of its types here.
+ */
+export const TAGGED_TYPES = ['rds:db', 'rds:cluster', 'elasticache:replicationgroup', 'es:domain', 'secretsmanager:secret'];
+/** GetResources' largest page (ResourcesPerPage; its default is 50). */
+export const TAGGING_PAGE = 100;
+
 /** Who the janitor records as acting on an orphan it takes over. */
 export const JANITOR = 'snapclone-janitor';
 
@@ -62,18 +73,40 @@ interface Work {
   why: string;
 }
 
-/** Deletes a clone through its engine (guarded there on fresh tags); one deletion under way already is fine. */
-async function deleteClone(ctx: Context, engine: Engine, target: TargetRef, name: string, orphan?: Clone) {
-  if (orphan) {
-    // Taken over first (tagged, already expired, recorded), so the guard and the tag-conditioned IAM allow the delete.
-    const now = ctx.now();
-    await engine.tag(orphan, { ...cloneTags({ ...orphan, expiresAt: now }), ...forcedTags(JANITOR, now) }, ctx);
+/**
+ * A tagged clone as the Tagging API listed it, in the target it was found in: what its engine's delete needs
+ * (its id, ARN and clone tags). Its live state is not read here: the delete reads what it acts on itself.
+ */
+function listedClone(engine: Engine, target: TargetRef, arn: string, tags: CloneTags): Clone {
+  return { ...tags, engine: engine.name, target: target.name, arn, id: resourceIdOf(arn), status: 'unknown', tagged: true, credentials: 'pending', details: {} };
+}
+
+/**
+ * Deletes a clone through its engine, which applies the guard on freshly read tags. Only when that fails is
+ * the clone described, to tell a clone already gone (the Tagging API can lag behind a deletion) or already
+ * being deleted (another run) from a real failure.
+ */
+async function deleteClone(ctx: Context, engine: Engine, target: TargetRef, clone: Clone) {
+  try {
+    await engine.delete(clone, ctx, { wait: false, onProgress: () => undefined });
+  } catch (error) {
+    if (isTransient(error) || error instanceof Interrupted) throw error;
+    const now = await engine.describe(clone.clone, target, ctx).catch(() => 'unknown' as const);
+    if (now === undefined) return { result: 'deleted' as const, detail: 'already gone' };
+    if (now !== 'unknown' && now.status === 'deleting') return { result: 'deleting' as const, detail: 'its deletion is already under way (another run)' };
+    throw error;
   }
-  const clone = await engine.describe(name, target, ctx);
+  return { result: 'deleted' as const, detail: 'deletion started' };
+}
+
+/** Takes over an untagged restore (tagged, already expired, recorded), so the guard and the tag-conditioned IAM allow the delete; then deletes it. */
+async function deleteOrphan(ctx: Context, engine: Engine, target: TargetRef, orphan: Clone) {
+  const now = ctx.now();
+  await engine.tag(orphan, { ...cloneTags({ ...orphan, expiresAt: now }), ...forcedTags(JANITOR, now) }, ctx);
+  const clone = await engine.describe(orphan.clone, target, ctx);
   if (!clone) return { result: 'deleted' as const, detail: 'already gone' };
   if (clone.status === 'deleting') return { result: 'deleting' as const, detail: 'its deletion is already under way (another run)' };
-  await engine.delete(clone, ctx, { wait: false, onProgress: () => undefined });
-  return { result: 'deleted' as const, detail: 'deletion started' };
+  return deleteClone(ctx, engine, target, clone);
 }
 
 /** Deletes an orphan secret after re-reading its tags: still snapclone's, still of that clone, not deleted. */
@@ -89,7 +122,9 @@ async function deleteSecret(ctx: Context, target: TargetRef, name: string, arn: 
 
 /**
  * What the janitor does in one target: one paginated Tagging API query for everything snapclone tagged
- * (every engine's clones and their secrets), plus each engine's untagged restores of snapclone's jobs.
+ * (every engine's clones and their secrets, in pages of 100), plus each engine's untagged restores of
+ * snapclone's jobs (the RDS engine's: a page of AWS Backup restore jobs per 100, and a describe per instance
+ * such a job made). A clone's tags say all that decides it (expired or not): only those to delete are read.
  */
 async function survey(ctx: Context, target: TargetRef, graceMs: number): Promise<{ lines: Line[]; work: Work[] }> {
   const now = ctx.now();
@@ -98,7 +133,10 @@ async function survey(ctx: Context, target: TargetRef, graceMs: number): Promise
   const lines: Line[] = [];
   const work: Work[] = [];
   const tagged: { arn: string; tags: Record<string, string> }[] = [];
-  const pages = paginateGetResources({ client: ctx.clients(target.name).of(ResourceGroupsTaggingAPIClient) }, { TagFilters: [{ Key: TAG.managed }] });
+  const pages = paginateGetResources(
+    { client: ctx.clients(target.name).of(ResourceGroupsTaggingAPIClient) },
+    { TagFilters: [{ Key: TAG.managed }], ResourceTypeFilters: TAGGED_TYPES, ResourcesPerPage: TAGGING_PAGE },
+  );
   for await (const page of pages) {
     for (const r of page.ResourceTagMappingList ?? []) if (r.ResourceARN) tagged.push({ arn: r.ResourceARN, tags: fromTagList(r.Tags) });
   }
@@ -133,7 +171,8 @@ async function survey(ctx: Context, target: TargetRef, graceMs: number): Promise
       lines.push({ ...line, result: 'kept', detail: clone.expiresAt.getTime() > 0 ? `until ${formatTime(clone.expiresAt, zone)}` : 'no expiry recorded' });
       continue;
     }
-    work.push({ line, why: `expired ${formatTime(clone.expiresAt, zone)} (owner ${clone.owner})`, act: () => deleteClone(ctx, engine, target, clone.clone) });
+    const listed = listedClone(engine, target, arn, clone);
+    work.push({ line, why: `expired ${formatTime(clone.expiresAt, zone)} (owner ${clone.owner})`, act: () => deleteClone(ctx, engine, target, listed) });
   }
   for (const engine of engines) {
     for (const orphan of await engine.orphans(target, ctx)) {
@@ -144,7 +183,7 @@ async function survey(ctx: Context, target: TargetRef, graceMs: number): Promise
         continue;
       }
       clonesHere.add(orphan.clone);
-      work.push({ line, why: made, act: () => deleteClone(ctx, engine, target, orphan.clone, orphan) });
+      work.push({ line, why: made, act: () => deleteOrphan(ctx, engine, target, orphan) });
     }
   }
   for (const { arn, tags } of secrets) {

@@ -181,7 +181,7 @@ function registerTagSource(world: World): void {
       ...liveClusters(state, now).map((c) => ({ arn: c.arn, tags: Object.fromEntries(c.tags) })),
       ...liveSnapshots(state, now).map((s) => ({ arn: s.arn, tags: Object.fromEntries(s.tags) })),
     ];
-  });
+  }, { service: 'elasticache' });
 }
 
 // Durations of real AWS, in milliseconds; callers scale them with world.scaled().

@@ -151,7 +151,7 @@ function registerTagSource(world: World): void {
     if (!w.regionsOf('opensearch', accountId).includes(region)) return [];
     const state = opensearchState(w, accountId, region);
     return liveDomains(w, state).map((d) => ({ arn: d.arn, tags: Object.fromEntries(d.tags) }));
-  });
+  }, { service: 'es' });
 }
 
 export const domainArn = (region: string, accountId: string, name: string) => `arn:aws:es:${region}:${accountId}:domain/${name}`;

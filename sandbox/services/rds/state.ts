@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { byKey } from '../../core/paging.ts';
 import type { World } from '../../core/world.ts';
 import { automatedSnapshotId, dueAutomatedSnapshots, windowOf, type FirstBackup, type RestoreWindow } from './backup-window.ts';
-import { liveClusters, liveClusterSnapshots, type ClusterSnapshot, type DbCluster } from './cluster-state.ts';
+import { findCluster, findClusterSnapshot, liveClusters, liveClusterSnapshots, type ClusterSnapshot, type DbCluster } from './cluster-state.ts';
 
 /**
  * The RDS state of one account and region. Nothing runs in the background: each asynchronous resource
@@ -183,7 +183,22 @@ function registerTagSource(world: World): void {
       ...liveClusters(state, now).map((c) => ({ arn: c.arn, tags: Object.fromEntries(c.tags) })),
       ...liveClusterSnapshots(state, now).map((s) => ({ arn: s.arn, tags: Object.fromEntries(s.tags) })),
     ];
-  });
+  }, { service: 'rds', find: findTagged });
+}
+
+/**
+ * The tags of the one instance, cluster or (cluster) snapshot an ARN names, as the tag source lists them. Each
+ * lookup catches the state up as the listing does (deletions over, phases settled, backups taken), in the
+ * same order, whatever the ARN names: handlers may rely on an IAM check having done so.
+ */
+function findTagged(w: World, arn: string): Record<string, string> | undefined {
+  const [, , , region, accountId] = arn.split(':');
+  if (!w.regionsOf('rds', accountId).includes(region)) return undefined;
+  const state = rdsState(w, accountId, region);
+  const now = w.clock.nowMs();
+  const candidates = [findInstance(state, now, arn), findSnapshot(state, now, arn), findCluster(state, now, arn), findClusterSnapshot(state, now, arn)];
+  const found = candidates.find((c) => c?.arn === arn);
+  return found ? Object.fromEntries(found.tags) : undefined;
 }
 
 // Durations of real AWS, in milliseconds; callers scale them with world.scaled().

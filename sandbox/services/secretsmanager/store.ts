@@ -51,6 +51,15 @@ export function secretsOf(world: World, accountId: string, region: string): Map<
       w.regionsOf('secretsmanager', account).includes(r)
         ? [...secretsOf(w, account, r).values()].map((s) => ({ arn: s.arn, tags: { ...s.tags } }))
         : [],
+      {
+        service: 'secretsmanager',
+        find: (w, arn) => {
+          const [, , , r, account] = arn.split(':');
+          if (!w.regionsOf('secretsmanager', account).includes(r)) return undefined;
+          const secret = findSecret(w, account, r, arn);
+          return secret?.arn === arn ? { ...secret.tags } : undefined;
+        },
+      },
     );
   }
   const secrets = world.state('secretsmanager', accountId, region, () => new Map<string, SecretRecord>());
