@@ -38,7 +38,8 @@ async function drive(world: BenchSandbox['sandbox']['world']): Promise<void> {
       const first = sleepers[0].at;
       const now = world.clock.nowMs();
       if (first > now) world.clock.advance(first - now);
-      for (const s of sleepers.splice(0, sleepers.findLastIndex((x) => x.at <= first) + 1)) s.wake();
+      const due = sleepers.filter((x) => x.at <= first).length;
+      for (const s of sleepers.splice(0, due)) s.wake();
     }
   } finally {
     driving = false;
