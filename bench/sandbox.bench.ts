@@ -1,4 +1,4 @@
-// npm run bench: how fast the sandbox starts and serves a describe call, through the real SDK over HTTP.
+// npm run bench:sandbox: how fast the sandbox starts and serves a describe call, through the real SDK over HTTP.
 // Results go to docs/benchmarks.md by hand, with the date and machine.
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
