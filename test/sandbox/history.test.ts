@@ -9,8 +9,11 @@ import {
   type RecoveryPointByBackupVault,
 } from '@aws-sdk/client-backup';
 import {
+  AddTagsToResourceCommand,
   DescribeDBClusterSnapshotsCommand,
   DescribeDBInstancesCommand,
+  DescribeDBSnapshotsCommand,
+  ListTagsForResourceCommand,
   paginateDescribeDBClusterSnapshots,
   paginateDescribeDBSnapshots,
   RDSClient,
@@ -20,6 +23,8 @@ import { seedHistory, type SeededHistory } from '../../sandbox/scenario/history.
 import { arn, BACKUP_VAULT, PROD_CLUSTERS, PROD_DATABASES } from '../../sandbox/scenario/index.ts';
 import { clusterArn } from '../../sandbox/services/rds/cluster-state.ts';
 import { COMPANY_ACCOUNT, COMPANY_REGION } from '../../sandbox/scenario/constants.ts';
+import { createUser, issueUserKey } from '../../sandbox/core/iam-state.ts';
+import { errorOf } from '../support/errors.ts';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
 
 const DAY = 86_400_000;
@@ -155,5 +160,42 @@ describe('ListRecoveryPointsByBackupVault over a long history', () => {
       byResource.push(...page.RecoveryPoints!.map((p) => p.RecoveryPointArn!));
     }
     expect(byResource).toEqual(arns);
+  });
+});
+
+describe('IAM conditions on the tags of one resource in a long history', () => {
+  it('finds the tags of the resource a call names, as the full listing has them', async () => {
+    // Looked up directly rather than found in a list of every resource (world.tagsOf), with the same answers.
+    const listed = new Map(sb.world.taggedResources(COMPANY_ACCOUNT, COMPANY_REGION).map((r) => [r.arn, r.tags]));
+    const sample = [...listed.keys()].filter((_, i) => i % 97 === 0);
+    expect(sample.some((a) => a.includes(':snapshot:awsbackup:'))).toBe(true);
+    expect(sample.some((a) => a.includes(':cluster-snapshot:'))).toBe(true);
+    for (const resource of [...sample, arn.db(ORDERS), arn.db(ORDERS).toUpperCase(), `${arn.db(ORDERS)}x`, 'arn:aws:rds:ap-northeast-1:123456789012:snapshot:nope']) {
+      expect(sb.world.tagsOf(resource), resource).toEqual(listed.get(resource));
+    }
+  });
+
+  it('allows a tag-conditioned action on a history snapshot whose tags match, and refuses it on one whose tags do not', async () => {
+    const user = createUser(sb.world, COMPANY_ACCOUNT, 'history-tagger', [
+      {
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Action: 'rds:DescribeDBSnapshots', Resource: '*' },
+          { Effect: 'Allow', Action: 'rds:AddTagsToResource', Resource: '*', Condition: { StringEquals: { 'aws:ResourceTag/app': 'orders' } } },
+        ],
+      },
+    ]);
+    const tagger = new RDSClient(sb.config(issueUserKey(sb.world, user)));
+    const [snapshot] = (await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: `${ORDERS}-history-000042` }))).DBSnapshots!;
+    // catalog-prod's snapshots carry app=catalog.
+    const untagged = `arn:aws:rds:${COMPANY_REGION}:${COMPANY_ACCOUNT}:cluster-snapshot:${CATALOG}-history-000003`;
+    expect(sb.world.tagsOf(untagged)).toMatchObject({ app: 'catalog' });
+    expect(sb.world.enforceIam).toBe(true);
+    await tagger.send(new AddTagsToResourceCommand({ ResourceName: snapshot.DBSnapshotArn, Tags: [{ Key: 'kept', Value: 'yes' }] }));
+    const denied = await errorOf(tagger.send(new AddTagsToResourceCommand({ ResourceName: untagged, Tags: [{ Key: 'kept', Value: 'yes' }] })));
+    expect(denied.name).toBe('AccessDenied');
+    const tags = (await rds.send(new ListTagsForResourceCommand({ ResourceName: snapshot.DBSnapshotArn }))).TagList;
+    expect(tags).toContainEqual({ Key: 'kept', Value: 'yes' });
+    expect(tags).toContainEqual({ Key: 'app', Value: 'orders' });
   });
 });
