@@ -1,4 +1,5 @@
 // npm run sandbox -- [--port 4566] [--speed 200] [--env-file PATH] [--no-enforce-iam] [--fault SPEC]... [--fault-seed N]
+//                     [--history N]
 // Starts the sandbox on 127.0.0.1 with the seeded scenario and prints one line with its URL when ready.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,10 +10,14 @@ import { FaultRuleError, type FaultRuleInput } from './core/fault-rules.ts';
 import { FAULT_SPEC_GRAMMAR, parseFaultSpec } from './core/fault-spec.ts';
 import { startSandbox } from './server.ts';
 import { writeScenarioConfig } from './scenario/config.ts';
+import { HISTORY_YEARS, seedHistory } from './scenario/history.ts';
 import { COMPANY_REGION, seedScenario } from './scenario/index.ts';
 
+/** The largest --history: 200,000 recovery points take about 400 MB of the sandbox's memory. */
+export const MAX_HISTORY = 200_000;
+
 const USAGE = `usage: npm run sandbox -- [--port N] [--speed N] [--env-file PATH] [--no-enforce-iam]
-                          [--fault SPEC]... [--fault-seed N]
+                          [--fault SPEC]... [--fault-seed N] [--history N]
 
   --port N          port on 127.0.0.1 (default 4566; 0 picks a free one)
   --speed N         how many times faster than AWS asynchronous work completes (default 200)
@@ -26,7 +31,10 @@ const USAGE = `usage: npm run sandbox -- [--port N] [--speed N] [--env-file PATH
                       +AFTER   let the first AFTER matching calls through; /after: once the operation ran
                     e.g. rds:DescribeDBInstances=throttle@0.2  *:*=error503#3  backup:StartRestoreJob=fail-restore
                     (see sandbox/README.md, "Fault injection"; rules can also be changed at /_sandbox/faults)
-  --fault-seed N    seed of the rate-based faults' generators (default 1): the same seed fires on the same calls`;
+  --fault-seed N    seed of the rate-based faults' generators (default 1): the same seed fires on the same calls
+  --history N       add a long backup history (0 to ${MAX_HISTORY}): N AWS Backup recovery points and N/10 manual
+                    snapshots over the ${HISTORY_YEARS} years before the scenario's 35 days (sandbox/scenario/history.ts)`;
+
 
 /** A 20 GB restore takes ~15 minutes on AWS: at 200× it takes about 5 seconds. */
 export const DEFAULT_SPEED = 200;
@@ -38,6 +46,8 @@ export interface MainOptions {
   enforceIam: boolean;
   faults: FaultRuleInput[];
   faultSeed: number;
+  /** Recovery points of the seeded long history (snapshots: a tenth of it); 0 for none. */
+  history: number;
 }
 
 class UsageError extends Error {}
@@ -61,6 +71,7 @@ export function parseOptions(argv: string[]): MainOptions | 'help' {
         'no-enforce-iam': { type: 'boolean' },
         fault: { type: 'string', multiple: true },
         'fault-seed': { type: 'string' },
+        history: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -79,7 +90,19 @@ export function parseOptions(argv: string[]): MainOptions | 'help' {
   if (!/^\d+$/.test(values['fault-seed'] ?? '1') || faultSeed > 0xffffffff) {
     throw new UsageError(`--fault-seed must be an integer from 0 to 4294967295, not '${values['fault-seed']}'`);
   }
-  return { port, speed, envFile: values['env-file'], enforceIam: !values['no-enforce-iam'], faults: faultRules(values.fault ?? []), faultSeed };
+  const history = Number(values.history ?? 0);
+  if (!/^\d+$/.test(values.history ?? '0') || history > MAX_HISTORY) {
+    throw new UsageError(`--history must be an integer from 0 to ${MAX_HISTORY}, not '${values.history}'`);
+  }
+  return {
+    port,
+    speed,
+    envFile: values['env-file'],
+    enforceIam: !values['no-enforce-iam'],
+    faults: faultRules(values.fault ?? []),
+    faultSeed,
+    history,
+  };
 }
 
 function faultRules(specs: string[]): FaultRuleInput[] {
@@ -112,6 +135,12 @@ async function main(): Promise<void> {
     process.stderr.write(`snapclone sandbox: fault rule ${added.id}: ${JSON.stringify(rule)}\n`);
   }
   const scenario = seedScenario(sandbox.world);
+  if (options.history > 0) {
+    const seeded = seedHistory(sandbox.world, { recoveryPoints: options.history, snapshots: Math.floor(options.history / 10) });
+    process.stderr.write(
+      `snapclone sandbox: history of ${options.history} recovery points and ${Math.floor(options.history / 10)} manual snapshots, ${new Date(seeded.oldest).toISOString().slice(0, 10)} to ${new Date(seeded.newest).toISOString().slice(0, 10)}\n`,
+    );
+  }
   const configDir = mkdtempSync(join(tmpdir(), 'snapclone-sandbox-'));
   const config = writeScenarioConfig(configDir);
   if (options.envFile) {

@@ -26,12 +26,22 @@ export function keyedPage<T>(
   if (token) {
     const text = Buffer.from(token, 'base64url').toString('utf8');
     if (!text.startsWith(format.prefix)) throw format.invalid();
-    const after = text.slice(format.prefix.length);
-    start = items.findIndex((item) => key(item) > after);
-    if (start < 0) start = items.length;
+    start = firstAfter(items, key, text.slice(format.prefix.length));
   }
   const slice = items.slice(start, start + max);
   const more = start + max < items.length;
   const next = more ? Buffer.from(`${format.prefix}${key(slice[slice.length - 1])}`, 'utf8').toString('base64url') : undefined;
   return { items: slice, next };
+}
+
+/** The index of the first item whose key is above `after` in items sorted by key: a binary search, O(log n). */
+function firstAfter<T>(items: T[], key: (item: T) => string, after: string): number {
+  let low = 0;
+  let high = items.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (key(items[mid]) > after) high = mid;
+    else low = mid + 1;
+  }
+  return low;
 }

@@ -1,6 +1,6 @@
 import { explain } from '../cli/errors.ts';
 import type { Context } from '../core/context.ts';
-import { choosePoint, describePoint, parseRequest, restorePointLabel, type Choice } from '../core/choose.ts';
+import { describePoint, findPoint, parseRequest, restorePointLabel, type Choice } from '../core/choose.ts';
 import { dayOf, formatTime } from '../core/dates.ts';
 import { ExitCode, Interrupted, UsageError } from '../core/errors.ts';
 import { defaultCloneName, validateCloneName } from '../core/naming.ts';
@@ -150,13 +150,14 @@ export async function run(options: CreateOptions, ctx: Context): Promise<Command
     ctx,
     prepared.map((p) => p.source.name),
     prepared.map(async (p): Promise<Planned> => {
-      const points = await p.engine.points(p.source, p.target, ctx);
-      const choice = choosePoint(points, request, {
+      // A few filtered listings, whatever the size of the history (findPoint in core/choose.ts).
+      const choice = await findPoint((query) => p.engine.points(p.source, p.target, ctx, query), request, {
         preferred: p.engine.preferredKinds(p.source.config),
         zone,
         source: p.source.name,
         reporter: ctx.reporter,
         latestFromWindow: p.engine.latestFromWindow,
+        now,
       });
       const name =
         options.name ??

@@ -1,4 +1,4 @@
-import type { RestorePoint, RestorePointKind } from '../engines/types.ts';
+import type { PointQuery, RestorePoint, RestorePointKind } from '../engines/types.ts';
 import type { Reporter } from '../output/reporter.ts';
 import { dayOf, endOfDay, formatTime, parseDay, parseInstant } from './dates.ts';
 import { UsageError } from './errors.ts';
@@ -155,4 +155,52 @@ export function choosePoint(
 export function restorePointLabel(choice: Pick<Choice, 'point' | 'at' | 'time'>): string {
   if (choice.point.kind !== 'point-in-time') return choice.point.id;
   return `${choice.point.id}@${choice.at ? choice.at.toISOString() : 'latest'}`;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * How far before the requested time a create looks first, then further, for a source that restores from AWS
+ * Backup: each look is one listing the service filters by resource and creation time, so its cost follows
+ * the points in that stretch, not the size of the vault.
+ */
+export const LOOKBACK_DAYS = [1, 7, 35, 400] as const;
+
+/**
+ * The same choice as choosePoint over every restore point of the source, read in a few filtered listings
+ * rather than one listing of everything. `list` reads the points of a query (an engine's points()).
+ * - Only the kinds the choice can end on are read: the preferred ones, and the point-in-time window (whole)
+ *   when the request can be answered from it (--at; --latest where latestFromWindow).
+ * - Where the preferred kind is AWS Backup's, the listing covers LOOKBACK_DAYS before the requested time in
+ *   turn and stops at the first that holds a preferred point at or before it (the latest of those is the latest
+ *   overall); other kinds' listings (snapshots) cannot be filtered by time on the server and are read once, up
+ *   to the requested time.
+ * - When no preferred point is at or before the requested time, the choice is made as before, from a listing of
+ *   every point: same result, same messages, same errors.
+ */
+export async function findPoint(
+  list: (query: PointQuery) => Promise<RestorePoint[]>,
+  request: ParsedRequest,
+  options: Parameters<typeof choosePoint>[2] & { now: Date },
+): Promise<Choice> {
+  const { preferred } = options;
+  const end = request.kind === 'date' ? request.end : request.kind === 'at' ? request.at : options.now;
+  const fromWindow = request.kind === 'at' || (request.kind === 'latest' && options.latestFromWindow === true);
+  const window = fromWindow ? await list({ kinds: ['point-in-time'] }) : [];
+  if (request.kind === 'latest' && window.length > 0) return choosePoint(window, request, options);
+  const lookbacks = preferred.includes('backup') ? LOOKBACK_DAYS.map((days) => days * DAY_MS) : [];
+  for (const back of [...lookbacks, undefined]) {
+    const from = back === undefined ? undefined : new Date(end.getTime() - back);
+    const points = [...window, ...(await list({ from, to: end, kinds: preferred }))];
+    let choice: Choice;
+    try {
+      choice = choosePoint([...points], request, { ...options, reporter: undefined });
+    } catch (error) {
+      if (error instanceof UsageError) continue;
+      throw error;
+    }
+    // Chosen again with the reporter, so that what it says is said once.
+    if (choice.point.kind === 'point-in-time' || preferred.includes(choice.point.kind)) return choosePoint(points, request, options);
+  }
+  return choosePoint(await list({}), request, options);
 }

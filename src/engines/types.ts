@@ -8,6 +8,13 @@ import type { Progress } from '../output/reporter.ts';
 
 export type RestorePointKind = 'backup' | 'snapshot' | 'automated-snapshot' | 'point-in-time';
 
+/** Which restore points to read: a time range (inclusive) and, optionally, only some kinds. */
+export interface PointQuery {
+  from?: Date;
+  to?: Date;
+  kinds?: readonly RestorePointKind[];
+}
+
 export interface RestorePoint {
   kind: RestorePointKind;
   /** Recovery point ARN, snapshot identifier, or for point-in-time the source id. */
@@ -127,8 +134,12 @@ export interface Engine {
   readonly latestFromWindow?: boolean;
   /** The kinds of discrete points a source restores from by default (its restoreFrom). */
   preferredKinds(source: SourceConfig): RestorePointKind[];
-  /** Restorable points of a source, newest first, read with the access of `target`. */
-  points(source: SourceRef, target: TargetRef, ctx: Context, range?: { from?: Date; to?: Date }): Promise<RestorePoint[]>;
+  /**
+   * Restorable points of a source, newest first, read with the access of `target`: those of `range` (its times
+   * inclusive) and of `range.kinds` when given (the others are not read at all; engines with a single listing
+   * may return every kind).
+   */
+  points(source: SourceRef, target: TargetRef, ctx: Context, range?: PointQuery): Promise<RestorePoint[]>;
   /** Starts the restore, or attaches to one already under way for the same clone name. */
   restore(plan: RestorePlan, ctx: Context): Promise<RestoreResult>;
   /** Waits until the clone is usable (password rotated, available), reporting progress. */

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseOptions } from '../../sandbox/main.ts';
+import { MAX_HISTORY, parseOptions } from '../../sandbox/main.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'snapclone-main-test-'));
@@ -90,8 +90,8 @@ describe('npm run sandbox (sandbox/main.ts)', () => {
   });
 
   it('rejects bad flags with exit code 2 and a clear message', async () => {
-    // The four at once, through node's tsx loader (npx adds seconds to each on a busy machine).
-    const runs = [['--port', 'abc'], ['--speed', '0'], ['--bogus'], ['--fault', 'rds:*=explode']].map(async (args) => {
+    // The five at once, through node's tsx loader (npx adds seconds to each on a busy machine).
+    const runs = [['--port', 'abc'], ['--speed', '0'], ['--bogus'], ['--fault', 'rds:*=explode'], ['--history', '1e5']].map(async (args) => {
       const child = spawn(process.execPath, ['--import', 'tsx', 'sandbox/main.ts', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
       let stderr = '';
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -100,7 +100,7 @@ describe('npm run sandbox (sandbox/main.ts)', () => {
     });
     for (const { args, code, stderr } of await Promise.all(runs)) {
       expect(code, args.join(' ')).toBe(2);
-      expect(stderr).toMatch(/snapclone sandbox: (--port must be|--speed must be|Unknown option '--bogus'|--fault 'rds:\*=explode': kind must be one of)/);
+      expect(stderr).toMatch(/snapclone sandbox: (--port must be|--speed must be|Unknown option '--bogus'|--fault 'rds:\*=explode': kind must be one of|--history must be an integer)/);
       expect(stderr).toContain('usage: npm run sandbox');
     }
   }, 90_000);
@@ -132,7 +132,7 @@ describe('parseOptions', () => {
   });
 
   it('reads flags with defaults and drops a leading --', () => {
-    expect(parseOptions([])).toEqual({ port: 4566, speed: 200, envFile: undefined, enforceIam: true, faults: [], faultSeed: 1 });
+    expect(parseOptions([])).toEqual({ port: 4566, speed: 200, envFile: undefined, enforceIam: true, faults: [], faultSeed: 1, history: 0 });
     expect(parseOptions(['--no-enforce-iam'])).toMatchObject({ enforceIam: false });
     expect(parseOptions(['--', '--port', '0', '--speed', '50', '--env-file', 'x', '--no-enforce-iam'])).toEqual({
       port: 0,
@@ -141,9 +141,19 @@ describe('parseOptions', () => {
       enforceIam: false,
       faults: [],
       faultSeed: 1,
+      history: 0,
     });
     expect(parseOptions(['--help'])).toBe('help');
     expect(() => parseOptions(['--port', '70000'])).toThrow(/--port/);
     expect(() => parseOptions(['extra'])).toThrow();
+  });
+
+  it('reads --history N (0 to MAX_HISTORY recovery points); anything else is a usage error', () => {
+    expect(parseOptions(['--history', '100000'])).toMatchObject({ history: 100_000 });
+    expect(parseOptions(['--history', '0'])).toMatchObject({ history: 0 });
+    expect(parseOptions(['--history', String(MAX_HISTORY)])).toMatchObject({ history: MAX_HISTORY });
+    for (const bad of ['-1', '1.5', '1e5', 'lots', '', String(MAX_HISTORY + 1)]) {
+      expect(() => parseOptions([`--history=${bad}`]), bad).toThrow(`--history must be an integer from 0 to ${MAX_HISTORY}, not '${bad}'`);
+    }
   });
 });

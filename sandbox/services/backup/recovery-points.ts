@@ -8,14 +8,14 @@ import {
   findPoint,
   findVault,
   livePoints,
-  newestFirstKey,
+  createdBetween,
+  orderedPoints,
   pageOf,
+  pointKey,
   pointStatus,
   vaultArn,
   type RecoveryPoint,
 } from './state.ts';
-
-const pointKey = (p: RecoveryPoint) => newestFirstKey(p.createdAt, p.arn);
 
 function lastRestoreTime(ctx: RequestContext, point: RecoveryPoint): Date | undefined {
   const jobs = [...backupState(ctx.world, ctx.accountId, ctx.region).jobs.values()].filter(
@@ -85,15 +85,15 @@ export function listRecoveryPointsByBackupVault(
   const vault = findVault(state, input.BackupVaultName);
   const before = input.ByCreatedBefore?.getTime();
   const after = input.ByCreatedAfter?.getTime();
-  const points = livePoints(ctx.world, ctx.accountId, ctx.region, now)
-    .filter((p) => p.vaultName === vault.name)
-    .filter((p) => !input.ByResourceArn || p.resourceArn === input.ByResourceArn)
-    .filter((p) => !input.ByResourceType || p.resourceType === input.ByResourceType)
-    .filter((p) => !input.ByBackupPlanId || p.plan?.planId === input.ByBackupPlanId)
-    .filter((p) => before === undefined || p.createdAt < before)
-    .filter((p) => after === undefined || p.createdAt > after)
-    .filter(() => !input.ByParentRecoveryPointArn)
-    .sort(byKey(pointKey));
+  // Already in pointKey order: the dates select a slice, the other filters keep that order.
+  const points = createdBetween(orderedPoints(ctx.world, ctx.accountId, ctx.region, now), after, before).filter(
+    (p) =>
+      p.vaultName === vault.name &&
+      (!input.ByResourceArn || p.resourceArn === input.ByResourceArn) &&
+      (!input.ByResourceType || p.resourceType === input.ByResourceType) &&
+      (!input.ByBackupPlanId || p.plan?.planId === input.ByBackupPlanId) &&
+      !input.ByParentRecoveryPointArn,
+  );
   const result = pageOf(points, pointKey, input);
   return { RecoveryPoints: result.items.map((p) => pointView(ctx, p)), NextToken: result.next };
 }
@@ -104,9 +104,7 @@ export function listRecoveryPointsByResource(
 ) {
   if (!input.ResourceArn) throw backupErrors.missing('ResourceArn');
   const now = ctx.world.clock.nowMs();
-  const points = livePoints(ctx.world, ctx.accountId, ctx.region, now)
-    .filter((p) => p.resourceArn === input.ResourceArn)
-    .sort(byKey(pointKey));
+  const points = orderedPoints(ctx.world, ctx.accountId, ctx.region, now).filter((p) => p.resourceArn === input.ResourceArn);
   const result = pageOf(points, pointKey, input);
   return {
     RecoveryPoints: result.items.map((p) => ({

@@ -93,6 +93,10 @@ export interface BackupState {
   /** Idempotency tokens of StartRestoreJob (valid for an hour). */
   tokens: Map<string, { jobId: string; at: number }>;
   schedules: BackupSchedule[];
+  /** Bumped whenever recoveryPoints gains or loses a point (see orderedPoints). */
+  revision: number;
+  /** The live points newest first, as of `revision`: listings slice it instead of sorting per page. */
+  ordered?: { revision: number; points: RecoveryPoint[] };
 }
 
 export function backupState(world: World, accountId: string, region: string): BackupState {
@@ -102,6 +106,7 @@ export function backupState(world: World, accountId: string, region: string): Ba
     jobs: new Map(),
     tokens: new Map(),
     schedules: [],
+    revision: 0,
   }));
 }
 
@@ -182,6 +187,7 @@ function backUp(
     expiresAt: at + schedule.deleteAfterDays * DAY,
   });
   const ageDays = Math.max(0, (at - resource.createdAt) / DAY);
+  state.revision++;
   state.recoveryPoints.set(arn, {
     arn,
     vaultName: schedule.vaultName,
@@ -215,12 +221,71 @@ export function addSchedule(world: World, accountId: string, region: string, sch
 
 /** Recovery points whose lifecycle has not deleted them yet, after the schedules have run up to `now`. */
 export function livePoints(world: World, accountId: string, region: string, now: number): RecoveryPoint[] {
+  return [...catchUp(world, accountId, region, now).recoveryPoints.values()];
+}
+
+/** Runs the schedules up to `now` and drops the points whose lifecycle has ended. */
+function catchUp(world: World, accountId: string, region: string, now: number): BackupState {
   const state = backupState(world, accountId, region);
   runSchedules(world, accountId, region, state, now);
   for (const [arn, point] of state.recoveryPoints) {
-    if (now >= deleteAt(point)) state.recoveryPoints.delete(arn);
+    if (now >= deleteAt(point)) {
+      state.recoveryPoints.delete(arn);
+      state.revision++;
+    }
   }
-  return [...state.recoveryPoints.values()];
+  return state;
+}
+
+/** A sort key that orders newest first: the complement of the time, zero-padded, then a tie-breaker. */
+export const newestFirstKey = (time: number, tieBreaker: string) =>
+  `${String(9_999_999_999_999 - time).padStart(13, '0')}|${tieBreaker}`;
+
+/** The key recovery point listings are ordered and paged by: newest first, then by ARN. */
+export const pointKey = (p: RecoveryPoint) => newestFirstKey(p.createdAt, p.arn);
+
+/**
+ * The live recovery points in pointKey order (newest first), sorted once per change of the set rather than per
+ * call: with a history of 100,000 points a listing page costs a binary search and a slice, not a sort.
+ * The array is shared: callers must not change it.
+ */
+export function orderedPoints(world: World, accountId: string, region: string, now: number): RecoveryPoint[] {
+  const state = catchUp(world, accountId, region, now);
+  const cached = state.ordered;
+  if (cached && cached.revision === state.revision && cached.points.length === state.recoveryPoints.size) return cached.points;
+  const points = [...state.recoveryPoints.values()]
+    .map((p) => ({ key: pointKey(p), p }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .map((x) => x.p);
+  state.ordered = { revision: state.revision, points };
+  return points;
+}
+
+/**
+ * The part of `ordered` (newest first) created strictly after `after` and strictly before `before` (either
+ * may be absent), found by binary search.
+ */
+export function createdBetween(ordered: RecoveryPoint[], after: number | undefined, before: number | undefined): RecoveryPoint[] {
+  const firstWhere = (test: (p: RecoveryPoint) => boolean) => {
+    let low = 0;
+    let high = ordered.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (test(ordered[mid])) high = mid;
+      else low = mid + 1;
+    }
+    return low;
+  };
+  const start = before === undefined ? 0 : firstWhere((p) => p.createdAt < before);
+  const end = after === undefined ? ordered.length : firstWhere((p) => p.createdAt <= after);
+  return ordered.slice(start, Math.max(start, end));
+}
+
+/** Adds recovery points made outside the schedules (a seeded history), keeping the ordered index right. */
+export function addRecoveryPoints(world: World, accountId: string, region: string, points: RecoveryPoint[]): void {
+  const state = backupState(world, accountId, region);
+  for (const point of points) state.recoveryPoints.set(point.arn, point);
+  state.revision++;
 }
 
 /** COMPLETED once the backup has ended; CREATING before. */
@@ -265,7 +330,3 @@ export function pageOf<T>(
     invalid: () => backupErrors.invalidValue('The NextToken is not valid.'),
   });
 }
-
-/** A sort key that orders newest first: the complement of the time, zero-padded, then a tie-breaker. */
-export const newestFirstKey = (time: number, tieBreaker: string) =>
-  `${String(9_999_999_999_999 - time).padStart(13, '0')}|${tieBreaker}`;

@@ -105,7 +105,7 @@ export const clusterArn = (region: string, accountId: string, id: string) =>
 export const clusterSnapshotArn = (region: string, accountId: string, id: string) =>
   `arn:aws:rds:${region}:${accountId}:cluster-snapshot:${id}`;
 
-const byId = byKey((item: { id: string }) => item.id);
+export const byId = byKey((item: { id: string }) => item.id);
 const idOf = (idOrArn: string): string =>
   idOrArn.startsWith('arn:') ? idOrArn.split(':').slice(6).join(':') : idOrArn.toLowerCase();
 
@@ -223,8 +223,15 @@ function catchUpClusterSnapshots(state: RdsState, now: number): void {
 }
 
 export function liveClusterSnapshots(state: RdsState, now: number): ClusterSnapshot[] {
+  return liveClusterSnapshotsWhere(state, now, () => true).sort(byId);
+}
+
+/** The live cluster snapshots `keep` keeps, unsorted: listings filter a long history first, then sort. */
+export function liveClusterSnapshotsWhere(state: RdsState, now: number, keep: (snapshot: ClusterSnapshot) => boolean): ClusterSnapshot[] {
   catchUpClusterSnapshots(state, now);
-  return [...state.clusterSnapshots.values()].sort(byId);
+  const kept: ClusterSnapshot[] = [];
+  for (const snapshot of state.clusterSnapshots.values()) if (keep(snapshot)) kept.push(snapshot);
+  return kept;
 }
 
 export function findClusterSnapshot(state: RdsState, now: number, idOrArn: string): ClusterSnapshot | undefined {

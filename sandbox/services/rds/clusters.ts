@@ -10,9 +10,11 @@ import {
   findCluster,
   findClusterSnapshot,
   liveClusters,
-  liveClusterSnapshots,
+  liveClusterSnapshotsWhere,
+  byId as byClusterSnapshotId,
   clusterArn,
   type ClusterPhase,
+  type ClusterSnapshot,
   type DbCluster,
 } from './cluster-state.ts';
 import { clusterSnapshotView, clusterView } from './cluster-view.ts';
@@ -86,25 +88,27 @@ export function describeDBClusterSnapshots(
   const state = rdsState(world, accountId, region);
   const now = world.clock.nowMs();
   checkSnapshotType(input.SnapshotType);
-  let snapshots = liveClusterSnapshots(state, now);
+  const clusterId = input.DBClusterIdentifier ? idOf(input.DBClusterIdentifier) : undefined;
+  const keep = (s: ClusterSnapshot) =>
+    (clusterId === undefined || s.clusterId === clusterId) &&
+    (!input.SnapshotType || s.type === input.SnapshotType) &&
+    (!input.DbClusterResourceId || s.clusterResourceId === input.DbClusterResourceId);
+  let snapshots: ClusterSnapshot[];
   if (input.DBClusterSnapshotIdentifier) {
     const found = findClusterSnapshot(state, now, input.DBClusterSnapshotIdentifier);
     if (!found) throw rdsErrors.clusterSnapshotNotFound(input.DBClusterSnapshotIdentifier);
-    snapshots = [found];
+    snapshots = [found].filter(keep);
+  } else {
+    snapshots = liveClusterSnapshotsWhere(state, now, keep);
   }
-  if (input.DBClusterIdentifier) {
-    const id = idOf(input.DBClusterIdentifier);
-    snapshots = snapshots.filter((s) => s.clusterId === id);
-  }
-  if (input.SnapshotType) snapshots = snapshots.filter((s) => s.type === input.SnapshotType);
-  if (input.DbClusterResourceId) snapshots = snapshots.filter((s) => s.clusterResourceId === input.DbClusterResourceId);
   snapshots = applyFilters(snapshots, input.Filters, {
     'db-cluster-id': (s) => [s.clusterId, clusterArn(region, accountId, s.clusterId)],
     'db-cluster-snapshot-id': (s) => [s.id, s.arn],
     'snapshot-type': (s) => [s.type],
     engine: (s) => [s.config.engine],
   });
-  const result = page(snapshots, (s) => s.id, input);
+  // Sorted after filtering: a long history costs a pass per page, not a sort of all of it.
+  const result = page(snapshots.sort(byClusterSnapshotId), (s) => s.id, input);
   return {
     DBClusterSnapshots: result.items.map((s) => clusterSnapshotView(state, s, now)),
     Marker: result.marker,

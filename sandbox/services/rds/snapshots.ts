@@ -1,7 +1,7 @@
 import type { RequestContext } from '../../core/service.ts';
 import { rdsErrors } from './errors.ts';
 import { applyFilters, page, type Filter } from './paging.ts';
-import { dbArn, findSnapshot, idOf, liveSnapshots, rdsState } from './state.ts';
+import { byId, dbArn, findSnapshot, idOf, liveSnapshotsWhere, rdsState, type DbSnapshot } from './state.ts';
 import { snapshotView } from './view.ts';
 
 const SNAPSHOT_TYPES = new Set(['automated', 'manual', 'awsbackup', 'shared', 'public']);
@@ -31,18 +31,19 @@ export function describeDBSnapshots(
   const state = rdsState(world, accountId, region);
   const now = world.clock.nowMs();
   checkSnapshotType(input.SnapshotType);
-  let snapshots = liveSnapshots(state, now);
+  const instanceId = input.DBInstanceIdentifier ? idOf(input.DBInstanceIdentifier) : undefined;
+  const keep = (s: DbSnapshot) =>
+    (instanceId === undefined || s.instanceId === instanceId) &&
+    (!input.SnapshotType || s.type === input.SnapshotType) &&
+    (!input.DbiResourceId || s.dbiResourceId === input.DbiResourceId);
+  let snapshots: DbSnapshot[];
   if (input.DBSnapshotIdentifier) {
     const found = findSnapshot(state, now, input.DBSnapshotIdentifier);
     if (!found) throw rdsErrors.snapshotNotFound(input.DBSnapshotIdentifier);
-    snapshots = [found];
+    snapshots = [found].filter(keep);
+  } else {
+    snapshots = liveSnapshotsWhere(state, now, keep);
   }
-  if (input.DBInstanceIdentifier) {
-    const id = idOf(input.DBInstanceIdentifier);
-    snapshots = snapshots.filter((s) => s.instanceId === id);
-  }
-  if (input.SnapshotType) snapshots = snapshots.filter((s) => s.type === input.SnapshotType);
-  if (input.DbiResourceId) snapshots = snapshots.filter((s) => s.dbiResourceId === input.DbiResourceId);
   snapshots = applyFilters(snapshots, input.Filters, {
     'db-instance-id': (s) => [s.instanceId, dbArn(region, accountId, s.instanceId)],
     'db-snapshot-id': (s) => [s.id, s.arn],
@@ -50,6 +51,7 @@ export function describeDBSnapshots(
     'snapshot-type': (s) => [s.type],
     engine: (s) => [s.config.engine],
   });
-  const result = page(snapshots, (s) => s.id, input);
+  // Sorted after filtering: a history of 100,000 snapshots costs a pass per page, not a sort of all of them.
+  const result = page(snapshots.sort(byId), (s) => s.id, input);
   return { DBSnapshots: result.items.map((s) => snapshotView(state, s, now)), Marker: result.marker };
 }

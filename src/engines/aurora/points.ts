@@ -1,16 +1,21 @@
 import { paginateDescribeDBClusterSnapshots, RDSClient } from '@aws-sdk/client-rds';
-import { backupPoints, inRange, type Range } from '../shared/points.ts';
+import { backupPoints, inRange, wants, type Range } from '../shared/points.ts';
 import type { Where } from '../shared/aws.ts';
 import type { RestorePoint, SourceRef } from '../types.ts';
 import { sourceArn } from './aws.ts';
 import { describeCluster } from './describe.ts';
 
-/** Manual and automated cluster snapshots of the source (AWS Backup's own are listed as recovery points). */
+/**
+ * Manual and automated cluster snapshots of the source (those of the kinds asked for; AWS Backup's own are
+ * listed as recovery points). DescribeDBClusterSnapshots has no date filter: the range is applied here.
+ */
 async function clusterSnapshotPoints(w: Where, source: SourceRef, range: Range): Promise<RestorePoint[]> {
   const points: RestorePoint[] = [];
+  const types = [...(wants(range, 'snapshot') ? ['manual'] : []), ...(wants(range, 'automated-snapshot') ? ['automated'] : [])];
+  if (types.length === 0) return points;
   const pages = paginateDescribeDBClusterSnapshots(
     { client: w.clients.of(RDSClient), pageSize: 100 },
-    { DBClusterIdentifier: source.config.id },
+    { DBClusterIdentifier: source.config.id, Filters: [{ Name: 'snapshot-type', Values: types }] },
   );
   for await (const page of pages) {
     for (const s of page.DBClusterSnapshots ?? []) {
@@ -30,6 +35,7 @@ async function clusterSnapshotPoints(w: Where, source: SourceRef, range: Range):
 
 /** The cluster's point-in-time window: EarliestRestorableTime … LatestRestorableTime, as DescribeDBClusters reports it. */
 async function clusterWindow(w: Where, source: SourceRef, range: Range): Promise<RestorePoint[]> {
+  if (!wants(range, 'point-in-time')) return [];
   const cluster = await describeCluster(w, source.config.id);
   const earliest = cluster?.EarliestRestorableTime;
   const latest = cluster?.LatestRestorableTime;
@@ -42,7 +48,7 @@ async function clusterWindow(w: Where, source: SourceRef, range: Range): Promise
 export async function auroraPoints(w: Where, source: SourceRef, range: Range = {}): Promise<RestorePoint[]> {
   const all = (
     await Promise.all([
-      backupPoints(w, source, sourceArn(source.config), range),
+      wants(range, 'backup') ? backupPoints(w, source, sourceArn(source.config), range) : [],
       clusterSnapshotPoints(w, source, range),
       clusterWindow(w, source, range),
     ])

@@ -1,15 +1,22 @@
 import { DescribeDBInstanceAutomatedBackupsCommand, paginateDescribeDBSnapshots, RDSClient } from '@aws-sdk/client-rds';
 import type { RestorePoint, SourceRef } from '../types.ts';
-import { backupPoints, inRange, type Range } from '../shared/points.ts';
+import { backupPoints, inRange, wants, type Range } from '../shared/points.ts';
 import { isError, sourceArn, type Where } from './aws.ts';
 import { describeInstance } from './describe.ts';
 
-/** Manual and automated RDS snapshots of the source (AWS Backup's own snapshots are listed as recovery points). */
+/**
+ * Manual and automated RDS snapshots of the source (those of the kinds asked for). AWS Backup's own snapshots
+ * are listed as recovery points, and are left out here by type on the server: there is one per recovery point,
+ * so a long AWS Backup history would otherwise be read page by page. DescribeDBSnapshots has no date filter:
+ * the range is applied here.
+ */
 export async function snapshotPoints(w: Where, source: SourceRef, range: Range): Promise<RestorePoint[]> {
   const points: RestorePoint[] = [];
+  const types = [...(wants(range, 'snapshot') ? ['manual'] : []), ...(wants(range, 'automated-snapshot') ? ['automated'] : [])];
+  if (types.length === 0) return points;
   const pages = paginateDescribeDBSnapshots(
     { client: w.clients.of(RDSClient), pageSize: 100 },
-    { DBInstanceIdentifier: source.config.id },
+    { DBInstanceIdentifier: source.config.id, Filters: [{ Name: 'snapshot-type', Values: types }] },
   );
   for await (const page of pages) {
     for (const s of page.DBSnapshots ?? []) {
@@ -29,6 +36,7 @@ export async function snapshotPoints(w: Where, source: SourceRef, range: Range):
 
 /** The point-in-time window of the source: LatestRestorableTime, and the earliest from its automated backups. */
 export async function pitrWindow(w: Where, source: SourceRef, range: Range): Promise<RestorePoint[]> {
+  if (!wants(range, 'point-in-time')) return [];
   const instance = await describeInstance(w, source.config.id);
   if (!instance?.LatestRestorableTime || !instance.BackupRetentionPeriod) return [];
   let earliest: Date | undefined;
@@ -53,7 +61,11 @@ export async function pitrWindow(w: Where, source: SourceRef, range: Range): Pro
 /** All restorable points of a source, newest first. */
 export async function rdsPoints(w: Where, source: SourceRef, range: Range = {}): Promise<RestorePoint[]> {
   const all = (
-    await Promise.all([backupPoints(w, source, sourceArn(source.config), range), snapshotPoints(w, source, range), pitrWindow(w, source, range)])
+    await Promise.all([
+      wants(range, 'backup') ? backupPoints(w, source, sourceArn(source.config), range) : [],
+      snapshotPoints(w, source, range),
+      pitrWindow(w, source, range),
+    ])
   ).flat();
   return all.sort((a, b) => b.time.getTime() - a.time.getTime() || a.kind.localeCompare(b.kind));
 }
