@@ -8,6 +8,7 @@ import { printTable, type Benchmark, type BenchRow } from './support/table.ts';
 
 const BENCHMARKS: Record<string, () => Promise<{ benchmark: Benchmark }>> = {
   startup: () => import('./startup.bench.ts'),
+  history: () => import('./history.bench.ts'),
   waiting: () => import('./waiting.bench.ts'),
   sets: () => import('./sets.bench.ts'),
   janitor: () => import('./janitor.bench.ts'),
