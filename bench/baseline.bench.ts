@@ -11,10 +11,10 @@
 // Fair polling under `speed`: the sandbox finishes AWS's work SPEED times faster than AWS (a 15-minute restore
 // takes 15 s). The baseline's poll interval is a parameter (POLL_SECONDS, 30 s by default, as the aws CLI's RDS
 // waiters); the bench divides it by SPEED, so the script polls every 30 s of the sandbox's AWS time, as it would
-// against AWS: both face the same virtual world. snapclone's waits are not scaled (its pauses are real time: 1 s
-// doubling to a 15 s cap), so at SPEED 60 its 15 s cap stands for 15 minutes of AWS time: whatever it loses here
-// by noticing late is an artefact of the speed-up, shown in the "after AWS's own time" rows (wall time minus
-// the restore and deletion durations the sandbox imposes).
+// against AWS: both face the same virtual world. snapclone is told the sandbox's speed the same way
+// (SNAPCLONE_SANDBOX_SPEED), so its polling schedule runs SPEED times faster too. What is left of each tool's
+// own cost shows in the "beyond AWS's own time" rows (wall time minus the restore and deletion durations the
+// sandbox imposes): process starts and the time between AWS being done and the tool noticing.
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,6 +25,8 @@ import { livePoints } from '../sandbox/services/backup/state.ts';
 import { COMPANY_ACCOUNT, COMPANY_REGION, EXTERNAL_ID, PROD_DATABASES } from '../sandbox/scenario/constants.ts';
 import { countCalls } from './support/calls.ts';
 import { benchSandbox, mustRun, type BenchSandbox } from './support/cli.ts';
+import type { Context } from '../src/core/context.ts';
+import { Polling, TYPICAL_MS } from '../src/engines/shared/poll.ts';
 import { median, ms, runAlone, times, type Benchmark, type BenchRow } from './support/table.ts';
 
 /** How many times faster than AWS the sandboxes run. */
@@ -72,8 +74,9 @@ async function measureSnapclone(): Promise<Measured> {
   try {
     const calls = countCalls(sb.sandbox.world);
     const name = 'snapclone-orders-bench';
-    const create = await mustRun(['create', SOURCE.name, '--date', dayOf(sb), '--ttl', '2h', '--name', name], sb.env);
-    const del = await mustRun(['delete', name, '--yes'], sb.env);
+    const env = { ...sb.env, SNAPCLONE_SANDBOX_SPEED: String(SPEED) };
+    const create = await mustRun(['create', SOURCE.name, '--date', dayOf(sb), '--ttl', '2h', '--name', name], env);
+    const del = await mustRun(['delete', name, '--yes'], env);
     return {
       ms: create.ms + del.ms,
       calls: calls.total(),
@@ -238,8 +241,18 @@ function readsDuring(durationMs: number, delays: (k: number) => number): number 
   return reads;
 }
 
-/** snapclone's pauses as they are today: 1 s doubling to 15 s (its ±20 % jitter averages out). */
-const snapcloneDelay = (k: number) => Math.min(1000 * 2 ** k, 15_000);
+/** How many reads snapclone's Polling makes while AWS works `durationMs`, expecting `expectedMs`. */
+function pollingReads(durationMs: number, expectedMs: number): number {
+  let now = 0;
+  const ctx = { now: () => new Date(now), sleep: async () => undefined } as unknown as Context;
+  const poll = new Polling(ctx, expectedMs);
+  let reads = 1;
+  while (now < durationMs) {
+    now += poll.next();
+    reads++;
+  }
+  return reads;
+}
 
 export const benchmark: Benchmark = async () => {
   const rows: BenchRow[] = [];
@@ -291,7 +304,8 @@ export const benchmark: Benchmark = async () => {
   // describe calls each made here is not the number it makes against AWS: snapclone's real-time pauses cover
   // more AWS time, and each aws process (base.awsMedianMs of real time) lengthens the script's loop. Against
   // AWS (speed 1) the same waits cost, by each tool's polling schedule:
-  const snapReads = snapWaits.reduce((n, d) => n + readsDuring(d, snapcloneDelay), 0);
+  const expected = [TYPICAL_MS.instanceRestore(SOURCE.storageGb), TYPICAL_MS.modify, TYPICAL_MS.deletion];
+  const snapReads = snapWaits.reduce((n, d, i) => n + pollingReads(d, expected[i]), 0);
   const baseReads = baseWaits.reduce((n, d) => n + readsDuring(d, () => POLL_SECONDS * 1000 + base.awsMedianMs), 0);
   info('snapclone: describe calls while waiting, against AWS (from its schedule, not measured)', `${snapReads}`);
   info('baseline: describe calls while waiting, against AWS (from its schedule, not measured)', `${baseReads}`);

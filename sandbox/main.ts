@@ -22,7 +22,8 @@ const USAGE = `usage: npm run sandbox -- [--port N] [--speed N] [--env-file PATH
   --port N          port on 127.0.0.1 (default 4566; 0 picks a free one)
   --speed N         how many times faster than AWS asynchronous work completes (default 200)
   --env-file PATH   write AWS_ENDPOINT_URL, AWS_REGION, the CI user's key, the administrator's key
-                    (SANDBOX_ADMIN_ACCESS_KEY_ID, SANDBOX_ADMIN_SECRET_ACCESS_KEY) and SNAPCLONE_CONFIG to PATH
+                    (SANDBOX_ADMIN_ACCESS_KEY_ID, SANDBOX_ADMIN_SECRET_ACCESS_KEY), SNAPCLONE_CONFIG and
+                    SNAPCLONE_SANDBOX_SPEED (the speed, for snapclone's polling) to PATH
   --no-enforce-iam  do not evaluate calls against the caller's IAM policies (AWS always does)
   --fault SPEC      inject a fault (repeatable): ${FAULT_SPEC_GRAMMAR}
                       SERVICE  rds, elasticache, es, backup, secretsmanager, tagging, sts, iam or *
@@ -151,6 +152,8 @@ async function main(): Promise<void> {
       AWS_ACCESS_KEY_ID: scenario.ci.accessKeyId,
       AWS_SECRET_ACCESS_KEY: scenario.ci.secretAccessKey,
       SNAPCLONE_CONFIG: config,
+      // So that snapclone's polling expects the sandbox's durations, not AWS's.
+      SNAPCLONE_SANDBOX_SPEED: String(options.speed),
       // Full rights, to stage situations with the aws CLI (a foreign look-alike instance, someone else's tag).
       SANDBOX_ADMIN_ACCESS_KEY_ID: scenario.admin.accessKeyId,
       SANDBOX_ADMIN_SECRET_ACCESS_KEY: scenario.admin.secretAccessKey,

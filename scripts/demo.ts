@@ -27,6 +27,8 @@ const env: NodeJS.ProcessEnv = {
   AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-aws-credentials'),
   SNAPCLONE_CONFIG: config,
   SNAPCLONE_OWNER: 'demo',
+  // snapclone's polling expects the sandbox's durations (200× faster than AWS), not AWS's.
+  SNAPCLONE_SANDBOX_SPEED: '200',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };
 delete env.AWS_PROFILE;

@@ -61,6 +61,18 @@ export function checkEnvironment(options: GlobalOptions, env: NodeJS.ProcessEnv)
       throw new UsageError(`${key} '${value}' is not an http(s) URL`, `Set it to the endpoint's URL (e.g. https://rds.ap-northeast-1.amazonaws.com), or unset it.`);
     }
   }
+  sandboxSpeed(env);
+}
+
+/** SNAPCLONE_SANDBOX_SPEED: how many times faster than AWS a local sandbox runs (its --speed); 1 when unset. */
+function sandboxSpeed(env: NodeJS.ProcessEnv): number {
+  const value = env.SNAPCLONE_SANDBOX_SPEED;
+  if (value === undefined) return 1;
+  const speed = Number(value);
+  if (!Number.isFinite(speed) || speed <= 0) {
+    throw new UsageError(`SNAPCLONE_SANDBOX_SPEED '${value}' is not a speed`, "Set it to the sandbox's --speed (a positive number), or unset it when talking to AWS.");
+  }
+  return speed;
 }
 
 /** The first line of a stream (the MFA code piped to `--mfa-code -`). */
@@ -131,5 +143,6 @@ export function buildContext(options: GlobalOptions, io: Io, argv?: string[]): C
     },
     sleep: (ms) => interruptibleSleep(ms, io.signal),
     invocation: argv,
+    timeScale: sandboxSpeed(io.env),
   };
 }

@@ -18,6 +18,11 @@ export interface Context {
   sleep(ms: number): Promise<void>;
   /** The arguments snapclone was run with, to print the command that carries on after a failure. */
   invocation?: string[];
+  /**
+   * How many times faster than AWS the endpoint works: a local sandbox's speed (SNAPCLONE_SANDBOX_SPEED), so
+   * that polling expects its durations; 1 (AWS) when unset.
+   */
+  timeScale?: number;
 }
 
 /** A target of the config by name; a UsageError lists the known ones. */

@@ -97,6 +97,7 @@ const cases: [string, string[], RegExp, NodeJS.ProcessEnv?][] = [
   ['a prototype key as defaultTarget', ['list', '--config', 'proto.yaml'], /not a target|not a valid snapclone config/],
   ['an endpoint that is no URL', ['list'], /AWS_ENDPOINT_URL 'notaurl' is not an http\(s\) URL/, { AWS_ENDPOINT_URL: 'notaurl' }],
   ['a per-service endpoint that is no URL', ['list'], /AWS_ENDPOINT_URL_RDS 'ftp:\/\/x' is not an http\(s\) URL/, { AWS_ENDPOINT_URL_RDS: 'ftp://x' }],
+  ['a sandbox speed that is no speed', ['create', 'orders-db', '--latest'], /SNAPCLONE_SANDBOX_SPEED 'fast' is not a speed/, { SNAPCLONE_SANDBOX_SPEED: 'fast' }],
   ['an unknown command', ['clone', 'orders-db'], /unknown command/],
   ['an unknown option', ['list', '--everything'], /unknown option/],
   ['a bad output format', ['list', '--output', 'xml'], /xml/],

@@ -7,9 +7,14 @@ import { LATE_CAP_MS, NEAR_MS, Polling } from '../../src/engines/shared/poll.ts'
 const MINUTE = 60_000;
 
 /** Waits with a Polling until `doneAt` (ms after the start); the looks it took and how late it saw the end. */
-async function waitFor(doneAt: number, expectedMs: number | undefined, percentAt?: (t: number) => number): Promise<{ looks: number; lateMs: number }> {
+async function waitFor(
+  doneAt: number,
+  expectedMs: number | undefined,
+  percentAt?: (t: number) => number,
+  timeScale?: number,
+): Promise<{ looks: number; lateMs: number }> {
   let now = 0;
-  const ctx = { now: () => new Date(now), sleep: async (ms: number) => void (now += ms) } as unknown as Context;
+  const ctx = { now: () => new Date(now), sleep: async (ms: number) => void (now += ms), timeScale } as unknown as Context;
   const poll = new Polling(ctx, expectedMs);
   let looks = 1; // the first look is made before any wait
   while (now < doneAt) {
@@ -48,6 +53,14 @@ describe('Polling', () => {
     const linear = (t: number) => (t / (20 * MINUTE)) * 100;
     const withProgress = await waitFor(20 * MINUTE, 10 * MINUTE, linear);
     expect(withProgress.lateMs).toBeLessThanOrEqual(NEAR_MS * 1.2 * 1.5 ** 2);
+  });
+
+  it('against a sandbox 200 times faster than AWS (timeScale), the same schedule runs 200 times faster', async () => {
+    for (let run = 0; run < 20; run++) {
+      const { looks, lateMs } = await waitFor((15 * MINUTE) / 200, 15 * MINUTE, undefined, 200);
+      expect(looks).toBeLessThanOrEqual(25);
+      expect(lateMs).toBeLessThanOrEqual((NEAR_MS * 1.2 * 1.5 ** 2) / 200 + 20);
+    }
   });
 
   it('with no expectation: 3 s first, then 1.5 times longer each look, up to LATE_CAP_MS', () => {

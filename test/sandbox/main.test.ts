@@ -60,7 +60,7 @@ describe('npm run sandbox (sandbox/main.ts)', () => {
           .split('\n')
           .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
       );
-      expect(env).toMatchObject({ AWS_ENDPOINT_URL: url, AWS_REGION: 'ap-northeast-1' });
+      expect(env).toMatchObject({ AWS_ENDPOINT_URL: url, AWS_REGION: 'ap-northeast-1', SNAPCLONE_SANDBOX_SPEED: '200' });
       expect(env.AWS_ACCESS_KEY_ID).toMatch(/^AKIA[A-Z0-9]{16}$/);
       expect(existsSync(env.SNAPCLONE_CONFIG)).toBe(true);
       const sts = new STSClient({

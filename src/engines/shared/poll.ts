@@ -2,6 +2,9 @@ import type { Context } from '../../core/context.ts';
 
 const MINUTE = 60_000;
 
+/** The shortest wait against a sped-up sandbox, in real time (its answers take a millisecond or two). */
+const MIN_SCALED_MS = 20;
+
 /** The first wait: fast work (a small modification, a sandbox running faster than AWS) is seen at once. */
 export const FIRST_MS = 1_000;
 /** The wait between looks near the expected end, and the first one past it: readiness is seen within seconds. */
@@ -41,10 +44,13 @@ export const TYPICAL_MS = {
  * early); every few seconds near the end; past it, 1.5 times longer each look up to LATE_CAP_MS. A
  * 15-minute restore costs about twenty looks and is seen within seconds when the expectation holds. The
  * expectation is AWS's own where it gives one (percent done), else TYPICAL_MS. Every wait is jittered
- * ±20 %, so that many runs do not poll in step.
+ * ±20 %, so that many runs do not poll in step. Against a sandbox running faster than AWS (Context.timeScale)
+ * the whole schedule runs that much faster, as if AWS did.
  */
 export class Polling {
   private readonly startedAt: number;
+  /** How many times faster than AWS the endpoint works (1 for AWS itself). */
+  private readonly scale: number;
   private expectedEnd: number | undefined;
   private late = NEAR_MS;
   /** Looks so far (calls to wait()). */
@@ -55,6 +61,7 @@ export class Polling {
     expectedMs?: number,
   ) {
     this.startedAt = ctx.now().getTime();
+    this.scale = ctx.timeScale ?? 1;
     if (expectedMs !== undefined) this.expectedEnd = this.startedAt + expectedMs;
   }
 
@@ -71,13 +78,18 @@ export class Polling {
   /** AWS's progress (percent done of work begun at `since`): the end it implies at this rate. */
   progress(percent: number | undefined, since = this.startedAt): void {
     if (percent === undefined || !(percent > 0) || percent >= 100) return;
-    const now = this.ctx.now().getTime();
-    this.expectEnd(now + ((now - since) * (100 - percent)) / percent);
+    const elapsed = (this.ctx.now().getTime() - since) * this.scale;
+    this.expectEnd(this.awsNow() + (elapsed * (100 - percent)) / percent);
   }
 
-  /** The next wait, before jitter. */
+  /** The time as AWS would see it: from the start, the time passed times the endpoint's speed. */
+  private awsNow(): number {
+    return this.startedAt + (this.ctx.now().getTime() - this.startedAt) * this.scale;
+  }
+
+  /** The next wait in AWS's time, before jitter. */
   next(): number {
-    const now = this.ctx.now().getTime();
+    const now = this.awsNow();
     const remaining = this.expectedEnd === undefined ? 0 : this.expectedEnd - now;
     if (remaining > 2 * NEAR_MS)
       return Math.min(remaining / 2, FAR_CAP_MS, Math.max(FIRST_MS, 2 * (now - this.startedAt)));
@@ -88,6 +100,7 @@ export class Polling {
 
   async wait(): Promise<void> {
     this.looks++;
-    await this.ctx.sleep(Math.round(this.next() * (0.8 + Math.random() * 0.4)));
+    const delay = (this.next() * (0.8 + Math.random() * 0.4)) / this.scale;
+    await this.ctx.sleep(Math.round(Math.max(delay, this.scale > 1 ? MIN_SCALED_MS : 0)));
   }
 }
