@@ -1,6 +1,6 @@
 import { ExitCode } from '../core/errors.ts';
 import { rerunCommand } from '../core/rerun.ts';
-import { main } from './main.ts';
+import { version } from './version.ts';
 
 // The SDK warns that future releases will need Node 22; the versions snapclone pins support Node 20.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -29,13 +29,18 @@ process.once('SIGINT', () => {
   setTimeout(quit, STOP_GRACE_MS).unref();
 });
 
-const code = await main(argv, {
-  env: process.env,
-  cwd: process.cwd(),
-  stdout: process.stdout,
-  stderr: process.stderr,
-  stdin: process.stdin,
-  signal: stop.signal,
-  onCommand: (name) => (command = name),
-});
-process.exitCode = code;
+// `snapclone --version` answers before commander and the command definitions load.
+if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+  process.stdout.write(`${version}\n`);
+} else {
+  const { main } = await import('./main.ts');
+  process.exitCode = await main(argv, {
+    env: process.env,
+    cwd: process.cwd(),
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    signal: stop.signal,
+    onCommand: (name) => (command = name),
+  });
+}

@@ -6,11 +6,10 @@ import { DOCUMENTS, FORMATS } from '../iam/documents.ts';
 import type { GlobalOptions, Io } from './context.ts';
 import { explain } from './errors.ts';
 import { redact } from '../core/redact.ts';
+import { version } from './version.ts';
 
 // Only the definitions of the commands are loaded at start-up (enough for --help and --version): a command's
 // module, with its engines and AWS clients, and the context (config, clients) are imported when it runs.
-declare const SNAPCLONE_VERSION: string | undefined;
-const version = typeof SNAPCLONE_VERSION === 'string' ? SNAPCLONE_VERSION : '0.0.0-dev';
 
 type Runner = (ctx: Context) => Promise<CommandResult>;
 
