@@ -6,7 +6,7 @@ import type { Progress } from '../../output/reporter.ts';
 import type { Clone } from '../types.ts';
 import { isError, placementOf, type Where } from './aws.ts';
 import { steadily } from '../shared/aws.ts';
-import { Polling, TYPICAL_MS } from '../shared/poll.ts';
+import { Polling, remainingMs, TYPICAL_MS } from '../shared/poll.ts';
 import { describeClone, describeInstance, readTags, RESOURCE_KIND } from './describe.ts';
 import { generatedPassword } from '../shared/secret.ts';
 import { tagClone } from './tagging.ts';
@@ -23,11 +23,6 @@ const DEAD_ENDS = new Set([
   'deleting',
   'stopped',
 ]);
-
-function estimate(elapsedMs: number, percent: number | undefined): number | undefined {
-  if (percent === undefined || percent <= 0 || percent >= 100) return undefined;
-  return (elapsedMs * (100 - percent)) / percent;
-}
 
 /** Waits for the restore to finish: polls the instance until it is available. */
 async function waitForRestore(
@@ -71,7 +66,7 @@ async function waitForRestore(
       phase: `${clone.clone}: ${status ?? 'restoring'}`,
       percent,
       elapsedMs,
-      remainingMs: estimate(elapsedMs, percent),
+      remainingMs: remainingMs(elapsedMs, percent),
     });
     await poll.wait();
   }

@@ -7,7 +7,7 @@ import { SnapcloneError, UsageError } from '../../core/errors.ts';
 import type { Progress } from '../../output/reporter.ts';
 import { partitionOf } from '../../iam/declare.ts';
 import type { TargetRef } from '../types.ts';
-import { Polling, TYPICAL_MS } from './poll.ts';
+import { jittered, Polling, TYPICAL_MS } from './poll.ts';
 
 /** Whether an SDK error is one of these (class names such as DBInstanceNotFoundFault, or wire codes). */
 export function isError(error: unknown, ...names: string[]): boolean {
@@ -28,17 +28,10 @@ export function where(ctx: Context, target: TargetRef): Where {
   return { ctx, target, clients, region: clients.region };
 }
 
-/** Polling interval: 1 s, doubling up to 15 s. */
-export function nextDelay(delay: number): number {
+/** Waits about `delay` (jittered); returns the next: doubling up to 15 s. */
+async function pause(ctx: Context, delay: number): Promise<number> {
+  await ctx.sleep(Math.round(jittered(delay)));
   return Math.min(delay * 2, 15_000);
-}
-
-export const FIRST_DELAY_MS = 1_000;
-
-/** Waits about `delay` (±20 %, so that many waiting runs do not poll in step); returns the next delay. */
-export async function pause(ctx: Context, delay: number): Promise<number> {
-  await ctx.sleep(Math.round(delay * (0.8 + Math.random() * 0.4)));
-  return nextDelay(delay);
 }
 
 /** How long AWS may keep failing (throttling, 5xx, no connection) while a wait reads before it gives up. */
@@ -54,7 +47,7 @@ export class WaitGaveUp extends SnapcloneError {}
  */
 export async function steadily<T>(ctx: Context, what: string, read: () => Promise<T>): Promise<T> {
   const since = ctx.now().getTime();
-  let delay = FIRST_DELAY_MS * 2;
+  let delay = 2_000;
   for (;;) {
     try {
       return await read();

@@ -14,16 +14,28 @@ export const FAR_CAP_MS = 4 * MINUTE;
 /** Past the expected end, or with no expectation, each wait is 1.5 times the last, up to this. */
 export const LATE_CAP_MS = 30_000;
 
+/** About `ms`, ±20 %: waits of many runs do not fall in step. */
+export const jittered = (ms: number): number => ms * (0.8 + Math.random() * 0.4);
+
+/** The time left, at the rate so far, of work `percent` done after `elapsedMs`; undefined without a percent. */
+export function remainingMs(elapsedMs: number, percent: number | undefined): number | undefined {
+  if (percent === undefined || !(percent > 0) || percent >= 100) return undefined;
+  return (elapsedMs * (100 - percent)) / percent;
+}
+
+/** A full copy of a database (RDS instance or Aurora cluster): about 10 minutes plus 15 s per GB. */
+const fullCopy = (storageGb = 20) => 10 * MINUTE + storageGb * 15_000;
+
 /**
  * How long AWS typically takes, where it gives no estimate of its own: the expectation a wait starts from
  * (the sandbox models AWS with the same rough figures). A wrong one costs extra looks (up to one every
  * LATE_CAP_MS past it), never a missed readiness.
  */
 export const TYPICAL_MS = {
-  /** An RDS instance restored from a snapshot or to a point in time: about 10 minutes plus 15 s per GB. */
-  instanceRestore: (storageGb = 20) => 10 * MINUTE + storageGb * 15_000,
-  /** An Aurora cluster restored as a full copy (same figures as an instance). */
-  clusterRestore: (storageGb = 20) => 10 * MINUTE + storageGb * 15_000,
+  /** An RDS instance restored from a snapshot or to a point in time. */
+  instanceRestore: fullCopy,
+  /** An Aurora cluster restored as a full copy. */
+  clusterRestore: fullCopy,
   /** An Aurora copy-on-write clone: a few minutes whatever the size. */
   clusterClone: 4 * MINUTE,
   /** An instance created into a cluster. */
@@ -53,8 +65,6 @@ export class Polling {
   private readonly scale: number;
   private expectedEnd: number | undefined;
   private late = NEAR_MS;
-  /** Looks so far (calls to wait()). */
-  looks = 0;
 
   constructor(
     private readonly ctx: Context,
@@ -70,16 +80,15 @@ export class Polling {
     this.expectEnd(this.startedAt + ms);
   }
 
-  /** AWS's estimate of when the work ends (epoch ms), when it gives one. */
-  expectEnd(at: number | undefined): void {
+  /** When the work is expected to end (AWS's time, epoch ms). */
+  private expectEnd(at: number | undefined): void {
     if (at !== undefined && Number.isFinite(at)) this.expectedEnd = at;
   }
 
   /** AWS's progress (percent done of work begun at `since`): the end it implies at this rate. */
   progress(percent: number | undefined, since = this.startedAt): void {
-    if (percent === undefined || !(percent > 0) || percent >= 100) return;
-    const elapsed = (this.ctx.now().getTime() - since) * this.scale;
-    this.expectEnd(this.awsNow() + (elapsed * (100 - percent)) / percent);
+    const remaining = remainingMs((this.ctx.now().getTime() - since) * this.scale, percent);
+    if (remaining !== undefined) this.expectEnd(this.awsNow() + remaining);
   }
 
   /** The time as AWS would see it: from the start, the time passed times the endpoint's speed. */
@@ -99,8 +108,7 @@ export class Polling {
   }
 
   async wait(): Promise<void> {
-    this.looks++;
-    const delay = (this.next() * (0.8 + Math.random() * 0.4)) / this.scale;
+    const delay = jittered(this.next()) / this.scale;
     await this.ctx.sleep(Math.round(Math.max(delay, this.scale > 1 ? MIN_SCALED_MS : 0)));
   }
 }
