@@ -61,7 +61,6 @@ export function checkEnvironment(options: GlobalOptions, env: NodeJS.ProcessEnv)
       throw new UsageError(`${key} '${value}' is not an http(s) URL`, `Set it to the endpoint's URL (e.g. https://rds.ap-northeast-1.amazonaws.com), or unset it.`);
     }
   }
-  sandboxSpeed(env);
 }
 
 /** SNAPCLONE_SANDBOX_SPEED: how many times faster than AWS a local sandbox runs (its --speed); 1 when unset. */
@@ -105,6 +104,7 @@ export function interruptibleSleep(ms: number, signal?: AbortSignal): Promise<vo
 
 export function buildContext(options: GlobalOptions, io: Io, argv?: string[]): Context {
   checkEnvironment(options, io.env);
+  const timeScale = sandboxSpeed(io.env);
   const reporter = makeReporter(options, io);
   const { path, config } = loadConfig(options.config, io.env, io.cwd);
   reporter.debug(`config: ${path}`);
@@ -143,6 +143,6 @@ export function buildContext(options: GlobalOptions, io: Io, argv?: string[]): C
     },
     sleep: (ms) => interruptibleSleep(ms, io.signal),
     invocation: argv,
-    timeScale: sandboxSpeed(io.env),
+    timeScale,
   };
 }

@@ -1,5 +1,4 @@
-import { resolveTarget } from '../../core/context.ts';
-import { where } from '../shared/aws.ts';
+import { where, whereClone } from '../shared/aws.ts';
 import type { EngineOperations } from '../types.ts';
 import { checkDbSubnetGroup } from '../rds/placement.ts';
 import { placementOf } from './aws.ts';
@@ -15,15 +14,15 @@ import { waitForClone } from './wait.ts';
 export const operations: EngineOperations = {
   points: (source, target, ctx, range) => auroraPoints(where(ctx, target), source, range),
   restore: (plan, ctx) => restoreClone(where(ctx, plan.target), plan),
-  wait: (clone, ctx, onProgress) => waitForClone(where(ctx, resolveTarget(ctx.config, clone.target)), clone, onProgress),
+  wait: (clone, ctx, onProgress) => waitForClone(whereClone(ctx, clone), clone, onProgress),
   describe: (name, target, ctx) => describeClone(where(ctx, target), name),
   list: (target, ctx) => listClones(where(ctx, target)),
   // snapclone restores Aurora only through RDS, tagged at creation: no AWS Backup restore job makes its clones.
   orphans: async () => [],
   lookup: (ref, target, ctx) => lookupCluster(where(ctx, target), ref),
-  credentials: (clone, ctx) => readCredentials(where(ctx, resolveTarget(ctx.config, clone.target)), clone),
-  tag: (clone, tags, ctx) => tagClone(where(ctx, resolveTarget(ctx.config, clone.target)), clone, tags),
+  credentials: (clone, ctx) => readCredentials(whereClone(ctx, clone), clone),
+  tag: (clone, tags, ctx) => tagClone(whereClone(ctx, clone), clone, tags),
   checkPlacement: (target, ctx) => checkDbSubnetGroup(where(ctx, target), 'aurora', placementOf(target)),
-  delete: (clone, ctx, options) => deleteClone(where(ctx, resolveTarget(ctx.config, clone.target)), clone, options),
+  delete: (clone, ctx, options) => deleteClone(whereClone(ctx, clone), clone, options),
 
 };

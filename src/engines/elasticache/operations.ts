@@ -1,5 +1,4 @@
-import { resolveTarget } from '../../core/context.ts';
-import { where } from '../shared/aws.ts';
+import { where, whereClone } from '../shared/aws.ts';
 import type { EngineOperations } from '../types.ts';
 import { readCredentials } from './credentials.ts';
 import { deleteClone } from './delete.ts';
@@ -14,15 +13,15 @@ import { waitForClone } from './wait.ts';
 export const operations: EngineOperations = {
   points: (source, target, ctx, range) => cachePoints(where(ctx, target), source, range),
   restore: (plan, ctx) => restoreClone(where(ctx, plan.target), plan),
-  wait: (clone, ctx, onProgress) => waitForClone(where(ctx, resolveTarget(ctx.config, clone.target)), clone, onProgress),
+  wait: (clone, ctx, onProgress) => waitForClone(whereClone(ctx, clone), clone, onProgress),
   describe: (name, target, ctx) => describeClone(where(ctx, target), name),
   list: (target, ctx) => listClones(where(ctx, target)),
   // snapclone creates cache clones itself, tagged at creation: nothing else makes them.
   orphans: async () => [],
   lookup: (ref, target, ctx) => lookupGroup(where(ctx, target), ref),
-  credentials: (clone, ctx) => readCredentials(where(ctx, resolveTarget(ctx.config, clone.target)), clone),
-  tag: (clone, tags, ctx) => tagClone(where(ctx, resolveTarget(ctx.config, clone.target)), clone, tags),
+  credentials: (clone, ctx) => readCredentials(whereClone(ctx, clone), clone),
+  tag: (clone, tags, ctx) => tagClone(whereClone(ctx, clone), clone, tags),
   checkPlacement: (target, ctx) => checkCacheSubnetGroup(where(ctx, target)),
-  delete: (clone, ctx, options) => deleteClone(where(ctx, resolveTarget(ctx.config, clone.target)), clone, options),
+  delete: (clone, ctx, options) => deleteClone(whereClone(ctx, clone), clone, options),
 
 };

@@ -1,5 +1,4 @@
-import { resolveTarget } from '../../core/context.ts';
-import { where } from '../shared/aws.ts';
+import { where, whereClone } from '../shared/aws.ts';
 import type { EngineOperations } from '../types.ts';
 import { placementOf } from './aws.ts';
 import { readCredentials } from './credentials.ts';
@@ -14,18 +13,18 @@ import { waitForClone } from './wait.ts';
 export const operations: EngineOperations = {
   points: (source, target, ctx, range) => searchPoints(where(ctx, target), source, range),
   restore: (plan, ctx) => restoreClone(where(ctx, plan.target), plan),
-  wait: (clone, ctx, onProgress) => waitForClone(where(ctx, resolveTarget(ctx.config, clone.target)), clone, onProgress),
+  wait: (clone, ctx, onProgress) => waitForClone(whereClone(ctx, clone), clone, onProgress),
   describe: (name, target, ctx) => describeClone(where(ctx, target), name),
   list: (target, ctx) => listClones(where(ctx, target)),
   orphans: async () => [],
   lookup: (ref, target, ctx) => lookupDomain(where(ctx, target), ref),
-  credentials: (clone, ctx) => readCredentials(where(ctx, resolveTarget(ctx.config, clone.target)), clone),
-  tag: (clone, tags, ctx) => tagClone(where(ctx, resolveTarget(ctx.config, clone.target)), clone, tags),
+  credentials: (clone, ctx) => readCredentials(whereClone(ctx, clone), clone),
+  tag: (clone, tags, ctx) => tagClone(whereClone(ctx, clone), clone, tags),
   // The VPC subnets and security groups are EC2's: checking them would need EC2 reads snapclone does not ask for.
   checkPlacement: async (target) => {
     const p = placementOf(target);
     return { ok: true, detail: `subnets ${p.subnetIds.join(', ')} and security groups ${p.securityGroupIds.join(', ')} not checked (EC2 reads are not asked for)` };
   },
-  delete: (clone, ctx, options) => deleteClone(where(ctx, resolveTarget(ctx.config, clone.target)), clone, options),
+  delete: (clone, ctx, options) => deleteClone(whereClone(ctx, clone), clone, options),
 
 };

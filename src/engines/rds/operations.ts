@@ -1,4 +1,4 @@
-import { resolveTarget } from '../../core/context.ts';
+import { whereClone } from '../shared/aws.ts';
 import type { EngineOperations } from '../types.ts';
 import { placementOf, where } from './aws.ts';
 import { readCredentials } from './credentials.ts';
@@ -14,17 +14,17 @@ import { waitForClone } from './wait.ts';
 export const operations: EngineOperations = {
   points: (source, target, ctx, range) => rdsPoints(where(ctx, target), source, range),
   restore: (plan, ctx) => restoreClone(where(ctx, plan.target), plan),
-  wait: (clone, ctx, onProgress) => waitForClone(where(ctx, resolveTarget(ctx.config, clone.target)), clone, onProgress),
+  wait: (clone, ctx, onProgress) => waitForClone(whereClone(ctx, clone), clone, onProgress),
   describe: (name, target, ctx) => describeClone(where(ctx, target), name),
   list: (target, ctx) => listClones(where(ctx, target)),
   orphans: (target, ctx) => orphanRestores(where(ctx, target)),
   lookup: (ref, target, ctx) => lookupInstance(where(ctx, target), ref),
-  credentials: (clone, ctx) => readCredentials(where(ctx, resolveTarget(ctx.config, clone.target)), clone),
+  credentials: (clone, ctx) => readCredentials(whereClone(ctx, clone), clone),
   tag: (clone, tags, ctx) => {
-    const w = where(ctx, resolveTarget(ctx.config, clone.target));
+    const w = whereClone(ctx, clone);
     return clone.tagged ? tagClone(w, clone, tags) : claimUntagged(w, clone, tags);
   },
   checkPlacement: (target, ctx) => checkDbSubnetGroup(where(ctx, target), 'rds', placementOf(target)),
-  delete: (clone, ctx, options) => deleteClone(where(ctx, resolveTarget(ctx.config, clone.target)), clone, options),
+  delete: (clone, ctx, options) => deleteClone(whereClone(ctx, clone), clone, options),
 
 };

@@ -1,6 +1,6 @@
 import type { AwsClients } from '../../aws/session.ts';
 import type { TargetConfig } from '../../config/schema.ts';
-import type { Context } from '../../core/context.ts';
+import { resolveTarget, type Context } from '../../core/context.ts';
 import { explain } from '../../cli/errors.ts';
 import { isTransient } from '../../aws/transient.ts';
 import { SnapcloneError, UsageError } from '../../core/errors.ts';
@@ -27,6 +27,9 @@ export function where(ctx: Context, target: TargetRef): Where {
   const clients = ctx.clients(target.name);
   return { ctx, target, clients, region: clients.region };
 }
+
+/** Where a clone is: its target's Where. */
+export const whereClone = (ctx: Context, clone: { target: string }): Where => where(ctx, resolveTarget(ctx.config, clone.target));
 
 /** Waits about `delay` (jittered); returns the next: doubling up to 15 s. */
 async function pause(ctx: Context, delay: number): Promise<number> {
