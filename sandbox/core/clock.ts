@@ -1,9 +1,13 @@
 /**
  * The sandbox's clock: real time plus an offset that tests move by hand, so asynchronous resources
- * advance without anyone waiting on wall time.
+ * advance without anyone waiting on wall time. Started at `startMs`, it runs on from that instant instead of
+ * from the wall clock's (tests pin the time of day their dates depend on).
  */
 export class Clock {
-  private offsetMs = 0;
+  private offsetMs: number;
+  constructor(startMs?: number) {
+    this.offsetMs = startMs === undefined ? 0 : startMs - Date.now();
+  }
   now(): Date {
     return new Date(Date.now() + this.offsetMs);
   }

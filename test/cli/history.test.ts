@@ -5,7 +5,7 @@ import * as createCommand from '../../src/commands/create.ts';
 import * as points from '../../src/commands/points.ts';
 import { chooseTarget, engineOf, resolveSource } from '../../src/commands/common.ts';
 import { choosePoint, findPoint, LOOKBACK_DAYS, parseRequest, type Choice, type PointRequest } from '../../src/core/choose.ts';
-import { dayOf, formatTime } from '../../src/core/dates.ts';
+import { dayOf, endOfDay, formatTime } from '../../src/core/dates.ts';
 import { UsageError } from '../../src/core/errors.ts';
 import type { PointQuery } from '../../src/engines/types.ts';
 import { seedHistory, type SeededHistory } from '../../sandbox/scenario/history.ts';
@@ -79,8 +79,10 @@ describe('create over a long history: the same choice from a few filtered listin
   });
 
   it('looks further back, a filtered listing at a time, across a gap in the backups', async () => {
-    // Take out 20 days of orders-prod's recovery points: the day after the gap finds its point 35 days back.
-    const gapEnd = history.newest - 200 * DAY;
+    // Take out 20 days of orders-prod's recovery points, up to the end of a Tokyo day: a --date of that day
+    // finds its point 35 days back. (Ending the gap mid-day left that day's later points in place, so the test
+    // failed at the hours when one fell after it.)
+    const gapEnd = endOfDay(day(history.newest - 200 * DAY), ZONE).getTime();
     const state = backupState(cli.sb.world, COMPANY_ACCOUNT, COMPANY_REGION);
     for (const [key, p] of state.recoveryPoints) {
       if (p.resourceArn === arn.db('orders-prod') && p.createdAt > gapEnd - 20 * DAY && p.createdAt <= gapEnd) state.recoveryPoints.delete(key);

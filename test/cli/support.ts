@@ -23,6 +23,7 @@ import { writeScenarioConfig } from '../../sandbox/scenario/config.ts';
 import { COMPANY_ACCOUNT, COMPANY_REGION } from '../../sandbox/scenario/index.ts';
 import { saveOutput } from '../support/hygiene.ts';
 import { saveCalledActions } from '../support/actions.ts';
+import { testClock } from '../support/clock.ts';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
 
 // The SDK warns that releases after early 2027 need Node 22; snapclone pins versions that support Node 20.
@@ -97,7 +98,8 @@ export interface TestContext {
 
 /** Starts a seeded sandbox, writes the scenario config, and builds contexts against it. */
 export async function startCli(options: { speed?: number } = {}): Promise<TestCli> {
-  const sb = await startTestSandbox({ speed: options.speed ?? 20 });
+  // The CLI runs in-process on the sandbox's clock (ctx.now), pinned to a fixed time of day (test/support/clock.ts).
+  const sb = await startTestSandbox({ speed: options.speed ?? 20, clock: testClock() });
   const dir = mkdtempSync(join(tmpdir(), 'snapclone-cli-'));
   const configPath = writeScenarioConfig(dir);
   const config = parseConfig(readFileSync(configPath, 'utf8'), configPath);

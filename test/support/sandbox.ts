@@ -71,7 +71,14 @@ export function cliEnv(sb: TestSandbox, home: string, config: string, owner?: st
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     SNAPCLONE_CONFIG: config,
     ...(owner ? { SNAPCLONE_OWNER: owner } : {}),
+    ...fakedClock(),
   };
+}
+
+/** Debian's faketime, where scripts/times-of-day.sh runs the suites under it: the CLI sees the tests' clock. */
+function fakedClock(): NodeJS.ProcessEnv {
+  const names = ['LD_PRELOAD', 'FAKETIME', 'FAKETIME_DONT_FAKE_MONOTONIC', 'FAKETIME_NO_CACHE'];
+  return Object.fromEntries(names.filter((n) => process.env[n] !== undefined).map((n) => [n, process.env[n]]));
 }
 
 /**
