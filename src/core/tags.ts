@@ -103,18 +103,26 @@ export function packTags(tags: Record<string, string>): Record<string, string> {
   return out;
 }
 
-/** The clone tags of a resource whose tags may be packed (packTags); unpacked tags are returned as they are. */
+const isPackedKey = (key: string) => /^snapclone:more\d+$/.test(key);
+
+/**
+ * The clone tags of a resource whose tags may be packed (packTags); unpacked tags are returned as they are.
+ * A packed word never supplies or shadows a tag that stays a tag of its own (managed, clone, owner,
+ * expires-at, engine: what IAM conditions see), nor a real tag of the resource: `managed=true` smuggled into
+ * `snapclone:more1` of a domain tagged `snapclone:managed=false` leaves it unmanaged.
+ */
 export function unpackTags(tags: Record<string, string>): Record<string, string> {
-  if (!Object.keys(tags).some((k) => /^snapclone:more\d+$/.test(k))) return tags;
+  if (!Object.keys(tags).some(isPackedKey)) return tags;
   const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(tags)) if (!isPackedKey(key)) out[key] = value;
   for (const [key, value] of Object.entries(tags)) {
-    if (!/^snapclone:more\d+$/.test(key)) {
-      out[key] = value;
-      continue;
-    }
+    if (!isPackedKey(key)) continue;
     for (const word of value.split(' ').filter(Boolean)) {
       const at = word.indexOf('=');
-      if (at > 0) out[`snapclone:${word.slice(0, at)}`] = word.slice(at + 1);
+      if (at <= 0) continue;
+      const unpacked = `snapclone:${word.slice(0, at)}`;
+      if (UNPACKED.includes(unpacked) || isPackedKey(unpacked) || unpacked in out) continue;
+      out[unpacked] = word.slice(at + 1);
     }
   }
   return out;
