@@ -88,7 +88,9 @@ function listedClone(engine: Engine, target: TargetRef, arn: string, tags: Clone
  */
 async function deleteClone(ctx: Context, engine: Engine, target: TargetRef, clone: Clone) {
   try {
-    await engine.delete(clone, ctx, { wait: false, onProgress: () => undefined });
+    // The expiry is read again with the tags the guard reads right before the delete: a clone extended since
+    // the survey (or whose new expiry the Tagging API had not caught up with) is kept.
+    await engine.delete(clone, ctx, { wait: false, onProgress: () => undefined, expiredBy: ctx.now() });
   } catch (error) {
     if (isTransient(error) || error instanceof Interrupted) throw error;
     const now = await engine.describe(clone.clone, target, ctx).catch(() => 'unknown' as const);

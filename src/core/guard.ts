@@ -22,6 +22,8 @@ export interface GuardOptions {
   action: string;
   /** When set, the resource must carry exactly this clone name. */
   clone?: string;
+  /** When set (the janitor), the expiry the resource carries now must be at or before this instant. */
+  expiredBy?: Date;
 }
 
 /** Why the guard refuses, or undefined when it allows. */
@@ -44,6 +46,14 @@ export function guardProblem(
   }
   if (options.clone !== undefined && clone !== options.clone) {
     return `it belongs to clone '${clone}', not '${options.clone}'`;
+  }
+  if (options.expiredBy) {
+    const expiresAt = Date.parse(tags[TAG.expiresAt] ?? '');
+    if (!(expiresAt <= options.expiredBy.getTime())) {
+      return Number.isNaN(expiresAt)
+        ? `it carries no readable ${TAG.expiresAt} tag now`
+        : `it now expires at ${new Date(expiresAt).toISOString()}, after ${options.expiredBy.toISOString()}: it was extended since the janitor listed it`;
+    }
   }
   return undefined;
 }

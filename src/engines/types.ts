@@ -166,7 +166,14 @@ export interface Engine {
   /** `doctor`: whether the target's placement for this engine exists, in one line. */
   checkPlacement(target: TargetRef, ctx: Context): Promise<PlacementCheck>;
   /** Deletes the clone and what belongs to it (its secret); the guard has been applied by the caller and again here. */
-  delete(clone: Clone, ctx: Context, options: { wait: boolean; onProgress: (p: Progress) => void }): Promise<void>;
+  delete(clone: Clone, ctx: Context, options: DeleteOptions): Promise<void>;
+}
+
+export interface DeleteOptions {
+  wait: boolean;
+  onProgress: (p: Progress) => void;
+  /** The janitor's: the clone's expiry, read again right before the delete, must not be after this instant. */
+  expiredBy?: Date;
 }
 
 /** What an engine does through AWS: loaded with its SDK clients only when a command calls it (engines/shared/lazy.ts). */

@@ -7,6 +7,8 @@ import * as janitor from '../../src/commands/janitor.ts';
 import type { Line } from '../../src/commands/janitor.ts';
 import { TAG, toTagList } from '../../src/core/tags.ts';
 import { AwsError } from '../../sandbox/core/errors.ts';
+import { rdsState } from '../../sandbox/services/rds/state.ts';
+import { COMPANY_ACCOUNT, COMPANY_REGION } from '../../sandbox/scenario/constants.ts';
 import { backupRestore, recoveryPoint } from '../support/staging.ts';
 import { startCli, type TestCli } from './support.ts';
 
@@ -130,6 +132,35 @@ describe('snapclone janitor', () => {
     }
     expect(throttled).toBe(12);
     for (const id of expired) expect(await alive(id)).toBe(false);
+  });
+
+  it('re-reads the expiry right before deleting: a clone extended after the survey is kept (security review M3)', async () => {
+    const extended = await made('orders-db', 'snapclone-jan-extended', 'erin', '1h');
+    const other = await made('billing-db', 'snapclone-jan-expired', 'erin', '1h');
+    cli.sb.world.clock.advance(2 * HOUR);
+    const later = new Date(cli.sb.world.clock.nowMs() + 8 * HOUR).toISOString();
+    let extendedAt: number | undefined;
+    // The owner extends the clone after the janitor listed it as expired, before the janitor's guard reads its tags.
+    const stop = cli.sb.world.faults.onRequest((event) => {
+      if (extendedAt === undefined && event.phase === 'before' && event.operation === 'ListTagsForResource') {
+        rdsState(cli.sb.world, COMPANY_ACCOUNT, COMPANY_REGION).instances.get(extended)!.tags.set(TAG.expiresAt, later);
+        extendedAt = event.seq;
+      }
+    });
+    let result;
+    try {
+      result = await janitor.run({ concurrency: 1 }, cli.context({ person: 'j5' }).ctx);
+    } finally {
+      stop();
+    }
+    expect(extendedAt).toBeDefined();
+    const lines = (result.json as { resources: Line[] }).resources;
+    const kept = lines.find((l) => l.name === extended)!;
+    expect(kept.result).toBe('skipped');
+    expect(kept.detail).toContain('extended since the janitor listed it');
+    expect(await alive(extended)).toBe(true);
+    // The other expired clone still goes.
+    expect(await alive(other)).toBe(false);
   });
 
   it('reports a failure with exit 1 and still deletes the rest; an orphan secret within the grace period is kept', async () => {

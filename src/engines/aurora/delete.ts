@@ -1,9 +1,8 @@
 import { DeleteDBClusterCommand, DeleteDBInstanceCommand, ModifyDBClusterCommand, RDSClient } from '@aws-sdk/client-rds';
 import { assertManaged, guarded } from '../../core/guard.ts';
-import type { Progress } from '../../output/reporter.ts';
 import { isError, waitUntilGone, type Where } from '../shared/aws.ts';
 import { deleteCloneSecret } from '../shared/secret.ts';
-import type { Clone } from '../types.ts';
+import type { Clone, DeleteOptions } from '../types.ts';
 import { CLUSTER_KIND, INSTANCE_KIND } from './aws.ts';
 import { describeCluster, membersOf, readTags } from './describe.ts';
 
@@ -13,9 +12,9 @@ import { describeCluster, membersOf, readTags } from './describe.ts';
  * automated backups, then the clone's secret; then waits until the cluster and its instances are gone unless told not to.
  * A re-run after an interruption carries on from what is left.
  */
-export async function deleteClone(w: Where, clone: Clone, options: { wait: boolean; onProgress: (p: Progress) => void }) {
+export async function deleteClone(w: Where, clone: Clone, options: DeleteOptions) {
   const prefix = w.ctx.config.prefix;
-  const guard = { prefix, action: 'delete', clone: clone.clone };
+  const guard = { prefix, action: 'delete', clone: clone.clone, expiredBy: options.expiredBy };
   const members = (await membersOf(w, clone.id)).filter((m) => m.DBInstanceStatus !== 'deleting');
   const subjects = members.map((m) => ({ kind: INSTANCE_KIND, name: m.DBInstanceIdentifier ?? '', arn: m.DBInstanceArn ?? '' }));
   for (const subject of subjects) assertManaged(subject, await readTags(w, subject.arn), guard);

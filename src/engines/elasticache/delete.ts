@@ -1,11 +1,10 @@
 import { DeleteReplicationGroupCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { guarded } from '../../core/guard.ts';
-import type { Progress } from '../../output/reporter.ts';
 import { ExitCode, SnapcloneError } from '../../core/errors.ts';
 import { isError, steadily, waitUntilGone, type Where } from '../shared/aws.ts';
 import { Polling } from '../shared/poll.ts';
 import { deleteCloneSecret } from '../shared/secret.ts';
-import type { Clone } from '../types.ts';
+import type { Clone, DeleteOptions } from '../types.ts';
 import { GROUP_KIND } from './aws.ts';
 import { describeGroup, readTags } from './describe.ts';
 
@@ -16,7 +15,7 @@ const BUSY = new Set(['creating', 'modifying', 'snapshotting']);
  * ElastiCache deletes a replication group only once it is available: a clone still being created is waited
  * for (when waiting is allowed), else the user is told to run the delete again.
  */
-async function untilDeletable(w: Where, clone: Clone, options: { wait: boolean; onProgress: (p: Progress) => void }) {
+async function untilDeletable(w: Where, clone: Clone, options: DeleteOptions) {
   const startedAt = w.ctx.now().getTime();
   const poll = new Polling(w.ctx);
   for (;;) {
@@ -38,12 +37,12 @@ async function untilDeletable(w: Where, clone: Clone, options: { wait: boolean; 
  * Deletes a cache clone: the guard on freshly read tags, then DeleteReplicationGroup (no final snapshot, no
  * cluster kept), then its token's secret; waits until the group is gone unless told not to.
  */
-export async function deleteClone(w: Where, clone: Clone, options: { wait: boolean; onProgress: (p: Progress) => void }) {
+export async function deleteClone(w: Where, clone: Clone, options: DeleteOptions) {
   await untilDeletable(w, clone, options);
   await guarded(
     { kind: GROUP_KIND, name: clone.id, arn: clone.arn },
     () => readTags(w, clone.arn),
-    { prefix: w.ctx.config.prefix, action: 'delete', clone: clone.clone },
+    { prefix: w.ctx.config.prefix, action: 'delete', clone: clone.clone, expiredBy: options.expiredBy },
     async () => {
       try {
         await w.clients.of(ElastiCacheClient).send(new DeleteReplicationGroupCommand({ ReplicationGroupId: clone.id, RetainPrimaryCluster: false }));

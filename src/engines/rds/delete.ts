@@ -1,7 +1,6 @@
 import { DeleteDBInstanceCommand, ModifyDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
 import { guarded } from '../../core/guard.ts';
-import type { Progress } from '../../output/reporter.ts';
-import type { Clone } from '../types.ts';
+import type { Clone, DeleteOptions } from '../types.ts';
 import { waitUntilGone } from '../shared/aws.ts';
 import { isError, type Where } from './aws.ts';
 import { describeInstance, readTags, RESOURCE_KIND } from './describe.ts';
@@ -12,7 +11,7 @@ import { deleteCloneSecret } from '../shared/secret.ts';
  * its automated backups, then the clone's secret (guarded the same way), then waits until the instance
  * is gone unless told not to.
  */
-export async function deleteClone(w: Where, clone: Clone, options: { wait: boolean; onProgress: (p: Progress) => void }) {
+export async function deleteClone(w: Where, clone: Clone, options: DeleteOptions) {
   const prefix = w.ctx.config.prefix;
   const subject = { kind: RESOURCE_KIND, name: clone.id, arn: clone.arn };
   // Clones are made without deletion protection; one taken over from an AWS Backup restore may still carry
@@ -25,7 +24,7 @@ export async function deleteClone(w: Where, clone: Clone, options: { wait: boole
   await guarded(
     subject,
     () => readTags(w, clone.arn),
-    { prefix, action: 'delete', clone: clone.clone },
+    { prefix, action: 'delete', clone: clone.clone, expiredBy: options.expiredBy },
     async () => {
       try {
         await w.clients.of(RDSClient).send(
