@@ -116,6 +116,9 @@ async function deleteSecret(ctx: Context, target: TargetRef, name: string, arn: 
   const secrets = ctx.clients(target.name).of(SecretsManagerClient);
   const out = await secrets.send(new DescribeSecretCommand({ SecretId: arn }));
   if (out.DeletedDate) return { result: 'deleted' as const, detail: 'already deleted' };
+  // A clone's secret is named after its clone: one whose clone tag names another (missing) clone may be a live
+  // clone's, re-tagged; deleting it would take that clone's password.
+  if (out.Name !== name) return { result: 'skipped' as const, detail: `its name '${out.Name}' is not its clone tag '${name}'` };
   const problem = guardProblem({ kind: 'secret', name: out.Name ?? name, arn }, fromTagList(out.Tags), { prefix: ctx.config.prefix, clone: name });
   if (problem) return { result: 'skipped' as const, detail: problem };
   await secrets.send(new DeleteSecretCommand({ SecretId: arn, ForceDeleteWithoutRecovery: true }));

@@ -1,5 +1,5 @@
 import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RestoreDBInstanceFromDBSnapshotCommand } from '@aws-sdk/client-rds';
-import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand, DescribeSecretCommand, TagResourceCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as create from '../../src/commands/create.ts';
 import type { CreatedJson } from '../../src/commands/create.ts';
@@ -161,6 +161,18 @@ describe('snapclone janitor', () => {
     expect(await alive(extended)).toBe(true);
     // The other expired clone still goes.
     expect(await alive(other)).toBe(false);
+  });
+
+  it("keeps a live clone's secret re-tagged as the secret of a missing clone (security review L4)", async () => {
+    const live = await made('billing-db', 'snapclone-jan-live', 'erin', '1d');
+    // Someone re-tags the live clone's secret as the secret of a clone that is gone.
+    await secrets().send(new TagResourceCommand({ SecretId: live, Tags: toTagList({ [TAG.clone]: 'snapclone-jan-gone' }) }));
+    cli.sb.world.clock.advance(2 * HOUR);
+    const result = await janitor.run({}, cli.context({ person: 'j6' }).ctx);
+    const line = (result.json as { resources: Line[] }).resources.find((l) => l.name === 'snapclone-jan-gone')!;
+    expect(line).toMatchObject({ result: 'skipped' });
+    expect(line.detail).toContain(`its name '${live}' is not its clone tag 'snapclone-jan-gone'`);
+    expect((await secrets().send(new DescribeSecretCommand({ SecretId: live }))).DeletedDate).toBeUndefined();
   });
 
   it('reports a failure with exit 1 and still deletes the rest; an orphan secret within the grace period is kept', async () => {
