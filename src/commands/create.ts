@@ -2,7 +2,7 @@ import { explain } from '../cli/errors.ts';
 import type { Context } from '../core/context.ts';
 import { describePoint, findPoint, parseRequest, restorePointLabel, type Choice } from '../core/choose.ts';
 import { dayOf, formatTime } from '../core/dates.ts';
-import { ExitCode, Interrupted, UsageError } from '../core/errors.ts';
+import { ExitCode, Interrupted, RefusedError, UsageError } from '../core/errors.ts';
 import { defaultCloneName, validateCloneName } from '../core/naming.ts';
 import { assertOwnClone, cloneTags, type CloneTags } from '../core/tags.ts';
 import { resolveTtl, type Ttl } from '../core/ttl.ts';
@@ -17,6 +17,7 @@ import {
   expiryText,
   rerunOf,
   resolveSource,
+  setMembers,
   type CloneJson,
   zoneOf,
 } from './common.ts';
@@ -137,6 +138,20 @@ function connectLines(clone: Clone, username: string | undefined): string[] {
  * every input is checked and every restore point chosen before anything is written; then the sources are
  * restored in parallel, each resuming a clone of the same name already under way.
  */
+/**
+ * A set belongs to the person whose clones it holds: joining someone else's set with --set would make their
+ * `delete <set>` and `extend <set>` refuse until forced. Refused (exit 3) before anything is created.
+ */
+async function assertOwnSet(ctx: Context, set: string): Promise<void> {
+  const others = [...new Set((await setMembers(ctx, set)).map((m) => m.clone.owner).filter((owner) => owner !== ctx.person))];
+  if (others.length > 0) {
+    throw new RefusedError(
+      `Refused to add clones to set ${set}: it holds clones of ${others.join(', ')}. Nothing was changed.`,
+      'Choose another --set name; a set holds the clones of one person.',
+    );
+  }
+}
+
 export async function run(options: CreateOptions, ctx: Context): Promise<CommandResult> {
   const zone = zoneOf(ctx);
   const now = ctx.now();
@@ -144,6 +159,7 @@ export async function run(options: CreateOptions, ctx: Context): Promise<Command
   const named = expandSources(ctx, options.sources);
   const prepared = prepare(options, ctx, named.sources);
   const set = setName(options, named, request.kind === 'date' ? request.day : dayOf(request.kind === 'at' ? request.at : now, zone), ctx.person);
+  if (options.set !== undefined && set) await assertOwnSet(ctx, set);
 
   // Choose the points and names (reads only); any bad input stops everything here.
   const planned = await allOrReport(

@@ -7,7 +7,7 @@ import * as list from '../../src/commands/list.ts';
 import * as show from '../../src/commands/show.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import { dayOf } from '../../src/core/dates.ts';
-import { UsageError } from '../../src/core/errors.ts';
+import { RefusedError, UsageError } from '../../src/core/errors.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { AwsError } from '../../sandbox/core/errors.ts';
 import { rejection, startCli, type TestCli } from './support.ts';
@@ -78,6 +78,20 @@ describe('sets', () => {
     expect(listed.sets).toEqual([{ name: 'checkout-bug-4711', clones: [json.clones[0].name] }]);
     await del.run({ clones: ['checkout-bug-4711'], yes: true, wait: true }, cli.context().ctx);
     expect(cli.instanceIds()).not.toContain(json.clones[0].name);
+  });
+
+  it("refuses to add clones to someone else's set (exit 3), before anything is created (security review L5)", async () => {
+    const mine = await create.run({ sources: ['orders-db'], date: day(5), set: 'team-alice', wait: false }, cli.context().ctx);
+    expect((mine.json as Created).set).toBe('team-alice');
+    const before = (await list.run({}, cli.context().ctx)).json as { clones: CloneJson[] };
+    const error = await rejection(create.run({ sources: ['billing-db'], latest: true, set: 'team-alice', wait: false }, cli.context({ person: 'mallory' }).ctx), RefusedError);
+    expect(error.message).toContain('Refused to add clones to set team-alice: it holds clones of alice');
+    const after = (await list.run({}, cli.context().ctx)).json as { clones: CloneJson[] };
+    expect(after.clones.map((c) => c.name)).toEqual(before.clones.map((c) => c.name));
+    // Its owner still adds to it.
+    const more = await create.run({ sources: ['billing-db'], latest: true, set: 'team-alice', wait: false }, cli.context().ctx);
+    expect((more.json as Created).clones.map((c) => c.set)).toEqual(['team-alice']);
+    await del.run({ clones: ['team-alice'], yes: true, wait: false }, cli.context().ctx);
   });
 
   it('refuses bad set input before anything is created', async () => {
