@@ -95,12 +95,33 @@ function recipientStanza(line: string, fileKey: Buffer): string | undefined {
   if (type === 'ssh-ed25519' && fields[1]?.length === 32) return ed25519Stanza(wire, fields[1], fileKey);
   // mpints may carry a leading zero byte; JWK wants the bare big-endian value.
   const strip = (b: Buffer) => (b[0] === 0 ? b.subarray(1) : b);
-  if (type === 'ssh-rsa' && fields.length === 3) return rsaStanza(wire, strip(fields[1]), strip(fields[2]), fileKey);
+  if (type === 'ssh-rsa' && fields.length === 3 && bitLength(strip(fields[2])) >= MIN_RSA_BITS) {
+    return rsaStanza(wire, strip(fields[1]), strip(fields[2]), fileKey);
+  }
   return undefined;
 }
 
-/** Whether age can encrypt to an OpenSSH public key line (ssh-ed25519, ssh-rsa). */
-export const supportedKey = (line: string) => /^(ssh-ed25519|ssh-rsa) /.test(line.trim());
+/** age refuses ssh-rsa recipients below 2048 bits ("ignoring unsupported SSH key"): so does snapclone. */
+const MIN_RSA_BITS = 2048;
+const bitLength = (n: Buffer) => (n.length === 0 ? 0 : (n.length - 1) * 8 + n[0].toString(2).length);
+
+/** Whether age can encrypt to an OpenSSH public key line (ssh-ed25519, ssh-rsa of 2048 bits or more). */
+export const supportedKey = (line: string) => /^(ssh-ed25519|ssh-rsa) /.test(line.trim()) && recipientStanza(line, randomBytes(16)) !== undefined;
+
+/** age's STREAM: 64 KiB chunks, each sealed with its counter and, on the last one, the last-chunk flag. */
+const CHUNK = 64 * 1024;
+function streamSeal(payloadKey: Buffer, plaintext: Buffer): Buffer {
+  const count = Math.max(1, Math.ceil(plaintext.length / CHUNK));
+  const sealed: Buffer[] = [];
+  for (let i = 0; i < count; i++) {
+    const nonce = Buffer.alloc(12);
+    nonce.writeUIntBE(i, 5, 6);
+    nonce[11] = i === count - 1 ? 1 : 0;
+    const cipher = createCipheriv('chacha20-poly1305', payloadKey, nonce, { authTagLength: 16 });
+    sealed.push(cipher.update(plaintext.subarray(i * CHUNK, (i + 1) * CHUNK)), cipher.final(), cipher.getAuthTag());
+  }
+  return Buffer.concat(sealed);
+}
 
 /**
  * `plaintext` encrypted to every usable key, as an ASCII-armored age file; undefined when no key is usable.
@@ -113,10 +134,7 @@ export function encryptToSshKeys(plaintext: string, keys: string[]): string | un
   const mac = createHmac('sha256', hkdf(fileKey, Buffer.alloc(0), 'header')).update(head).digest();
   const nonce = randomBytes(16);
   const payloadKey = hkdf(fileKey, nonce, 'payload');
-  // One final chunk (a hand-off is far below 64 KiB): counter 0, last-chunk flag 1.
-  const chunkNonce = Buffer.concat([Buffer.alloc(11), Buffer.from([1])]);
-  const cipher = createCipheriv('chacha20-poly1305', payloadKey, chunkNonce, { authTagLength: 16 });
-  const body = Buffer.concat([cipher.update(Buffer.from(plaintext)), cipher.final(), cipher.getAuthTag()]);
+  const body = streamSeal(payloadKey, Buffer.from(plaintext));
   const file = Buffer.concat([Buffer.from(`${head} ${b64(mac)}\n`), nonce, body]);
   const armored = (file.toString('base64').match(/.{1,64}/g) ?? []).join('\n');
   return `-----BEGIN AGE ENCRYPTED FILE-----\n${armored}\n-----END AGE ENCRYPTED FILE-----\n`;
