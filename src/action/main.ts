@@ -82,6 +82,24 @@ async function runCli(argv: string[], credentials?: AwsCredentialIdentityProvide
 }
 
 /**
+ * The public SSH keys GitHub publishes for `actor`, or why they could not be read: a refusal (403 when rate
+ * limited) or a server error is not "no key". Asked with the workflow's token (input github-token) when given.
+ */
+async function publishedKeys(actor: string): Promise<{ keys: string[] } | { failure: string }> {
+  const api = process.env.GITHUB_API_URL ?? 'https://api.github.com';
+  const token = core.getInput('github-token').trim();
+  try {
+    const response = await fetch(`${api}/users/${encodeURIComponent(actor)}/keys`, {
+      headers: { accept: 'application/vnd.github+json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    });
+    if (!response.ok) return { failure: `HTTP ${response.status} ${response.statusText}`.trim() };
+    return { keys: ((await response.json()) as { key?: string }[]).flatMap((k) => (k.key ? [k.key] : [])) };
+  } catch (error) {
+    return { failure: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/**
  * The clones' connection details, for the requester only: encrypted (age format) to the SSH public keys
  * GitHub publishes for the actor, shown in the summary with the one command that decrypts them. The
  * password itself never reaches the log, the summary or the outputs (docs/github.md).
@@ -94,15 +112,10 @@ async function handOff(
 ): Promise<string> {
   if (names.length === 0) return '';
   // The person the clone was made for: on a re-run, whoever started the re-run (GITHUB_TRIGGERING_ACTOR).
-  const actor = person;
-  const api = process.env.GITHUB_API_URL ?? 'https://api.github.com';
-  let keys: string[] = [];
-  try {
-    const response = await fetch(`${api}/users/${encodeURIComponent(actor)}/keys`, { headers: { accept: 'application/vnd.github+json' } });
-    if (response.ok) keys = ((await response.json()) as { key?: string }[]).flatMap((k) => (k.key ? [k.key] : []));
-  } catch (error) {
-    core.warning(`Could not read the SSH keys of ${actor} from GitHub: ${error instanceof Error ? error.message : String(error)}`);
-  }
+  const actor = process.env.GITHUB_TRIGGERING_ACTOR || process.env.GITHUB_ACTOR || person;
+  const published = await publishedKeys(actor);
+  if ('failure' in published) core.warning(`Could not read the SSH keys of ${actor} from GitHub: ${published.failure}`);
+  const keys = 'keys' in published ? published.keys : [];
   const details: string[] = [];
   for (const name of names) {
     const out = await runCli(['credentials', ...argvFor({ ...given, command: 'list' }).slice(1), '--', name], credentials);
@@ -121,6 +134,9 @@ async function handOff(
   }
   if (details.length === 0) return '';
   const sealed = encryptToSshKeys(details.join('\n'), keys.filter(supportedKey));
+  if (!sealed && 'failure' in published) {
+    return `\n\n### Connection details\n\nGitHub's API did not give the SSH keys of ${actor} (${published.failure}), so the password could not be handed over here. Re-run this workflow with the same inputs (it resumes the clone), or ask someone with AWS access to run \`snapclone credentials\`.\n`;
+  }
   if (!sealed) {
     return `\n\n### Connection details\n\n${actor} has no ssh-ed25519 or ssh-rsa key on GitHub, so the password could not be handed over here. Add one (github.com/settings/keys) and re-run this workflow with the same inputs (it resumes the clone), or ask someone with AWS access to run \`snapclone credentials\`.\n`;
   }

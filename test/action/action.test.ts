@@ -68,6 +68,10 @@ beforeAll(async () => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     // GitHub's API: the public SSH keys of a user (octocat has one; anyone else none).
     const user = /^\/users\/([^/]+)\/keys$/.exec(url.pathname)?.[1];
+    if (user === 'ratelimited' && req.headers.authorization !== 'Bearer workflow-token') {
+      res.writeHead(403, 'rate limit exceeded').end('{"message":"API rate limit exceeded"}');
+      return;
+    }
     if (user) {
       const published = user === 'octocat' && keys.mine ? [{ id: 1, key: readFileSync(`${keys.mine}.pub`, 'utf8').trim() }] : [];
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(published));
@@ -205,6 +209,18 @@ describe('the GitHub Action', () => {
     const password = masterPasswordOf(sb.world, COMPANY_ACCOUNT, COMPANY_REGION, 'snapclone-nokeys')!;
     for (const text of [ran.stdout, ran.stderr, ran.summary, JSON.stringify(ran.outputs)]) expect(text).not.toContain(password);
     expect((await action({ command: 'delete', sources: 'snapclone-nokeys' }, { GITHUB_ACTOR: 'nokeys' })).code).toBe(0);
+  });
+
+  it('says GitHub refused to give the keys (a rate limit), not that there is none, and asks with the workflow token (L3)', async () => {
+    const inputs = { command: 'create', sources: 'billing-db', latest: 'true', name: 'snapclone-ratelimited', ttl: '1h' };
+    const refused = await action(inputs, { GITHUB_ACTOR: 'ratelimited' });
+    expect(refused.code, refused.stderr).toBe(0);
+    expect(refused.summary).toContain("GitHub's API did not give the SSH keys of ratelimited (HTTP 403 rate limit exceeded)");
+    expect(refused.summary).not.toContain('has no ssh-ed25519');
+    expect(refused.stdout).toContain('::warning::Could not read the SSH keys of ratelimited from GitHub: HTTP 403');
+    const withToken = await action(inputs, { GITHUB_ACTOR: 'ratelimited', 'INPUT_GITHUB-TOKEN': 'workflow-token' });
+    expect(withToken.summary).toContain('ratelimited has no ssh-ed25519 or ssh-rsa key on GitHub');
+    expect((await action({ command: 'delete', sources: 'snapclone-ratelimited' }, { GITHUB_ACTOR: 'ratelimited' })).code).toBe(0);
   });
 
   it('extend, list, janitor (dry-run) and delete', async () => {
