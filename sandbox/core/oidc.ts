@@ -1,4 +1,4 @@
-import { generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { createHash, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { AwsError } from './errors.ts';
 import { oidcProviders, type OidcProvider } from './iam-state.ts';
 import type { World } from './world.ts';
@@ -48,9 +48,21 @@ export function createOidcIssuer(world: World, accountId: string, url = GITHUB_I
 }
 
 export interface GithubTokenOptions {
-  /** `repo:ORG/REPO:ref:refs/heads/main` by default; pass `repo:ORG/REPO:environment:NAME` for environments. */
+  /** The whole `sub`, as given; by default it is built from the repository, its ids, the environment or ref. */
   sub?: string;
+  /** ORG/REPO (default example-co/app). */
   repository?: string;
+  /** The repository's and its owner's immutable ids (default: a stable number derived from each name). */
+  repositoryId?: string;
+  ownerId?: string;
+  /** The `sub` in GitHub's immutable form `repo:OWNER@OWNER_ID/REPO@REPO_ID:…` (repositories since mid-2026). */
+  immutableSubject?: boolean;
+  /** The job's deployment environment: `sub` then ends in `:environment:NAME`, else in `:ref:REF`. */
+  environment?: string;
+  /** The git ref of the run (default refs/heads/main). */
+  ref?: string;
+  /** The workflow file the job comes from (job_workflow_ref is `ORG/REPO/<file>@<ref>`), default .github/workflows/clone.yml. */
+  workflowFile?: string;
   actor?: string;
   aud?: string;
   iss?: string;
@@ -60,25 +72,54 @@ export interface GithubTokenOptions {
   claims?: Record<string, unknown>;
 }
 
-/** Mints a GitHub-Actions-like OIDC token signed by this World's issuer key (see createOidcIssuer). */
-export function mintGithubToken(world: World, options: GithubTokenOptions = {}): string {
-  if (!worldsWithIssuer.has(world)) throw new Error('No OIDC issuer in this sandbox world: seed the scenario first');
+/** A stable stand-in for the numeric id GitHub gives an account or repository of this name. */
+export function githubIdOf(name: string): string {
+  return String(Number.parseInt(createHash('sha256').update(name).digest('hex').slice(0, 8), 16) + 1);
+}
+
+/**
+ * The claims of a GitHub Actions ID token (docs.github.com, "OpenID Connect reference"): `sub` in the classic
+ * `repo:ORG/REPO:…` or the immutable `repo:ORG@OWNER_ID/REPO@REPO_ID:…` form, and the custom claims this sandbox
+ * gives AWS's condition keys from (repository_id, repository_owner_id, job_workflow_ref, …).
+ */
+export function githubClaims(world: World, options: GithubTokenOptions = {}): JwtClaims {
   const repository = options.repository ?? 'example-co/app';
+  const [owner, repo] = repository.split('/');
+  const repositoryId = options.repositoryId ?? githubIdOf(repository);
+  const ownerId = options.ownerId ?? githubIdOf(owner);
+  const ref = options.ref ?? 'refs/heads/main';
   const now = Math.floor(world.clock.nowMs() / 1000);
   const ttl = options.ttlSeconds ?? 300;
-  const claims: JwtClaims = {
+  const subjectRepository = options.immutableSubject ? `${owner}@${ownerId}/${repo}@${repositoryId}` : repository;
+  const context = options.environment ? `environment:${options.environment}` : `ref:${ref}`;
+  const workflowFile = options.workflowFile ?? '.github/workflows/clone.yml';
+  const actor = options.actor ?? 'octocat';
+  return {
     iss: options.iss ?? GITHUB_ISSUER_URL,
     aud: options.aud ?? 'sts.amazonaws.com',
-    sub: options.sub ?? `repo:${repository}:ref:refs/heads/main`,
+    sub: options.sub ?? `repo:${subjectRepository}:${context}`,
     repository,
-    repository_owner: repository.split('/')[0],
-    actor: options.actor ?? 'octocat',
-    ref: 'refs/heads/main',
+    repository_id: repositoryId,
+    repository_owner: owner,
+    repository_owner_id: ownerId,
+    actor,
+    actor_id: githubIdOf(actor),
+    ref,
+    ...(options.environment ? { environment: options.environment } : {}),
+    workflow: 'snapclone',
+    workflow_ref: `${repository}/${workflowFile}@${ref}`,
+    job_workflow_ref: `${repository}/${workflowFile}@${ref}`,
     iat: Math.min(now, now + ttl),
     nbf: Math.min(now, now + ttl) - 5,
     exp: now + ttl,
     ...options.claims,
   };
+}
+
+/** Mints a GitHub-Actions-like OIDC token signed by this World's issuer key (see createOidcIssuer). */
+export function mintGithubToken(world: World, options: GithubTokenOptions = {}): string {
+  if (!worldsWithIssuer.has(world)) throw new Error('No OIDC issuer in this sandbox world: seed the scenario first');
+  const claims = githubClaims(world, options);
   const header = b64url(JSON.stringify({ alg: 'RS256', typ: 'JWT', kid: 'snapclone-sandbox' }));
   const payload = b64url(JSON.stringify(claims));
   const signature = sign('sha256', Buffer.from(`${header}.${payload}`), issuerKeys().privateKey);

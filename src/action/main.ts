@@ -1,17 +1,16 @@
 // The snapclone GitHub Action (action.yml): inputs → one snapclone command, run in this process with JSON
 // output; AWS credentials from the workflow's OIDC token (or those already in the environment); outputs and a
 // job summary that never contain a secret.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import * as core from '@actions/core';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { sessionName } from '../aws/names.ts';
 import type { Io } from '../cli/context.ts';
 import { main } from '../cli/main.ts';
 import { currentPerson } from '../core/person.ts';
 import { argvFor, COMMANDS, type ActionInputs } from './argv.ts';
 import { encryptToSshKeys, supportedKey } from '../handoff/age.ts';
+import { githubOidcCredentials } from './oidc-credentials.ts';
 import { outputsOf, summaryOf } from './report.ts';
 
 function inputs(): ActionInputs {
@@ -37,21 +36,29 @@ function inputs(): ActionInputs {
   };
 }
 
-/** Exchanges the workflow's OIDC token for a session of `role` through the standard web-identity chain. */
-async function assumeWithOidc(role: string, person: string, dir: string): Promise<void> {
-  const token = await core.getIDToken('sts.amazonaws.com');
-  const file = join(dir, 'web-identity-token');
-  writeFileSync(file, token, { mode: 0o600 });
-  process.env.AWS_ROLE_ARN = role;
-  process.env.AWS_WEB_IDENTITY_TOKEN_FILE = file;
-  // The role's trust requires snapclone-<actor>: CloudTrail names the person who ran the workflow.
-  process.env.AWS_ROLE_SESSION_NAME = sessionName(person);
+/**
+ * Sessions of `role` for `person` from the workflow's OIDC identity, a fresh ID token for each (F9: GitHub's
+ * tokens live five minutes, sessions an hour). Nothing else is used: keys and profiles in the environment are
+ * dropped, and snapclone does not assume the target's role again on top of this one.
+ */
+function oidcSessions(role: string, person: string): AwsCredentialIdentityProvider {
   process.env.SNAPCLONE_ROLE_ASSUMED = role;
-  for (const key of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) delete process.env[key];
+  for (const key of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_ROLE_ARN']) {
+    delete process.env[key];
+  }
+  return githubOidcCredentials({
+    roleArn: role,
+    // The role's trust requires snapclone-<person>: CloudTrail names the person who ran the workflow.
+    sessionName: sessionName(person),
+    idToken: async () => {
+      core.info(`A new session of ${role}: asking GitHub for an OIDC token`);
+      return core.getIDToken('sts.amazonaws.com');
+    },
+  });
 }
 
 /** Runs one snapclone command in this process: its JSON document, exit code and error lines (stderr goes to the log). */
-async function runCli(argv: string[]): Promise<{ code: number; json: string; errors: string[] }> {
+async function runCli(argv: string[], credentials?: AwsCredentialIdentityProvider): Promise<{ code: number; json: string; errors: string[] }> {
   const stdout = new PassThrough();
   let json = '';
   stdout.on('data', (chunk: Buffer) => (json += chunk.toString()));
@@ -68,9 +75,28 @@ async function runCli(argv: string[]): Promise<{ code: number; json: string; err
     stdout: stdout as unknown as NodeJS.WriteStream,
     stderr: stderr as unknown as NodeJS.WriteStream,
     stdin: process.stdin,
+    credentials,
   };
   const code = await main(argv, io);
   return { code, json, errors };
+}
+
+/**
+ * The public SSH keys GitHub publishes for `actor`, or why they could not be read: a refusal (403 when rate
+ * limited) or a server error is not "no key". Asked with the workflow's token (input github-token) when given.
+ */
+async function publishedKeys(actor: string): Promise<{ keys: string[] } | { failure: string }> {
+  const api = process.env.GITHUB_API_URL ?? 'https://api.github.com';
+  const token = core.getInput('github-token').trim();
+  try {
+    const response = await fetch(`${api}/users/${encodeURIComponent(actor)}/keys`, {
+      headers: { accept: 'application/vnd.github+json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    });
+    if (!response.ok) return { failure: `HTTP ${response.status} ${response.statusText}`.trim() };
+    return { keys: ((await response.json()) as { key?: string }[]).flatMap((k) => (k.key ? [k.key] : [])) };
+  } catch (error) {
+    return { failure: error instanceof Error ? error.message : String(error) };
+  }
 }
 
 /**
@@ -78,20 +104,21 @@ async function runCli(argv: string[]): Promise<{ code: number; json: string; err
  * GitHub publishes for the actor, shown in the summary with the one command that decrypts them. The
  * password itself never reaches the log, the summary or the outputs (docs/github.md).
  */
-async function handOff(person: string, names: string[], given: ActionInputs): Promise<string> {
+async function handOff(
+  person: string,
+  names: string[],
+  given: ActionInputs,
+  credentials?: AwsCredentialIdentityProvider,
+): Promise<string> {
   if (names.length === 0) return '';
-  const actor = process.env.GITHUB_ACTOR ?? person;
-  const api = process.env.GITHUB_API_URL ?? 'https://api.github.com';
-  let keys: string[] = [];
-  try {
-    const response = await fetch(`${api}/users/${encodeURIComponent(actor)}/keys`, { headers: { accept: 'application/vnd.github+json' } });
-    if (response.ok) keys = ((await response.json()) as { key?: string }[]).flatMap((k) => (k.key ? [k.key] : []));
-  } catch (error) {
-    core.warning(`Could not read the SSH keys of ${actor} from GitHub: ${error instanceof Error ? error.message : String(error)}`);
-  }
+  // The person the clone was made for: on a re-run, whoever started the re-run (GITHUB_TRIGGERING_ACTOR).
+  const actor = process.env.GITHUB_TRIGGERING_ACTOR || process.env.GITHUB_ACTOR || person;
+  const published = await publishedKeys(actor);
+  if ('failure' in published) core.warning(`Could not read the SSH keys of ${actor} from GitHub: ${published.failure}`);
+  const keys = 'keys' in published ? published.keys : [];
   const details: string[] = [];
   for (const name of names) {
-    const out = await runCli(['credentials', name, ...argvFor({ ...given, command: 'list' }).slice(1)]);
+    const out = await runCli(['credentials', ...argvFor({ ...given, command: 'list' }).slice(1), '--', name], credentials);
     if (out.code !== 0) continue;
     const c = JSON.parse(out.json) as { host: string; port: number; username: string; password: string; database: string | null; engine: string; tls: boolean | null };
     details.push(
@@ -107,6 +134,9 @@ async function handOff(person: string, names: string[], given: ActionInputs): Pr
   }
   if (details.length === 0) return '';
   const sealed = encryptToSshKeys(details.join('\n'), keys.filter(supportedKey));
+  if (!sealed && 'failure' in published) {
+    return `\n\n### Connection details\n\nGitHub's API did not give the SSH keys of ${actor} (${published.failure}), so the password could not be handed over here. Re-run this workflow with the same inputs (it resumes the clone), or ask someone with AWS access to run \`snapclone credentials\`.\n`;
+  }
   if (!sealed) {
     return `\n\n### Connection details\n\n${actor} has no ssh-ed25519 or ssh-rsa key on GitHub, so the password could not be handed over here. Add one (github.com/settings/keys) and re-run this workflow with the same inputs (it resumes the clone), or ask someone with AWS access to run \`snapclone credentials\`.\n`;
   }
@@ -129,21 +159,20 @@ async function handOff(person: string, names: string[], given: ActionInputs): Pr
 }
 
 export async function run(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'snapclone-action-'));
   try {
     const given = inputs();
+    const argv = argvFor(given);
     const person = currentPerson(process.env);
     const role = core.getInput('role-to-assume').trim();
-    if (role) await assumeWithOidc(role, person, dir);
-    const argv = argvFor(given);
-    const { code, json, errors } = await core.group(`snapclone ${argv.join(' ')}`, () => runCli(argv));
+    const credentials = role ? oidcSessions(role, person) : undefined;
+    const { code, json, errors } = await core.group(`snapclone ${argv.join(' ')}`, () => runCli(argv, credentials));
     const result = json.trim() ? (JSON.parse(json) as Record<string, unknown>) : {};
     const outputs = outputsOf(given.command, result);
     core.setOutput('result', JSON.stringify(result));
     core.setOutput('clones', JSON.stringify(outputs.clones));
     core.setOutput('names', outputs.clones.map((c) => c.name).join(' '));
     let summary = summaryOf(given, result, { person, repository: process.env.GITHUB_REPOSITORY ?? '' });
-    if (given.command === 'create') summary += await handOff(person, outputs.clones.map((c) => c.name), given);
+    if (given.command === 'create') summary += await handOff(person, outputs.clones.map((c) => c.name), given, credentials);
     await core.summary.addRaw(summary, true).write();
     if (code !== 0) {
       const why = errors.filter((l) => l.startsWith('error:')).map((l) => l.slice('error:'.length).trim());
@@ -151,8 +180,6 @@ export async function run(): Promise<void> {
     }
   } catch (error) {
     core.setFailed(error instanceof Error ? error.message : String(error));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 

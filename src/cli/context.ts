@@ -1,3 +1,4 @@
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { loadConfig } from '../config/load.ts';
 import { createClients, type AwsClients, type SessionOptions } from '../aws/session.ts';
 import { resolveTarget, type Context } from '../core/context.ts';
@@ -26,6 +27,8 @@ export interface Io {
   signal?: AbortSignal;
   /** Told which command runs, once the command line is parsed (the Ctrl-C handler acts on it). */
   onCommand?: (name: string) => void;
+  /** Base credentials instead of the standard chain (the GitHub Action's sessions from fresh OIDC tokens). */
+  credentials?: AwsCredentialIdentityProvider;
 }
 
 /** Prompts only on a terminal; CI (CI=true) never blocks. */
@@ -114,6 +117,7 @@ export function buildContext(options: GlobalOptions, io: Io, argv?: string[]): C
     region: options.region,
     person,
     roleAssumed: io.env.SNAPCLONE_ROLE_ASSUMED || undefined,
+    credentials: io.credentials,
     mfaCode: async (serial) => {
       // `--mfa-code -`: from standard input (e.g. a password manager's pipe), seen by nobody else.
       if (options.mfaCode === '-') return firstLine(io.stdin);

@@ -7,18 +7,54 @@ const duration = z.string().regex(/^\d+[mhd]$/, 'a duration such as 30m, 8h or 3
 
 const roleArn = z.string().regex(/^arn:aws[\w-]*:iam::\d{12}:role\/.+$/, 'an IAM role ARN');
 
+/** A GitHub id (repository or owner): a positive integer, as YAML reads it or as a string of digits. */
+const githubId = z.union([z.number().int().positive(), z.string().regex(/^[1-9]\d*$/, 'a numeric GitHub id')]);
+
+const repositoryName = z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'ORG/REPO');
+
+/**
+ * A repository whose workflows may assume the role: `ORG/REPO` (bound by name), or `{name, id, ownerId}` with
+ * its immutable ids (GitHub's API: `gh api repos/ORG/REPO --jq '.id, .owner.id'`), which the trust then binds
+ * too, so that a repository later created under the old name after a rename or transfer is refused.
+ */
+export const GithubRepositorySchema = z.union([
+  repositoryName,
+  z
+    .object({
+      name: repositoryName,
+      /** The repository's id (the `repository_id` claim). */
+      id: githubId,
+      /** The owner's (organisation's or user's) id (the `repository_owner_id` claim). */
+      ownerId: githubId,
+    })
+    .strict(),
+]);
+
+/** A workflow file the role admits, with the ref it must come from: `.github/workflows/clone.yml@refs/heads/main`. */
+const workflowRef = z
+  .string()
+  .regex(
+    /^([\w.-]+\/[\w.-]+\/)?\.github\/workflows\/[^@*?\s]+\.ya?ml@refs\/(heads|tags)\/[^*?\s]+$/,
+    'a workflow file and the ref it runs from, such as .github/workflows/clone.yml@refs/heads/main (ORG/REPO/… for a reusable workflow of another repository)',
+  );
+
 /** Who may assume the target's role: what `snapclone iam trust` and `iam template` generate. */
 export const TrustSchema = z
   .object({
     /** GitHub Actions through GitHub's OIDC provider. */
     github: z
       .object({
-        /** ORG/REPO whose workflows may assume the role. */
-        repositories: z.array(z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'ORG/REPO')).min(1),
+        /** Repositories whose workflows may assume the role: ORG/REPO, or {name: ORG/REPO, id, ownerId}. */
+        repositories: z.array(GithubRepositorySchema).min(1),
         /** Deployment environments allowed (sub repo:ORG/REPO:environment:NAME). */
         environments: z.array(z.string().regex(/^[^*?:]+$/, 'an environment name')).optional(),
         /** Branches allowed (sub repo:ORG/REPO:ref:refs/heads/NAME). */
         branches: z.array(z.string().regex(/^[^*?:]+$/, 'a branch name')).optional(),
+        /**
+         * Workflow files allowed, each with the ref it must run from (the `job_workflow_ref` claim): a modified copy
+         * of the workflow dispatched from another branch is refused.
+         */
+        workflows: z.array(workflowRef).optional(),
         /** ARN of an existing GitHub OIDC provider; omitted = the template creates one. */
         providerArn: z
           .string()

@@ -8,7 +8,8 @@ import {
   type Credentials,
 } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mintGithubToken } from '../../sandbox/core/oidc.ts';
+import { createRole } from '../../sandbox/core/iam-state.ts';
+import { githubClaims, mintGithubToken } from '../../sandbox/core/oidc.ts';
 import { totp } from '../../sandbox/core/totp.ts';
 import { COMPANY_ACCOUNT, EXTERNAL_ID, GITHUB_REPO, OPERATOR_ROLE } from '../../sandbox/scenario/index.ts';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
@@ -214,6 +215,71 @@ describe('AssumeRoleWithWebIdentity (GitHub OIDC)', () => {
     expect((await errorOf(assume('not-a-jwt'))).name).toBe('InvalidIdentityTokenException');
     const otherIssuer = await errorOf(assume(mintGithubToken(sandbox.world, { iss: 'https://example.com' })));
     expect(otherIssuer.name).toBe('InvalidIdentityTokenException');
+  });
+});
+
+describe('AssumeRoleWithWebIdentity: the claims a trust policy sees', () => {
+  const anonymous = () => new STSClient({ endpoint: sandbox.url, region: 'ap-northeast-1', maxAttempts: 1 });
+  let roles = 0;
+  /** A role trusting GitHub's provider under `condition` (on top of aud). */
+  const roleWith = (condition: Record<string, Record<string, string>>) => {
+    const name = `claims-${++roles}`;
+    createRole(
+      sandbox.world,
+      COMPANY_ACCOUNT,
+      name,
+      {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { Federated: sandbox.scenario.oidcProviderArn },
+            Action: 'sts:AssumeRoleWithWebIdentity',
+            Condition: { StringEquals: { 'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com' }, ...condition },
+          },
+        ],
+      },
+      [],
+    );
+    return `arn:aws:iam::${COMPANY_ACCOUNT}:role/${name}`;
+  };
+  const assume = (RoleArn: string, token: string) =>
+    anonymous()
+      .send(new AssumeRoleWithWebIdentityCommand({ RoleArn, RoleSessionName: 'gha', WebIdentityToken: token }))
+      .then(() => 'assumed', (e: Error) => e.name);
+  const KEY = 'token.actions.githubusercontent.com';
+
+  it('issues tokens in both sub forms, with the repository and owner ids and the job workflow ref', () => {
+    const claims = githubClaims(sandbox.world, { repository: 'example-co/app', repositoryId: '42', ownerId: '7', immutableSubject: true, environment: 'snapclone' });
+    expect(claims).toMatchObject({
+      sub: 'repo:example-co@7/app@42:environment:snapclone',
+      repository: 'example-co/app',
+      repository_id: '42',
+      repository_owner_id: '7',
+      environment: 'snapclone',
+      job_workflow_ref: 'example-co/app/.github/workflows/clone.yml@refs/heads/main',
+    });
+    expect(githubClaims(sandbox.world, { repository: 'example-co/app', ref: 'refs/heads/dev' }).sub).toBe('repo:example-co/app:ref:refs/heads/dev');
+  });
+
+  it('gives the claims AWS lists for the action as condition keys: repository_id, repository_owner_id, job_workflow_ref, environment', async () => {
+    const token = mintGithubToken(sandbox.world, { repositoryId: '42', ownerId: '7', environment: 'snapclone' });
+    for (const [claim, value] of [
+      ['repository_id', '42'],
+      ['repository_owner_id', '7'],
+      ['job_workflow_ref', 'example-co/app/.github/workflows/clone.yml@refs/heads/main'],
+      ['environment', 'snapclone'],
+    ]) {
+      expect(await assume(roleWith({ StringEquals: { [`${KEY}:${claim}`]: value } }), token), claim).toBe('assumed');
+      expect(await assume(roleWith({ StringEquals: { [`${KEY}:${claim}`]: 'other' } }), token), claim).toBe('AccessDenied');
+    }
+  });
+
+  it('gives no key for a claim AWS does not list (workflow_ref): a condition on it never matches', async () => {
+    const token = mintGithubToken(sandbox.world, {});
+    const ref = githubClaims(sandbox.world, {}).workflow_ref as string;
+    expect(await assume(roleWith({ StringEquals: { [`${KEY}:workflow_ref`]: ref } }), token)).toBe('AccessDenied');
+    expect(await assume(roleWith({ StringEqualsIfExists: { [`${KEY}:workflow_ref`]: 'other' } }), token)).toBe('assumed');
   });
 });
 

@@ -1,7 +1,8 @@
 import { requestContext } from '../../core/authorize.ts';
 import { AwsError } from '../../core/errors.ts';
 import type { ConditionContext } from '../../core/iam-eval.ts';
-import { verifyWebIdentityToken } from '../../core/oidc.ts';
+import { verifyWebIdentityToken, type JwtClaims } from '../../core/oidc.ts';
+import { webIdentityConditionKeys } from './condition-keys.ts';
 import type { RequestContext } from '../../core/service.ts';
 import {
   checkPattern,
@@ -24,12 +25,25 @@ export interface AssumeRoleWithWebIdentityInput {
   DurationSeconds?: number;
 }
 
+/** The `<issuer>:<claim>` keys AWS lists for sts:AssumeRoleWithWebIdentity, filled from the token's claims. */
+function claimKeys(host: string, claims: JwtClaims): ConditionContext {
+  const context: ConditionContext = {};
+  for (const key of webIdentityConditionKeys()) {
+    if (!key.startsWith(`${host}:`)) continue;
+    const value = claims[key.slice(host.length + 1)];
+    if (typeof value === 'string' || typeof value === 'number') context[key] = String(value);
+  }
+  return context;
+}
+
 const TAGS_CLAIM = 'https://aws.amazon.com/tags';
 const SOURCE_IDENTITY_CLAIM = 'https://aws.amazon.com/source_identity';
 
 /**
  * STS AssumeRoleWithWebIdentity (sent unsigned): verifies the OIDC token against the account's provider, then
- * the role's trust policy with the provider's condition keys (`<issuer>:aud`, `<issuer>:sub`, `<issuer>:amr`).
+ * the role's trust policy with the provider's condition keys: `<issuer>:aud`, `<issuer>:sub`, `<issuer>:amr`,
+ * and the token's other claims only where AWS's Service Authorization Reference lists `<issuer>:<claim>` for
+ * this action (for GitHub: repository_id, repository_owner_id, job_workflow_ref, environment, …).
  */
 export function assumeRoleWithWebIdentity(input: AssumeRoleWithWebIdentityInput, ctx: RequestContext) {
   const { world } = ctx;
@@ -58,6 +72,7 @@ export function assumeRoleWithWebIdentity(input: AssumeRoleWithWebIdentityInput,
     [`${host}:aud`]: claims.aud,
     [`${host}:sub`]: claims.sub,
     [`${host}:amr`]: claims.amr as string | string[] | undefined,
+    ...claimKeys(host, claims),
     'sts:RoleSessionName': input.RoleSessionName,
   };
   if (sessionTags) {
