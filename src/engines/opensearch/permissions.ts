@@ -69,7 +69,11 @@ export function opensearchResources(scope: Scope, w: ScopeWhere): string[] | und
     case 'service-role':
       return [...new Set(w.sources.flatMap((s) => (s.config.snapshotRepository ? [s.config.snapshotRepository.roleArn] : [])))];
     case 'service-linked-role':
-      return [`arn:${w.partition}:iam::${w.account}:role/aws-service-role/opensearchservice.amazonaws.com/AWSServiceRoleForAmazonOpenSearchService`];
+      // Its ARN has the service-role path; while it does not exist, GetRole can only be authorized on the name
+      // without a path (IAM does not know the path of a missing role): both, so doctor gets NoSuchEntity.
+      return ['role/aws-service-role/opensearchservice.amazonaws.com/', 'role/'].map(
+        (path) => `arn:${w.partition}:iam::${w.account}:${path}AWSServiceRoleForAmazonOpenSearchService`,
+      );
     case 'account':
       return [domain('*')];
     case 'placement':
