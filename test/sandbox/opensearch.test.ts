@@ -16,7 +16,7 @@ import { Client } from '@opensearch-project/opensearch';
 import { AwsSigv4Signer } from '@opensearch-project/opensearch/aws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PolicyDocument } from '../../sandbox/core/iam.ts';
-import { createUser, issueUserKey } from '../../sandbox/core/iam-state.ts';
+import { createRole, createUser, issueUserKey } from '../../sandbox/core/iam-state.ts';
 import {
   ADMIN_USER,
   arn,
@@ -405,6 +405,21 @@ describe('data plane', () => {
     const writable = { bucket: PROD.bucket, region: COMPANY_REGION, role_arn: arn.role(PROD.readerRole), readonly: false };
     const refused = await failure(register(client, 'prod-writable', 's3', writable));
     expect(refused.body.error?.reason).toContain(`${arn.role(PROD.readerRole)} may not s3:PutObject`);
+  });
+
+  it("a snapshot written into a repository is written with the repository role's S3 permissions, as they are now", async () => {
+    const bucket = `arn:aws:s3:::${PROD.bucket}`;
+    const role = createRole(
+      sb.world,
+      COMPANY_ACCOUNT,
+      'search-writer-test',
+      policy({ Effect: 'Allow', Principal: { Service: 'es.amazonaws.com' }, Action: 'sts:AssumeRole', Condition: { ArnLike: { 'aws:SourceArn': arn.domain('snapclone-dp') } } }),
+      [policy({ Effect: 'Allow', Action: 's3:ListBucket', Resource: bucket }, { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: `${bucket}/*` })],
+    );
+    await register(client, 'writer', 's3', { bucket: PROD.bucket, region: COMPANY_REGION, role_arn: role.arn, base_path: 'writer-test' });
+    role.policies = [policy({ Effect: 'Allow', Action: 's3:ListBucket', Resource: bucket }, { Effect: 'Allow', Action: 's3:GetObject', Resource: `${bucket}/*` })];
+    const refused = await failure(client.snapshot.create({ repository: 'writer', snapshot: 'planted' }));
+    expect(refused).toMatchObject({ status: 500, body: { error: { type: 'repository_verification_exception', reason: expect.stringContaining(`${role.arn} may not s3:PutObject`) } } });
   });
 
   it('the read-only repository lists the shared snapshots and refuses snapshot writes', async () => {
