@@ -39,10 +39,13 @@ export const SCENARIO_RESTORE_FROM: Record<(typeof PROD_DATABASES)[number]['name
  * external id, clones placed in the dev subnet group and security group; the production databases as
  * sources.
  */
+/** The clone name prefix of the scenario's config. */
+export const SCENARIO_PREFIX = 'snapclone';
+
 export function scenarioConfig() {
   return {
     timezone: 'Asia/Tokyo',
-    prefix: 'snapclone',
+    prefix: SCENARIO_PREFIX,
     defaultTarget: SCENARIO_TARGET,
     targets: {
       [SCENARIO_TARGET]: {
@@ -127,7 +130,7 @@ export function scenarioConfig() {
           account: COMPANY_ACCOUNT,
           region: COMPANY_REGION,
           restoreFrom: 'snapshot' as const,
-          snapshotRepository: { name: search.repository, bucket: search.bucket, roleArn: arn.role(search.snapshotRole) },
+          snapshotRepository: { name: search.repository, bucket: search.bucket, roleArn: arn.role(search.readerRole) },
         },
       ]),
     ]),

@@ -75,8 +75,8 @@ export const PROD_CACHES = [
  * Production OpenSearch Service domains: name (for the snapclone config) → domain. Data nodes in the production
  * VPC (one per zone), encryption at rest, node-to-node encryption, HTTPS enforced, fine-grained access control
  * with an internal master user (password hidden: `masterPasswordOfDomain`), and a manual snapshot repository
- * `repository` on S3 bucket `bucket` registered with the role `snapshotRole` (trusted by es.amazonaws.com),
- * where a snapshot management policy takes `${snapshotPrefix}YYYY-MM-DD` (Asia/Tokyo date) every day at 04:00
+ * `repository` on S3 bucket `bucket` registered with the role `snapshotRole` (trusted by es.amazonaws.com for
+ * this domain only, as AWS recommends: aws:SourceArn), where a snapshot management policy takes `${snapshotPrefix}YYYY-MM-DD` (Asia/Tokyo date) every day at 04:00
  * Asia/Tokyo, kept `retentionDays` days.
  */
 export const PROD_SEARCH = [
@@ -91,6 +91,8 @@ export const PROD_SEARCH = [
     repository: 'prod-snapshots',
     bucket: 'example-co-search-snapshots',
     snapshotRole: 'opensearch-snapshot-role',
+    /** The dedicated read-only role clones register the repository with (snapclone's snapshotRepository.roleArn). */
+    readerRole: 'opensearch-snapshot-reader',
     snapshotPrefix: 'daily-',
     retentionDays: 35,
   },
@@ -98,6 +100,14 @@ export const PROD_SEARCH = [
 
 /** The role OpenSearch Service assumes to read and write the snapshot bucket (registered as role_arn). */
 export const SEARCH_SNAPSHOT_ROLE = PROD_SEARCH[0].snapshotRole;
+
+/** The read-only role OpenSearch Service assumes for clones (s3:ListBucket and s3:GetObject; trusted for <prefix>-* domains). */
+export const SEARCH_SNAPSHOT_READER_ROLE = PROD_SEARCH[0].readerRole;
+
+/** The OpenSearch Service service-linked role (VPC domains need it); its ARN has the service-role path. */
+export const SEARCH_SERVICE_LINKED_ROLE = 'AWSServiceRoleForAmazonOpenSearchService';
+export const searchServiceLinkedRoleArn = (account: string) =>
+  `arn:aws:iam::${account}:role/aws-service-role/opensearchservice.amazonaws.com/${SEARCH_SERVICE_LINKED_ROLE}`;
 
 /** Subnets of the development VPC (DEV_VPC) for development domains, one per zone (those of DEV_SUBNET_GROUP). */
 export const DEV_SEARCH_SUBNETS = ['subnet-0dev0000000000001', 'subnet-0dev0000000000002', 'subnet-0dev0000000000003'] as const;

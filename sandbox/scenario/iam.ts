@@ -19,8 +19,12 @@ import {
   OPERATOR_ROLE,
   PROD_SEARCH,
   RESTORE_ROLE,
+  SEARCH_SERVICE_LINKED_ROLE,
+  SEARCH_SNAPSHOT_READER_ROLE,
   SEARCH_SNAPSHOT_ROLE,
+  searchServiceLinkedRoleArn,
 } from './constants.ts';
+import { SCENARIO_PREFIX } from './config.ts';
 
 export interface AccessKey {
   accessKeyId: string;
@@ -42,7 +46,7 @@ export interface IamSeed {
   /** The MFA user: may assume the operator role only with an MFA code. */
   mfa: MfaKey;
   /** ARNs of the seeded roles and the OIDC provider. */
-  roles: { operator: string; github: string; restore: string; searchSnapshot: string };
+  roles: { operator: string; github: string; restore: string; searchSnapshot: string; searchSnapshotReader: string };
   oidcProviderArn: string;
 }
 
@@ -127,20 +131,7 @@ export function seedIam(world: World): IamSeed {
     ],
   );
 
-  // OpenSearch Service assumes it to read and write the snapshot buckets (the repositories' role_arn).
-  const buckets = PROD_SEARCH.map((s) => `arn:aws:s3:::${s.bucket}`);
-  createRole(
-    world,
-    account,
-    SEARCH_SNAPSHOT_ROLE,
-    policy({ Effect: 'Allow', Principal: { Service: 'es.amazonaws.com' }, Action: 'sts:AssumeRole' }),
-    [
-      policy(
-        { Effect: 'Allow', Action: 's3:ListBucket', Resource: buckets },
-        { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], Resource: buckets.map((b) => `${b}/*`) },
-      ),
-    ],
-  );
+  seedSearchRoles(world, account);
 
   const key = (issued: AccessKey): AccessKey => ({
     accessKeyId: issued.accessKeyId,
@@ -155,7 +146,46 @@ export function seedIam(world: World): IamSeed {
       github: arn.role(GITHUB_ROLE),
       restore: arn.role(RESTORE_ROLE),
       searchSnapshot: arn.role(SEARCH_SNAPSHOT_ROLE),
+      searchSnapshotReader: arn.role(SEARCH_SNAPSHOT_READER_ROLE),
     },
     oidcProviderArn: provider.arn,
   };
+}
+
+/** Trust of a role for OpenSearch Service, limited as AWS recommends to domains of the account matching `domains`. */
+const searchTrust = (account: string, domains: string) =>
+  policy({
+    Effect: 'Allow',
+    Principal: { Service: 'es.amazonaws.com' },
+    Action: 'sts:AssumeRole',
+    Condition: { StringEquals: { 'aws:SourceAccount': account }, ArnLike: { 'aws:SourceArn': arn.domain(domains) } },
+  });
+
+/**
+ * OpenSearch's roles: production's snapshot role (read and write the buckets; trusted for the production domain
+ * only, as AWS recommends), the dedicated read-only role clones register the repository with (list and read;
+ * trusted for `<prefix>-*` domains: docs/iam.md), and the service-linked role an administrator made once.
+ */
+function seedSearchRoles(world: World, account: string): void {
+  const buckets = PROD_SEARCH.map((s) => `arn:aws:s3:::${s.bucket}`);
+  const [prod] = PROD_SEARCH;
+  createRole(world, account, SEARCH_SNAPSHOT_ROLE, searchTrust(account, prod.id), [
+    policy(
+      { Effect: 'Allow', Action: 's3:ListBucket', Resource: buckets },
+      { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], Resource: buckets.map((b) => `${b}/*`) },
+    ),
+  ]);
+  createRole(world, account, SEARCH_SNAPSHOT_READER_ROLE, searchTrust(account, `${SCENARIO_PREFIX}-*`), [
+    policy({ Effect: 'Allow', Action: 's3:ListBucket', Resource: buckets }, { Effect: 'Allow', Action: 's3:GetObject', Resource: buckets.map((b) => `${b}/*`) }),
+  ]);
+  const slr = createRole(
+    world,
+    account,
+    SEARCH_SERVICE_LINKED_ROLE,
+    policy({ Effect: 'Allow', Principal: { Service: 'opensearchservice.amazonaws.com' }, Action: 'sts:AssumeRole' }),
+    [],
+  );
+  world.roles.delete(slr.arn);
+  slr.arn = searchServiceLinkedRoleArn(account);
+  world.roles.set(slr.arn, slr);
 }

@@ -13,7 +13,7 @@ import {
   type OpenSearchState,
 } from '../services/opensearch/state.ts';
 import { rdsState, type RdsState } from '../services/rds/state.ts';
-import { arn, COMPANY_ACCOUNT, COMPANY_REGION, PROD_SEARCH } from './constants.ts';
+import { ADMIN_USER, arn, COMPANY_ACCOUNT, COMPANY_REGION, GITHUB_ROLE, OPERATOR_ROLE, PROD_SEARCH } from './constants.ts';
 import { PROD_SECURITY_GROUP, PROD_SUBNET_GROUP } from './databases.ts';
 
 export { domainIndexDetails, domainIndices, masterPasswordOfDomain, opensearchState } from '../services/opensearch/state.ts';
@@ -76,6 +76,23 @@ function catalogAt(domainName: string, seededAt: number): (at: number) => IndexR
   };
 }
 
+/** The OpenSearch role docs/iam.md has administrators make on a source domain: list its snapshots, nothing else. */
+export const SNAPSHOT_READER_ROLE = 'snapclone_snapshot_reader';
+
+/**
+ * Fine-grained access control on a production domain, as its administrators set it up: the administrator user
+ * has all_access; snapclone's roles (the operator's and GitHub's) are mapped, as docs/iam.md says, to a role
+ * that may only list the snapshots of its repositories.
+ */
+function mapSearchUsers(domain: DomainRecord): void {
+  domain.security.mappings.set('all_access', { users: [arn.user(ADMIN_USER)], backend_roles: [], hosts: [] });
+  domain.security.roles.set(SNAPSHOT_READER_ROLE, {
+    cluster_permissions: ['cluster:admin/repository/get', 'cluster:admin/snapshot/get'],
+    index_permissions: [],
+  });
+  domain.security.mappings.set(SNAPSHOT_READER_ROLE, { users: [], backend_roles: [arn.role(OPERATOR_ROLE), arn.role(GITHUB_ROLE)], hosts: [] });
+}
+
 /**
  * The company's production search domains (PROD_SEARCH) in COMPANY_ACCOUNT / COMPANY_REGION, seeded after
  * seedDatabases (whose network they share) and seedIam (the snapshot role): each an Active domain in the
@@ -122,6 +139,7 @@ export function seedSearch(world: World): void {
         { Key: 'owner', Value: 'platform-team' },
       ],
     });
+    mapSearchUsers(domain);
     domain.createdAt = now - 400 * DAY_MS;
     domain.activeAt = domain.createdAt + 17 * 60_000;
     domain.indices.clear();

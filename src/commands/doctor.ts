@@ -188,7 +188,20 @@ async function checkTarget(ctx: Context, target: TargetRef): Promise<Check[]> {
     }
   }
   checks.push(...(await checkPlacements(ctx, target)));
+  checks.push(...(await checkSearch(ctx, target)));
   return checks;
+}
+
+/** OpenSearch's own checks (service-linked role; the repository role's trust and read-only permissions), when the target has OpenSearch. */
+async function checkSearch(ctx: Context, target: TargetRef): Promise<Check[]> {
+  if (!enginesIn(target).some((e) => e.name === 'opensearch')) return [];
+  const { searchChecks } = await import('../engines/opensearch/doctor.ts');
+  try {
+    return (await searchChecks(ctx, target)).map((c) => ({ target: target.name, ...c }));
+  } catch (error) {
+    const e = explain(error);
+    return [{ target: target.name, check: 'opensearch roles', ok: false, detail: e.message, fix: e.hint }];
+  }
 }
 
 /**

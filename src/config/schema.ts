@@ -188,7 +188,7 @@ export const SourceSchema = z
       .object({
         name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'a repository name'),
         bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name'),
-        /** The role OpenSearch assumes to read the bucket (passed to es.amazonaws.com only). */
+        /** The dedicated read-only role OpenSearch assumes for clones to read the bucket (not production's snapshot role: docs/iam.md). */
         roleArn: roleArn,
       })
       .strict()

@@ -87,6 +87,8 @@ export interface ConnectionDetails {
   engine: string;
   /** Whether the endpoint requires TLS (ElastiCache with in-transit encryption). */
   tls?: boolean;
+  /** How to sign in when it is not user and password (OpenSearch: SigV4 with the role's credentials). */
+  auth?: string;
 }
 
 /** Any resource of the engine found by name or ARN, managed or not, with its tags as just read. */

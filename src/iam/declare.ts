@@ -28,8 +28,14 @@ export type Scope =
   | 'vault'
   /** The role snapclone runs as (policy simulation by `doctor`). */
   | 'self'
-  /** A role the service itself assumes for a clone (OpenSearch's snapshot role), passed to that service only. */
+  /** A role the service itself assumes for a clone (OpenSearch's snapshot role), passed to that service. */
   | 'service-role'
+  /** The service-linked role the service needs in the account (OpenSearch's, for VPC domains): read by doctor. */
+  | 'service-linked-role'
+  /** A clone's data-plane path that registers a source's snapshot repository (OpenSearch: `domain/<prefix>-*\/_snapshot/<repo>`). */
+  | 'clone-repository'
+  /** A clone's data-plane path that restores from a source's repository (OpenSearch: `…/_snapshot/<repo>/*\/_restore`). */
+  | 'clone-restore'
   /** The action has no resource-level permissions: `Resource: "*"`. */
   | 'none';
 

@@ -32,6 +32,9 @@ describe('snapclone doctor', () => {
       'placement (aurora):true',
       'placement (elasticache):true',
       'placement (opensearch):true',
+      'opensearch service-linked role:true',
+      'opensearch repository role trust:true',
+      'opensearch repository role read-only:true',
     ]);
     expect(json.ok).toBe(true);
     expect(result.exitCode).toBe(0);
@@ -40,7 +43,7 @@ describe('snapclone doctor', () => {
     expect(byName('sources protected')!.detail).toContain('5 source(s)');
     expect(byName('placement (rds)')!.detail).toContain('vpc-0dev0000000000001');
     expect(byName('placement (elasticache)')!.detail).toContain('cache subnet group snapclone-dev-cache: vpc-0dev0000000000001');
-    expect(result.table!.rows).toHaveLength(8);
+    expect(result.table!.rows).toHaveLength(11);
     expect(calls).toEqual(
       expect.arrayContaining(['sts:GetCallerIdentity', 'iam:SimulatePrincipalPolicy', 'rds:DescribeDBSubnetGroups', 'elasticache:DescribeCacheSubnetGroups']),
     );

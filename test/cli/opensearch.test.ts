@@ -60,17 +60,17 @@ describe('create, list, show, credentials, delete', () => {
   it('--date makes a domain, registers the repository, restores the indices but no system index, and waits until recovered', async () => {
     const { entry, text, calls } = await make({ date: cli.day(5) });
     byDate = entry;
-    expect(entry).toMatchObject({ engine: 'opensearch', status: 'available', ready: true, credentials: 'generated' });
+    expect(entry).toMatchObject({ engine: 'opensearch', status: 'available', ready: true, credentials: 'none' });
     const restored = restoredOf(entry.name);
     expect(restored).toContain('products');
     expect(restored.some((i) => i.startsWith('.'))).toBe(false);
     expect(indicesOf(entry.name)).toEqual(expect.arrayContaining(restored));
     const domain = domains().get(entry.name)!;
     expect(unpackTags(Object.fromEntries(domain.tags))[TAG.restored]).toBe(entry.restorePoint);
-    const password = masterPasswordOfDomain(cli.sb.world, COMPANY_ACCOUNT, COMPANY_REGION, entry.name)!;
-    expect(password).toBeTruthy();
-    expect(password).not.toBe(masterPasswordOfDomain(cli.sb.world, COMPANY_ACCOUNT, COMPANY_REGION, PROD));
-    expect(text).not.toContain(password);
+    // Fine-grained access control as the source has it, with the operator role as master user and no password.
+    expect(domain.advancedSecurity).toEqual({ Enabled: true, InternalUserDatabaseEnabled: false, masterUserArn: cli.sb.scenario.roles.operator });
+    expect(masterPasswordOfDomain(cli.sb.world, COMPANY_ACCOUNT, COMPANY_REGION, entry.name)).toBeUndefined();
+    expect(text).not.toContain(masterPasswordOfDomain(cli.sb.world, COMPANY_ACCOUNT, COMPANY_REGION, PROD)!);
     expect(undeclaredCalls(calls, actionsOf(OPENSEARCH_PERMISSIONS.create))).toEqual([]);
   }, 120_000);
 
@@ -83,7 +83,7 @@ describe('create, list, show, credentials, delete', () => {
     expect(alive(entry.name)).toBe(false);
   }, 120_000);
 
-  it('lists and shows the search clone; credentials give its new master user', async () => {
+  it('lists and shows the search clone; credentials say to sign with SigV4 as the role, its master user (no password)', async () => {
     const { ctx, calls } = cli.context();
     const all = (await list.run({}, ctx)).json as { clones: CloneJson[] };
     expect(all.clones.map((c) => c.name)).toEqual([byDate.name]);
@@ -92,7 +92,7 @@ describe('create, list, show, credentials, delete', () => {
     const shown = (await show.run({ clone: byDate.name }, cli.context().ctx)).json as { clone: CloneJson };
     expect(shown.clone.details.restored).toBe(byDate.restorePoint);
     const creds = (await credentials.run({ clone: byDate.name }, cli.context().ctx)).json as { username: string; password: string };
-    expect(creds).toMatchObject({ username: 'snapclone-admin', password: masterPasswordOfDomain(cli.sb.world, COMPANY_ACCOUNT, COMPANY_REGION, byDate.name) });
+    expect(creds).toMatchObject({ username: cli.sb.scenario.roles.operator, password: '', auth: expect.stringContaining(`SigV4 (service es, region ${COMPANY_REGION})`) });
   });
 
   it('delete removes the domain and its secret', async () => {

@@ -151,14 +151,14 @@ describe('fail-restore', () => {
     const os = new OpenSearchClient(sb.config());
     await os.send(
       new CreateDomainCommand({
-        DomainName: 'fail-search',
+        DomainName: 'snapclone-fail-search',
         EngineVersion: 'OpenSearch_2.17',
         ClusterConfig: { InstanceType: 't3.small.search', InstanceCount: 1 },
         EBSOptions: { EBSEnabled: true, VolumeType: 'gp3', VolumeSize: 20 },
       }),
     );
     advance(21 * MINUTE);
-    const endpoint = (await os.send(new DescribeDomainCommand({ DomainName: 'fail-search' }))).DomainStatus!.Endpoint!;
+    const endpoint = (await os.send(new DescribeDomainCommand({ DomainName: 'snapclone-fail-search' }))).DomainStatus!.Endpoint!;
     const key = sb.scenario.admin;
     const client = new Client({
       ...AwsSigv4Signer({ region: COMPANY_REGION, service: 'es', getCredentials: async () => key }),
@@ -166,8 +166,9 @@ describe('fail-restore', () => {
       maxRetries: 0,
     });
     const search = PROD_SEARCH[0];
-    const settings = { bucket: search.bucket, region: COMPANY_REGION, role_arn: arn.role(search.snapshotRole), readonly: true };
-    await client.snapshot.createRepository({ repository: 'prod', body: { type: 's3', settings } as never });
+    // Registered as AWS documents it (PUT) with the read-only role clone domains may use.
+    const settings = { bucket: search.bucket, region: COMPANY_REGION, role_arn: arn.role(search.readerRole), readonly: true };
+    await client.transport.request({ method: 'PUT', path: '/_snapshot/prod', body: { type: 's3', settings } });
     const all = (await client.snapshot.get({ repository: 'prod', snapshot: '_all' })).body as { snapshots: { snapshot: string }[] };
     const snapshot = all.snapshots.at(-1)!.snapshot;
 

@@ -16,8 +16,9 @@ import { Client } from '@opensearch-project/opensearch';
 import { AwsSigv4Signer } from '@opensearch-project/opensearch/aws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PolicyDocument } from '../../sandbox/core/iam.ts';
-import { createUser, issueUserKey } from '../../sandbox/core/iam-state.ts';
+import { createRole, createUser, issueUserKey } from '../../sandbox/core/iam-state.ts';
 import {
+  ADMIN_USER,
   arn,
   COMPANY_ACCOUNT,
   COMPANY_REGION,
@@ -72,6 +73,26 @@ function dataClient(endpoint: string, key: AccessKey = sb.scenario.admin, region
 
 /** A repository registration body (the client types only `fs` settings). */
 const repository = (type: string, settings: Record<string, unknown>) => ({ type, settings }) as never;
+
+/** Registers a repository as AWS documents it: PUT _snapshot/<name> (the client's createRepository sends POST). */
+const register = (c: Client, name: string, type: string, settings: Record<string, unknown>) =>
+  c.transport.request({ method: 'PUT', path: `/_snapshot/${name}`, body: { type, settings } });
+
+const basicAuth = (user: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
+
+/**
+ * Maps IAM users to an OpenSearch role of a test domain (fine-grained access control refuses unmapped ones),
+ * through the security API as its internal master user, keeping those mapped before.
+ */
+async function mapUsers(endpoint: string, role: string, ...users: string[]): Promise<void> {
+  const url = `http://${endpoint}/_plugins/_security/api/rolesmapping/${role}`;
+  const headers = { ...basicAuth('snapclone-admin', DEV_PASSWORD), 'content-type': 'application/json' };
+  const current = await fetch(url, { headers });
+  const before = current.status === 200 ? ((await current.json()) as Record<string, { users: string[] }>)[role].users : [];
+  const put = await fetch(url, { method: 'PUT', headers, body: JSON.stringify({ users: [...new Set([...before, ...users])] }) });
+  expect([200, 201]).toContain(put.status);
+}
+const ADMIN_ARN = arn.user(ADMIN_USER);
 
 interface Failure {
   status: number;
@@ -271,6 +292,7 @@ describe('control plane', () => {
 
   it('DeleteDomain: Deleted and Deleting, the endpoint closed at once, then gone', async () => {
     const endpoint = (await describe1('snapclone-cp')).Endpoints!.vpc!;
+    await mapUsers(endpoint, 'all_access', ADMIN_ARN);
     expect((await dataClient(endpoint).cat.indices({ format: 'json' })).statusCode).toBe(200);
     const out = await os.send(new DeleteDomainCommand({ DomainName: 'snapclone-cp' }));
     expect(out.DomainStatus).toMatchObject({ Deleted: true, Processing: true, DomainProcessingStatus: 'Deleting' });
@@ -289,6 +311,7 @@ describe('data plane', () => {
   let client: Client;
   beforeAll(async () => {
     endpoint = await activeDomain('snapclone-dp');
+    await mapUsers(endpoint, 'all_access', ADMIN_ARN);
     client = dataClient(endpoint);
   });
 
@@ -304,6 +327,7 @@ describe('data plane', () => {
     expect(await failure(dataClient(endpoint, sb.scenario.admin, 'us-east-1').cat.indices({}))).toMatchObject({ status: 403 });
 
     const reader = userWith('search-reader', { Effect: 'Allow', Action: 'es:ESHttpGet', Resource: `${arn.domain('snapclone-dp')}/_cat/*` });
+    await mapUsers(endpoint, 'all_access', arn.user('search-reader'));
     const readerClient = dataClient(endpoint, reader);
     expect((await readerClient.cat.indices({ format: 'json' })).statusCode).toBe(200);
     const denied = await failure(readerClient.cluster.health());
@@ -314,7 +338,7 @@ describe('data plane', () => {
   });
 
   it("accepts HTTP basic auth of the domain's master user (fine-grained access control)", async () => {
-    const auth = (user: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
+    const auth = basicAuth;
     const ok = await fetch(`http://${endpoint}/_cat/indices?format=json`, { headers: auth('snapclone-admin', DEV_PASSWORD) });
     expect(ok.status).toBe(200);
     const rows = (await ok.json()) as { index: string }[];
@@ -330,32 +354,72 @@ describe('data plane', () => {
     expect(register.status).toBe(403);
   });
 
-  it('registering the s3 repository needs iam:PassRole on role_arn (PassedToService es.amazonaws.com) and an existing bucket', async () => {
-    const settings = { bucket: PROD.bucket, region: COMPANY_REGION, role_arn: arn.role(PROD.snapshotRole), readonly: true };
-    const noPass = userWith('search-no-passrole', { Effect: 'Allow', Action: 'es:ESHttp*', Resource: `${arn.domain('snapclone-dp')}/*` });
-    const refused = await failure(dataClient(endpoint, noPass).snapshot.createRepository({ repository: 'prod', body: repository('s3', settings) }));
-    expect(refused.status).toBe(403);
-    expect(refused.body.Message).toContain(`iam:PassRole on resource: ${arn.role(PROD.snapshotRole)}`);
-    const otherService = userWith(
-      'search-passrole-ec2',
-      { Effect: 'Allow', Action: 'es:ESHttp*', Resource: `${arn.domain('snapclone-dp')}/*` },
-      { Effect: 'Allow', Action: 'iam:PassRole', Resource: '*', Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } } },
-    );
-    expect(await failure(dataClient(endpoint, otherService).snapshot.createRepository({ repository: 'prod', body: repository('s3', settings) }))).toMatchObject({ status: 403 });
-    const noBucket = await failure(client.snapshot.createRepository({ repository: 'prod', body: repository('s3', { ...settings, bucket: 'no-such-bucket' }) }));
-    expect(noBucket).toMatchObject({ status: 500, body: { error: { type: 'repository_verification_exception' } } });
-    expect(await failure(client.snapshot.createRepository({ repository: 'prod', body: repository('fs', { location: '/x' }) }))).toMatchObject({ status: 500 });
+  it('registering the s3 repository (PUT) needs iam:PassRole on role_arn, whatever iam:PassedToService AWS sends, and an existing bucket', async () => {
+    const settings = { bucket: PROD.bucket, region: COMPANY_REGION, role_arn: arn.role(PROD.readerRole), readonly: true };
+    const allHttp = { Effect: 'Allow' as const, Action: 'es:ESHttp*', Resource: `${arn.domain('snapclone-dp')}/*` };
+    const noPass = userWith('search-no-passrole', allHttp);
+    const otherService = userWith('search-passrole-ec2', allHttp, {
+      Effect: 'Allow',
+      Action: 'iam:PassRole',
+      Resource: '*',
+      Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
+    });
+    // The old generated statement: it holds only if OpenSearch sends es.amazonaws.com, which AWS does not document.
+    const onlyIfEs = userWith('search-passrole-es', allHttp, {
+      Effect: 'Allow',
+      Action: 'iam:PassRole',
+      Resource: arn.role(PROD.readerRole),
+      Condition: { StringEquals: { 'iam:PassedToService': 'es.amazonaws.com' } },
+    });
+    const operator = userWith('search-operator', allHttp, { Effect: 'Allow', Action: 'iam:PassRole', Resource: arn.role(PROD.readerRole) });
+    await mapUsers(endpoint, 'manage_snapshots', ...['search-no-passrole', 'search-passrole-ec2', 'search-passrole-es', 'search-operator'].map((u) => arn.user(u)));
 
-    const operator = userWith(
-      'search-operator',
-      { Effect: 'Allow', Action: 'es:ESHttp*', Resource: `${arn.domain('snapclone-dp')}/*` },
-      { Effect: 'Allow', Action: 'iam:PassRole', Resource: arn.role(PROD.snapshotRole), Condition: { StringEquals: { 'iam:PassedToService': 'es.amazonaws.com' } } },
-    );
-    const registered = await dataClient(endpoint, operator).snapshot.createRepository({ repository: 'prod', body: repository('s3', settings) });
+    const refused = await failure(register(dataClient(endpoint, noPass), 'prod', 's3', settings));
+    expect(refused.status).toBe(403);
+    expect(refused.body.Message).toContain(`iam:PassRole on resource: ${arn.role(PROD.readerRole)}`);
+    expect(await failure(register(dataClient(endpoint, otherService), 'prod', 's3', settings))).toMatchObject({ status: 403 });
+    const esOnly = await failure(register(dataClient(endpoint, onlyIfEs), 'prod', 's3', settings));
+    expect(esOnly).toMatchObject({ status: 403, body: { Message: expect.stringContaining('without iam:PassedToService') } });
+    const noBucket = await failure(register(client, 'prod', 's3', { ...settings, bucket: 'no-such-bucket' }));
+    expect(noBucket).toMatchObject({ status: 500, body: { error: { type: 'repository_verification_exception' } } });
+    expect(await failure(register(client, 'prod', 'fs', { location: '/x' }))).toMatchObject({ status: 500 });
+    // A POST registration (what the official client's createRepository sends) is refused: AWS documents PUT.
+    const post = await failure(dataClient(endpoint, operator).snapshot.createRepository({ repository: 'prod', body: repository('s3', settings) }));
+    expect(post).toMatchObject({ status: 400, body: { Message: expect.stringContaining('PUT _snapshot/prod') } });
+
+    const registered = await register(dataClient(endpoint, operator), 'prod', 's3', settings);
     expect(registered.body).toEqual({ acknowledged: true });
     const repo = await client.snapshot.getRepository({ repository: 'prod' });
     expect(repo.body).toEqual({ prod: { type: 's3', settings: { ...settings, readonly: 'true' } } });
     expect(await failure(client.snapshot.getRepository({ repository: 'none' }))).toMatchObject({ status: 404, body: { error: { type: 'repository_missing_exception' } } });
+  });
+
+  it("the repository role's trust is evaluated with aws:SourceArn = the registering domain: production's role is refused on another domain", async () => {
+    const prodRole = { bucket: PROD.bucket, region: COMPANY_REGION, role_arn: arn.role(PROD.snapshotRole), readonly: true };
+    const refused = await failure(register(client, 'prod-role', 's3', prodRole));
+    expect(refused).toMatchObject({ status: 500, body: { error: { type: 'repository_verification_exception' } } });
+    expect(refused.body.error?.reason).toContain(`Unable to assume role ${arn.role(PROD.snapshotRole)}: its trust policy does not admit es.amazonaws.com for ${arn.domain('snapclone-dp')}`);
+  });
+
+  it("the read-only role cannot be registered writable: S3 refuses the role's PutObject", async () => {
+    const writable = { bucket: PROD.bucket, region: COMPANY_REGION, role_arn: arn.role(PROD.readerRole), readonly: false };
+    const refused = await failure(register(client, 'prod-writable', 's3', writable));
+    expect(refused.body.error?.reason).toContain(`${arn.role(PROD.readerRole)} may not s3:PutObject`);
+  });
+
+  it("a snapshot written into a repository is written with the repository role's S3 permissions, as they are now", async () => {
+    const bucket = `arn:aws:s3:::${PROD.bucket}`;
+    const role = createRole(
+      sb.world,
+      COMPANY_ACCOUNT,
+      'search-writer-test',
+      policy({ Effect: 'Allow', Principal: { Service: 'es.amazonaws.com' }, Action: 'sts:AssumeRole', Condition: { ArnLike: { 'aws:SourceArn': arn.domain('snapclone-dp') } } }),
+      [policy({ Effect: 'Allow', Action: 's3:ListBucket', Resource: bucket }, { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: `${bucket}/*` })],
+    );
+    await register(client, 'writer', 's3', { bucket: PROD.bucket, region: COMPANY_REGION, role_arn: role.arn, base_path: 'writer-test' });
+    role.policies = [policy({ Effect: 'Allow', Action: 's3:ListBucket', Resource: bucket }, { Effect: 'Allow', Action: 's3:GetObject', Resource: `${bucket}/*` })];
+    const refused = await failure(client.snapshot.create({ repository: 'writer', snapshot: 'planted' }));
+    expect(refused).toMatchObject({ status: 500, body: { error: { type: 'repository_verification_exception', reason: expect.stringContaining(`${role.arn} may not s3:PutObject`) } } });
   });
 
   it('the read-only repository lists the shared snapshots and refuses snapshot writes', async () => {

@@ -10,6 +10,7 @@ import { parseAuthorization, verifySignature } from '../../core/sigv4.ts';
 import type { World } from '../../core/world.ts';
 import { dataPlaneFaultError, failIndexRestore, restoreOf } from './fail-restore.ts';
 import { awsRefusal, OpenSearchHttpError, route, type DataRequest, type DataResponse } from './rest-api.ts';
+import { authorizeRequest, iamUser, masterUser, securityApi, type SecurityUser } from './security.ts';
 import { listenerOf, processingStatus, setListener, type DomainListener, type DomainRecord } from './state.ts';
 
 /**
@@ -18,7 +19,8 @@ import { listenerOf, processingStatus, setListener, type DomainListener, type Do
  * request is authenticated like the domain's AWS front end does: SigV4 for service `es` in the domain's region
  * by a key the sandbox issued (core/sigv4.ts), then IAM `es:ESHttp<Method>` on
  * `arn:aws:es:REGION:ACCOUNT:domain/NAME/<path>`; with fine-grained access control, HTTP basic auth of the
- * internal master user is accepted instead.
+ * internal master user is accepted instead, and the security plugin then refuses what the caller's OpenSearch
+ * roles do not permit (security.ts).
  */
 
 const ACTIONS: Record<string, string> = {
@@ -127,6 +129,7 @@ export async function serve(world: World, domain: DomainRecord, request: RawRequ
     const query = new URLSearchParams(request.rawQuery);
     const header = request.headers.authorization;
     let ctx: RequestContext | undefined;
+    let user: SecurityUser;
     const basic = basicUser(header);
     if (basic) {
       const security = domain.advancedSecurity;
@@ -136,6 +139,7 @@ export async function serve(world: World, domain: DomainRecord, request: RawRequ
       if (!sameText(basic.user, security.masterUserName ?? '') || !sameText(basic.password, security.masterUserPassword ?? '')) {
         return { status: 401, body: undefined, text: 'Unauthorized', headers: { 'www-authenticate': 'Basic realm="Authorization Required"' } };
       }
+      user = masterUser(basic.user);
     } else {
       if (!header) return awsAnswer(awsRefusal(403, `User: anonymous is not authorized to perform: ${action}`));
       const scope = parseAuthorization(header)!;
@@ -160,8 +164,15 @@ export async function serve(world: World, domain: DomainRecord, request: RawRequ
       const resource = `${domain.arn}/${path.join('/')}`;
       checkPermission(ctx, action, [resource]);
       world.observer?.({ action, resources: [resource], principalArn: principal.arn });
+      user = iamUser(domain, principal);
     }
-    const req: DataRequest = { world, domain, method: request.method, segments: path, query, body: readBody(request), ctx };
+    authorizeRequest(domain, user, request.method, path);
+    const body = readBody(request);
+    if ((path[0] === '_plugins' || path[0] === '_opendistro') && path[1] === '_security') {
+      if (!domain.advancedSecurity.Enabled) return awsAnswer(awsRefusal(400, 'Fine-grained access control is not enabled on this domain.'));
+      return securityApi(domain, user, request.method, path, body);
+    }
+    const req: DataRequest = { world, domain, method: request.method, segments: path, query, body, ctx };
     const call = { service: 'es', operation: action.slice(3), faultError: dataPlaneFaultError };
     return await world.faults.run(call, () => route(req), restoreOf(req) && (() => failIndexRestore(req)));
   } catch (error) {

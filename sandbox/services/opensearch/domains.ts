@@ -15,6 +15,8 @@ import {
   type IndexRecord,
   type OpenSearchState,
 } from './state.ts';
+import { findRole } from '../iam/entities.ts';
+import { newSecurity } from './security.ts';
 import { tagsFromInput, type TagInput } from './tags.ts';
 import { domainStatus } from './view.ts';
 
@@ -185,6 +187,7 @@ function checkSecurity(input: CreateDomainInput, encryption: boolean, nodeToNode
   const internal = a.InternalUserDatabaseEnabled ?? false;
   const master = a.MasterUserOptions ?? {};
   if (internal) {
+    if (master.MasterUserARN) throw osErrors.validation('A master user ARN can only be given when the internal user database is disabled.');
     if (!master.MasterUserName || master.MasterUserName.length > 64) {
       throw osErrors.validation('A master user name of 1 to 64 characters is required for the internal user database.');
     }
@@ -196,6 +199,13 @@ function checkSecurity(input: CreateDomainInput, encryption: boolean, nodeToNode
     return { Enabled: true, InternalUserDatabaseEnabled: true, masterUserName: master.MasterUserName, masterUserPassword: master.MasterUserPassword };
   }
   if (!master.MasterUserARN) throw osErrors.validation('A master user ARN is required when the internal user database is disabled.');
+  // MasterUserARN "Only specify if InternalUserDatabaseEnabled is false" (MasterUserOptions), and alone.
+  if (master.MasterUserName || master.MasterUserPassword) {
+    throw osErrors.validation('Specify either a master user ARN or a master user name and password, not both.');
+  }
+  if (!/^arn:aws[\w-]*:iam::\d{12}:(user|role)\/.+$/.test(master.MasterUserARN)) {
+    throw osErrors.validation(`The master user ARN ${master.MasterUserARN} is not an IAM user or role ARN.`);
+  }
   return { Enabled: true, InternalUserDatabaseEnabled: false, masterUserArn: master.MasterUserARN };
 }
 
@@ -260,6 +270,7 @@ export function newDomain(ctx: { world: RequestContext['world']; accountId: stri
       TLSSecurityPolicy: input.DomainEndpointOptions?.TLSSecurityPolicy ?? 'Policy-Min-TLS-1-2-2019-07',
     },
     advancedSecurity,
+    security: newSecurity(),
     accessPolicies: input.AccessPolicies,
     advancedOptions: {
       'rest.action.multi.allow_explicit_index': 'true',
@@ -276,11 +287,19 @@ export function newDomain(ctx: { world: RequestContext['world']; accountId: stri
   };
 }
 
+/** The service-linked role OpenSearch Service needs to place a domain in a VPC (slr-aos.md). */
+export const SERVICE_LINKED_ROLE = 'AWSServiceRoleForAmazonOpenSearchService';
+
 export function createDomain(input: CreateDomainInput, ctx: RequestContext) {
   const state = opensearchState(ctx.world, ctx.accountId, ctx.region);
   const name = checkDomainName(input.DomainName);
   if (findDomain(ctx.world, state, name)) throw osErrors.alreadyExists(name);
   const domain = newDomain(ctx, input);
+  // AWS creates the role on a first VPC domain only for a caller allowed iam:CreateServiceLinkedRole; snapclone's
+  // role is not, so without the role the create fails (an administrator creates it once).
+  if (domain.vpc && !findRole(ctx.world, ctx.accountId, SERVICE_LINKED_ROLE)) {
+    throw osErrors.validation('Before you can proceed, you must enable a service-linked role to give Amazon OpenSearch Service permissions to access your VPC.');
+  }
   // Like AWS, tags given at creation also need es:AddTags on the new domain.
   if (domain.tags.size > 0) {
     checkPermission(ctx, 'es:AddTags', [domain.arn], requestTagContext(Object.fromEntries(domain.tags)));

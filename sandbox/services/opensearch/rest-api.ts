@@ -473,23 +473,67 @@ function roleAllows(world: World, roleArn: string, action: string, resource: str
   return evaluate(role.policies, { action, resource, context: {} }) === 'allow';
 }
 
-function trustsOpenSearch(world: World, roleArn: string): boolean {
+/**
+ * Whether OpenSearch Service may assume the repository's role for this domain: its trust is evaluated for the
+ * service principal es.amazonaws.com with aws:SourceArn = the domain's ARN and aws:SourceAccount = its
+ * account, the keys AWS recommends limiting it with (managedomains-snapshots.md, "confused deputy").
+ */
+function trustsDomain(world: World, roleArn: string, domain: DomainRecord): boolean {
   const role = world.roles.get(roleArn);
   if (!role) return false;
-  return (
-    evaluate([role.trustPolicy], { action: 'sts:AssumeRole', context: {}, principal: { type: 'Service', name: 'es.amazonaws.com' } }) ===
-    'allow'
-  );
+  const context = { 'aws:SourceArn': domain.arn, 'aws:SourceAccount': domain.accountId };
+  return evaluate([role.trustPolicy], { action: 'sts:AssumeRole', context, principal: { type: 'Service', name: 'es.amazonaws.com' } }) === 'allow';
+}
+
+/**
+ * What OpenSearch Service puts in iam:PassedToService when it checks iam:PassRole for a repository's role_arn
+ * is not documented (AWS's example policy has no such condition). The sandbox holds no belief about it: the
+ * caller must be allowed in every case it considers — the key absent, and es.amazonaws.com — so that only a
+ * policy that works whichever AWS does passes.
+ */
+export const PASSED_TO_SERVICE_CASES: (string | undefined)[] = [undefined, 'es.amazonaws.com'];
+
+function checkPassRole(ctx: RequestContext, roleArn: string): void {
+  for (const service of PASSED_TO_SERVICE_CASES) {
+    try {
+      checkPermission(ctx, 'iam:PassRole', [roleArn], service ? { 'iam:PassedToService': service } : {});
+    } catch (error) {
+      const when = service ? `with iam:PassedToService ${service}` : 'without iam:PassedToService';
+      throw awsRefusal(403, `${(error as Error).message} (checked ${when}: AWS does not document which it sends)`);
+    }
+  }
 }
 
 const verificationFailed = (repository: string, reason: string) =>
   osException('repository_verification_exception', `[${repository}] ${reason}`, 500);
 
+const objectArn = (r: { bucket: string; basePath: string }) => `arn:aws:s3:::${r.bucket}/${r.basePath ? `${r.basePath}/` : ''}x`;
+
+/** What S3 answers OpenSearch when the repository's role may not do an action (or cannot be assumed for this domain). */
+function checkRoleMay(world: World, domain: DomainRecord, repository: string, r: { roleArn: string; bucket: string; basePath: string }, action: string, resource: string) {
+  if (!trustsDomain(world, r.roleArn, domain)) {
+    throw verificationFailed(repository, `path [${r.basePath}] is not accessible on master node: Unable to assume role ${r.roleArn}: its trust policy does not admit es.amazonaws.com for ${domain.arn}`);
+  }
+  if (!roleAllows(world, r.roleArn, action, resource)) {
+    throw verificationFailed(repository, `path [${r.basePath}] is not accessible on master node: Access Denied (Service: Amazon S3; Status Code: 403; Error Code: AccessDenied) — ${r.roleArn} may not ${action} on ${resource}`);
+  }
+}
+
+/**
+ * POST _snapshot/<repo>: AWS documents registering an s3 repository with a role only as a PUT ("send a PUT
+ * request", es:ESHttpPut). Whether its front end also intercepts a POST (checks iam:PassRole and hands the role
+ * to the domain) is not documented; the sandbox refuses it, so code that registers by POST fails here rather
+ * than on an AWS that does not intercept it. Code that uses PUT works whichever way AWS treats POST.
+ */
+function postRepository(name: string): never {
+  throw awsRefusal(400, `Register repository [${name}] with PUT _snapshot/${name}: Amazon OpenSearch Service documents registering a repository with role_arn by PUT only (the snapclone sandbox refuses POST).`);
+}
+
 /**
  * PUT _snapshot/<repo>: an s3 repository (settings bucket, region, role_arn, base_path, readonly). Registering
- * needs iam:PassRole on role_arn with iam:PassedToService es.amazonaws.com (so it must be SigV4-signed); the
- * bucket must exist, the role must trust es.amazonaws.com and be allowed to list and read the bucket (and write
- * it, unless readonly).
+ * needs iam:PassRole on role_arn (so it must be SigV4-signed; see PASSED_TO_SERVICE_CASES); the bucket must
+ * exist; OpenSearch Service must be able to assume the role for this domain (its trust, with aws:SourceArn)
+ * and the role must be allowed to list and read the bucket (and write it, unless readonly).
  */
 function putRepository(req: DataRequest, name: string): DataResponse {
   const { domain, world, body } = req;
@@ -508,11 +552,7 @@ function putRepository(req: DataRequest, name: string): DataResponse {
   if (!req.ctx) {
     throw awsRefusal(403, `User: anonymous is not authorized to perform: iam:PassRole on resource: ${roleArn}`);
   }
-  try {
-    checkPermission(req.ctx, 'iam:PassRole', [roleArn], { 'iam:PassedToService': 'es.amazonaws.com' });
-  } catch (error) {
-    throw awsRefusal(403, (error as Error).message);
-  }
+  checkPassRole(req.ctx, roleArn);
   if (!settings.bucket) throw osException('repository_exception', `[${name}] No bucket defined for s3 repository`, 500);
   const basePath = settings.base_path ?? '';
   const readonly = settings.readonly === 'true';
@@ -523,19 +563,10 @@ function putRepository(req: DataRequest, name: string): DataResponse {
   if (settings.region && settings.region !== bucket.region) {
     throw verificationFailed(name, `path [${basePath}] is not accessible on master node: The bucket is in this region: ${bucket.region}. Please use this region to retry the request (Service: Amazon S3; Status Code: 301; Error Code: PermanentRedirect)`);
   }
-  if (!trustsOpenSearch(world, roleArn)) {
-    throw verificationFailed(name, `path [${basePath}] is not accessible on master node: Unable to assume role ${roleArn}: es.amazonaws.com is not trusted by it`);
-  }
-  const needed = [
-    ['s3:ListBucket', `arn:aws:s3:::${bucket.name}`],
-    ['s3:GetObject', `arn:aws:s3:::${bucket.name}/${basePath ? `${basePath}/` : ''}x`],
-    ...(readonly ? [] : [['s3:PutObject', `arn:aws:s3:::${bucket.name}/${basePath ? `${basePath}/` : ''}x`]]),
-  ];
-  for (const [action, resource] of needed) {
-    if (!roleAllows(world, roleArn, action, resource)) {
-      throw verificationFailed(name, `path [${basePath}] is not accessible on master node: Access Denied (Service: Amazon S3; Status Code: 403; Error Code: AccessDenied) — ${roleArn} may not ${action} on ${resource}`);
-    }
-  }
+  const location = { roleArn, bucket: bucket.name, basePath };
+  checkRoleMay(world, domain, name, location, 's3:ListBucket', `arn:aws:s3:::${bucket.name}`);
+  checkRoleMay(world, domain, name, location, 's3:GetObject', objectArn(location));
+  if (!readonly) checkRoleMay(world, domain, name, location, 's3:PutObject', objectArn(location));
   domain.repositories.set(name, {
     name,
     type: 's3',
@@ -637,6 +668,8 @@ function createSnapshot(req: DataRequest, repositoryName: string, name: string):
   const { domain, world, body } = req;
   const repository = repositoryOf(domain, repositoryName);
   if (repository.readonly) throw readonlyRefusal(repositoryName);
+  // The snapshot is written to S3 with the repository's role: its permissions decide, not the caller's.
+  checkRoleMay(world, domain, repositoryName, repository, 's3:PutObject', objectArn(repository));
   snapshotsOf(world, repository.bucket, repository.basePath);
   const snapshots = storedSnapshots(world, repository);
   if (snapshots.has(name)) {
@@ -661,6 +694,7 @@ function deleteSnapshot(req: DataRequest, repositoryName: string, name: string):
   if (repository.readonly) {
     throw osException('repository_exception', `[${repositoryName}] cannot delete snapshot from a readonly repository`, 500);
   }
+  checkRoleMay(world, domain, repositoryName, repository, 's3:DeleteObject', objectArn(repository));
   snapshotsOf(world, repository.bucket, repository.basePath);
   const snapshots = storedSnapshots(world, repository);
   if (!snapshots.has(name)) throw snapshotMissing(repositoryName, name);
@@ -838,7 +872,8 @@ export function route(req: DataRequest): DataResponse {
   if (first === '_snapshot') {
     if (s.length === 1 && get) return getRepositories(req);
     if (s.length === 2 && get) return getRepositories(req, second);
-    if (s.length === 2 && put) return putRepository(req, second);
+    if (s.length === 2 && method === 'PUT') return putRepository(req, second);
+    if (s.length === 2 && method === 'POST') return postRepository(second);
     if (s.length === 2 && method === 'DELETE') return deleteRepository(req, second);
     if (s.length === 3 && get) return getSnapshots(req, second, third);
     if (s.length === 3 && third === '_verify' && method === 'POST') {

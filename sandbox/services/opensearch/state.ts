@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { World } from '../../core/world.ts';
+import type { DomainSecurity } from './security.ts';
 
 /**
  * The OpenSearch Service state of one account and region: domains (each with its indices, its registered
@@ -100,6 +101,8 @@ export interface DomainRecord {
     masterUserPassword?: string;
     masterUserArn?: string;
   };
+  /** Fine-grained access control's roles and role mappings (used when advancedSecurity.Enabled). */
+  security: DomainSecurity;
   accessPolicies?: string;
   advancedOptions: Record<string, string>;
   tags: Map<string, string>;

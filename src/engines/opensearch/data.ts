@@ -1,4 +1,5 @@
 import type { Client } from '@opensearch-project/opensearch';
+import { SnapcloneError } from '../../core/errors.ts';
 import type { Where } from '../shared/aws.ts';
 
 /** A loopback endpoint (host or host:port): only the local sandbox serves a domain there, over plain HTTP. */
@@ -45,4 +46,33 @@ export async function catIndices(client: Client): Promise<IndexRow[]> {
 export async function activeRecoveries(client: Client): Promise<{ index: string; stage: string }[]> {
   const out = await client.cat.recovery({ format: 'json', active_only: true });
   return out.body as unknown as { index: string; stage: string }[];
+}
+
+interface RefusedBody {
+  error?: { type?: string; reason?: string };
+  Message?: string;
+  message?: string;
+}
+
+/**
+ * Runs REST calls on a domain, turning its refusals into errors that say what to change: fine-grained access
+ * control refusing an identity it maps to nothing (403 security_exception), or the AWS front end refusing a
+ * call IAM does not allow (403 {"Message"}).
+ */
+export async function refusedExplained<T>(what: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    const meta = (error as { meta?: { statusCode?: number; body?: RefusedBody } }).meta;
+    if (meta?.statusCode !== 403) throw error;
+    const body = meta.body ?? {};
+    if (body.error?.type === 'security_exception') {
+      throw new SnapcloneError(
+        `The fine-grained access control of ${what} refused: ${body.error.reason ?? 'no permissions'}.`,
+        undefined,
+        'On a source domain, map snapclone\'s role as docs/iam.md ("OpenSearch") says; a clone\'s master user is the role that created it, so use that role.',
+      );
+    }
+    throw new SnapcloneError(`${what} refused the call: ${body.Message ?? body.message ?? 'access denied'}.`, undefined, 'Check the role\'s policy against snapclone iam policy (docs/iam.md).');
+  }
 }

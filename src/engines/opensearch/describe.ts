@@ -71,7 +71,11 @@ export function cloneFromDomain(domain: DomainStatus, tags: CloneTags, raw: Reco
     instances: domain.ClusterConfig ? `${domain.ClusterConfig.InstanceCount ?? 1} × ${domain.ClusterConfig.InstanceType}` : undefined,
     processing: domain.DomainProcessingStatus,
     restored: raw[TAG.restored],
-    fineGrainedAccessControl: domain.AdvancedSecurityOptions?.Enabled ? 'on (a new master user: snapclone credentials)' : 'off',
+    fineGrainedAccessControl: domain.AdvancedSecurityOptions?.Enabled
+      ? raw[TAG.password] === 'generated'
+        ? 'on (a new master user: snapclone credentials)'
+        : 'on (master user: the role snapclone runs as; SigV4, see snapclone credentials)'
+      : 'off',
     vpc: domain.VPCOptions?.VPCId,
     securityGroups: domain.VPCOptions?.SecurityGroupIds?.join(','),
     secret: raw[TAG.password] === 'generated' ? tags.clone : undefined,

@@ -4,8 +4,9 @@ import { secretPermissions as secrets } from '../shared/permissions.ts';
 /**
  * Every IAM action the OpenSearch engine's code calls, per command. A clone is a domain named `<prefix>-*`;
  * its REST API (`es:ESHttp*`) is addressed as `domain/<name>/<path>`. The source domain is only read, and
- * only its snapshot listing (`_snapshot/<repo>/…`); `DenyWritesToSources` denies every write on it and its
- * paths, so its repository cannot be written through it.
+ * only its snapshot listing (`_snapshot/<repo>/…`). On a clone the role may read (GET) anything, and write
+ * only what a read-only registration and a restore are: PUT `_snapshot/<repo>` and POST
+ * `_snapshot/<repo>/<snapshot>/_restore` — never a snapshot, a deletion or a re-registration elsewhere.
  */
 const points = [read('es:DescribeDomain', 'source'), read('es:ESHttpGet', 'restore-input')];
 
@@ -18,34 +19,46 @@ const describe = [
 
 const tagClone = write('es:AddTags', ['clone'], 'request');
 
+/** The role the session runs as becomes the clone's master user (restore.ts): who that is needs no permission, but is a call. */
+const identity = read('sts:GetCallerIdentity', 'none');
+
 export const OPENSEARCH_PERMISSIONS: EnginePermissions = {
   points,
   describe,
   create: [
     ...points,
     ...describe,
+    identity,
     write('es:CreateDomain', ['clone'], 'request'),
     tagClone,
-    // Registering the repository on the clone passes the snapshot role, to OpenSearch only.
-    write('iam:PassRole', ['service-role'], 'passed-to-service'),
-    // The clone's REST API: register the repository and restore (POST, as the official client sends both),
-    // read snapshots and indices (GET).
-    write('es:ESHttpPost', ['clone']),
+    // Registering the repository on the clone passes the repository's (read-only) role. No iam:PassedToService
+    // condition: AWS documents none, and what OpenSearch's data plane would put there is not documented, so a
+    // condition could refuse the registration. Only this one role is passable, and its trust admits only
+    // OpenSearch Service for clone domains (docs/iam.md).
+    write('iam:PassRole', ['service-role']),
+    // AWS documents registration as PUT with es:ESHttpPut; the restore is a POST.
+    write('es:ESHttpPut', ['clone-repository']),
+    write('es:ESHttpPost', ['clone-restore']),
+    // Snapshots, indices and recoveries of the clone, and its data for the people using it (GET).
     read('es:ESHttpGet', 'clone'),
-    ...secrets.generated,
-    secrets.describe,
-    secrets.value,
   ],
-  credentials: [...describe, tagClone, secrets.value],
+  // Clones made before the role became their master user kept a password in a secret.
+  credentials: [...describe, identity, tagClone, secrets.value],
   delete: [...describe, tagClone, write('es:DeleteDomain', ['clone']), secrets.describe, secrets.delete],
-  doctor: [],
+  // The repository role's trust (does it admit clone domains?) and read-only permissions; the service-linked role.
+  doctor: [read('iam:GetRole', ['service-role', 'service-linked-role']), read('iam:SimulatePrincipalPolicy', 'service-role')],
 };
 
 export function opensearchResources(scope: Scope, w: ScopeWhere): string[] | undefined {
   const domain = (name: string) => `arn:${w.partition}:es:${w.region}:${w.account}:domain/${name}`;
+  const repositories = [...new Set(w.sources.flatMap((s) => (s.config.snapshotRepository ? [s.config.snapshotRepository.name] : [])))];
   switch (scope) {
     case 'clone':
       return [domain(`${w.prefix}-*`), domain(`${w.prefix}-*/*`)];
+    case 'clone-repository':
+      return repositories.map((repo) => domain(`${w.prefix}-*/_snapshot/${repo}`));
+    case 'clone-restore':
+      return repositories.map((repo) => domain(`${w.prefix}-*/_snapshot/${repo}/*/_restore`));
     case 'source':
       return w.sources.flatMap((s) => [domain(s.config.id), domain(`${s.config.id}/*`)]);
     case 'restore-input':
@@ -55,6 +68,12 @@ export function opensearchResources(scope: Scope, w: ScopeWhere): string[] | und
       });
     case 'service-role':
       return [...new Set(w.sources.flatMap((s) => (s.config.snapshotRepository ? [s.config.snapshotRepository.roleArn] : [])))];
+    case 'service-linked-role':
+      // Its ARN has the service-role path; while it does not exist, GetRole can only be authorized on the name
+      // without a path (IAM does not know the path of a missing role): both, so doctor gets NoSuchEntity.
+      return ['role/aws-service-role/opensearchservice.amazonaws.com/', 'role/'].map(
+        (path) => `arn:${w.partition}:iam::${w.account}:${path}AWSServiceRoleForAmazonOpenSearchService`,
+      );
     case 'account':
       return [domain('*')];
     case 'placement':

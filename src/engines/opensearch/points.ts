@@ -3,7 +3,7 @@ import { inRange, type Range } from '../shared/points.ts';
 import { steadily, type Where } from '../shared/aws.ts';
 import type { RestorePoint, SourceRef } from '../types.ts';
 import { isSystemIndex, repositoryOf } from './aws.ts';
-import { dataPlane, listSnapshots } from './data.ts';
+import { dataPlane, listSnapshots, refusedExplained } from './data.ts';
 import { describeDomain, endpointOf } from './describe.ts';
 
 /**
@@ -18,7 +18,8 @@ export async function searchPoints(w: Where, source: SourceRef, range: Range = {
   const client = await dataPlane(w, endpoint);
   try {
     const points: RestorePoint[] = [];
-    for (const s of await steadily(w.ctx, `the snapshots of ${source.name}`, () => listSnapshots(client, repo.name))) {
+    const snapshots = await refusedExplained(`source domain ${source.config.id}`, () => steadily(w.ctx, `the snapshots of ${source.name}`, () => listSnapshots(client, repo.name)));
+    for (const s of snapshots) {
       if (s.state !== 'SUCCESS' || s.start_time_in_millis === undefined) continue;
       const time = new Date(s.start_time_in_millis);
       if (!inRange(time, range)) continue;

@@ -1,42 +1,30 @@
-import { randomInt } from 'node:crypto';
 import { CreateDomainCommand, type DomainStatus, OpenSearchClient } from '@aws-sdk/client-opensearch';
 import { cloneTags, packTags, readCloneTags, TAG, toTagList } from '../../core/tags.ts';
 import { isError, type Where } from '../shared/aws.ts';
 import { attachConcurrent, resumeExisting } from '../shared/resume.ts';
-import { generatedPassword, newPassword } from '../shared/secret.ts';
 import type { RestorePlan, RestoreResult } from '../types.ts';
 import { partitionOf } from '../../iam/declare.ts';
 import { domainArn, placementOf } from './aws.ts';
 import { cloneFromDomain, cloneOf, describeDomain } from './describe.ts';
-
-/**
- * A master password OpenSearch accepts: it wants an upper- and a lower-case letter, a digit and a special
- * character; 32 random letters and digits, then one of each class in random positions.
- */
-function masterPassword(): string {
-  const chars = [...newPassword()];
-  for (const c of ['A', 'z', '7', '!']) chars.splice(randomInt(chars.length + 1), 0, c);
-  return chars.join('');
-}
-
-/** The master user a clone with fine-grained access control gets (its password: the clone's secret). */
-export const MASTER_USER = 'snapclone-admin';
+import { masterIdentity } from './identity.ts';
 
 /**
  * Creates the clone's domain: the source's engine version, the placement's smaller instance type and count,
  * no dedicated masters, in the placement's subnets and security groups, encrypted at rest and node to node,
- * HTTPS only, tagged at creation; with fine-grained access control when the source has it, under a new master
- * user whose password is stored first in the clone's secret. The indices are restored once it is active (wait).
+ * HTTPS only, tagged at creation. When the source has fine-grained access control, so has the clone, with the
+ * role the session runs as for its master user (MasterUserARN, internal user database off): every REST call
+ * snapclone makes is signed by that role, so no role mapping has to be made first and no password exists. The
+ * access policy names the account, so the role's own IAM policy decides which paths it may call (docs/iam.md).
+ * The indices are restored once it is active (wait).
  */
 async function createDomain(w: Where, plan: RestorePlan): Promise<RestoreResult> {
   const placement = placementOf(plan.target);
   const name = plan.tags.clone;
   const source = await describeDomain(w, plan.source.config.id);
   const fgac = source?.AdvancedSecurityOptions?.Enabled !== false;
-  const password = fgac
-    ? await generatedPassword(w, plan.tags, { key: 'domainName', id: name }, { engine: 'opensearch', username: MASTER_USER }, masterPassword)
-    : undefined;
-  const tags = { ...cloneTags(plan.tags), [TAG.password]: password ? 'generated' : 'none' };
+  const master = fgac ? await masterIdentity(w) : undefined;
+  // No password: the clone is reached with SigV4 as the role (credentials.ts).
+  const tags = { ...cloneTags(plan.tags), [TAG.password]: 'none' };
   const account = plan.target.config.account;
   let domain: DomainStatus | undefined;
   try {
@@ -56,16 +44,9 @@ async function createDomain(w: Where, plan: RestorePlan): Promise<RestoreResult>
         EncryptionAtRestOptions: { Enabled: true },
         NodeToNodeEncryptionOptions: { Enabled: true },
         DomainEndpointOptions: { EnforceHTTPS: true },
-        ...(password
-          ? {
-              AdvancedSecurityOptions: {
-                Enabled: true,
-                InternalUserDatabaseEnabled: true,
-                MasterUserOptions: { MasterUserName: MASTER_USER, MasterUserPassword: password },
-              },
-            }
-          : {}),
-        // The account's IAM policies decide who may call the domain's REST API (the role's: only its clones).
+        ...(master ? { AdvancedSecurityOptions: { Enabled: true, InternalUserDatabaseEnabled: false, MasterUserOptions: { MasterUserARN: master } } } : {}),
+        // The account's IAM policies decide who may call the domain's REST API and which paths (the role's:
+        // reads, the repository registration and the restore). Signed requests only: no basic auth.
         AccessPolicies: JSON.stringify({
           Version: '2012-10-17',
           Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:${partitionOf(w.region)}:iam::${account}:root` }, Action: 'es:ESHttp*', Resource: `${domainArn(w.region, account, name)}/*` }],
@@ -79,7 +60,7 @@ async function createDomain(w: Where, plan: RestorePlan): Promise<RestoreResult>
     return attachConcurrent(w, await cloneOf(w, name, await describeDomain(w, name)), plan, 'OpenSearch domain');
   }
   w.ctx.reporter.info(
-    `${name}: domain creation started (${placement.instanceCount} × ${placement.instanceType}${password ? ', fine-grained access control with a new master user' : ''}); tagged. Snapshot ${plan.point.id} is restored once it is active.`,
+    `${name}: domain creation started (${placement.instanceCount} × ${placement.instanceType}${master ? `, fine-grained access control with ${master} as master user` : ''}); tagged. Snapshot ${plan.point.id} is restored once it is active.`,
   );
   domain ??= await describeDomain(w, name);
   const clone = domain

@@ -6,7 +6,7 @@ import { steadily, type Where } from '../shared/aws.ts';
 import { Polling, TYPICAL_MS } from '../shared/poll.ts';
 import type { Clone, SourceRef } from '../types.ts';
 import { DOMAIN_KIND, isSystemIndex, repositoryOf } from './aws.ts';
-import { activeRecoveries, catIndices, dataPlane, listSnapshots } from './data.ts';
+import { activeRecoveries, catIndices, dataPlane, listSnapshots, refusedExplained } from './data.ts';
 import { describeClone, describeDomain, endpointOf, isReady, readTags } from './describe.ts';
 import { tagClone } from './tagging.ts';
 
@@ -39,14 +39,18 @@ function sourceOf(p: Poll): SourceRef {
   return { name: p.clone.source, config };
 }
 
-/** Registers the source's repository on the clone, read-only (again on a resume: the same settings). */
+/**
+ * Registers the source's repository on the clone, read-only, with the repository's (read-only) role (again on
+ * a resume: the same settings). AWS documents registering with a role as a PUT (es:ESHttpPut); the official
+ * client's createRepository sends a POST, whose handling AWS does not document, so the PUT is sent directly.
+ */
 async function registerRepository(p: Poll, client: Client, source: SourceRef): Promise<void> {
   const repo = repositoryOf(source);
   p.onProgress({ phase: `${p.clone.clone}: registering repository ${repo.name} (read-only)`, elapsedMs: p.w.ctx.now().getTime() - p.startedAt });
-  await client.snapshot.createRepository({
-    repository: repo.name,
-    // S3 repository settings (the client's types know only the file-system ones).
-    body: { type: 's3', settings: { bucket: repo.bucket, region: p.w.region, role_arn: repo.roleArn, readonly: true } as never },
+  await client.transport.request({
+    method: 'PUT',
+    path: `/_snapshot/${encodeURIComponent(repo.name)}`,
+    body: { type: 's3', settings: { bucket: repo.bucket, region: p.w.region, role_arn: repo.roleArn, readonly: true } },
   });
 }
 
@@ -120,9 +124,11 @@ export async function waitForClone(w: Where, clone: Clone, onProgress: (p: Progr
     try {
       // The domain's REST API retries little by itself: each step rides out throttling and 5xx (and is
       // harmless to repeat: a restore asks only for the indices still missing).
-      await steadily(w.ctx, `${clone.clone}'s snapshot repository`, () => registerRepository(p, client, source));
-      const indices = await steadily(w.ctx, `${clone.clone}'s indices to be restored`, () => restoreIndices(p, client, source));
-      await untilRecovered(p, client, indices);
+      await refusedExplained(`${clone.clone}`, async () => {
+        await steadily(w.ctx, `${clone.clone}'s snapshot repository`, () => registerRepository(p, client, source));
+        const indices = await steadily(w.ctx, `${clone.clone}'s indices to be restored`, () => restoreIndices(p, client, source));
+        await untilRecovered(p, client, indices);
+      });
     } finally {
       await client.close();
     }
