@@ -1,5 +1,5 @@
 import { ConfigSchema } from '../../src/config/schema.ts';
-import { policyFor } from '../../src/iam/policy.ts';
+import { policiesFor } from '../../src/iam/split.ts';
 import type { PolicyDocument } from '../core/iam.ts';
 import { SCENARIO_TARGET, scenarioConfig } from './config.ts';
 import { createRole, createUser, issueUserKey, mfaDevices } from '../core/iam-state.ts';
@@ -53,19 +53,19 @@ export interface IamSeed {
 const policy = (...Statement: PolicyDocument['Statement']): PolicyDocument => ({ Version: '2012-10-17', Statement });
 
 /**
- * The operator's permissions: exactly what `snapclone iam policy` generates for the scenario's config,
- * computed by the same code when the sandbox is seeded (not a copy), so the demo and the end-to-end tests run
- * under the generated least-privilege policy.
+ * The operator's permissions: exactly the customer-managed policies `snapclone iam policy` generates for the
+ * scenario's config, computed by the same code when the sandbox is seeded (not a copy), so the demo and the
+ * end-to-end tests run under the generated least-privilege policies, all attached to the role.
  */
-export function generatedOperatorPolicy(): PolicyDocument {
-  return policyFor(ConfigSchema.parse(scenarioConfig()), SCENARIO_TARGET) as PolicyDocument;
+export function generatedOperatorPolicies(): PolicyDocument[] {
+  return policiesFor(ConfigSchema.parse(scenarioConfig()), SCENARIO_TARGET).map((p) => p.document as PolicyDocument);
 }
 
 /** Seeds IAM: users with fresh random keys, the three roles, the MFA device and the GitHub OIDC provider. */
 export function seedIam(world: World): IamSeed {
   const account = COMPANY_ACCOUNT;
   const operatorArn = arn.role(OPERATOR_ROLE);
-  const operatorPolicy = generatedOperatorPolicy();
+  const operatorPolicies = generatedOperatorPolicies();
   const assumeOperator = policy({ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: operatorArn });
 
   const admin = createUser(world, account, ADMIN_USER, [policy({ Effect: 'Allow', Action: '*', Resource: '*' })]);
@@ -98,7 +98,7 @@ export function seedIam(world: World): IamSeed {
         Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } },
       },
     ),
-    [operatorPolicy],
+    operatorPolicies,
     3600 * 4,
   );
   createRole(
@@ -115,7 +115,7 @@ export function seedIam(world: World): IamSeed {
         StringLike: { [`${OIDC_ISSUER}:sub`]: `repo:${GITHUB_REPO}:*` },
       },
     }),
-    [operatorPolicy],
+    operatorPolicies,
   );
   createRole(
     world,

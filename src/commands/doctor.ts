@@ -1,14 +1,16 @@
 import { SimulatePrincipalPolicyCommand, type ContextEntry, type EvaluationResult, IAMClient } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Context } from '../core/context.ts';
-import { ExitCode } from '../core/errors.ts';
+import { ExitCode, UsageError } from '../core/errors.ts';
 import { TAG } from '../core/tags.ts';
 import { explain } from '../cli/errors.ts';
 import { enginesIn } from '../engines/index.ts';
-import type { Engine, TargetRef } from '../engines/types.ts';
-import type { Permission } from '../iam/declare.ts';
-import { permissionsIn, resourcesOf, scopeWhere } from '../iam/policy.ts';
+import type { TargetRef } from '../engines/types.ts';
+import type { Conditions } from '../iam/declare.ts';
+import { declaredParts, permissionsIn, resourcesOf, scopeWhere } from '../iam/policy.ts';
+import { IAM_QUOTAS, policiesFor, policySize } from '../iam/split.ts';
 import type { CommandResult } from '../output/render.ts';
+import { checkSourceKeys } from './doctor-keys.ts';
 import { targetsToSearch } from './common.ts';
 
 export interface DoctorOptions {
@@ -22,39 +24,28 @@ export interface Check {
   detail: string;
   /** What to do about a problem. */
   fix?: string;
+  /** Something to look at that does not fail the run (shown as WARNING). */
+  warning?: boolean;
 }
 
 /** A concrete resource for a declared ARN pattern: `db:snapclone-*` → `db:snapclone-doctor`. */
 const sample = (arn: string) => (arn === '*' ? '*' : arn.replace(/\*$/, 'doctor').replace(/\*/g, 'doctor'));
 
-/** The context a bound call carries: the tags it writes or the tags of the clone it acts on, and the service keys it must match. */
-function contextOf(permission: Permission, engine: Engine, cloneArn: string, target: TargetRef): ContextEntry[] {
-  const required = Object.entries(permission.requires?.(target.config) ?? {}).map(([name, patterns]): ContextEntry => ({
-    ContextKeyName: name,
-    ContextKeyValues: [sample(patterns[0])],
-    ContextKeyType: 'string',
-  }));
-  return [...bindingContext(permission, engine, cloneArn), ...required];
-}
-
-function bindingContext(permission: Permission, engine: Engine, cloneArn: string): ContextEntry[] {
-  const entry = (name: string, ...values: string[]): ContextEntry => ({
-    ContextKeyName: name,
-    ContextKeyValues: values,
-    ContextKeyType: values.length > 1 ? 'stringList' : 'string',
-  });
-  switch (permission.bind) {
-    case 'request':
-      return [entry(`aws:RequestTag/${TAG.managed}`, 'true'), { ...entry('aws:TagKeys', TAG.managed), ContextKeyType: 'stringList' }];
-    case 'resource':
-      return [entry(`aws:ResourceTag/${TAG.managed}`, 'true')];
-    case 'owned-by-clone':
-      return [entry(`aws:ResourceTag/${engine.managedSecretOwnerTag ?? ''}`, cloneArn)];
-    case 'passed-to-service':
-      return [entry('iam:PassedToService', engine.passRoleService ?? '')];
-    default:
-      return [];
-  }
+/**
+ * The context a declared part's call carries, from the part's own condition: the tags it writes or the tags of
+ * the clone it acts on, the service keys it must match (a sample value for each pattern).
+ */
+function contextOf(condition: Conditions | undefined): ContextEntry[] {
+  return Object.entries(condition ?? {}).flatMap(([operator, keys]) =>
+    Object.entries(keys).map(([name, values]): ContextEntry => {
+      const multi = operator.startsWith('ForAllValues:') || operator.startsWith('ForAnyValue:');
+      return {
+        ContextKeyName: name,
+        ContextKeyValues: [sample(values[0])],
+        ContextKeyType: multi ? 'stringList' : operator.startsWith('Bool') ? 'boolean' : 'string',
+      };
+    }),
+  );
 }
 
 /** The role a caller's policy comes from: the target's role, else the caller (an assumed role's role ARN). */
@@ -77,17 +68,15 @@ async function simulate(ctx: Context, target: TargetRef, source: string, actions
   return results;
 }
 
-/** Every declared call allowed on what it acts on, with the context its binding gives it. */
+/** Every declared call allowed on what it acts on, with the context its condition gives it. */
 async function checkAllowed(ctx: Context, target: TargetRef, source: string): Promise<Check> {
   const groups = new Map<string, { actions: Set<string>; resources: string[]; context: ContextEntry[] }>();
-  for (const { engine, permission } of permissionsIn(ctx.config, target)) {
-    const w = scopeWhere(ctx.config, target, engine);
-    const resources = [...new Set(permission.on.flatMap((scope) => resourcesOf(engine, scope, w)).map(sample))];
-    if (resources.length === 0) continue;
-    const context = contextOf(permission, engine, sample(resourcesOf(engine, 'clone', w)[0]), target);
+  for (const part of declaredParts(ctx.config, target)) {
+    const resources = [...new Set(part.resources.map(sample))];
+    const context = contextOf(part.condition);
     const key = JSON.stringify([resources, context]);
     const group = groups.get(key) ?? { actions: new Set<string>(), resources, context };
-    group.actions.add(permission.action);
+    for (const action of part.actions) group.actions.add(action);
     groups.set(key, group);
   }
   const missing: string[] = [];
@@ -145,6 +134,23 @@ async function checkSourcesDenied(ctx: Context, target: TargetRef, source: strin
       };
 }
 
+/** The generated permissions fit IAM's quotas as customer-managed policies (what `iam template` attaches). */
+function checkPolicySize(ctx: Context, target: TargetRef): Check {
+  try {
+    const policies = policiesFor(ctx.config, target.name);
+    const largest = Math.max(...policies.map((p) => policySize(p.document)));
+    return {
+      target: target.name,
+      check: 'policy size',
+      ok: true,
+      detail: `${policies.length} of at most ${IAM_QUOTAS.managedPoliciesPerRole} managed policies, the largest ${largest} of ${IAM_QUOTAS.managedPolicyChars} characters`,
+    };
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    return { target: target.name, check: 'policy size', ok: false, detail: error.message, fix: error.hint };
+  }
+}
+
 /** Each engine's placement in the target exists (one line per engine). */
 async function checkPlacements(ctx: Context, target: TargetRef): Promise<Check[]> {
   const engines = enginesIn(target);
@@ -187,8 +193,10 @@ async function checkTarget(ctx: Context, target: TargetRef): Promise<Check[]> {
       break;
     }
   }
+  checks.push(checkPolicySize(ctx, target));
   checks.push(...(await checkPlacements(ctx, target)));
   checks.push(...(await checkSearch(ctx, target)));
+  checks.push(...(await checkSourceKeys(ctx, target, role ?? source)));
   return checks;
 }
 
@@ -224,7 +232,7 @@ export async function run(options: DoctorOptions, ctx: Context): Promise<Command
     json: { ok, checks },
     table: {
       columns: ['target', 'check', 'result', 'detail'],
-      rows: checks.map((c) => [c.target, c.check, c.ok ? 'ok' : 'PROBLEM', c.fix ? `${c.detail} — ${c.fix}` : c.detail]),
+      rows: checks.map((c) => [c.target, c.check, c.ok ? (c.warning ? 'WARNING' : 'ok') : 'PROBLEM', c.fix ? `${c.detail} — ${c.fix}` : c.detail]),
     },
     exitCode: ok ? ExitCode.ok : ExitCode.failed,
   };

@@ -5,6 +5,7 @@ const accountId = z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id');
 const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as ap-northeast-1');
 const duration = z.string().regex(/^\d+[mhd]$/, 'a duration such as 30m, 8h or 3d');
 
+const kmsKeyArn = z.string().regex(/^arn:aws[\w-]*:kms:[a-z0-9-]+:\d{12}:key\/[\w-]+$/, 'a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)');
 const roleArn = z.string().regex(/^arn:aws[\w-]*:iam::\d{12}:role\/.+$/, 'an IAM role ARN');
 
 /** A GitHub id (repository or owner): a positive integer, as YAML reads it or as a string of digits. */
@@ -183,6 +184,12 @@ export const SourceSchema = z
     backupVault: z.string().default('Default'),
     /** Target used when --target is not given. */
     target: z.string().optional(),
+    /**
+     * The customer-managed KMS key(s) the source's storage (and so its snapshots and backups) is encrypted
+     * with: restores need kms:CreateGrant and kms:DescribeKey on them, and the keys' policies must allow the
+     * role. Omitted: the source uses an AWS managed key (or none). `snapclone doctor` compares it with AWS.
+     */
+    kmsKeyArn: z.union([kmsKeyArn, z.array(kmsKeyArn).min(1)]).optional(),
     /** opensearch: the S3 repository of the domain's manual snapshots (registered read-only on each clone). */
     snapshotRepository: z
       .object({

@@ -22,8 +22,12 @@ export type Scope =
   | 'placement'
   /** Every resource of a type in the target's account and region: reads that list without naming one. */
   | 'account'
-  /** The KMS key that encrypts service-managed secrets (the target's kmsKeyId, else the account's keys). */
+  /** The KMS key that encrypts service-managed secrets (the target's kmsKeyId, else the AWS managed key aws/secretsmanager). */
   | 'secret-key'
+  /** The customer-managed KMS keys that encrypt the sources' storage (sources.<s>.kmsKeyArn): restores use them. */
+  | 'source-key'
+  /** A final snapshot a delete could take of a clone, `<prefix>-*`: snapclone skips it, AWS authorizes the delete on it. */
+  | 'clone-snapshot'
   /** The sources' backup vaults (read). */
   | 'vault'
   /** The role snapclone runs as (policy simulation by `doctor`). */
@@ -44,10 +48,14 @@ export type Scope =
  * - `request`: it creates or tags a clone, and must itself put `snapclone:managed=true` (and only snapclone tags);
  * - `resource`: it changes, deletes or reads the secret of a clone that already carries `snapclone:managed=true`;
  * - `owned-by-clone`: a service-managed secret tied to a clone by the service's own tag (RDS: `aws:rds:primaryDBInstanceArn`);
- * - `passed-to-service`: iam:PassRole of a role only to the engine's service (`iam:PassedToService`).
+ * - `passed-to-service`: iam:PassRole of a role only to the engine's service (`iam:PassedToService`);
+ * - `grant-for-aws-resource`: a KMS grant only for an AWS service acting for the caller (`kms:GrantIsForAWSResource`).
  * Without a binding the call is a read, or a write bound by name alone (said in its declaration).
  */
-export type Binding = 'request' | 'resource' | 'owned-by-clone' | 'passed-to-service';
+export type Binding = 'request' | 'resource' | 'owned-by-clone' | 'passed-to-service' | 'grant-for-aws-resource';
+
+/** IAM condition operators to keys to values, as in a policy statement. */
+export type Conditions = Record<string, Record<string, string[]>>;
 
 export interface Permission {
   action: string;
@@ -56,10 +64,11 @@ export interface Permission {
   /** Writes change something in the account; the policy never allows one on a source. */
   write?: boolean;
   /**
-   * The service's own condition keys the call must match, as StringLike patterns (e.g. rds:DatabaseEngine
-   * `aurora-*`): narrows what a create may make beyond its name and tags.
+   * The service's own condition keys the call must match, by operator (e.g. StringLike rds:DatabaseEngine
+   * `aurora-*`, Bool rds:PubliclyAccessible `false`): narrows what a create may make beyond its name and tags.
+   * The builder puts each key only on the resource types AWS supplies it for (src/iam/reference.ts).
    */
-  requires?: (target: TargetConfig) => Record<string, string[]>;
+  requires?: (target: TargetConfig) => Conditions;
   /** Only for targets configured so (e.g. RDS-managed passwords); always when omitted. */
   when?: (target: TargetConfig) => boolean;
 }

@@ -4,7 +4,8 @@ import { TAG } from '../core/tags.ts';
 import { enginesIn } from '../engines/index.ts';
 import type { Engine, TargetRef } from '../engines/types.ts';
 import { COMMAND_PERMISSIONS } from './commands.ts';
-import { ENGINE_COMMANDS, partitionOf, secretArnPattern, type Permission, type Scope, type ScopeWhere } from './declare.ts';
+import { ENGINE_COMMANDS, partitionOf, secretArnPattern, type Conditions, type Permission, type Scope, type ScopeWhere } from './declare.ts';
+import { resourceTypeOf, supplies } from './reference.ts';
 
 export interface PolicyStatement {
   Sid?: string;
@@ -34,6 +35,10 @@ export function scopeWhere(config: Config, target: TargetRef, engine: Engine): S
   };
 }
 
+/** The customer-managed keys a source's storage is encrypted with (sources.<s>.kmsKeyArn). */
+export const sourceKeyArns = (source: { kmsKeyArn?: string | string[] }): string[] =>
+  source.kmsKeyArn === undefined ? [] : Array.isArray(source.kmsKeyArn) ? source.kmsKeyArn : [source.kmsKeyArn];
+
 /** The ARNs of the scopes every engine shares. */
 function sharedResources(scope: Scope, w: ScopeWhere): string[] {
   switch (scope) {
@@ -43,6 +48,8 @@ function sharedResources(scope: Scope, w: ScopeWhere): string[] {
       return [...new Set(w.sources.map((s) => `arn:${w.partition}:backup:${w.region}:${w.account}:backup-vault:${s.config.backupVault}`))];
     case 'self':
       return w.target.config.access.roleArn ? [w.target.config.access.roleArn] : [];
+    case 'source-key':
+      return [...new Set(w.sources.flatMap((s) => sourceKeyArns(s.config)))];
     case 'none':
       return ['*'];
     default:
@@ -54,39 +61,67 @@ export function resourcesOf(engine: Engine, scope: Scope, w: ScopeWhere): string
   return engine.resources(scope, w) ?? sharedResources(scope, w);
 }
 
-/** The condition that binds a call, beyond its resource ARNs: its binding, and the service keys it requires. */
-function conditionOf(p: Permission, engine: Engine, w: ScopeWhere): PolicyStatement['Condition'] {
-  const bound = bindingOf(p, engine, w);
-  const required = p.requires?.(w.target.config);
-  if (!required) return bound;
-  // IfExists: AWS puts a service's keys on the resources they describe (rds:DatabaseEngine on the new
-  // DB instance), not on every resource of the call (its cluster, subnet group); the instance's own
-  // evaluation always carries them.
-  return { ...bound, StringLikeIfExists: required };
+/** The alias of the AWS managed key Secrets Manager encrypts with when no customer key is configured. */
+export const SECRETS_MANAGER_KEY_ALIAS = 'alias/aws/secretsmanager';
+
+function secretKeyAlias(engine: Engine, w: ScopeWhere): string {
+  const kmsKeyId = (w.target.config[engine.name] as { kmsKeyId?: string } | undefined)?.kmsKeyId;
+  return kmsKeyId && /(^|:)alias\//.test(kmsKeyId) ? kmsKeyId.replace(/^arn:[^/]*:alias\//, 'alias/') : SECRETS_MANAGER_KEY_ALIAS;
 }
 
-function bindingOf(p: Permission, engine: Engine, w: ScopeWhere): PolicyStatement['Condition'] {
+/** The condition that binds a call, beyond its resource ARNs: its binding, and the service keys it requires. */
+function conditionsOf(p: Permission, engine: Engine, w: ScopeWhere, resource: string): Conditions {
+  const out: Conditions = {};
+  const add = (operator: string, key: string, values: string[]) => {
+    out[operator] = { ...out[operator], [key]: values };
+  };
+  for (const [operator, keys] of Object.entries(bindingOf(p, engine, w))) for (const [key, v] of Object.entries(keys)) add(operator, key, v);
+  for (const [operator, keys] of Object.entries(p.requires?.(w.target.config) ?? {})) for (const [key, v] of Object.entries(keys)) add(operator, key, v);
+  // The key of managed secrets named by alias, or none configured (Secrets Manager's AWS managed key): any key
+  // of the account, only if it carries that alias.
+  if (p.on.includes('secret-key') && resource.endsWith(':key/*')) add('ForAnyValue:StringEquals', 'kms:ResourceAliases', [secretKeyAlias(engine, w)]);
+  return out;
+}
+
+function bindingOf(p: Permission, engine: Engine, w: ScopeWhere): Conditions {
   switch (p.bind) {
     case 'request':
       return {
-        StringEquals: { [`aws:RequestTag/${TAG.managed}`]: 'true' },
+        StringEquals: { [`aws:RequestTag/${TAG.managed}`]: ['true'] },
         'ForAllValues:StringLike': { 'aws:TagKeys': ['snapclone:*'] },
         // A tag write never turns what someone marked snapclone:managed=false into a clone.
-        ...(verbOf(p) === 'Tag' ? { StringEqualsIfExists: { [`aws:ResourceTag/${TAG.managed}`]: 'true' } } : {}),
+        ...(verbOf(p) === 'Tag' ? { StringEqualsIfExists: { [`aws:ResourceTag/${TAG.managed}`]: ['true'] } } : {}),
       };
     case 'resource':
-      return { StringEquals: { [`aws:ResourceTag/${TAG.managed}`]: 'true' } };
+      return { StringEquals: { [`aws:ResourceTag/${TAG.managed}`]: ['true'] } };
     case 'passed-to-service': {
       if (!engine.passRoleService) throw new Error(`Engine ${engine.name} names no service to pass roles to`);
-      return { StringEquals: { 'iam:PassedToService': engine.passRoleService } };
+      return { StringEquals: { 'iam:PassedToService': [engine.passRoleService] } };
     }
     case 'owned-by-clone': {
       if (!engine.managedSecretOwnerTag) throw new Error(`Engine ${engine.name} names no owner tag for managed secrets`);
       return { StringLike: { [`aws:ResourceTag/${engine.managedSecretOwnerTag}`]: resourcesOf(engine, 'clone', w) } };
     }
+    case 'grant-for-aws-resource':
+      return { Bool: { 'kms:GrantIsForAWSResource': ['true'] } };
     default:
-      return undefined;
+      return {};
   }
+}
+
+/**
+ * Only the keys AWS supplies when it authorizes the action on that resource's type (a positive condition on an
+ * absent key never matches, so the resource would be denied): e.g. CreateReplicationGroup's request tags and
+ * node type bind the replication group, not the parameter group or snapshot it also authorizes.
+ */
+function suppliedOnly(action: string, resource: string, conditions: Conditions): Conditions | undefined {
+  const type = resourceTypeOf(action, resource);
+  const out: Conditions = {};
+  for (const [operator, keys] of Object.entries(conditions)) {
+    const kept = Object.entries(keys).filter(([key]) => supplies(action, type, key));
+    if (kept.length > 0) out[operator] = Object.fromEntries(kept);
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 const pascal = (text: string) => text.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase());
@@ -96,10 +131,11 @@ function verbOf(p: Permission): string {
   if (p.bind === 'resource') return p.write ? 'ChangeManaged' : 'ReadManaged';
   if (p.bind === 'owned-by-clone') return 'ReadOwnedByClone';
   if (p.bind === 'passed-to-service') return 'PassToService';
+  if (p.bind === 'grant-for-aws-resource') return 'GrantToService';
   return p.write ? 'WriteByName' : 'Read';
 }
 
-const RANK = ['Read', 'ReadManaged', 'ReadOwnedByClone', 'Create', 'Tag', 'PassToService', 'WriteByName', 'ChangeManaged'];
+const RANK = ['Read', 'ReadManaged', 'ReadOwnedByClone', 'Create', 'Tag', 'PassToService', 'GrantToService', 'WriteByName', 'ChangeManaged'];
 
 /** Every permission the commands need in a target, per engine (each filtered by its `when`). */
 export function permissionsIn(config: Config, target: TargetRef): { engine: Engine; permission: Permission }[] {
@@ -113,55 +149,142 @@ export function permissionsIn(config: Config, target: TargetRef): { engine: Engi
   return out;
 }
 
-const one = (values: string[]) => (values.length === 1 ? values[0] : values);
+/**
+ * One declared grant as the policy must keep it: an action on some resources under one condition. A
+ * declaration whose resources see different condition keys (request tags on the replication group only)
+ * becomes several parts, one per condition.
+ */
+export interface StatementPart {
+  engine: string;
+  verb: string;
+  scopes: Scope[];
+  actions: string[];
+  resources: string[];
+  condition?: Conditions;
+}
+
+/** A statement of the policy and the declared parts it was merged from. */
+export interface MergedStatement {
+  statement: PolicyStatement;
+  parts: StatementPart[];
+}
+
+/** The declared parts of a target's policy, each (action set, resource set, condition) as declared. */
+export function declaredParts(config: Config, target: TargetRef): StatementPart[] {
+  const parts = new Map<string, StatementPart>();
+  for (const { engine, permission } of permissionsIn(config, target)) {
+    const w = scopeWhere(config, target, engine);
+    const verb = verbOf(permission);
+    let tagged = false;
+    for (const scope of permission.on) {
+      for (const resource of resourcesOf(engine, scope, w)) {
+        // Only ARNs of a type AWS authorizes the action on (the reference), or `*` for actions without resource types.
+        if (resource !== '*' && resourceTypeOf(permission.action, resource) === undefined) continue;
+        const condition = suppliedOnly(permission.action, resource, conditionsOf(permission, engine, w, resource));
+        if (condition?.StringEquals?.[`aws:RequestTag/${TAG.managed}`]) tagged = true;
+        const key = JSON.stringify([engine.name, permission.action, verb, condition]);
+        const part = parts.get(key) ?? { engine: engine.name, verb, scopes: [], actions: [permission.action], resources: [], condition };
+        if (!part.scopes.includes(scope)) part.scopes.push(scope);
+        if (!part.resources.includes(resource)) part.resources.push(resource);
+        parts.set(key, part);
+      }
+    }
+    if (permission.bind === 'request' && !tagged && permission.on.some((s) => resourcesOf(engine, s, w).length > 0)) {
+      throw new Error(`${permission.action}: AWS supplies no request tags for any resource it is declared on; it would be bound by name only`);
+    }
+  }
+  return [...parts.values()].map((p) => ({ ...p, resources: p.resources.includes('*') ? ['*'] : [...p.resources].sort() }));
+}
+
 
 /**
- * The least-privilege permissions policy of a target's role, computed from the declarations: one statement
- * per (binding, scopes) with the ARNs the engines resolve, and an explicit deny of every write on the
- * configured sources, so that another policy on the same role cannot open them either.
+ * Merges parts into statements without granting more than the parts: only parts with the same condition,
+ * and either the same resources (the union of their actions) or the same actions (the union of their
+ * resources). A cross product of different actions and resources is never made.
  */
-export function policyFor(config: Config, targetName: string): PolicyDocument {
+function merge(parts: StatementPart[]): { actions: string[]; resources: string[]; condition?: Conditions; parts: StatementPart[] }[] {
+  let groups = parts.map((p) => ({ actions: [...p.actions].sort(), resources: p.resources, condition: p.condition, parts: [p] }));
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const by of ['resources', 'actions'] as const) {
+      const merged = new Map<string, (typeof groups)[number]>();
+      for (const g of groups) {
+        const key = JSON.stringify([g.condition ?? null, g[by]]);
+        const into = merged.get(key);
+        if (!into) {
+          merged.set(key, { ...g, parts: [...g.parts] });
+          continue;
+        }
+        const other = by === 'resources' ? 'actions' : 'resources';
+        into[other] = [...new Set([...into[other], ...g[other]])].sort();
+        into.parts.push(...g.parts);
+        changed = true;
+      }
+      groups = [...merged.values()];
+    }
+  }
+  return groups;
+}
+
+/** A statement id from its parts' verb and scopes, unique in the policy. */
+function sidOf(parts: StatementPart[], taken: Set<string>): string {
+  // Named after the strongest grant among its parts.
+  const verb = [...new Set(parts.map((p) => p.verb))].sort((a, b) => RANK.indexOf(b) - RANK.indexOf(a))[0];
+  const scopes = [...new Set(parts.flatMap((p) => p.scopes))];
+  let sid = `${verb}${scopes.map(pascal).join('')}`;
+  if (taken.has(sid)) sid += [...new Set(parts.map((p) => pascal(p.engine)))].join('');
+  for (let n = 2; taken.has(sid); n++) sid = `${sid.replace(/\d+$/, '')}${n}`;
+  taken.add(sid);
+  return sid;
+}
+
+const one = (values: string[]) => (values.length === 1 ? values[0] : values);
+const conditionOut = (c: Conditions): PolicyStatement['Condition'] =>
+  Object.fromEntries(Object.entries(c).map(([op, keys]) => [op, Object.fromEntries(Object.entries(keys).map(([k, v]) => [k, one(v)]))]));
+
+/**
+ * The Allow statements of a target's policy with the declared parts each was merged from, and an explicit
+ * deny of every write on the configured sources, so that another policy on the same role cannot open them.
+ */
+export function mergedStatements(config: Config, targetName: string): MergedStatement[] {
   const target = resolveTarget(config, targetName);
-  const groups = new Map<string, { verb: string; actions: Set<string>; resources: Set<string>; condition?: PolicyStatement['Condition'] }>();
+  const groups = merge(declaredParts(config, target));
+  const rank = (g: (typeof groups)[number]) => Math.min(...g.parts.map((p) => RANK.indexOf(p.verb)));
+  const ordered = groups
+    .map((g) => ({ g, order: JSON.stringify([g.parts.map((p) => p.verb + p.scopes.join()).sort(), g.actions, g.resources]) }))
+    .sort((a, b) => rank(a.g) - rank(b.g) || a.order.localeCompare(b.order));
+  const taken = new Set<string>();
+  const out: MergedStatement[] = ordered.map(({ g }) => ({
+    statement: {
+      Sid: sidOf(g.parts, taken),
+      Effect: 'Allow' as const,
+      Action: one(g.actions),
+      Resource: one(g.resources),
+      ...(g.condition ? { Condition: conditionOut(g.condition) } : {}),
+    },
+    parts: g.parts,
+  }));
+  const deny = denyWritesToSources(config, target);
+  if (deny) out.push({ statement: deny, parts: [] });
+  return out;
+}
+
+function denyWritesToSources(config: Config, target: TargetRef): PolicyStatement | undefined {
   const sourceArns = new Set<string>();
   const sourceWrites = new Set<string>();
   for (const { engine, permission } of permissionsIn(config, target)) {
-    const w = scopeWhere(config, target, engine);
-    for (const arn of resourcesOf(engine, 'source', w)) sourceArns.add(arn);
+    for (const arn of resourcesOf(engine, 'source', scopeWhere(config, target, engine))) sourceArns.add(arn);
     // Writes on the sources' resource type (the clone scope), other than restores that read a source.
     if (permission.write && permission.on.includes('clone') && !permission.on.includes('source')) sourceWrites.add(permission.action);
-    const resources = permission.on.flatMap((scope) => resourcesOf(engine, scope, w));
-    if (resources.length === 0) continue;
-    const verb = verbOf(permission);
-    const condition = conditionOf(permission, engine, w);
-    // Engines share a statement where the binding is the same; one whose condition differs (the tag by
-    // which a service ties its managed secret to a clone) gets its own, named after the engine.
-    let sid = `${verb}${permission.on.map(pascal).join('')}`;
-    if (groups.has(sid) && JSON.stringify(groups.get(sid)!.condition) !== JSON.stringify(condition)) sid += pascal(engine.name);
-    let group = groups.get(sid);
-    if (!group) {
-      group = { verb, actions: new Set(), resources: new Set(), condition };
-      groups.set(sid, group);
-    }
-    group.actions.add(permission.action);
-    for (const r of resources) group.resources.add(r);
   }
-  const statements: PolicyStatement[] = [...groups.entries()]
-    .sort(([a, ga], [b, gb]) => RANK.indexOf(ga.verb) - RANK.indexOf(gb.verb) || a.localeCompare(b))
-    .map(([sid, g]) => ({
-      Sid: sid,
-      Effect: 'Allow' as const,
-      Action: one([...g.actions].sort()),
-      Resource: one(g.resources.has('*') ? ['*'] : [...g.resources].sort()),
-      ...(g.condition ? { Condition: g.condition } : {}),
-    }));
-  if (sourceArns.size > 0 && sourceWrites.size > 0) {
-    statements.push({
-      Sid: 'DenyWritesToSources',
-      Effect: 'Deny',
-      Action: one([...sourceWrites].sort()),
-      Resource: one([...sourceArns].sort()),
-    });
-  }
-  return { Version: '2012-10-17', Statement: statements };
+  if (sourceArns.size === 0 || sourceWrites.size === 0) return undefined;
+  return { Sid: 'DenyWritesToSources', Effect: 'Deny', Action: one([...sourceWrites].sort()), Resource: one([...sourceArns].sort()) };
+}
+
+/**
+ * The least-privilege permissions policy of a target's role as one document, computed from the declarations
+ * (split into managed policies that fit IAM's quotas by policiesFor, src/iam/split.ts).
+ */
+export function policyFor(config: Config, targetName: string): PolicyDocument {
+  return { Version: '2012-10-17', Statement: mergedStatements(config, targetName).map((m) => m.statement) };
 }

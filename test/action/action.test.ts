@@ -16,7 +16,7 @@ import { trustFor } from '../../src/iam/trust.ts';
 import type { PolicyDocument } from '../../sandbox/core/iam.ts';
 import { createRole } from '../../sandbox/core/iam-state.ts';
 import { scenarioConfig, SCENARIO_TARGET, writeScenarioConfig } from '../../sandbox/scenario/config.ts';
-import { generatedOperatorPolicy } from '../../sandbox/scenario/iam.ts';
+import { generatedOperatorPolicies } from '../../sandbox/scenario/iam.ts';
 import { arn, COMPANY_REGION, GITHUB_REPO } from '../../sandbox/scenario/index.ts';
 import { masterPasswordOf } from '../../sandbox/services/rds/state.ts';
 import { COMPANY_ACCOUNT } from '../../sandbox/scenario/constants.ts';
@@ -54,7 +54,7 @@ beforeAll(async () => {
     environments: ['snapclone'],
     workflows: ['.github/workflows/clone.yml@refs/heads/main'],
   };
-  createRole(sb.world, COMPANY_ACCOUNT, GENERATED_ROLE, trustFor(config, SCENARIO_TARGET) as unknown as PolicyDocument, [generatedOperatorPolicy()]);
+  createRole(sb.world, COMPANY_ACCOUNT, GENERATED_ROLE, trustFor(config, SCENARIO_TARGET) as unknown as PolicyDocument, generatedOperatorPolicies());
   dir = mkdtempSync(join(tmpdir(), 'snapclone-action-'));
   writeScenarioConfig(dir);
   if (hasAge) {

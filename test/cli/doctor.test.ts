@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as doctor from '../../src/commands/doctor.ts';
 import type { Check } from '../../src/commands/doctor.ts';
 import type { PolicyDocument } from '../../sandbox/core/iam.ts';
-import { generatedOperatorPolicy } from '../../sandbox/scenario/iam.ts';
+import { generatedOperatorPolicies } from '../../sandbox/scenario/iam.ts';
 import { startCli, type TestCli } from './support.ts';
 
 let cli: TestCli;
@@ -28,6 +28,7 @@ describe('snapclone doctor', () => {
       'identity:true',
       'permissions:true',
       'sources protected:true',
+      'policy size:true',
       'placement (rds):true',
       'placement (aurora):true',
       'placement (elasticache):true',
@@ -35,6 +36,9 @@ describe('snapclone doctor', () => {
       'opensearch service-linked role:true',
       'opensearch repository role trust:true',
       'opensearch repository role read-only:true',
+      'source key (orders-db):true',
+      'source key (billing-db):true',
+      'source key (catalog-db):true',
     ]);
     expect(json.ok).toBe(true);
     expect(result.exitCode).toBe(0);
@@ -43,15 +47,19 @@ describe('snapclone doctor', () => {
     expect(byName('sources protected')!.detail).toContain('5 source(s)');
     expect(byName('placement (rds)')!.detail).toContain('vpc-0dev0000000000001');
     expect(byName('placement (elasticache)')!.detail).toContain('cache subnet group snapclone-dev-cache: vpc-0dev0000000000001');
-    expect(result.table!.rows).toHaveLength(11);
+    expect(byName('policy size')!.detail).toMatch(/^\d+ of at most 10 managed policies, the largest \d+ of 6144 characters$/);
+    // The sources are encrypted with keys the config does not name: said as a warning (AWS managed keys need nothing).
+    const key = json.checks.find((c) => c.check === 'source key (orders-db)')!;
+    expect(key).toMatchObject({ ok: true, warning: true });
+    expect(key.detail).toMatch(/^orders-db is encrypted with arn:aws:kms:.*:key\/.*, which sources\.orders-db\.kmsKeyArn does not name/);
+    expect(result.table!.rows).toHaveLength(15);
     expect(calls).toEqual(
       expect.arrayContaining(['sts:GetCallerIdentity', 'iam:SimulatePrincipalPolicy', 'rds:DescribeDBSubnetGroups', 'elasticache:DescribeCacheSubnetGroups']),
     );
   });
 
   it('names a declared call the role may not make, with the fix, and exits 1', async () => {
-    const generated = generatedOperatorPolicy() as PolicyDocument;
-    operator().policies = [{ ...generated, Statement: generated.Statement.filter((s) => s.Sid !== 'ChangeManagedClone') }];
+    operator().policies = generatedOperatorPolicies().map((d) => ({ ...d, Statement: d.Statement.filter((s) => s.Sid !== 'ChangeManagedClone') }));
     try {
       const { result, byName } = await checks();
       expect(result.exitCode).toBe(1);
@@ -60,26 +68,28 @@ describe('snapclone doctor', () => {
       expect(permissions.detail).toContain('rds:DeleteDBInstance on arn:aws:rds:ap-northeast-1:123456789012:db:snapclone-doctor');
       expect(permissions.fix).toContain('snapclone iam policy --target dev');
     } finally {
-      operator().policies = [generatedOperatorPolicy() as PolicyDocument];
+      operator().policies = generatedOperatorPolicies();
     }
   });
 
   it('reports a policy that would let the role delete a source tagged as a clone', async () => {
-    const generated = generatedOperatorPolicy() as PolicyDocument;
     const loose: PolicyDocument['Statement'][number] = {
       Effect: 'Allow',
       Action: 'rds:DeleteDBInstance',
       Resource: '*',
       Condition: { StringEquals: { 'aws:ResourceTag/snapclone:managed': 'true' } },
     };
-    operator().policies = [{ ...generated, Statement: [...generated.Statement.filter((s) => s.Effect === 'Allow'), loose] }];
+    operator().policies = [
+      ...generatedOperatorPolicies().map((d) => ({ ...d, Statement: d.Statement.filter((s) => s.Effect === 'Allow') })),
+      { Version: '2012-10-17', Statement: [loose] },
+    ];
     try {
       const { result, byName } = await checks();
       expect(result.exitCode).toBe(1);
       expect(byName('sources protected')).toMatchObject({ ok: false });
       expect(byName('sources protected')!.detail).toContain('rds:DeleteDBInstance on arn:aws:rds:ap-northeast-1:123456789012:db:orders-prod');
     } finally {
-      operator().policies = [generatedOperatorPolicy() as PolicyDocument];
+      operator().policies = generatedOperatorPolicies();
     }
   });
 

@@ -11,7 +11,7 @@ import { policyFor } from '../../src/iam/policy.ts';
 import type { PolicyDocument } from '../../sandbox/core/iam.ts';
 import { evaluate } from '../../sandbox/core/iam-eval.ts';
 import { ADMIN_USER, arn, COMPANY_ACCOUNT, COMPANY_REGION, DEV_SEARCH_SUBNETS, DEV_SECURITY_GROUP, PROD_SEARCH, searchServiceLinkedRoleArn } from '../../sandbox/scenario/index.ts';
-import { generatedOperatorPolicy } from '../../sandbox/scenario/iam.ts';
+import { generatedOperatorPolicies } from '../../sandbox/scenario/iam.ts';
 import { SNAPSHOT_READER_ROLE } from '../../sandbox/scenario/search.ts';
 import { PASSED_TO_SERVICE_CASES } from '../../sandbox/services/opensearch/rest-api.ts';
 import { opensearchState } from '../../sandbox/services/opensearch/state.ts';
@@ -139,7 +139,7 @@ describe('F6: fine-grained access control', () => {
 describe('F14, F15: the registration as AWS documents it', () => {
   it('the repository is registered with PUT (es:ESHttpPut); the policy writes only that path and the restore on clones', async () => {
     expect(domains().get(clone)!.repositories.get(PROD.repository)).toMatchObject({ roleArn: arn.role(PROD.readerRole), readonly: true });
-    const statements = generatedOperatorPolicy().Statement;
+    const statements = generatedOperatorPolicies().flatMap((p) => p.Statement);
     const granting = (action: string) => statements.filter((s) => s.Effect === 'Allow' && [s.Action].flat().includes(action)).flatMap((s) => [s.Resource].flat());
     const domain = (path: string) => `arn:aws:es:${COMPANY_REGION}:${COMPANY_ACCOUNT}:domain/${path}`;
     expect(granting('es:ESHttpPut')).toEqual([domain(`snapclone-*/_snapshot/${PROD.repository}`)]);
@@ -148,11 +148,11 @@ describe('F14, F15: the registration as AWS documents it', () => {
   });
 
   it('the PassRole statement holds whatever iam:PassedToService OpenSearch sends (absent or es.amazonaws.com); the earlier one did not', () => {
-    const policy = generatedOperatorPolicy();
+    const policies = generatedOperatorPolicies();
     const pass = (policies: PolicyDocument[], service: string | undefined) =>
       evaluate(policies, { action: 'iam:PassRole', resource: arn.role(PROD.readerRole), context: service ? { 'iam:PassedToService': service } : {} });
     expect(PASSED_TO_SERVICE_CASES).toEqual([undefined, 'es.amazonaws.com']);
-    for (const service of PASSED_TO_SERVICE_CASES) expect(pass([policy], service)).toBe('allow');
+    for (const service of PASSED_TO_SERVICE_CASES) expect(pass(policies, service)).toBe('allow');
     const earlier: PolicyDocument = {
       Version: '2012-10-17',
       Statement: [{ Effect: 'Allow', Action: 'iam:PassRole', Resource: arn.role(PROD.readerRole), Condition: { StringEquals: { 'iam:PassedToService': 'es.amazonaws.com' } } }],

@@ -65,7 +65,8 @@ describe('snapclone as a process', () => {
     expect(JSON.parse(doctor.stdout)).toMatchObject({ ok: true });
     const policy = await snapclone(['iam', 'policy', '--format', 'yaml']);
     expect(policy.code).toBe(0);
-    expect(policy.stdout).toMatch(/^Version: "2012-10-17"\nStatement:/);
+    expect(policy.stdout).toMatch(/^snapclone-dev-1:\n {2}Version: "2012-10-17"\n {2}Statement:/);
+    expect(policy.stderr).toMatch(/snapclone-dev-1: \d+ of 6144 characters/);
     expect(policy.stdout).toContain('Sid: DenyWritesToSources');
     const template = await snapclone(['iam', 'template']);
     expect(template.stdout).toContain('Type: AWS::IAM::Role');

@@ -7,7 +7,7 @@ import { parse } from 'yaml';
 import * as iam from '../../src/commands/iam.ts';
 import { ConfigSchema, type Config } from '../../src/config/schema.ts';
 import { UsageError } from '../../src/core/errors.ts';
-import { policyFor } from '../../src/iam/policy.ts';
+import { policiesFor } from '../../src/iam/split.ts';
 import { trustFor } from '../../src/iam/trust.ts';
 import type { PolicyDocument } from '../../sandbox/core/iam.ts';
 import { createRole } from '../../sandbox/core/iam-state.ts';
@@ -29,9 +29,13 @@ beforeAll(async () => {
   // A role with exactly the generated trust and permissions (the CI user is a trusted principal).
   const withRole = structuredClone(config);
   withRole.targets.dev.access.roleArn = roleArn;
-  createRole(sb.world, COMPANY_ACCOUNT, ROLE, trustFor(withRole, SCENARIO_TARGET) as unknown as PolicyDocument, [
-    policyFor(withRole, SCENARIO_TARGET) as unknown as PolicyDocument,
-  ]);
+  createRole(
+    sb.world,
+    COMPANY_ACCOUNT,
+    ROLE,
+    trustFor(withRole, SCENARIO_TARGET) as unknown as PolicyDocument,
+    policiesFor(withRole, SCENARIO_TARGET).map((p) => p.document as unknown as PolicyDocument),
+  );
   // The CI user may call sts:AssumeRole on it (its identity policy names only the operator role).
   sb.world.users.get(arn.user('snapclone-ci'))!.policies.push({
     Version: '2012-10-17',
@@ -133,8 +137,17 @@ describe('snapclone iam', () => {
     const role = template.Resources.OperatorRole;
     expect(role.Type).toBe('AWS::IAM::Role');
     expect(role.Properties).toMatchObject({ RoleName: 'snapclone-operator', Path: '/team/', MaxSessionDuration: 3600 });
-    // YAML 1.1 (CloudFormation) reads the policy version as the string it is, not a date.
-    expect((role.Properties.Policies as { PolicyDocument: unknown }[])[0].PolicyDocument).toEqual(policyFor(cfg, 'dev'));
+    // The permissions are customer-managed policies attached to the role, none inline. YAML 1.1
+    // (CloudFormation) reads the policy version as the string it is, not a date.
+    expect(role.Properties.Policies).toBeUndefined();
+    const policies = policiesFor(cfg, 'dev');
+    expect(role.Properties.ManagedPolicyArns).toEqual(policies.map((_p, i) => ({ Ref: `OperatorPolicy${i + 1}` })));
+    policies.forEach((p, i) => {
+      expect(template.Resources[`OperatorPolicy${i + 1}`]).toMatchObject({
+        Type: 'AWS::IAM::ManagedPolicy',
+        Properties: { ManagedPolicyName: p.name, Path: '/team/', PolicyDocument: p.document },
+      });
+    });
     expect(role.Properties.AssumeRolePolicyDocument).toEqual(trustFor(cfg, 'dev', { Ref: 'GitHubOidcProvider' }));
     expect(template.Resources.GitHubOidcProvider).toMatchObject({
       Type: 'AWS::IAM::OIDCProvider',
@@ -149,14 +162,16 @@ describe('snapclone iam', () => {
     cfg.targets.dev.access.trust!.github!.providerArn = provider;
     const result = await iam.run({ document: 'template', format: 'json' }, context(cfg));
     const template = JSON.parse(result.lines![0]) as { Resources: Record<string, { Properties: { AssumeRolePolicyDocument?: { Statement: { Principal: unknown }[] } } }> };
-    expect(Object.keys(template.Resources)).toEqual(['OperatorRole']);
+    expect(Object.keys(template.Resources)).toEqual([...policiesFor(cfg, 'dev').map((_p, i) => `OperatorPolicy${i + 1}`), 'OperatorRole']);
     expect(template.Resources.OperatorRole.Properties.AssumeRolePolicyDocument!.Statement[0].Principal).toEqual({ Federated: provider });
     expect(result.json).toEqual(template);
   });
 
   it('policy and trust print as JSON or YAML; wrong formats and a target without a role are bad input', async () => {
     const yaml = await iam.run({ document: 'policy', format: 'yaml' }, context());
-    expect(parse(yaml.lines![0], { version: '1.1' })).toEqual(policyFor(config, 'dev'));
+    const byName = Object.fromEntries(policiesFor(config, 'dev').map((p) => [p.name, p.document]));
+    expect(parse(yaml.lines![0], { version: '1.1' })).toEqual(byName);
+    expect(JSON.parse((await iam.run({ document: 'policy' }, context())).lines![0])).toEqual(byName);
     const json = await iam.run({ document: 'trust' }, context());
     expect(JSON.parse(json.lines![0])).toEqual(trustFor(config, 'dev'));
     await expect(iam.run({ document: 'policy', format: 'cloudformation' }, context())).rejects.toThrow(UsageError);

@@ -148,6 +148,14 @@ describe('the operator role without the guard, through the SDK', () => {
     expect(read).toMatchObject({ name: 'AccessDeniedException', status: 403 });
     expect(read.message).toBe(denial('secretsmanager:GetSecretValue', secretArn, 'implicit'));
 
+    // A public copy, or one of another class than the placement's, even tagged and in the prefix.
+    for (const unsafe of [{ PubliclyAccessible: true, DBInstanceClass: 'db.t4g.micro' }, { PubliclyAccessible: false, DBInstanceClass: 'db.r6i.32xlarge' }]) {
+      const refused = await errorOf(
+        rds.send(new RestoreDBInstanceFromDBSnapshotCommand({ DBInstanceIdentifier: 'snapclone-x', DBSnapshotIdentifier: snapshotId, Tags: managedAs('snapclone-x'), ...unsafe })),
+      );
+      expect(refused.message).toBe(denial('rds:RestoreDBInstanceFromDBSnapshot', arn.db('snapclone-x'), 'implicit'));
+    }
+
     // Positive controls: the same session is not simply denied everything.
     const described = await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: PROD }));
     expect(described.DBInstances?.map((d) => d.DBInstanceIdentifier)).toEqual([PROD]);
@@ -157,6 +165,9 @@ describe('the operator role without the guard, through the SDK', () => {
         DBSnapshotIdentifier: snapshotId,
         DBSubnetGroupName: DEV_SUBNET_GROUP,
         VpcSecurityGroupIds: [DEV_SECURITY_GROUP],
+        // As snapclone restores: private, of the placement's class (the policy requires both).
+        DBInstanceClass: 'db.t4g.micro',
+        PubliclyAccessible: false,
         ManageMasterUserPassword: true,
         Tags: managedAs(CLONE),
       }),

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Reporter, TestModule } from 'vitest/node';
-import { generatedOperatorPolicy } from '../../sandbox/scenario/iam.ts';
+import { generatedOperatorPolicies } from '../../sandbox/scenario/iam.ts';
 import { savedActions } from './actions.ts';
 import { hygieneProblems } from './hygiene.ts';
 
@@ -37,8 +37,9 @@ export default class SummaryReporter implements Reporter {
       const called = savedActions(dir);
       if (called.size === 0) return [];
       const allowed = new Set(
-        generatedOperatorPolicy()
-          .Statement.filter((s) => s.Effect === 'Allow')
+        generatedOperatorPolicies()
+          .flatMap((d) => d.Statement)
+          .filter((s) => s.Effect === 'Allow')
           .flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action ?? ''])),
       );
       const problems = [...called].filter((a) => !allowed.has(a)).map((a) => `called but not declared: ${a}`);

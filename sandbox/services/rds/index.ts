@@ -32,6 +32,11 @@ const arnOf = (kind: keyof typeof ARNS, ctx: RequestContext, idOrArn: string | u
 
 type Tagged = { Tags?: { Key?: string; Value?: string }[] };
 const requestTags = (input: Tagged) => tagRecord(input.Tags);
+/** rds:PubliclyAccessible (an action key of instance restores and CreateDBInstance) and rds:DatabaseClass (the new instance's), when the call gives them. */
+const instanceKeys = (input: { PubliclyAccessible?: boolean; DBInstanceClass?: string }) => ({
+  'rds:PubliclyAccessible': input.PubliclyAccessible === undefined ? undefined : String(input.PubliclyAccessible),
+  'rds:DatabaseClass': input.DBInstanceClass,
+});
 
 /** Amazon RDS (awsQuery, API version 2014-10-31): DB instances, Aurora DB clusters, snapshots, subnet groups, tags. */
 export const rds: ServiceDef = {
@@ -80,6 +85,7 @@ export const rds: ServiceDef = {
         ...arnOf('snapshot', ctx, input.DBSnapshotIdentifier),
       ],
       requestTags,
+      conditionContext: instanceKeys,
     },
     RestoreDBInstanceToPointInTime: {
       handler: restoreToPointInTime,
@@ -91,6 +97,7 @@ export const rds: ServiceDef = {
           : arnOf('db', ctx, input.SourceDBInstanceIdentifier)),
       ],
       requestTags,
+      conditionContext: instanceKeys,
     },
     ModifyDBInstance: {
       handler: modifyDBInstance,
@@ -144,7 +151,7 @@ export const rds: ServiceDef = {
         ...(input.DBClusterIdentifier ? arnOf('cluster', ctx, input.DBClusterIdentifier) : []),
       ],
       requestTags,
-      conditionContext: (input) => ({ 'rds:DatabaseEngine': input.Engine, 'rds:DatabaseClass': input.DBInstanceClass }),
+      conditionContext: (input) => ({ 'rds:DatabaseEngine': input.Engine, ...instanceKeys(input) }),
     },
     ...queryTagOperations({ add: addTagsToResource, remove: removeTagsFromResource, list: listTagsForResource }, requestTags),
   },

@@ -34,7 +34,8 @@ export function createManagedSecret(where: Where | RequestContext, instance: Mas
   if ('principal' in where) {
     // RDS creates and tags the secret with the caller's rights (the RDS User Guide's required permissions).
     const secretArn = secretArnPrefix(region, accountId, name);
-    checkPermission(where, 'kms:DescribeKey', [key]);
+    // Secrets Manager's AWS managed key carries its alias (kms:ResourceAliases, a key's condition key).
+    checkPermission(where, 'kms:DescribeKey', [key], kmsKeyId ? {} : { 'kms:ResourceAliases': ['alias/aws/secretsmanager'] });
     checkPermission(where, 'secretsmanager:CreateSecret', [secretArn]);
     checkPermission(where, 'secretsmanager:TagResource', [secretArn]);
   }

@@ -1,7 +1,7 @@
 import type { TargetConfig } from '../../config/schema.ts';
 import { dbSubnetGroupCheck } from '../rds/permissions.ts';
 import { read, write, type EnginePermissions, type Scope, type ScopeWhere } from '../../iam/declare.ts';
-import { managedSecretWrites, secretPermissions } from '../shared/permissions.ts';
+import { managedSecretWrites, secretKeyArns, secretPermissions, sourceKeyUse } from '../shared/permissions.ts';
 
 /**
  * Every IAM action the Aurora engine's code calls, per command, with what it acts on and how writes are
@@ -26,6 +26,8 @@ const describe = [
 
 const secrets = secretPermissions;
 
+const clusterRestoreRequires = (t: TargetConfig) => ({ StringEqualsIfExists: { 'rds:DatabaseClass': [t.aurora?.instanceClass ?? 'none'] } });
+
 const tagClone = write('rds:AddTagsToResource', ['clone'], 'request');
 const modifyCluster = write('rds:ModifyDBCluster', ['clone'], 'resource');
 
@@ -37,13 +39,20 @@ export const AURORA_PERMISSIONS: EnginePermissions = {
     ...describe,
     // Restores are tagged at creation; the cluster's password is replaced (ModifyDBCluster) before its
     // writer instance is added, tagged at creation too.
-    write('rds:RestoreDBClusterFromSnapshot', ['clone', 'restore-input', 'placement'], 'request'),
-    write('rds:RestoreDBClusterToPointInTime', ['clone', 'source', 'restore-input', 'placement'], 'request'),
-    // Only Aurora instances (which exist only inside a cluster) of the placement's class: the role cannot
-    // make a standalone instance, nor a bigger one.
+    // rds:DatabaseClass of a cluster restore is the class of a Multi-AZ DB cluster, which Aurora restores never
+    // send: IfExists confines such a request to the placement's class.
+    { ...write('rds:RestoreDBClusterFromSnapshot', ['clone', 'restore-input', 'placement'], 'request'), requires: clusterRestoreRequires },
+    { ...write('rds:RestoreDBClusterToPointInTime', ['clone', 'source', 'restore-input', 'placement'], 'request'), requires: clusterRestoreRequires },
+    ...sourceKeyUse,
+    // Only Aurora instances (which exist only inside a cluster) of the placement's class, never public: the
+    // role cannot make a standalone instance, nor a bigger or a public one (snapclone sends all three).
     {
       ...write('rds:CreateDBInstance', ['clone', 'restore-input', 'placement'], 'request'),
-      requires: (t: TargetConfig) => ({ 'rds:DatabaseEngine': ['aurora-*'], 'rds:DatabaseClass': [t.aurora?.instanceClass ?? 'none'] }),
+      requires: (t: TargetConfig) => ({
+        StringLike: { 'rds:DatabaseEngine': ['aurora-*'] },
+        StringEquals: { 'rds:DatabaseClass': [t.aurora?.instanceClass ?? 'none'] },
+        Bool: { 'rds:PubliclyAccessible': ['false'] },
+      }),
     },
     tagClone,
     modifyCluster,
@@ -61,6 +70,9 @@ export const AURORA_PERMISSIONS: EnginePermissions = {
     modifyCluster,
     write('rds:DeleteDBInstance', ['clone'], 'resource'),
     write('rds:DeleteDBCluster', ['clone'], 'resource'),
+    // AWS authorizes DeleteDBCluster on the final snapshot too (cluster-snapshot is required in the reference):
+    // snapclone skips it, so it is named after the clone and bound by name; right whether AWS checks it or not.
+    write('rds:DeleteDBCluster', ['clone-snapshot']),
     secrets.describe,
     secrets.delete,
   ],
@@ -83,10 +95,10 @@ export function auroraResources(scope: Scope, w: ScopeWhere): string[] | undefin
       return w.target.config.aurora ? [arn('subgrp', w.target.config.aurora.subnetGroup.toLowerCase())] : [];
     case 'account':
       return [arn('cluster', '*'), arn('db', '*')];
-    case 'secret-key': {
-      const key = w.target.config.aurora?.kmsKeyId;
-      return [key?.startsWith('arn:') ? key : `arn:${w.partition}:kms:${w.region}:${w.account}:key/*`];
-    }
+    case 'secret-key':
+      return secretKeyArns(w.target.config.aurora?.kmsKeyId, w);
+    case 'clone-snapshot':
+      return [arn('cluster-snapshot', `${w.prefix}-*`)];
     case 'managed-secret':
       return [`arn:${w.partition}:secretsmanager:${w.region}:${w.account}:secret:rds!cluster-*`];
     default:

@@ -1,6 +1,6 @@
 import type { TargetConfig } from '../../config/schema.ts';
 import { read, write, type EnginePermissions, type Scope, type ScopeWhere } from '../../iam/declare.ts';
-import { secretPermissions as secrets } from '../shared/permissions.ts';
+import { secretPermissions as secrets, sourceKeyUse } from '../shared/permissions.ts';
 
 /**
  * Every IAM action the ElastiCache engine's code calls, per command, with what it acts on and how writes are
@@ -31,11 +31,16 @@ export const ELASTICACHE_PERMISSIONS: EnginePermissions = {
     ...describe,
     // Created from a snapshot, tagged at creation (which AWS also checks as AddTagsToResource), with the new
     // AUTH token set at creation: the token is first stored in the clone's secret.
-    // Only of the placement's node type: the role cannot make a bigger cache.
+    // Only of the placement's node type: the role cannot make a bigger cache. AWS supplies the request tags and
+    // the node type for the replication group only: the parameter group, subnet group and snapshot are bound by
+    // ARN alone (the builder takes this from AWS's reference, as AWS's own examples write it).
     {
       ...write('elasticache:CreateReplicationGroup', ['clone', 'restore-input', 'placement'], 'request'),
-      requires: (t: TargetConfig) => ({ 'elasticache:CacheNodeType': [t.elasticache?.nodeType ?? 'none'] }),
+      requires: (t: TargetConfig) => ({ StringEquals: { 'elasticache:CacheNodeType': [t.elasticache?.nodeType ?? 'none'] } }),
     },
+    // A snapshot encrypted with a customer key: unconfirmed whether ElastiCache checks the caller's use of the
+    // key as RDS does; granted on the configured keys only, right either way.
+    ...sourceKeyUse,
     tagClone,
     ...secrets.generated,
     secrets.describe,
@@ -62,6 +67,7 @@ export function elasticacheResources(scope: Scope, w: ScopeWhere): string[] | un
       return [arn('replicationgroup', '*')];
     case 'managed-secret':
     case 'secret-key':
+    case 'clone-snapshot':
       return [];
     default:
       return undefined;

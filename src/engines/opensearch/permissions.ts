@@ -79,6 +79,7 @@ export function opensearchResources(scope: Scope, w: ScopeWhere): string[] | und
     case 'placement':
     case 'managed-secret':
     case 'secret-key':
+    case 'clone-snapshot':
       return [];
     default:
       return undefined;

@@ -1,5 +1,6 @@
 import { read, write, type EnginePermissions, type Scope, type ScopeWhere } from '../../iam/declare.ts';
-import { managedSecretWrites, secretPermissions } from '../shared/permissions.ts';
+import type { TargetConfig } from '../../config/schema.ts';
+import { managedSecretWrites, secretKeyArns, secretPermissions, sourceKeyUse } from '../shared/permissions.ts';
 
 /** doctor's check of a placement's DB subnet group (RDS and Aurora share them). */
 export const dbSubnetGroupCheck = [read('rds:DescribeDBSubnetGroups', 'placement')];
@@ -31,6 +32,12 @@ const describe = [
 
 const secrets = secretPermissions;
 
+/** What an instance restore must ask for: a private instance of the placement's class. */
+const restoreRequires = (t: TargetConfig) => ({
+  Bool: { 'rds:PubliclyAccessible': ['false'] },
+  StringEquals: { 'rds:DatabaseClass': [t.rds?.instanceClass ?? 'none'] },
+});
+
 /** Writes that tag a clone: at creation (restores with Tags) and afterwards (password state, forced delete). */
 const tagClone = write('rds:AddTagsToResource', ['clone'], 'request');
 
@@ -42,8 +49,11 @@ export const RDS_PERMISSIONS: EnginePermissions = {
     ...describe,
     // Restores are tagged at creation and made with an RDS-managed master password, so a clone never
     // holds its source's password (RDS creates and tags that secret with the caller's rights).
-    write('rds:RestoreDBInstanceFromDBSnapshot', ['clone', 'restore-input', 'placement'], 'request'),
-    write('rds:RestoreDBInstanceToPointInTime', ['clone', 'source', 'restore-input', 'placement'], 'request'),
+    // Never public, only of the placement's class (AWS supplies rds:PubliclyAccessible for the whole call,
+    // rds:DatabaseClass for the new instance; snapclone sends both, so neither is IfExists).
+    { ...write('rds:RestoreDBInstanceFromDBSnapshot', ['clone', 'restore-input', 'placement'], 'request'), requires: restoreRequires },
+    { ...write('rds:RestoreDBInstanceToPointInTime', ['clone', 'source', 'restore-input', 'placement'], 'request'), requires: restoreRequires },
+    ...sourceKeyUse,
     tagClone,
     ...managedSecretWrites((t) => t.rds?.kmsKeyId),
     // password 'generated': a new password in a secret named after the clone, tagged like it, then set on the clone
@@ -81,10 +91,10 @@ export function rdsResources(scope: Scope, w: ScopeWhere): string[] | undefined 
       return w.target.config.rds ? [arn('subgrp', w.target.config.rds.subnetGroup.toLowerCase())] : [];
     case 'account':
       return [arn('db', '*')];
-    case 'secret-key': {
-      const key = w.target.config.rds?.kmsKeyId;
-      return [key?.startsWith('arn:') ? key : `arn:${w.partition}:kms:${w.region}:${w.account}:key/*`];
-    }
+    case 'secret-key':
+      return secretKeyArns(w.target.config.rds?.kmsKeyId, w);
+    case 'clone-snapshot':
+      return [];
     case 'managed-secret':
       return [`arn:${w.partition}:secretsmanager:${w.region}:${w.account}:secret:rds!db-*`];
     default:
