@@ -47,8 +47,9 @@ function clusterWindow(cluster: DBCluster | undefined, source: SourceRef, range:
 
 /** All restorable points of an Aurora source, newest first. */
 export async function auroraPoints(w: Where, source: SourceRef, range: Range = {}): Promise<RestorePoint[]> {
-  // The source's engine, as RDS reports it, decides whether snapclone clones it at all (before anything is written).
-  const cluster = await describeCluster(w, source.config.id);
+  // The source's engine, as RDS reports it, decides whether snapclone clones it at all (before anything is
+  // written): read with the window, from each snapshot, and by the restore.
+  const cluster = wants(range, 'point-in-time') ? await describeCluster(w, source.config.id) : undefined;
   assertSupportedEngine('aurora', cluster?.Engine, source.name);
   const all = (
     await Promise.all([

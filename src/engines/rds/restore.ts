@@ -8,6 +8,7 @@ import { attachConcurrent, conflict, resumeExisting, sameRestore } from '../shar
 import { cloneFromInstance, cloneOf, describeClone, describeInstance, ENGINE, instanceArn } from './describe.ts';
 import { assertNoSecret } from '../shared/secret.ts';
 import { claimUntagged } from './tagging.ts';
+import { assertSupportedEngine } from './engines.ts';
 
 
 /** How the messages name what a clone of this engine is. */
@@ -136,6 +137,8 @@ export async function restoreClone(w: Where, plan: RestorePlan): Promise<Restore
   // The plan's name is a valid identifier with the prefix (checked when it was made).
   const instance = await describeInstance(w, plan.tags.clone);
   if (!instance) {
+    // The source's engine decides whether snapclone clones it (a source that is gone: its snapshots were checked).
+    assertSupportedEngine('rds', (await describeInstance(w, plan.source.config.id))?.Engine, plan.source.name);
     if (placementOf(plan.target).password === 'generated') await assertNoSecret(w, plan.tags);
     return restoreViaRds(w, plan);
   }
