@@ -52,7 +52,7 @@ export async function run(options: ListOptions, ctx: Context): Promise<CommandRe
         c.target,
         c.source,
         c.owner,
-        c.tagged ? c.status : `${c.status} (untagged)`,
+        c.tagged ? (c.credentials === 'pending' ? `${c.status} (password pending)` : c.status) : `${c.status} (untagged)`,
         ageText(c, now),
         expiryText(c, now, zone),
         when(c.restoreTime, zone),

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { isTimeZone } from '../core/dates.ts';
+import { SUPPORTED_ENGINES_TEXT } from '../engines/shared/supported.ts';
 
 const accountId = z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id');
 const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as ap-northeast-1');
@@ -174,7 +175,9 @@ export const TargetSchema = z
 
 export const SourceSchema = z
   .object({
-    engine: z.enum(['rds', 'aurora', 'elasticache', 'opensearch']),
+    engine: z.enum(['rds', 'aurora', 'elasticache', 'opensearch'], {
+      error: () => `one of rds, aurora, elasticache, opensearch (snapclone clones ${SUPPORTED_ENGINES_TEXT}; Oracle, SQL Server, Db2, Memcached and others are not supported)`,
+    }),
     /** The resource identifier (rds: DB instance identifier; aurora: DB cluster identifier; elasticache: replication group id; opensearch: domain name). */
     id: z.string().min(1),
     account: accountId,

@@ -320,7 +320,7 @@ describe('RestoreDBClusterToPointInTime', () => {
     expect(unknown.name).toBe('DBClusterNotFoundFault');
   });
 
-  it('copy-on-write only at the latest time, in minutes, sharing a CloneGroupId; the 16th clone is refused', async () => {
+  it('copy-on-write only at the latest time, in minutes, sharing a CloneGroupId; the 16th is silently a full copy', async () => {
     const withTime = await errorOf(
       rds.send(
         new RestoreDBClusterToPointInTimeCommand({
@@ -368,29 +368,21 @@ describe('RestoreDBClusterToPointInTime', () => {
       new DescribeDBClustersCommand({ Filters: [{ Name: 'clone-group-id', Values: [group!] }] }),
     );
     expect(grouped.DBClusters).toHaveLength(16);
-    const sixteenth = await errorOf(
-      rds.send(
-        new RestoreDBClusterToPointInTimeCommand({
-          DBClusterIdentifier: 'cow-16',
-          SourceDBClusterIdentifier: 'cow-source',
-          RestoreType: 'copy-on-write',
-          UseLatestRestorableTime: true,
-        }),
-      ),
-    );
-    expect(sixteenth).toMatchObject({ name: 'InvalidParameterCombination', status: 400 });
-    expect(sixteenth.message).toContain('full-copy');
-    // A full copy is still possible.
-    const full = await rds.send(
+    // "After you have 15 clones, the next clone that you create is a full copy": no error, no clone group, a full copy's time.
+    const sixteenth = await rds.send(
       new RestoreDBClusterToPointInTimeCommand({
         DBClusterIdentifier: 'cow-16',
         SourceDBClusterIdentifier: 'cow-source',
-        RestoreType: 'full-copy',
+        RestoreType: 'copy-on-write',
         UseLatestRestorableTime: true,
         ...DEV,
       }),
     );
-    expect(full.DBCluster!.CloneGroupId).toBeUndefined();
+    expect(sixteenth.DBCluster!.CloneGroupId).toBeUndefined();
+    advance(6 * MINUTE);
+    expect((await cluster('cow-16')).Status).toBe('creating');
+    const regrouped = await rds.send(new DescribeDBClustersCommand({ Filters: [{ Name: 'clone-group-id', Values: [group!] }] }));
+    expect(regrouped.DBClusters).toHaveLength(16);
   });
 });
 

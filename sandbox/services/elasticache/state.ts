@@ -204,6 +204,26 @@ export const ENGINE_VERSIONS: Record<string, string[]> = {
   valkey: ['7.2', '8.0', '8.1'],
 };
 
+/**
+ * The version a node-based cluster runs and reports (DescribeCacheClusters, DescribeSnapshots EngineVersion):
+ * "When operating node-based clusters, ElastiCache for Redis OSS also exposes the patch component, such as
+ * Redis OSS 6.2.1" (ElastiCache guide, Version Management), while CreateReplicationGroup takes <major>.<minor>
+ * for Redis OSS 6+ and Valkey (ENGINE_VERSIONS; terraform-provider-aws #32252, third-party). The patch numbers
+ * are the sandbox's choice.
+ */
+const RUNNING_PATCH: Record<string, string> = {
+  'redis 6.0': '6.0.5',
+  'redis 6.2': '6.2.6',
+  'redis 6.x': '6.2.6',
+  'redis 7.0': '7.0.7',
+  'redis 7.1': '7.1.0',
+  'valkey 7.2': '7.2.6',
+  'valkey 8.0': '8.0.1',
+  'valkey 8.1': '8.1.1',
+};
+
+export const runningVersion = (engine: string, version: string): string => RUNNING_PATCH[`${engine} ${version}`] ?? version;
+
 /** Comparable numbers of a version ('6.x' counts as 6.0). */
 export const versionParts = (version: string): number[] => version.split('.').map((p) => (p === 'x' ? 0 : Number(p)));
 

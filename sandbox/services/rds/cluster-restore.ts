@@ -20,6 +20,7 @@ import {
 import { clusterView } from './cluster-view.ts';
 import { checkClusterRetention, mustFindCluster } from './clusters.ts';
 import { checkIdentifier, checkSecurityGroups, rdsErrors } from './errors.ts';
+import { checkServerlessScaling, restoredVersion } from './aurora-versions.ts';
 import { rdsState, type RdsState } from './state.ts';
 import { tagsFromInput } from './tags.ts';
 
@@ -74,6 +75,7 @@ function createRestoredCluster(ctx: RequestContext, plan: ClusterPlan): DbCluste
   if (!state.parameterGroups.has(parameterGroup)) throw rdsErrors.clusterParameterGroupNotFound(parameterGroup);
   const retention = p.BackupRetentionPeriod ?? plan.source.backupRetentionPeriod;
   checkClusterRetention(retention);
+  if (p.ServerlessV2ScalingConfiguration) checkServerlessScaling(p.ServerlessV2ScalingConfiguration, plan.source);
   const cluster: DbCluster = {
     ...clusterConfigOf(plan.source),
     port: p.Port ?? plan.source.port,
@@ -161,13 +163,16 @@ export function restoreDBClusterFromSnapshot(
   const snapshot = findClusterSnapshot(state, now, input.SnapshotIdentifier);
   if (!snapshot) throw rdsErrors.clusterSnapshotNotFound(input.SnapshotIdentifier);
   checkEngine(input.Engine, snapshot.config, input.EngineVersion);
+  // Without EngineVersion the clone gets the Region's default version of the engine, not the snapshot's.
+  const engineVersion = restoredVersion(snapshot.config.engine, snapshot.config.engineVersion, input.EngineVersion);
+  checkEngine(input.Engine, snapshot.config, engineVersion);
   const status = clusterSnapshotStatus(snapshot, now);
   if (status !== 'available') throw rdsErrors.clusterSnapshotState(snapshot.id, status);
   const tags = tagsFromInput(input.Tags);
   checkTagging(ctx, targetId, tags);
   const cluster = createRestoredCluster(ctx, {
     targetId,
-    source: snapshot.config,
+    source: { ...snapshot.config, engineVersion },
     masterPassword: snapshot.masterPassword,
     params: input,
     tags,
@@ -182,8 +187,8 @@ export function restoreDBClusterFromSnapshot(
  * latest restorable time; its duration grows with the volume. copy-on-write makes a clone sharing the
  * source's volume in a few minutes whatever its size; it is only possible at the latest time
  * (RestoreToTime with copy-on-write is InvalidParameterCombination, as the model documents), and a copy
- * takes at most 15 clones (the Aurora User Guide: "After that, only copies can be created"). AWS does not
- * document the error of the 16th; the sandbox answers InvalidParameterCombination, telling to use full-copy.
+ * takes at most 15 clones: "After you have 15 clones, the next clone that you create is a full copy" (the
+ * Aurora User Guide, cloning limitations), made silently, without a CloneGroupId.
  */
 export function restoreDBClusterToPointInTime(
   input: ClusterRestoreParams & {
@@ -234,12 +239,8 @@ export function restoreDBClusterToPointInTime(
   let clone: { groupId: string } | undefined;
   if (restoreType === 'copy-on-write') {
     const groupId = source.cloneGroupId ?? randomUUID();
-    if (clonesInGroup(state, groupId, now).length >= MAX_CLONES_PER_COPY) {
-      throw rdsErrors.invalidParameterCombination(
-        `DB cluster ${source.id} already shares its volume with ${MAX_CLONES_PER_COPY} copy-on-write clones, the most a copy can have: restore with RestoreType full-copy.`,
-      );
-    }
-    clone = { groupId };
+    // "After you have 15 clones, the next clone that you create is a full copy": no error, no clone group.
+    if (clonesInGroup(state, groupId, now).length < MAX_CLONES_PER_COPY) clone = { groupId };
   }
   const tags = tagsFromInput(input.Tags);
   checkTagging(ctx, targetId, tags);

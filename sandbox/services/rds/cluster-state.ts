@@ -33,6 +33,8 @@ export interface ClusterConfig {
   /** Hidden: the size of the cluster volume in GB (Aurora reports AllocatedStorage 1); restores last longer with it. */
   storageGb: number;
   serverlessV2?: { MinCapacity?: number; MaxCapacity?: number; SecondsUntilAutoPause?: number };
+  /** A MasterUserSecret inherited from the source's metadata, reported though not managed (see InstanceConfig). */
+  inheritedSecret?: { arn: string; kmsKeyId: string };
 }
 
 export interface ClusterPhase {
@@ -152,7 +154,7 @@ export function clusterStatus(cluster: DbCluster, now: number): string {
   return cluster.phases[0]?.status ?? 'available';
 }
 
-export function clusterConfigOf(c: ClusterConfig): ClusterConfig {
+export function clusterConfigOf(c: ClusterConfig & { masterUserSecret?: { arn: string; kmsKeyId: string } }): ClusterConfig {
   return {
     engine: c.engine,
     engineVersion: c.engineVersion,
@@ -175,6 +177,7 @@ export function clusterConfigOf(c: ClusterConfig): ClusterConfig {
     storageType: c.storageType,
     storageGb: c.storageGb,
     serverlessV2: c.serverlessV2 ? { ...c.serverlessV2 } : undefined,
+    inheritedSecret: (c.masterUserSecret ?? c.inheritedSecret) ? { ...(c.masterUserSecret ?? c.inheritedSecret)! } : undefined,
   };
 }
 

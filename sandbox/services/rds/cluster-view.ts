@@ -7,7 +7,8 @@ import {
   type ClusterSnapshot,
   type DbCluster,
 } from './cluster-state.ts';
-import type { RdsState } from './state.ts';
+import { secretOfCopy, type RdsState } from './state.ts';
+import { masterUserSecretView } from './view.ts';
 
 /** The DBCluster and DBClusterSnapshot shapes, built from state; the master password is never part of them. */
 
@@ -70,9 +71,7 @@ export function clusterView(state: RdsState, cluster: DbCluster, now: number, re
     TagList: tagList(cluster.tags),
     NetworkType: 'IPV4',
     ServerlessV2ScalingConfiguration: cluster.serverlessV2 ? { ...cluster.serverlessV2 } : undefined,
-    MasterUserSecret: cluster.masterUserSecret
-      ? { SecretArn: cluster.masterUserSecret.arn, SecretStatus: 'active', KmsKeyId: cluster.masterUserSecret.kmsKeyId }
-      : undefined,
+    MasterUserSecret: masterUserSecretView(secretOfCopy(cluster)),
   };
 }
 

@@ -20,7 +20,8 @@ import {
 import { clusterSnapshotView, clusterView } from './cluster-view.ts';
 import { checkIdentifier, checkPasswordChange, checkSecurityGroups, rdsErrors } from './errors.ts';
 import { applyFilters, page, type Filter } from './paging.ts';
-import { createManagedSecret, deleteManagedSecret } from './secrets.ts';
+import { createManagedSecret, deleteManagedSecret, notManaged } from './secrets.ts';
+import { checkServerlessScaling } from './aurora-versions.ts';
 import { dbArn, idOf, identifierTaken, rdsState, type DbInstance, type RdsState } from './state.ts';
 import { tagsFromInput } from './tags.ts';
 import { instanceView } from './view.ts';
@@ -97,7 +98,9 @@ export function describeDBClusterSnapshots(
   if (input.DBClusterSnapshotIdentifier) {
     const found = findClusterSnapshot(state, now, input.DBClusterSnapshotIdentifier);
     if (!found) throw rdsErrors.clusterSnapshotNotFound(input.DBClusterSnapshotIdentifier);
-    snapshots = [found].filter(keep);
+    // "If this identifier is for an automated snapshot, the SnapshotType parameter must also be specified."
+    // (API reference): without it the sandbox answers nothing.
+    snapshots = found.type === 'automated' && input.SnapshotType !== 'automated' ? [] : [found].filter(keep);
   } else {
     snapshots = liveClusterSnapshotsWhere(state, now, keep);
   }
@@ -146,7 +149,9 @@ export function modifyDBCluster(input: ModifyClusterInput, ctx: RequestContext) 
       'The snapclone sandbox does not rename DB clusters (NewDBClusterIdentifier).',
     );
   }
-  checkPasswordChange(input, Boolean(cluster.masterUserSecret), cluster.engine);
+  checkPasswordChange(input, Boolean(cluster.masterUserSecret), cluster.engine, true);
+  if (input.ManageMasterUserPassword === false && !cluster.masterUserSecret) throw notManaged();
+  if (input.ServerlessV2ScalingConfiguration) checkServerlessScaling(input.ServerlessV2ScalingConfiguration, cluster);
   if (input.BackupRetentionPeriod !== undefined) checkClusterRetention(input.BackupRetentionPeriod);
   checkSecurityGroups(state, input.VpcSecurityGroupIds ?? [], state.subnetGroups.get(cluster.subnetGroupName)?.vpcId);
   const status = clusterStatus(cluster, now);

@@ -109,14 +109,28 @@ export function checkSecurityGroups(state: RdsState, ids: string[], vpcId: strin
 }
 
 /**
+ * The longest master password of each engine, from the API reference (ModifyDBInstance MasterUserPassword,
+ * "Length Constraints"); ModifyDBCluster says "Must contain from 8 to 41 characters" for every cluster.
+ */
+function maxPasswordLength(engine: string, cluster: boolean): number {
+  if (cluster) return 41;
+  if (engine === 'postgres' || engine.startsWith('sqlserver')) return 128;
+  if (engine.startsWith('oracle')) return 30;
+  if (engine.startsWith('db2')) return 255;
+  return 41;
+}
+
+/**
  * A password change of ModifyDBInstance or ModifyDBCluster against the Secrets Manager rules: a password
  * and ManageMasterUserPassword=true exclude each other, turning management off needs a password, a managed
- * password cannot be set directly; and the password's own form (PostgreSQL engines allow 128 characters).
+ * password cannot be set directly; and the password's own form (its engine's length; no '/', '"', '@', and
+ * for Oracle no '&' or "'").
  */
 export function checkPasswordChange(
   input: { MasterUserPassword?: string; ManageMasterUserPassword?: boolean },
   managed: boolean,
   engine: string,
+  cluster = false,
 ): void {
   if (input.MasterUserPassword !== undefined && input.ManageMasterUserPassword === true) {
     throw rdsErrors.invalidParameterCombination(
@@ -135,8 +149,9 @@ export function checkPasswordChange(
       'The master user password is managed in Secrets Manager: turn ManageMasterUserPassword off to set MasterUserPassword.',
     );
   }
-  const max = /postgres/.test(engine) ? 128 : 41;
-  if (password.length < 8 || password.length > max || /[/"@ ]/.test(password)) {
+  const max = maxPasswordLength(engine, cluster);
+  const forbidden = engine.startsWith('oracle') ? /[/"@ &']/ : /[/"@ ]/;
+  if (password.length < 8 || password.length > max || forbidden.test(password)) {
     throw rdsErrors.invalidParameterValue(
       `The parameter MasterUserPassword is not a valid password. Only printable ASCII characters besides '/', '@', '"', ' ' may be used, and it must be 8 to ${max} characters long.`,
     );

@@ -8,7 +8,7 @@ import {
   rdsErrors,
 } from './errors.ts';
 import { applyFilters, page, type Filter } from './paging.ts';
-import { createManagedSecret, deleteManagedSecret } from './secrets.ts';
+import { createManagedSecret, deleteManagedSecret, notManaged } from './secrets.ts';
 import {
   DURATIONS,
   findInstance,
@@ -86,6 +86,7 @@ export function modifyDBInstance(input: ModifyInput, ctx: RequestContext) {
     );
   }
   checkPasswordChange(input, Boolean(instance.masterUserSecret), instance.engine);
+  if (input.ManageMasterUserPassword === false && !instance.masterUserSecret) throw notManaged();
   if (input.BackupRetentionPeriod !== undefined) checkRetention(input.BackupRetentionPeriod);
   if (input.DBInstanceClass !== undefined) checkInstanceClass(input.DBInstanceClass, instance);
   if (input.AllocatedStorage !== undefined && input.AllocatedStorage < instance.allocatedStorage) {

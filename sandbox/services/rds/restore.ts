@@ -90,6 +90,14 @@ export function createRestoredInstance(where: Where, plan: RestorePlan): DbInsta
       `The engine ${p.Engine} is not compatible with the source engine ${plan.source.engine}.`,
     );
   }
+  // The API reference (and the SDK model) on ManageMasterUserPassword of both instance restores: "Constraints:
+  // Applies to RDS for Oracle only." It names no error for other engines; the sandbox refuses with RDS's
+  // InvalidParameterCombination, so that a restore relying on it fails here rather than keep the source's password.
+  if (p.ManageMasterUserPassword === true && !plan.source.engine.startsWith('oracle')) {
+    throw rdsErrors.invalidParameterCombination(
+      `ManageMasterUserPassword is not supported when restoring a DB instance of engine ${plan.source.engine}: it applies to RDS for Oracle only. Set it with ModifyDBInstance after the restore.`,
+    );
+  }
   const multiAZ = p.MultiAZ ?? false;
   if (multiAZ && p.AvailabilityZone) {
     throw rdsErrors.invalidParameterCombination(

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { AwsError } from '../../core/errors.ts';
 import { secret } from '../../core/ids.ts';
 import type { World } from '../../core/world.ts';
 import { checkPermission } from '../../core/authorize.ts';
@@ -12,6 +13,7 @@ interface MasterUser {
   masterUsername: string;
   masterPassword: string;
   masterUserSecret?: { arn: string; kmsKeyId: string };
+  inheritedSecret?: { arn: string; kmsKeyId: string };
 }
 
 interface Where {
@@ -48,7 +50,22 @@ export function createManagedSecret(where: Where | RequestContext, instance: Mas
     owningService: 'rds',
   });
   instance.masterUserSecret = { arn, kmsKeyId: key };
+  // Its own secret replaces the one it reported from its source's metadata.
+  instance.inheritedSecret = undefined;
   instance.masterPassword = password;
+}
+
+/**
+ * ManageMasterUserPassword=false where RDS does not manage the password (none, or only a secret inherited from
+ * the source's metadata): RDS refuses it with this answer (reported from July 2026 by terraform-provider-aws
+ * #48901, third-party).
+ */
+export function notManaged(): AwsError {
+  return new AwsError(
+    'InvalidParameterCombination',
+    'You cannot set ManageMasterUserPassword to false because the master user password is not currently managed by RDS.',
+    400,
+  );
 }
 
 /** The instance's RDS-owned secret goes when the instance does, or when it stops being managed. */

@@ -36,6 +36,13 @@ export interface InstanceConfig {
   kmsKeyId?: string;
   preferredBackupWindow: string;
   preferredMaintenanceWindow: string;
+  /**
+   * A MasterUserSecret carried in the metadata of a copy of an instance whose password RDS managed: a restored
+   * instance reports its source's secret although RDS does not manage its password, which stays the source's
+   * until changed (terraform-provider-aws #40538 and #48901, third-party; AWS documents nothing either way, so
+   * the sandbox takes the case that misleads most).
+   */
+  inheritedSecret?: { arn: string; kmsKeyId: string };
 }
 
 /** A stretch of time during which the instance shows a status other than 'available'. */
@@ -436,7 +443,14 @@ export function configOf(instance: InstanceConfig): InstanceConfig {
     kmsKeyId: instance.kmsKeyId,
     preferredBackupWindow: instance.preferredBackupWindow,
     preferredMaintenanceWindow: instance.preferredMaintenanceWindow,
+    inheritedSecret: secretOfCopy(instance),
   };
+}
+
+/** The secret a copy (snapshot, restore) of an instance or cluster reports: the one RDS manages for it, else the one it reports itself. */
+export function secretOfCopy(resource: { inheritedSecret?: { arn: string; kmsKeyId: string }; masterUserSecret?: { arn: string; kmsKeyId: string } }) {
+  const secret = resource.masterUserSecret ?? resource.inheritedSecret;
+  return secret ? { ...secret } : undefined;
 }
 
 /** Default parameter and option group names, as RDS names them for an engine version. */

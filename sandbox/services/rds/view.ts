@@ -2,6 +2,7 @@ import { tagList } from '../../core/tags.ts';
 import {
   instanceStatus,
   restoreWindow,
+  secretOfCopy,
   snapshotStatus,
   subnetGroupArn,
   type DbInstance,
@@ -29,6 +30,11 @@ export function subnetGroupView(group: SubnetGroup, region: string, accountId: s
     DBSubnetGroupArn: subnetGroupArn(region, accountId, group.name),
     SupportedNetworkTypes: ['IPV4'],
   };
+}
+
+/** MasterUserSecret: the secret RDS manages for the resource, or the one it inherited from its source's metadata. */
+export function masterUserSecretView(secret: { arn: string; kmsKeyId: string } | undefined) {
+  return secret ? { SecretArn: secret.arn, SecretStatus: 'active', KmsKeyId: secret.kmsKeyId } : undefined;
 }
 
 function pendingValues(instance: DbInstance): Record<string, unknown> {
@@ -95,13 +101,7 @@ export function instanceView(state: RdsState, instance: DbInstance, now: number,
     CustomerOwnedIpEnabled: false,
     NetworkType: 'IPV4',
     BackupTarget: 'region',
-    MasterUserSecret: instance.masterUserSecret
-      ? {
-          SecretArn: instance.masterUserSecret.arn,
-          SecretStatus: 'active',
-          KmsKeyId: instance.masterUserSecret.kmsKeyId,
-        }
-      : undefined,
+    MasterUserSecret: masterUserSecretView(secretOfCopy(instance)),
   };
 }
 

@@ -5,7 +5,8 @@ import type { Where } from '../shared/aws.ts';
 import { readSecretPassword, replacedPasswordMode, secretName } from '../shared/secret.ts';
 import type { Clone, ConnectionDetails } from '../types.ts';
 import { CLUSTER_KIND } from './aws.ts';
-import { describeCluster } from './describe.ts';
+import { CLUSTER_OWNER_TAG, describeCluster } from './describe.ts';
+import { notOwnSecret, secretOwnedBy } from '../shared/password-proof.ts';
 
 /**
  * Connection details of an Aurora clone: the cluster (writer) endpoint and user of the clone's own cluster,
@@ -24,6 +25,10 @@ export async function readCredentials(w: Where, clone: Clone): Promise<Connectio
   if (!cluster.Endpoint || !cluster.Port) throw new SnapcloneError(`${clone.clone} has no endpoint yet (status ${cluster.Status}).`);
   const secretId = mode === 'generated' ? secretName(clone) : cluster.MasterUserSecret?.SecretArn;
   if (!secretId) throw new SnapcloneError(`${clone.clone} has no master user secret.`);
+  // A secret RDS reports is the clone's only when RDS tied it to this cluster (it can be the source's, inherited).
+  if (mode === 'managed' && !(await secretOwnedBy(w, secretId, CLUSTER_OWNER_TAG, cluster.DBClusterArn ?? clone.arn))) {
+    throw notOwnSecret(clone);
+  }
   const value = await readSecretPassword(w, secretId, clone, mode === 'generated' ? { key: 'dbClusterIdentifier', id: clone.id } : undefined);
   return {
     host: cluster.Endpoint,

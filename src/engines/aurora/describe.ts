@@ -7,6 +7,9 @@ import { idInTarget, isError, type Where } from '../shared/aws.ts';
 import type { Clone, ResourceRef } from '../types.ts';
 import { CLUSTER_KIND, ENGINE, parseClusterArn, writerId } from './aws.ts';
 
+/** The tag by which RDS ties the master user secret it manages to its DB cluster. */
+export const CLUSTER_OWNER_TAG = 'aws:rds:primaryDBClusterArn';
+
 /** What can be a DB cluster identifier (any case); anything else names no cluster and is not sent to RDS. */
 const CLUSTER_IDENTIFIER = /^[A-Za-z][A-Za-z0-9-]{0,62}$/;
 

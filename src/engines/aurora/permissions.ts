@@ -62,8 +62,9 @@ export const AURORA_PERMISSIONS: EnginePermissions = {
     secrets.describe,
     secrets.value,
     secrets.managedValue,
+    read('secretsmanager:DescribeSecret', 'managed-secret', 'owned-by-clone'),
   ],
-  credentials: [...describe, tagClone, secrets.value, secrets.managedValue],
+  credentials: [...describe, tagClone, secrets.value, secrets.managedValue, read('secretsmanager:DescribeSecret', 'managed-secret', 'owned-by-clone')],
   delete: [
     ...describe,
     tagClone,

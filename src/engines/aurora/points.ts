@@ -1,4 +1,5 @@
-import { paginateDescribeDBClusterSnapshots, RDSClient } from '@aws-sdk/client-rds';
+import { paginateDescribeDBClusterSnapshots, type DBCluster, RDSClient } from '@aws-sdk/client-rds';
+import { assertSupportedEngine } from '../rds/engines.ts';
 import { backupPoints, inRange, wants, type Range } from '../shared/points.ts';
 import type { Where } from '../shared/aws.ts';
 import type { RestorePoint, SourceRef } from '../types.ts';
@@ -22,6 +23,7 @@ async function clusterSnapshotPoints(w: Where, source: SourceRef, range: Range):
       if (s.Status !== 'available' || !s.DBClusterSnapshotIdentifier || !s.SnapshotCreateTime) continue;
       if (s.SnapshotType !== 'manual' && s.SnapshotType !== 'automated') continue;
       if (!inRange(s.SnapshotCreateTime, range)) continue;
+      assertSupportedEngine('aurora', s.Engine, source.name);
       points.push({
         kind: s.SnapshotType === 'manual' ? 'snapshot' : 'automated-snapshot',
         id: s.DBClusterSnapshotIdentifier,
@@ -34,9 +36,8 @@ async function clusterSnapshotPoints(w: Where, source: SourceRef, range: Range):
 }
 
 /** The cluster's point-in-time window: EarliestRestorableTime … LatestRestorableTime, as DescribeDBClusters reports it. */
-async function clusterWindow(w: Where, source: SourceRef, range: Range): Promise<RestorePoint[]> {
+function clusterWindow(cluster: DBCluster | undefined, source: SourceRef, range: Range): RestorePoint[] {
   if (!wants(range, 'point-in-time')) return [];
-  const cluster = await describeCluster(w, source.config.id);
   const earliest = cluster?.EarliestRestorableTime;
   const latest = cluster?.LatestRestorableTime;
   if (!earliest || !latest) return [];
@@ -46,11 +47,15 @@ async function clusterWindow(w: Where, source: SourceRef, range: Range): Promise
 
 /** All restorable points of an Aurora source, newest first. */
 export async function auroraPoints(w: Where, source: SourceRef, range: Range = {}): Promise<RestorePoint[]> {
+  // The source's engine, as RDS reports it, decides whether snapclone clones it at all (before anything is
+  // written): read with the window, from each snapshot, and by the restore.
+  const cluster = wants(range, 'point-in-time') ? await describeCluster(w, source.config.id) : undefined;
+  assertSupportedEngine('aurora', cluster?.Engine, source.name);
   const all = (
     await Promise.all([
       wants(range, 'backup') ? backupPoints(w, source, sourceArn(source.config), range) : [],
       clusterSnapshotPoints(w, source, range),
-      clusterWindow(w, source, range),
+      clusterWindow(cluster, source, range),
     ])
   ).flat();
   return all.sort((a, b) => b.time.getTime() - a.time.getTime() || a.kind.localeCompare(b.kind));

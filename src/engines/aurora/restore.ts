@@ -1,4 +1,6 @@
-import { DescribeDBClusterSnapshotsCommand, paginateDescribeDBClusters, RestoreDBClusterFromSnapshotCommand, RestoreDBClusterToPointInTimeCommand, type DBCluster, RDSClient } from '@aws-sdk/client-rds';
+import { DescribeDBClusterSnapshotsCommand, RestoreDBClusterFromSnapshotCommand, RestoreDBClusterToPointInTimeCommand, type DBCluster, type DBClusterSnapshot, RDSClient } from '@aws-sdk/client-rds';
+import { assertSupportedEngine } from '../rds/engines.ts';
+import { AURORA_MIN_ACU_WITHOUT_PAUSE, supportsAutoPause } from './versions.ts';
 import { formatTime } from '../../core/dates.ts';
 import { UsageError } from '../../core/errors.ts';
 import { cloneTags, fromTagList, readCloneTags, toTagList } from '../../core/tags.ts';
@@ -12,7 +14,7 @@ import { cloneFromCluster, cloneOf, describeCluster } from './describe.ts';
 
 /** A time this close to the latest restorable time is restored as a copy-on-write clone of the latest. */
 export const COPY_ON_WRITE_WINDOW_MS = 5 * 60_000;
-/** At most this many copy-on-write clones share one cluster volume (the Aurora User Guide's cloning limits). */
+/** After this many copy-on-write clones of one cluster volume AWS makes full copies (the Aurora User Guide's cloning limits). */
 export const MAX_COPY_ON_WRITE_CLONES = 15;
 
 /**
@@ -38,24 +40,13 @@ function snapshotOf(w: Where, plan: RestorePlan): string {
   return snapshot;
 }
 
-/** How many copy-on-write clones share the source's volume already (clusters with its CloneGroupId, itself excepted). */
-async function clonesOfSource(w: Where, source: DBCluster): Promise<number> {
-  if (!source.CloneGroupId) return 0;
-  let count = 0;
-  for await (const page of paginateDescribeDBClusters({ client: w.clients.of(RDSClient), pageSize: 100 }, {})) {
-    for (const c of page.DBClusters ?? []) {
-      if (c.CloneGroupId === source.CloneGroupId && c.DBClusterArn !== source.DBClusterArn) count++;
-    }
-  }
-  return count;
-}
-
 type Common = Omit<ConstructorParameters<typeof RestoreDBClusterFromSnapshotCommand>[0], 'DBClusterIdentifier' | 'SnapshotIdentifier' | 'Engine'>;
 
 /**
  * A point-in-time restore: copy-on-write at the latest restorable time (asked for with --latest, or an
- * --at within a few minutes of it) unless the source already has the most clones AWS allows, else a full copy.
- * Says which, and why.
+ * --at within a few minutes of it), else a full copy. After 15 copy-on-write clones of one volume AWS silently
+ * makes a full copy instead (Aurora User Guide, cloning limitations): what AWS made is reported from the
+ * restored cluster's CloneGroupId once it is available (waitForClone), not guessed here.
  */
 async function restoreToTime(w: Where, plan: RestorePlan, common: Common): Promise<{ cluster?: DBCluster; how: string }> {
   const name = plan.tags.clone;
@@ -75,13 +66,6 @@ async function restoreToTime(w: Where, plan: RestorePlan, common: Common): Promi
     return { cluster: out.DBCluster, how: `full copy${why}: its time grows with the size of the data` };
   };
   if (!nearLatest) return full(` to ${formatTime(plan.at!, zone, { seconds: true })}`);
-  const source = await describeCluster(w, plan.source.config.id);
-  if (source && (await clonesOfSource(w, source)) >= MAX_COPY_ON_WRITE_CLONES) {
-    w.ctx.reporter.warn(
-      `${plan.source.name} already shares its storage with ${MAX_COPY_ON_WRITE_CLONES} copy-on-write clones, the most AWS allows: making a full copy instead (slower).`,
-    );
-    return full(' (the copy-on-write limit is reached)');
-  }
   try {
     const out = await w.clients.of(RDSClient).send(
       new RestoreDBClusterToPointInTimeCommand({
@@ -97,14 +81,51 @@ async function restoreToTime(w: Where, plan: RestorePlan, common: Common): Promi
     const asked = plan.at ? `, ${Math.round((latest.getTime() - plan.at.getTime()) / 1000)} s after the time asked for` : '';
     return {
       cluster: out.DBCluster,
-      how: `copy-on-write clone of the latest restorable time${asked}: a few minutes whatever the size, sharing unchanged storage with ${plan.source.config.id}`,
+      how: `copy-on-write clone of the latest restorable time${asked}, asked for: a few minutes whatever the size (AWS makes a full copy instead once ${MAX_COPY_ON_WRITE_CLONES} clones share the volume; said when it is available)`,
     };
   } catch (error) {
-    // AWS refuses a clone beyond its limits (InvalidParameterCombination): a full copy still works.
+    // Should AWS refuse a clone beyond its limits rather than copy (InvalidParameterCombination), a full copy still works.
     if (!isError(error, 'InvalidParameterCombination')) throw error;
     const message = (error as Error).message;
     w.ctx.reporter.warn(`${plan.source.name}: AWS refused a copy-on-write clone (${message}); making a full copy instead (slower).`);
     return full(' (copy-on-write refused)');
+  }
+}
+
+/**
+ * The Serverless v2 capacity of a clone on `engine` `version`: the configured one, except that 0 ACU (auto-pause)
+ * becomes 0.5 on versions without auto-pause (said), where AWS takes no less.
+ */
+function scalingOf(w: Where, plan: RestorePlan, engine: string | undefined, version: string | undefined): Pick<Common, 'ServerlessV2ScalingConfiguration'> {
+  const placement = placementOf(plan.target);
+  if (!isServerless(placement)) return {};
+  const { minCapacity, maxCapacity, secondsUntilAutoPause } = placement.serverless;
+  const pauses = minCapacity === 0 && supportsAutoPause(engine, version);
+  if (minCapacity === 0 && !pauses) {
+    w.ctx.reporter.warn(
+      `${plan.tags.clone}: ${engine ?? 'this engine'} ${version ?? '(version unknown)'} cannot scale to 0 ACU (auto-pause needs Aurora PostgreSQL 13.15, 14.12, 15.7, 16.3 or later, or Aurora MySQL 3.08.0 or later): its minimum is ${AURORA_MIN_ACU_WITHOUT_PAUSE} ACU.`,
+    );
+  }
+  return {
+    ServerlessV2ScalingConfiguration: {
+      MinCapacity: minCapacity === 0 && !pauses ? AURORA_MIN_ACU_WITHOUT_PAUSE : minCapacity,
+      MaxCapacity: maxCapacity,
+      ...(pauses ? { SecondsUntilAutoPause: secondsUntilAutoPause } : {}),
+    },
+  };
+}
+
+/** The cluster snapshot a point restores from, described with its type (an automated one is found only so). */
+async function describeSnapshot(w: Where, plan: RestorePlan, snapshot: string): Promise<DBClusterSnapshot | undefined> {
+  const type = plan.point.kind === 'automated-snapshot' ? 'automated' : plan.point.kind === 'snapshot' ? 'manual' : undefined;
+  try {
+    const out = await w.clients
+      .of(RDSClient)
+      .send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: snapshot, ...(type ? { SnapshotType: type } : {}) }));
+    return out.DBClusterSnapshots?.[0];
+  } catch (error) {
+    if (isError(error, 'DBClusterSnapshotNotFound')) return undefined;
+    throw error;
   }
 }
 
@@ -120,28 +141,32 @@ async function restoreCluster(w: Where, plan: RestorePlan): Promise<RestoreResul
     CopyTagsToSnapshot: false,
     // Aurora keeps at least one day of backups (1 is its minimum); they go with the cluster.
     BackupRetentionPeriod: 1,
-    ...(isServerless(placement)
-      ? {
-          ServerlessV2ScalingConfiguration: {
-            MinCapacity: placement.serverless.minCapacity,
-            MaxCapacity: placement.serverless.maxCapacity,
-            ...(placement.serverless.minCapacity === 0 ? { SecondsUntilAutoPause: placement.serverless.secondsUntilAutoPause } : {}),
-          },
-        }
-      : {}),
     Tags: toTagList(tags),
   };
   let result: { cluster?: DBCluster; how: string };
   try {
     if (plan.point.kind === 'point-in-time') {
-      result = await restoreToTime(w, plan, common);
+      // A point-in-time restore keeps the source's engine version (the call takes none).
+      const source = await describeCluster(w, plan.source.config.id);
+      assertSupportedEngine('aurora', source?.Engine, plan.source.name);
+      result = await restoreToTime(w, plan, { ...common, ...scalingOf(w, plan, source?.Engine, source?.EngineVersion) });
     } else {
       const snapshot = snapshotOf(w, plan);
-      const described = await w.clients.of(RDSClient).send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: snapshot }));
-      const engine = described.DBClusterSnapshots?.[0]?.Engine;
+      const described = await describeSnapshot(w, plan, snapshot);
+      const engine = described?.Engine;
       if (!engine) throw new UsageError(`The cluster snapshot ${snapshot} is gone. Nothing was changed.`, `snapclone points ${plan.source.name} lists what is there now.`);
+      assertSupportedEngine('aurora', engine, plan.source.name);
+      // Without EngineVersion AWS restores to the Region's default version of the engine, not the snapshot's.
+      const version = described.EngineVersion;
       const out = await w.clients.of(RDSClient).send(
-        new RestoreDBClusterFromSnapshotCommand({ DBClusterIdentifier: name, SnapshotIdentifier: snapshot, Engine: engine, ...common }),
+        new RestoreDBClusterFromSnapshotCommand({
+          DBClusterIdentifier: name,
+          SnapshotIdentifier: snapshot,
+          Engine: engine,
+          ...(version ? { EngineVersion: version } : {}),
+          ...common,
+          ...scalingOf(w, plan, engine, version),
+        }),
       );
       result = { cluster: out.DBCluster, how: `full copy from the ${plan.point.kind === 'backup' ? 'AWS Backup recovery point' : 'snapshot'}: its time grows with the size of the data` };
     }

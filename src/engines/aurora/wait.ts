@@ -11,10 +11,12 @@ import { assertOwnClone, cloneTags, fromTagList, TAG, toTagList } from '../../co
 import type { Progress } from '../../output/reporter.ts';
 import { isError, steadily, type Where } from '../shared/aws.ts';
 import { Polling, TYPICAL_MS } from '../shared/poll.ts';
-import { generatedPassword } from '../shared/secret.ts';
+import { generatedPassword, newPassword } from '../shared/secret.ts';
+import { notReplaced, refusedChange, secretOwnedBy } from '../shared/password-proof.ts';
+import { passwordLengthFor } from '../rds/engines.ts';
 import type { Clone } from '../types.ts';
 import { CLUSTER_KIND, placementOf, writerId } from './aws.ts';
-import { describeClone, describeCluster, membersOf, readTags, writerOf } from './describe.ts';
+import { CLUSTER_OWNER_TAG, describeClone, describeCluster, membersOf, readTags, writerOf } from './describe.ts';
 import { tagClone } from './tagging.ts';
 
 /** Statuses from which a cluster or an instance does not become available by waiting. */
@@ -44,7 +46,7 @@ async function pollUntil<T>(
   p: Poll,
   read: () => Promise<T | undefined>,
   status: (t: T) => string | undefined,
-  done: (t: T) => boolean,
+  done: (t: T) => boolean | Promise<boolean>,
   what: string,
   /** How long it typically takes; a function refines it from what a look shows (e.g. the size). */
   expected: number | ((t: T) => number) = TYPICAL_MS.modify,
@@ -57,7 +59,7 @@ async function pollUntil<T>(
     if (missing >= 3)
       throw new SnapcloneError(`The ${what} of clone ${p.clone.clone} has disappeared (deleted meanwhile?).`);
     const s = value === undefined ? undefined : status(value);
-    if (value !== undefined && done(value)) return value;
+    if (value !== undefined && (await done(value))) return value;
     if (value !== undefined && typeof expected === 'function') poll.expectTotal(expected(value));
     if (s && DEAD_ENDS.has(s)) {
       throw new SnapcloneError(
@@ -90,7 +92,7 @@ const settled = (c: DBCluster) => c.Status === 'available' && !c.PendingModified
 type ModifyInput = Omit<ConstructorParameters<typeof ModifyDBClusterCommand>[0], 'DBClusterIdentifier'>;
 
 /** Applies a change to the clone's cluster under the guard, waiting out a busy cluster (another run's change, a backup). */
-async function modifyCluster(p: Poll, input: ModifyInput, needed: (c: DBCluster) => boolean): Promise<void> {
+async function modifyCluster(p: Poll, input: ModifyInput, needed: (c: DBCluster) => boolean | Promise<boolean>): Promise<void> {
   const { w, clone } = p;
   for (let attempt = 1; ; attempt++) {
     const accepted = await guarded(
@@ -104,8 +106,9 @@ async function modifyCluster(p: Poll, input: ModifyInput, needed: (c: DBCluster)
             .send(new ModifyDBClusterCommand({ DBClusterIdentifier: clone.id, ApplyImmediately: true, ...input }));
           return true;
         } catch (error) {
-          if (!isError(error, 'InvalidDBClusterStateFault')) throw error;
-          return false;
+          if (isError(error, 'InvalidDBClusterStateFault')) return false;
+          if (isError(error, 'InvalidParameterCombination', 'InvalidParameterValue')) throw refusedChange(clone, error);
+          throw error;
         }
       },
     );
@@ -124,18 +127,25 @@ async function modifyCluster(p: Poll, input: ModifyInput, needed: (c: DBCluster)
       settled,
       'cluster',
     );
-    if (!needed(now)) return;
+    if (!(await needed(now))) return;
   }
 }
 
 /**
  * Replaces the master password the restore brought from the source, before the cluster has any instance (so
- * the source's password is never usable): 'generated' sets a new random one kept in the clone's secret;
- * 'managed' has RDS manage it in Secrets Manager. Then records the mode on the cluster.
+ * the source's password is never usable); cluster restores take no ManageMasterUserPassword. 'generated' sets
+ * a new random one kept in the clone's secret, done once RDS answered the change and no longer shows it
+ * pending; 'managed' has RDS manage it (ManageMasterUserPassword=true), done once RDS reports a secret tied to
+ * this very cluster (aws:rds:primaryDBClusterArn) — a reported secret not tied to it is the source's,
+ * inherited, and proves nothing. Management is turned off only where the clone's own secret manages it (RDS
+ * refuses to turn off what it does not manage). Only then is the mode recorded on the cluster.
  */
 async function replacePassword(p: Poll, cluster: DBCluster): Promise<void> {
   const { w, clone } = p;
   const placement = placementOf(w.target);
+  const ownSecret = (c: DBCluster) => secretOwnedBy(w, c.MasterUserSecret?.SecretArn, CLUSTER_OWNER_TAG, clone.arn);
+  const replaced = (done: (c: DBCluster) => boolean | Promise<boolean>) =>
+    pollSettled(p, done, 'cluster (replacing the master password)');
   if (placement.password === 'generated') {
     const password = await generatedPassword(
       w,
@@ -148,43 +158,48 @@ async function replacePassword(p: Poll, cluster: DBCluster): Promise<void> {
         username: cluster.MasterUsername,
         dbname: cluster.DatabaseName,
       },
+      () => newPassword(passwordLengthFor(cluster.Engine)),
     );
     // Applying the secret's password again after another run did is harmless: it is the same one.
-    await modifyCluster(
-      p,
-      {
-        MasterUserPassword: password,
-        ...(cluster.MasterUserSecret?.SecretArn ? { ManageMasterUserPassword: false } : {}),
-      },
-      () => true,
-    );
-    await pollUntil(
-      p,
-      () => ownCluster(p),
-      (c) => c.Status,
-      (c) => settled(c) && !c.MasterUserSecret?.SecretArn,
-      'cluster (replacing the master password)',
-    );
+    await modifyCluster(p, { MasterUserPassword: password, ...((await ownSecret(cluster)) ? { ManageMasterUserPassword: false } : {}) }, () => true);
+    await replaced(async (c) => !(await ownSecret(c)));
   } else {
-    if (!cluster.MasterUserSecret?.SecretArn) {
+    if (!(await ownSecret(cluster))) {
       await modifyCluster(
         p,
         {
           ManageMasterUserPassword: true,
           ...(placement.kmsKeyId ? { MasterUserSecretKmsKeyId: placement.kmsKeyId } : {}),
         },
-        (c) => !c.MasterUserSecret?.SecretArn,
+        async (c) => !(await ownSecret(c)),
       );
     }
-    await pollUntil(
-      p,
-      () => ownCluster(p),
-      (c) => c.Status,
-      (c) => settled(c) && Boolean(c.MasterUserSecret?.SecretArn),
-      'cluster (replacing the master password)',
-    );
+    await replaced(ownSecret);
   }
   await tagClone(w, clone, { [TAG.password]: placement.password });
+}
+
+/** How many looks at a cluster with nothing under way a password change may take to show in AWS's answer. */
+const SETTLED_LOOKS = 10;
+
+/** Polls the clone's cluster until it is settled and `done` holds; settled but not done for long, the change is not coming. */
+async function pollSettled(p: Poll, done: (c: DBCluster) => boolean | Promise<boolean>, what: string): Promise<DBCluster> {
+  let idle = 0;
+  return pollUntil(
+    p,
+    () => ownCluster(p),
+    (c) => c.Status,
+    async (c) => {
+      if (!settled(c)) {
+        idle = 0;
+        return false;
+      }
+      if (await done(c)) return true;
+      if (++idle >= SETTLED_LOOKS) throw notReplaced(p.clone);
+      return false;
+    },
+    what,
+  );
 }
 
 /** Adds the writer instance (tagged like the clone at creation) unless it exists; another run's is fine. */
@@ -239,6 +254,11 @@ export async function waitForClone(w: Where, clone: Clone, onProgress: (p: Progr
     (c) =>
       // A copy-on-write clone shares the source's volume: minutes whatever its size.
       c.CloneGroupId ? TYPICAL_MS.clusterClone : TYPICAL_MS.clusterRestore(c.AllocatedStorage),
+  );
+  // What AWS made, from its answer: a copy-on-write clone shows a CloneGroupId; after 15 clones of one volume
+  // AWS silently makes a full copy instead.
+  w.ctx.reporter.info(
+    `${clone.clone}: ${cluster.CloneGroupId ? `a copy-on-write clone (clone group ${cluster.CloneGroupId})` : 'a full copy of the data'}, available.`,
   );
   if (!fromTagList(cluster.TagList)[TAG.password]) {
     await replacePassword(p, cluster);

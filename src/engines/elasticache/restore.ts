@@ -6,6 +6,7 @@ import { attachConcurrent, resumeExisting } from '../shared/resume.ts';
 import { generatedPassword } from '../shared/secret.ts';
 import type { RestorePlan, RestoreResult } from '../types.ts';
 import { placementOf } from './aws.ts';
+import { SUPPORTED_ENGINES_TEXT } from '../shared/supported.ts';
 import { cloneFromGroup, cloneOf, describeGroup } from './describe.ts';
 
 /**
@@ -24,6 +25,21 @@ function accessOf(source: ReplicationGroup | undefined): { tls: boolean; token: 
   return { tls: source.TransitEncryptionEnabled === true, token: false };
 }
 
+/**
+ * The EngineVersion to create the clone with: the snapshot's. Node-based clusters report the patch level
+ * (e.g. 7.1.0, the ElastiCache guide's "Version Management"), but for Redis OSS 6 and later and for Valkey
+ * CreateReplicationGroup takes <major>.<minor> and runs its latest patch (terraform-provider-aws #32252:
+ * "For Redis v6 or higher, use <major>.<minor>"): sending major.minor is correct whether or not AWS would also
+ * take the patch, and keeps the snapshot's minor version rather than the engine's default. Older versions
+ * are given in full.
+ */
+export function engineVersionOf(engine: string, version: string | undefined): { EngineVersion?: string } {
+  if (!version) return {};
+  const [major, minor] = version.split('.');
+  const modern = engine === 'valkey' || Number.parseInt(major, 10) >= 6;
+  return { EngineVersion: modern && minor !== undefined ? `${major}.${minor}` : version };
+}
+
 /** Creates the clone's replication group from the snapshot, tagged at creation, with the new token set at creation. */
 async function createGroup(w: Where, plan: RestorePlan): Promise<RestoreResult> {
   const placement = placementOf(plan.target);
@@ -32,6 +48,12 @@ async function createGroup(w: Where, plan: RestorePlan): Promise<RestoreResult> 
   const snapshot = described.Snapshots?.[0];
   if (!snapshot?.Engine) {
     throw new UsageError(`The snapshot ${plan.point.id} is gone. Nothing was changed.`, `snapclone points ${plan.source.name} lists what is there now.`);
+  }
+  if (snapshot.Engine !== 'redis' && snapshot.Engine !== 'valkey') {
+    throw new UsageError(
+      `The snapshot ${plan.point.id} is of engine ${snapshot.Engine}, which snapclone does not clone. Nothing was changed.`,
+      `Supported engines: ${SUPPORTED_ENGINES_TEXT}.`,
+    );
   }
   const access = accessOf(await describeGroup(w, plan.source.config.id));
   const shards = snapshot.NumNodeGroups ?? 1;
@@ -49,7 +71,7 @@ async function createGroup(w: Where, plan: RestorePlan): Promise<RestoreResult> 
         ReplicationGroupDescription: `snapclone clone ${name} of ${plan.source.name}`,
         SnapshotName: plan.point.id,
         Engine: snapshot.Engine,
-        EngineVersion: snapshot.EngineVersion,
+        ...engineVersionOf(snapshot.Engine, snapshot.EngineVersion),
         CacheNodeType: placement.nodeType,
         // A sharded source keeps its shards (its data is split across them); replicas only where configured.
         ...(shards > 1

@@ -3,7 +3,8 @@ import { assertManaged } from '../../core/guard.ts';
 import { fromTagList } from '../../core/tags.ts';
 import type { Clone, ConnectionDetails } from '../types.ts';
 import type { Where } from './aws.ts';
-import { describeInstance, RESOURCE_KIND } from './describe.ts';
+import { describeInstance, OWNER_TAG, RESOURCE_KIND } from './describe.ts';
+import { notOwnSecret, secretOwnedBy } from '../shared/password-proof.ts';
 import { readSecretPassword, replacedPasswordMode, secretName } from '../shared/secret.ts';
 
 /**
@@ -25,6 +26,10 @@ export async function readCredentials(w: Where, clone: Clone): Promise<Connectio
   }
   const secretId = mode === 'generated' ? secretName(clone) : instance.MasterUserSecret?.SecretArn;
   if (!secretId) throw new SnapcloneError(`${clone.clone} has no master user secret.`);
+  // A secret RDS reports is the clone's only when RDS tied it to this instance (it can be the source's, inherited).
+  if (mode === 'managed' && !(await secretOwnedBy(w, secretId, OWNER_TAG, instance.DBInstanceArn ?? clone.arn))) {
+    throw notOwnSecret(clone);
+  }
   const value = await readSecretPassword(w, secretId, clone, mode === 'generated' ? { key: 'dbInstanceIdentifier', id: clone.id } : undefined);
   return {
     host: instance.Endpoint.Address,

@@ -10,6 +10,8 @@ import { dbArn, isError, parseDbArn, type Where } from './aws.ts';
 
 export const ENGINE = 'rds';
 export const RESOURCE_KIND = 'RDS DB instance';
+/** The tag by which RDS ties the master user secret it manages to its DB instance. */
+export const OWNER_TAG = 'aws:rds:primaryDBInstanceArn';
 
 /** What can be a DB instance identifier (any case); anything else names no instance and is not sent to RDS. */
 const DB_IDENTIFIER = /^[A-Za-z][A-Za-z0-9-]{0,62}$/;

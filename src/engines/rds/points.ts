@@ -1,4 +1,5 @@
-import { DescribeDBInstanceAutomatedBackupsCommand, paginateDescribeDBSnapshots, RDSClient } from '@aws-sdk/client-rds';
+import { DescribeDBInstanceAutomatedBackupsCommand, paginateDescribeDBSnapshots, type DBInstance, RDSClient } from '@aws-sdk/client-rds';
+import { assertSupportedEngine } from './engines.ts';
 import type { RestorePoint, SourceRef } from '../types.ts';
 import { backupPoints, inRange, wants, type Range } from '../shared/points.ts';
 import { isError, sourceArn, type Where } from './aws.ts';
@@ -23,6 +24,7 @@ export async function snapshotPoints(w: Where, source: SourceRef, range: Range):
       if (s.Status !== 'available' || !s.DBSnapshotIdentifier || !s.SnapshotCreateTime) continue;
       if (s.SnapshotType !== 'manual' && s.SnapshotType !== 'automated') continue;
       if (!inRange(s.SnapshotCreateTime, range)) continue;
+      assertSupportedEngine('rds', s.Engine, source.name);
       points.push({
         kind: s.SnapshotType === 'manual' ? 'snapshot' : 'automated-snapshot',
         id: s.DBSnapshotIdentifier,
@@ -35,9 +37,8 @@ export async function snapshotPoints(w: Where, source: SourceRef, range: Range):
 }
 
 /** The point-in-time window of the source: LatestRestorableTime, and the earliest from its automated backups. */
-export async function pitrWindow(w: Where, source: SourceRef, range: Range): Promise<RestorePoint[]> {
+export async function pitrWindow(w: Where, source: SourceRef, range: Range, instance: DBInstance | undefined): Promise<RestorePoint[]> {
   if (!wants(range, 'point-in-time')) return [];
-  const instance = await describeInstance(w, source.config.id);
   if (!instance?.LatestRestorableTime || !instance.BackupRetentionPeriod) return [];
   let earliest: Date | undefined;
   try {
@@ -60,11 +61,16 @@ export async function pitrWindow(w: Where, source: SourceRef, range: Range): Pro
 
 /** All restorable points of a source, newest first. */
 export async function rdsPoints(w: Where, source: SourceRef, range: Range = {}): Promise<RestorePoint[]> {
+  // The source's engine, as RDS reports it, decides whether snapclone clones it at all (before anything is
+  // written): read with the window, from each snapshot, and by the restore; a listing of recovery points alone
+  // costs no more than before.
+  const instance = wants(range, 'point-in-time') ? await describeInstance(w, source.config.id) : undefined;
+  assertSupportedEngine('rds', instance?.Engine, source.name);
   const all = (
     await Promise.all([
       wants(range, 'backup') ? backupPoints(w, source, sourceArn(source.config), range) : [],
       snapshotPoints(w, source, range),
-      pitrWindow(w, source, range),
+      pitrWindow(w, source, range, instance),
     ])
   ).flat();
   return all.sort((a, b) => b.time.getTime() - a.time.getTime() || a.kind.localeCompare(b.kind));

@@ -1,6 +1,6 @@
 import { RestoreDBInstanceFromDBSnapshotCommand, RestoreDBInstanceToPointInTimeCommand, type DBInstance, RDSClient } from '@aws-sdk/client-rds';
 import { SnapcloneError, UsageError } from '../../core/errors.ts';
-import { cloneTags, forcedTags, fromTagList, readCloneTags, TAG, toTagList } from '../../core/tags.ts';
+import { cloneTags, forcedTags, fromTagList, readCloneTags, toTagList } from '../../core/tags.ts';
 import { partitionOf } from '../../iam/declare.ts';
 import type { Clone, RestorePlan, RestoreResult } from '../types.ts';
 import { isError, placementOf, type Where } from './aws.ts';
@@ -8,6 +8,7 @@ import { attachConcurrent, conflict, resumeExisting, sameRestore } from '../shar
 import { cloneFromInstance, cloneOf, describeClone, describeInstance, ENGINE, instanceArn } from './describe.ts';
 import { assertNoSecret } from '../shared/secret.ts';
 import { claimUntagged } from './tagging.ts';
+import { assertSupportedEngine } from './engines.ts';
 
 
 /** How the messages name what a clone of this engine is. */
@@ -16,7 +17,7 @@ const RESOURCE_KIND_NAME = 'DB instance';
 /**
  * The RDS snapshot an AWS Backup recovery point of a DB instance is (AWS Backup's RDS recovery points are RDS
  * snapshots: arn:aws:rds:REGION:ACCOUNT:snapshot:awsbackup:job-…), when it is one in the target's account
- * and region. RDS restores it like any snapshot, with tags and a managed password at creation, so snapclone
+ * and region. RDS restores it like any snapshot, with tags at creation, so snapclone
  * never needs StartRestoreJob (which can neither tag nor be bound to the clone's name by IAM).
  */
 export function backupSnapshotArn(w: Where, recoveryPointArn: string): string | undefined {
@@ -77,17 +78,14 @@ function snapshotOf(w: Where, plan: RestorePlan): string {
 
 /**
  * Restores a snapshot (AWS Backup's recovery points included) or a point in time through the RDS APIs:
- * tagged, private, single-AZ, without backups or deletion protection, and with an RDS-managed master
- * password from the first second (never the source's).
+ * tagged, private, single-AZ, without backups or deletion protection. The restore is sent without
+ * ManageMasterUserPassword (the API reference: "Applies to RDS for Oracle only"), so the copy starts with its
+ * source's master password; waitForClone replaces it, and only then marks the clone's password done.
  */
 async function restoreViaRds(w: Where, plan: RestorePlan): Promise<RestoreResult> {
   const placement = placementOf(plan.target);
   const name = plan.tags.clone;
-  const tags = {
-    ...cloneTags(plan.tags),
-    // In 'managed' mode the password is final at creation; 'generated' replaces it with snapclone's own.
-    ...(placement.password === 'managed' ? { [TAG.password]: 'managed' } : {}),
-  };
+  const tags = cloneTags(plan.tags);
   const common = {
     DBInstanceClass: placement.instanceClass,
     DBSubnetGroupName: placement.subnetGroup,
@@ -97,8 +95,6 @@ async function restoreViaRds(w: Where, plan: RestorePlan): Promise<RestoreResult
     DeletionProtection: false,
     BackupRetentionPeriod: 0,
     CopyTagsToSnapshot: false,
-    ManageMasterUserPassword: true,
-    ...(placement.kmsKeyId ? { MasterUserSecretKmsKeyId: placement.kmsKeyId } : {}),
     Tags: toTagList(tags),
   };
   let instance: DBInstance | undefined;
@@ -126,7 +122,7 @@ async function restoreViaRds(w: Where, plan: RestorePlan): Promise<RestoreResult
     return attachConcurrent(w, existing?.tagged ? existing : undefined, plan, RESOURCE_KIND_NAME);
   }
   const how = plan.point.kind === 'point-in-time' ? 'point-in-time' : plan.point.kind === 'backup' ? 'from the AWS Backup snapshot' : 'from snapshot';
-  w.ctx.reporter.info(`${name}: restore started (${how}), tagged and with a new managed master password.`);
+  w.ctx.reporter.info(`${name}: restore started (${how}), tagged; its master password is replaced as soon as it is available.`);
   if (!instance) instance = await describeInstance(w, name);
   const raw = instance?.TagList?.length ? fromTagList(instance.TagList) : tags;
   const read = readCloneTags(raw) ?? plan.tags;
@@ -141,6 +137,8 @@ export async function restoreClone(w: Where, plan: RestorePlan): Promise<Restore
   // The plan's name is a valid identifier with the prefix (checked when it was made).
   const instance = await describeInstance(w, plan.tags.clone);
   if (!instance) {
+    // The source's engine decides whether snapclone clones it (a source that is gone: its snapshots were checked).
+    assertSupportedEngine('rds', (await describeInstance(w, plan.source.config.id))?.Engine, plan.source.name);
     if (placementOf(plan.target).password === 'generated') await assertNoSecret(w, plan.tags);
     return restoreViaRds(w, plan);
   }

@@ -7,8 +7,10 @@ import type { Clone } from '../types.ts';
 import { isError, placementOf, type Where } from './aws.ts';
 import { steadily } from '../shared/aws.ts';
 import { Polling, remainingMs, TYPICAL_MS } from '../shared/poll.ts';
-import { describeClone, describeInstance, readTags, RESOURCE_KIND } from './describe.ts';
-import { generatedPassword } from '../shared/secret.ts';
+import { describeClone, describeInstance, OWNER_TAG, readTags, RESOURCE_KIND } from './describe.ts';
+import { generatedPassword, newPassword } from '../shared/secret.ts';
+import { notReplaced, refusedChange, secretOwnedBy } from '../shared/password-proof.ts';
+import { passwordLengthFor } from './engines.ts';
 import { tagClone } from './tagging.ts';
 
 /** Statuses from which an instance does not become available by waiting. */
@@ -72,20 +74,28 @@ async function waitForRestore(
   }
 }
 
-/** Waits until the instance is available with no password change pending. */
+/** How many looks at an instance with nothing under way a password change may take to show in AWS's answer. */
+const SETTLED_LOOKS = 10;
+
+/** Waits until the instance is available with no password change pending and `done` holds. */
 async function waitSettled(
   w: Where,
   clone: Clone,
   onProgress: (p: Progress) => void,
   startedAt: number,
-  done: (instance: DBInstance) => boolean,
+  done: (instance: DBInstance) => boolean | Promise<boolean>,
 ): Promise<DBInstance> {
   const poll = new Polling(w.ctx, TYPICAL_MS.modify);
+  let idle = 0;
   for (;;) {
     const instance = await steadily(w.ctx, `${clone.clone}'s new password`, () => describeInstance(w, clone.id));
     if (!instance) throw new SnapcloneError(`${clone.clone} disappeared while its password was being replaced.`);
     const pending = instance.PendingModifiedValues ?? {};
-    if (instance.DBInstanceStatus === 'available' && !pending.MasterUserPassword && done(instance)) return instance;
+    if (instance.DBInstanceStatus === 'available' && !pending.MasterUserPassword) {
+      if (await done(instance)) return instance;
+      // Nothing under way, yet AWS's answer does not show the change: it is not coming.
+      if (++idle >= SETTLED_LOOKS) throw notReplaced(clone);
+    } else idle = 0;
     if (instance.DBInstanceStatus && DEAD_ENDS.has(instance.DBInstanceStatus)) {
       throw new SnapcloneError(
         `${clone.clone} ended up '${instance.DBInstanceStatus}' while its password was being replaced.`,
@@ -99,7 +109,7 @@ async function waitSettled(
   }
 }
 
-/** The generated password of a clone, kept in its secret (see generatedPassword). */
+/** The generated password of a clone, kept in its secret (see generatedPassword), as long as its engine takes. */
 function secretPassword(w: Where, clone: Clone, instance: DBInstance): Promise<string> {
   return generatedPassword(
     w,
@@ -111,6 +121,7 @@ function secretPassword(w: Where, clone: Clone, instance: DBInstance): Promise<s
       port: instance.Endpoint?.Port,
       username: instance.MasterUsername,
     },
+    () => newPassword(passwordLengthFor(instance.Engine)),
   );
 }
 
@@ -130,8 +141,9 @@ async function modify(w: Where, clone: Clone, input: ModifyInput): Promise<boole
           .send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: clone.id, ApplyImmediately: true, ...input }));
         return true;
       } catch (error) {
-        if (!isError(error, 'InvalidDBInstanceState')) throw error;
-        return false;
+        if (isError(error, 'InvalidDBInstanceState')) return false;
+        if (isError(error, 'InvalidParameterCombination', 'InvalidParameterValue')) throw refusedChange(clone, error);
+        throw error;
       }
     },
   );
@@ -150,7 +162,7 @@ async function modifyWhenAccepted(
   clone: Clone,
   input: ModifyInput,
   wait: () => Promise<DBInstance>,
-  needed: (instance: DBInstance) => boolean = () => true,
+  needed: (instance: DBInstance) => boolean | Promise<boolean> = () => true,
 ): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     if (await modify(w, clone, input)) return;
@@ -162,16 +174,22 @@ async function modifyWhenAccepted(
       );
     }
     w.ctx.reporter.debug(`${clone.clone}: instance busy; waiting to try again`);
-    if (!needed(await wait())) return;
+    if (!(await needed(await wait()))) return;
   }
 }
 
 /**
- * Gives the clone its final password. Restores are made with an RDS-managed password, so a clone never holds
- * its source's: 'managed' keeps that one; 'generated' replaces it with a new random password kept in a secret
- * named after the clone (ModifyDBInstance, turning RDS's management off). A clone taken over from an untagged
- * AWS Backup restore still has its source's password and gets either. Automated backups still on are turned
- * off in the same change. Then waits until available again and records the mode in snapclone:password.
+ * Gives the clone its own password, after the restore (RDS restores of MySQL, PostgreSQL and MariaDB do not
+ * take ManageMasterUserPassword: "Applies to RDS for Oracle only"), so until then it has its source's:
+ * - 'managed': ManageMasterUserPassword=true (ModifyDBInstance), done once RDS reports a MasterUserSecret tied
+ *   to this very instance (its aws:rds:primaryDBInstanceArn tag); a secret reported but not tied to it is its
+ *   source's, inherited from the snapshot's metadata, and proves nothing.
+ * - 'generated': a new random password kept in a secret named after the clone (MasterUserPassword), done once
+ *   RDS answered the change and no longer shows it pending. Management is turned off (ManageMasterUserPassword
+ *   false, which makes RDS delete its secret) only where RDS manages this clone's password with the clone's
+ *   own secret: RDS refuses to turn off what it does not manage, and an inherited secret is the source's.
+ * Automated backups still on are turned off in the same change. Only then is the mode recorded in
+ * snapclone:password: a clone without it is pending (credentials refuses it; re-running create finishes it).
  */
 async function rotatePassword(
   w: Where,
@@ -183,29 +201,30 @@ async function rotatePassword(
   if (fromTagList(instance.TagList)[TAG.password]) return;
   const placement = placementOf(w.target);
   const mode = placement.password;
+  const ownSecret = (i: DBInstance) => secretOwnedBy(w, i.MasterUserSecret?.SecretArn, OWNER_TAG, clone.arn);
   const noBackups = instance.BackupRetentionPeriod ? { BackupRetentionPeriod: 0 } : {};
   const settled = () => waitSettled(w, clone, onProgress, startedAt, () => true);
   if (mode === 'generated') {
     const password = await secretPassword(w, clone, instance);
-    const managed = instance.MasterUserSecret?.SecretArn ? { ManageMasterUserPassword: false } : {};
+    const managed = (await ownSecret(instance)) ? { ManageMasterUserPassword: false } : {};
     // Applying the secret's password again after another run did is harmless: it is the same one.
     await modifyWhenAccepted(w, clone, { MasterUserPassword: password, ...managed, ...noBackups }, settled);
-    await waitSettled(w, clone, onProgress, startedAt, (i) => !i.MasterUserSecret?.SecretArn);
+    await waitSettled(w, clone, onProgress, startedAt, async (i) => !(await ownSecret(i)));
   } else {
-    if (!instance.MasterUserSecret?.SecretArn || instance.BackupRetentionPeriod) {
+    const owned = await ownSecret(instance);
+    if (!owned || instance.BackupRetentionPeriod) {
       await modifyWhenAccepted(
         w,
         clone,
         {
-          ...(instance.MasterUserSecret?.SecretArn ? {} : { ManageMasterUserPassword: true }),
+          ...(owned ? {} : { ManageMasterUserPassword: true, ...(placement.kmsKeyId ? { MasterUserSecretKmsKeyId: placement.kmsKeyId } : {}) }),
           ...noBackups,
-          ...(placement.kmsKeyId ? { MasterUserSecretKmsKeyId: placement.kmsKeyId } : {}),
         },
         settled,
-        (i) => !i.MasterUserSecret?.SecretArn,
+        async (i) => Boolean(i.BackupRetentionPeriod) || !(await ownSecret(i)),
       );
     }
-    await waitSettled(w, clone, onProgress, startedAt, (i) => Boolean(i.MasterUserSecret?.SecretArn));
+    await waitSettled(w, clone, onProgress, startedAt, ownSecret);
   }
   await tagClone(w, clone, { [TAG.password]: mode });
 }

@@ -19,11 +19,11 @@ export interface SecretIdentity {
   id: string;
 }
 
-/** A password every engine accepts: 32 letters and digits (no '/', '@', '"' or spaces). */
-export function newPassword(): string {
+/** A password every engine accepts: `length` (default 32) letters and digits (no '/', '@', '"' or spaces). */
+export function newPassword(length = 32): string {
   const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
   let password = '';
-  for (let i = 0; i < 32; i++) password += alphabet[randomInt(alphabet.length)];
+  for (let i = 0; i < length; i++) password += alphabet[randomInt(alphabet.length)];
   rememberSecret(password);
   return password;
 }
