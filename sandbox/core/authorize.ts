@@ -141,6 +141,9 @@ export function checkPermission(
   }
 }
 
+/** In a ResourceNaming: the field holds the ARN of a resource of any of the action's types. */
+export const ANY_TYPE = 'arn';
+
 const strings = (value: unknown): string[] =>
   typeof value === 'string' && value !== ''
     ? [value]
@@ -167,7 +170,10 @@ export function resourcesOf(ctx: RequestContext, action: string, op: OperationDe
   }
   const named = [...arns].filter((arn) => arn !== '*');
   const types = new Set(named.map((arn) => resourceTypeOf(action, arn)));
-  if (!types.has(undefined)) {
+  // A field that names one resource of whichever type (tagging's ARN/ResourceName): the SAR lists each type it
+  // may be as required (es:AddTags: application, datasource, domain), but the call is about that one resource.
+  const namesOneOfAny = Object.entries(naming?.fields ?? {}).some(([field, type]) => type === ANY_TYPE && strings(fields[field]).length > 0);
+  if (!types.has(undefined) && !namesOneOfAny) {
     for (const row of entry.resourceTypes) {
       if (row.required && !types.has(row.name)) named.push(wildcardArn(action, row.name, ctx.region, ctx.accountId));
     }

@@ -1,4 +1,5 @@
 import * as schemas from '@aws-sdk/client-elasticache';
+import { ANY_TYPE } from '../../core/authorize.ts';
 import { customerKeyChecks } from '../../core/kms-grants.ts';
 import type { RequestContext, ResourceNaming, ServiceDef } from '../../core/service.ts';
 import { queryTagOperations } from '../../core/tags.ts';
@@ -52,7 +53,7 @@ const resourceNaming: ResourceNaming = {
     CacheSubnetGroupName: 'subnetgroup',
     CacheParameterGroupName: 'parametergroup',
     UserGroupIds: 'usergroup',
-    ResourceName: 'arn',
+    ResourceName: ANY_TYPE,
   },
   arns: Object.fromEntries(
     Object.entries(ARNS).map(([type, arn]) => [

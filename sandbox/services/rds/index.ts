@@ -1,4 +1,5 @@
 import * as schemas from '@aws-sdk/client-rds';
+import { ANY_TYPE } from '../../core/authorize.ts';
 import { customerKeyChecks } from '../../core/kms-grants.ts';
 import type { RequestContext, ResourceNaming, ServiceDef } from '../../core/service.ts';
 import { queryTagOperations } from '../../core/tags.ts';
@@ -58,7 +59,7 @@ const resourceNaming: ResourceNaming = {
     DBClusterParameterGroupName: 'cluster-pg',
     DBInstanceAutomatedBackupsArn: 'auto-backup',
     SourceDBInstanceAutomatedBackupsArn: 'auto-backup',
-    ResourceName: 'arn',
+    ResourceName: ANY_TYPE,
   },
   arns: Object.fromEntries(
     Object.entries(ARNS).map(([type, arn]) => [type, (name: string, ctx: RequestContext) => arn(ctx.region, ctx.accountId, name.toLowerCase())]),
