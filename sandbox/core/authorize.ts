@@ -153,7 +153,8 @@ const strings = (value: unknown): string[] =>
 
 /**
  * Every ARN a call is authorized on: those the operation names itself, plus each input field of the service's
- * naming table whose resource type the SAR lists for the action (an ARN in a field is typed by its pattern).
+ * naming table whose resource type the SAR lists for the action (an ARN in a field counts where its pattern is
+ * one of the action's types: iam:AttachRolePolicy is authorized on the role, its PolicyArn is a condition key).
  * A required type the request names nothing of is checked as the data's ARN pattern with wildcard names
  * (e.g. RDS's default option group), unless the call names a resource no pattern of the action describes.
  */
@@ -164,7 +165,9 @@ export function resourcesOf(ctx: RequestContext, action: string, op: OperationDe
   const fields = (input ?? {}) as Record<string, unknown>;
   for (const [field, type] of Object.entries(naming?.fields ?? {})) {
     for (const value of strings(fields[field])) {
-      if (value.startsWith('arn:')) arns.add(value);
+      if (value.startsWith('arn:')) {
+        if (type === ANY_TYPE || resourceTypeOf(action, value)) arns.add(value);
+      }
       else if (listed.has(type) && naming?.arns[type]) arns.add(naming.arns[type](value, ctx));
     }
   }
