@@ -46,8 +46,8 @@ async function answer(world: World, request: RawRequest, requestId: string): Pro
       protocol: service.protocol,
       operation,
     };
-    authorize(ctx, op, input, service.iamPrefix);
-    world.observer?.({ action: `${service.iamPrefix}:${operation}`, resources: op.resources?.(input, ctx) ?? ['*'], principalArn: principal.arn });
+    const resources = authorize(ctx, op, input, service.iamPrefix, service.resourceNaming);
+    world.observer?.({ action: `${service.iamPrefix}:${operation}`, resources, principalArn: principal.arn });
     secretValues(input, world.secretValues);
     const output = await world.faults.runOperation(op, input, ctx);
     secretValues(output, world.secretValues);

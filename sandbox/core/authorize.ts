@@ -2,7 +2,8 @@ import { AwsError } from './errors.ts';
 import type { PolicyDocument, Principal } from './iam.ts';
 import { evaluate, PolicyError, type ConditionContext, type Decision } from './iam-eval.ts';
 import { sessionInfo } from './iam-state.ts';
-import type { OperationDef, RequestContext } from './service.ts';
+import { allowedKeys, resourceTypeOf, sarAction, UnknownActionError, wildcardArn } from './sar.ts';
+import type { OperationDef, RequestContext, ResourceNaming } from './service.ts';
 import type { World } from './world.ts';
 
 /** Calls AWS allows to anyone who can sign (GetCallerIdentity needs no permission). */
@@ -80,10 +81,32 @@ function denied(ctx: RequestContext, action: string, resource: string, why: stri
   );
 }
 
+/** The SAR entry of an action; an action AWS's data does not know is a sandbox bug: a loud 500, never a silent allow. */
+function knownAction(action: string) {
+  try {
+    return sarAction(action);
+  } catch (error) {
+    if (error instanceof UnknownActionError) {
+      console.error(`[sandbox] ${error.message}`);
+      throw new AwsError('InternalFailure', `Sandbox bug: ${error.message}`, 500);
+    }
+    throw error;
+  }
+}
+
+/** Only the keys AWS supplies for this action on this resource (sar.ts: allowedKeys). */
+function keysFor(action: string, resource: string, context: ConditionContext): ConditionContext {
+  const type = resource === '*' ? undefined : resourceTypeOf(action, resource);
+  const allowed = allowedKeys(action, type);
+  return Object.fromEntries(Object.entries(context).filter(([key]) => allowed(key)));
+}
+
 /**
  * Checks one action on some resources against the caller's identity policies (and session policy), as
- * AWS does for same-account calls. Handlers may call it for extra actions (e.g. iam:PassRole on a role ARN).
- * Does nothing unless `world.enforceIam`.
+ * AWS does for same-account calls: each resource is evaluated with only the condition keys the Service
+ * Authorization Reference lists for the action and that resource's type (request tags only where listed).
+ * Handlers call it for extra actions (e.g. iam:PassRole on a role ARN, kms:CreateGrant on a key). Actions are
+ * looked up even when IAM is not enforced, so an action missing from AWS's data fails every run.
  */
 export function checkPermission(
   ctx: RequestContext,
@@ -92,12 +115,29 @@ export function checkPermission(
   extraContext: ConditionContext = {},
 ): void {
   const { world, principal } = ctx;
-  if (principal.role) world.calledActions.add(`${principal.role.arn} ${action}`);
-  if (!world.enforceIam || ALWAYS_ALLOWED.has(action) || principal.arn === 'anonymous') return;
+  knownAction(action);
+  // What a role session did (the tests' policy coverage); what IAM refused it (a test playing an attacker) apart.
+  const record = (set: Set<string>) => principal.role && set.add(`${principal.role.arn} ${action}`);
+  if (!world.enforceIam || ALWAYS_ALLOWED.has(action) || principal.arn === 'anonymous') {
+    record(world.calledActions);
+    return;
+  }
+  try {
+    evaluateAll(ctx, action, resources, extraContext);
+  } catch (error) {
+    record(world.deniedActions);
+    throw error;
+  }
+  record(world.calledActions);
+}
+
+function evaluateAll(ctx: RequestContext, action: string, resources: string[], extraContext: ConditionContext): void {
+  const { world, principal } = ctx;
   const base = { ...principalContext(world, principal, ctx.region), ...extraContext };
   const sessionPolicy = sessionInfo(principal).sessionPolicy;
   for (const resource of resources.length > 0 ? resources : ['*']) {
-    const request = { action, resource, context: { ...base, ...resourceContext(world, resource) } };
+    const context = keysFor(action, resource, { ...base, ...resourceContext(world, resource) });
+    const request = { action, resource, context };
     let identity: Decision;
     let session: Decision = 'allow';
     try {
@@ -116,13 +156,60 @@ export function checkPermission(
   }
 }
 
+/** In a ResourceNaming: the field holds the ARN of a resource of any of the action's types. */
+export const ANY_TYPE = 'arn';
+
+const strings = (value: unknown): string[] =>
+  typeof value === 'string' && value !== ''
+    ? [value]
+    : Array.isArray(value)
+      ? value.filter((v): v is string => typeof v === 'string' && v !== '')
+      : [];
+
+/**
+ * Every ARN a call is authorized on: those the operation names itself, plus each input field of the service's
+ * naming table whose resource type the SAR lists for the action (an ARN in a field counts where its pattern is
+ * one of the action's types: iam:AttachRolePolicy is authorized on the role, its PolicyArn is a condition key).
+ * A required type the request names nothing of is checked as the data's ARN pattern with wildcard names
+ * (e.g. RDS's default option group), unless the call names a resource no pattern of the action describes.
+ */
+export function resourcesOf(ctx: RequestContext, action: string, op: OperationDef, input: unknown, naming?: ResourceNaming): string[] {
+  const entry = knownAction(action);
+  const listed = new Set(entry.resourceTypes.map((r) => r.name));
+  const arns = new Set(op.resources?.(input, ctx) ?? []);
+  const fields = (input ?? {}) as Record<string, unknown>;
+  for (const [field, type] of Object.entries(naming?.fields ?? {})) {
+    for (const value of strings(fields[field])) {
+      if (value.startsWith('arn:')) {
+        if (type === ANY_TYPE || resourceTypeOf(action, value)) arns.add(value);
+      }
+      else if (listed.has(type) && naming?.arns[type]) arns.add(naming.arns[type](value, ctx));
+    }
+  }
+  const named = [...arns].filter((arn) => arn !== '*');
+  const types = new Set(named.map((arn) => resourceTypeOf(action, arn)));
+  // A field that names one resource of whichever type (tagging's ARN/ResourceName): the SAR lists each type it
+  // may be as required (es:AddTags: application, datasource, domain), but the call is about that one resource.
+  const namesOneOfAny = Object.entries(naming?.fields ?? {}).some(([field, type]) => type === ANY_TYPE && strings(fields[field]).length > 0);
+  if (!types.has(undefined) && !namesOneOfAny) {
+    for (const row of entry.resourceTypes) {
+      if (row.required && !types.has(row.name)) named.push(wildcardArn(action, row.name, ctx.region, ctx.accountId));
+    }
+  }
+  return named.length > 0 ? named : ['*'];
+}
+
 /**
  * The IAM enforcement hook, called by the server for every call: with `world.enforceIam`, the caller (an
- * IAM user or an assumed role) must be allowed `${iamPrefix}:${operation}` on every resource the operation
- * names. Role sessions' actions are recorded either way (world.calledActions). Returns normally when allowed; throws AccessDenied (query) / AccessDeniedException (JSON) otherwise.
+ * IAM user or an assumed role) must be allowed `${iamPrefix}:${operation}` on every resource AWS authorizes the
+ * operation on (resourcesOf). Role sessions' actions are recorded: allowed in world.calledActions, refused in world.deniedActions. Returns
+ * normally when allowed; throws AccessDenied (query) / AccessDeniedException (JSON) otherwise.
  */
-export function authorize(ctx: RequestContext, op: OperationDef, input: unknown, iamPrefix: string): void {
-  const resources = op.resources?.(input, ctx) ?? ['*'];
+export function authorize(ctx: RequestContext, op: OperationDef, input: unknown, iamPrefix: string, naming?: ResourceNaming): string[] {
+  const action = `${iamPrefix}:${ctx.operation}`;
+  const resources = resourcesOf(ctx, action, op, input, naming);
   const keys = Object.entries(op.conditionContext?.(input) ?? {}).filter((e): e is [string, string] => e[1] !== undefined);
-  checkPermission(ctx, `${iamPrefix}:${ctx.operation}`, resources, { ...requestTagContext(op.requestTags?.(input)), ...Object.fromEntries(keys) });
+  checkPermission(ctx, action, resources, { ...requestTagContext(op.requestTags?.(input)), ...Object.fromEntries(keys) });
+  for (const check of op.dependentChecks?.(input, ctx) ?? []) checkPermission(ctx, check.action, check.resources, check.context);
+  return resources;
 }

@@ -1,6 +1,7 @@
 import type { Schema } from '@smithy/types';
 import type { World } from './world.ts';
 import type { Principal } from './iam.ts';
+import type { DependentCheck } from './kms-grants.ts';
 
 /** What a handler knows about the call it serves. */
 export interface RequestContext {
@@ -30,9 +31,22 @@ export interface OperationDef {
   /** The service's own condition keys a call carries (rds:DatabaseEngine, …). */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   conditionContext?: (input: any) => Record<string, string | undefined>;
+  /** Other actions AWS authorizes the call on with the caller's rights (e.g. kms:CreateGrant on a customer-managed key). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  dependentChecks?: (input: any, ctx: RequestContext) => DependentCheck[];
   /** For an operation that starts a restore: makes that restore end failed (a fail-restore fault fired on the call). */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   failRestore?: (input: any, output: any, ctx: RequestContext) => void;
+}
+
+/**
+ * How a service's requests name its resources, for IAM: input field → the Service Authorization Reference's
+ * resource type a name in it is, and type → the ARN of such a name in the caller's account and region. Which
+ * types an action is authorized on comes from the SAR (sandbox/core/sar.ts), not from here.
+ */
+export interface ResourceNaming {
+  fields: Record<string, string>;
+  arns: Record<string, (name: string, ctx: RequestContext) => string>;
 }
 
 export type ProtocolName = 'awsQuery' | 'restJson1' | 'awsJson1_1';
@@ -52,6 +66,8 @@ export interface ServiceDef {
   /** How many minutes off the wall clock a request's signing time may be (default 5). */
   signatureMinutes?: number;
   operations: Record<string, OperationDef>;
+  /** Which input fields name which resource types (added to each operation's own `resources`). */
+  resourceNaming?: ResourceNaming;
 }
 
 /** The SDK schema of one operation: [9, namespace, name, traits, input, output]. */

@@ -53,8 +53,10 @@ export class World {
   readonly users = new Map<string, IamUser>();
   readonly roles = new Map<string, IamRole>();
   readonly credentials = new Map<string, IssuedCredentials>();
-  /** Every action a role session was checked for, as `<role ARN> <action>` (the tests' coverage of the policy). */
+  /** Every action a role session was allowed (or called with IAM not enforced), as `<role ARN> <action>`: the tests' coverage of the policy. */
   readonly calledActions = new Set<string>();
+  /** Every action IAM refused a role session, as `<role ARN> <action>` (kept apart from the coverage above). */
+  readonly deniedActions = new Set<string>();
   /** Every secret value that went through the sandbox (passwords, tokens, keys), for tests to look for in output. */
   readonly secretValues = new Set<string>();
   /** Told of every call that passed authentication and IAM, right before its handler runs (tests watch writes). */

@@ -1,5 +1,6 @@
 import { ConfigSchema } from '../../src/config/schema.ts';
 import { policiesFor } from '../../src/iam/split.ts';
+import { trustFor } from '../../src/iam/trust.ts';
 import type { PolicyDocument } from '../core/iam.ts';
 import { SCENARIO_TARGET, scenarioConfig } from './config.ts';
 import { createRole, createUser, issueUserKey, mfaDevices } from '../core/iam-state.ts';
@@ -11,8 +12,6 @@ import {
   arn,
   CI_USER,
   COMPANY_ACCOUNT,
-  EXTERNAL_ID,
-  GITHUB_REPO,
   GITHUB_ROLE,
   MFA_USER,
   OIDC_ISSUER,
@@ -61,6 +60,34 @@ export function generatedOperatorPolicies(): PolicyDocument[] {
   return policiesFor(ConfigSchema.parse(scenarioConfig()), SCENARIO_TARGET).map((p) => p.document as PolicyDocument);
 }
 
+/**
+ * The seeded roles' trust, as `snapclone iam trust` generates it (src/iam/trust.ts) for the scenario's config,
+ * not written by hand: the operator role gets the statements for IAM principals (the CI user with the external
+ * id; and, generated from the same config with `principals: [alice]`, `requireMfa: true` and no external id,
+ * the MFA user's), the GitHub role the statements for GitHub's OIDC provider.
+ */
+export function generatedTrust(): { operator: PolicyDocument; github: PolicyDocument } {
+  const base = scenarioConfig();
+  const dev = base.targets[SCENARIO_TARGET];
+  const mfaConfig = {
+    ...base,
+    targets: {
+      [SCENARIO_TARGET]: {
+        ...dev,
+        access: { ...dev.access, externalId: undefined, trust: { principals: [arn.user(MFA_USER)], requireMfa: true } },
+      },
+    },
+  };
+  const statements = (config: unknown) => trustFor(ConfigSchema.parse(config), SCENARIO_TARGET).Statement as PolicyDocument['Statement'];
+  const isFederated = (s: PolicyDocument['Statement'][number]) => 'Federated' in ((s.Principal ?? {}) as object);
+  const generated = statements(base);
+  const withMfa = statements(mfaConfig).filter((s) => !isFederated(s)).map((s) => ({ ...s, Sid: `${s.Sid ?? 'Principals'}WithMfa` }));
+  return {
+    operator: policy(...generated.filter((s) => !isFederated(s)), ...withMfa),
+    github: policy(...generated.filter(isFederated)),
+  };
+}
+
 /** Seeds IAM: users with fresh random keys, the three roles, the MFA device and the GitHub OIDC provider. */
 export function seedIam(world: World): IamSeed {
   const account = COMPANY_ACCOUNT;
@@ -78,45 +105,9 @@ export function seedIam(world: World): IamSeed {
 
   const provider = createOidcIssuer(world, account, `https://${OIDC_ISSUER}`);
 
-  createRole(
-    world,
-    account,
-    OPERATOR_ROLE,
-    policy(
-      {
-        Sid: 'CiWithExternalId',
-        Effect: 'Allow',
-        Principal: { AWS: ci.arn },
-        Action: ['sts:AssumeRole', 'sts:SetSourceIdentity', 'sts:TagSession'],
-        Condition: { StringEquals: { 'sts:ExternalId': EXTERNAL_ID } },
-      },
-      {
-        Sid: 'PeopleWithMfa',
-        Effect: 'Allow',
-        Principal: { AWS: alice.arn },
-        Action: ['sts:AssumeRole', 'sts:SetSourceIdentity', 'sts:TagSession'],
-        Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } },
-      },
-    ),
-    operatorPolicies,
-    3600 * 4,
-  );
-  createRole(
-    world,
-    account,
-    GITHUB_ROLE,
-    policy({
-      Sid: 'GithubActions',
-      Effect: 'Allow',
-      Principal: { Federated: provider.arn },
-      Action: 'sts:AssumeRoleWithWebIdentity',
-      Condition: {
-        StringEquals: { [`${OIDC_ISSUER}:aud`]: 'sts.amazonaws.com' },
-        StringLike: { [`${OIDC_ISSUER}:sub`]: `repo:${GITHUB_REPO}:*` },
-      },
-    }),
-    operatorPolicies,
-  );
+  const trust = generatedTrust();
+  createRole(world, account, OPERATOR_ROLE, trust.operator, operatorPolicies, 3600 * 4);
+  createRole(world, account, GITHUB_ROLE, trust.github, operatorPolicies);
   createRole(
     world,
     account,

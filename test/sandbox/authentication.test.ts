@@ -62,7 +62,7 @@ describe('authentication refusals are named as each service names them', () => {
     });
 
     const session = await new STSClient(sb.config(sb.scenario.ci)).send(
-      new AssumeRoleCommand({ RoleArn: sb.scenario.roles.operator, RoleSessionName: 'expiring', ExternalId: EXTERNAL_ID, DurationSeconds: 900 }),
+      new AssumeRoleCommand({ RoleArn: sb.scenario.roles.operator, RoleSessionName: 'expiring', ExternalId: EXTERNAL_ID, SourceIdentity: 'snapclone-expiring', DurationSeconds: 900 }),
     );
     const c = session.Credentials!;
     sb.world.clock.advance(901_000);

@@ -45,7 +45,7 @@ describe.skipIf(!hasAwsCli)('the real aws CLI against the sandbox', () => {
 
   it('sts assume-role --external-id with the CI key, then calls with the session', async () => {
     const out = (await aws(
-      ['sts', 'assume-role', '--role-arn', sandbox.scenario.roles.operator, '--role-session-name', 'cli', '--external-id', EXTERNAL_ID],
+      ['sts', 'assume-role', '--role-arn', sandbox.scenario.roles.operator, '--role-session-name', 'cli', '--external-id', EXTERNAL_ID, '--source-identity', 'snapclone-cli'],
       sandbox.scenario.ci,
     )) as { Credentials: Record<string, string>; AssumedRoleUser: { Arn: string } };
     expect(out.AssumedRoleUser.Arn).toBe(`arn:aws:sts::${COMPANY_ACCOUNT}:assumed-role/snapclone-operator/cli`);

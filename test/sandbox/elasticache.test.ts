@@ -636,13 +636,14 @@ describe('IAM (enforceIam)', () => {
           {
             Effect: 'Allow',
             Action: 'elasticache:CreateReplicationGroup',
-            Resource: [rg('iam-*'), 'arn:aws:elasticache:*:*:cluster:iam-*'],
+            // AWS supplies these keys on the replicationgroup row only (SAR): the clusters go unconditioned.
+            Resource: rg('iam-*'),
             Condition: {
               StringEquals: { 'elasticache:CacheNodeType': 'cache.t4g.small', 'elasticache:EngineType': 'valkey' },
               Bool: { 'elasticache:TransitEncryptionEnabled': 'true', 'elasticache:AuthTokenEnabled': 'true' },
             },
           },
-          { Effect: 'Allow', Action: 'elasticache:CreateReplicationGroup', Resource: dependents },
+          { Effect: 'Allow', Action: 'elasticache:CreateReplicationGroup', Resource: [...dependents, 'arn:aws:elasticache:*:*:cluster:iam-*'] },
           ...extra,
         ),
       );

@@ -34,7 +34,12 @@ type AssumeInput = ConstructorParameters<typeof AssumeRoleCommand>[0];
 /** A session of a role (via the admin user, trusted through the account root) as SDK client config. */
 async function session(input: Partial<AssumeInput> & { RoleArn: string }, key = sandbox.scenario.admin) {
   const out = await new STSClient(sandbox.config(key)).send(
-    new AssumeRoleCommand({ RoleSessionName: 'test', ...input }),
+    new AssumeRoleCommand({
+      RoleSessionName: 'test',
+      // The operator role's generated trust wants SourceIdentity snapclone-<person>.
+      ...(input.RoleArn === sandbox.scenario.roles.operator ? { SourceIdentity: 'snapclone-test' } : {}),
+      ...input,
+    }),
   );
   const c = out.Credentials!;
   return {
@@ -60,7 +65,7 @@ describe('IAM enforcement (enforceIam: true)', () => {
     // GetCallerIdentity needs no permission, as in AWS.
     await new STSClient(ci).send(new GetCallerIdentityCommand({}));
     await new STSClient(ci).send(
-      new AssumeRoleCommand({ RoleArn: sandbox.scenario.roles.operator, RoleSessionName: 'ci', ExternalId: EXTERNAL_ID }),
+      new AssumeRoleCommand({ RoleArn: sandbox.scenario.roles.operator, RoleSessionName: 'ci', ExternalId: EXTERNAL_ID, SourceIdentity: 'snapclone-ci' }),
     );
   });
 

@@ -30,7 +30,7 @@ const sessionClient = (c: Credentials) =>
   });
 const assumeOperator = (extra: Partial<ConstructorParameters<typeof AssumeRoleCommand>[0]> = {}) =>
   sts(sandbox.scenario.ci).send(
-    new AssumeRoleCommand({ RoleArn: sandbox.scenario.roles.operator, RoleSessionName: 'ci-run', ExternalId: EXTERNAL_ID, ...extra }),
+    new AssumeRoleCommand({ RoleArn: sandbox.scenario.roles.operator, RoleSessionName: 'ci-run', ExternalId: EXTERNAL_ID, SourceIdentity: 'snapclone-ci', ...extra }),
   );
 
 describe('GetCallerIdentity', () => {
@@ -49,7 +49,7 @@ describe('GetCallerIdentity', () => {
 
 describe('AssumeRole', () => {
   it('gives the CI user a session with the external id', async () => {
-    const out = await assumeOperator({ DurationSeconds: 7200, SourceIdentity: 'octocat' });
+    const out = await assumeOperator({ DurationSeconds: 7200, SourceIdentity: 'snapclone-octocat' });
     expect(out.Credentials?.AccessKeyId).toMatch(/^ASIA[A-Z0-9]{16}$/);
     expect(out.Credentials?.SessionToken).toBeTruthy();
     const lifetime = out.Credentials!.Expiration!.getTime() - sandbox.world.clock.nowMs();
@@ -57,19 +57,21 @@ describe('AssumeRole', () => {
     expect(lifetime).toBeLessThanOrEqual(7200_000);
     expect(out.AssumedRoleUser?.Arn).toBe(`arn:aws:sts::${COMPANY_ACCOUNT}:assumed-role/${OPERATOR_ROLE}/ci-run`);
     expect(out.AssumedRoleUser?.AssumedRoleId).toMatch(/^AROA[A-Z0-9]{17}:ci-run$/);
-    expect(out.SourceIdentity).toBe('octocat');
+    expect(out.SourceIdentity).toBe('snapclone-octocat');
     const me = await sessionClient(out.Credentials!).send(new GetCallerIdentityCommand({}));
     expect(me.Arn).toBe(out.AssumedRoleUser?.Arn);
     expect(me.UserId).toBe(out.AssumedRoleUser?.AssumedRoleId);
   });
 
-  it('records session tags and source identity on the principal', async () => {
-    const out = await assumeOperator({ Tags: [{ Key: 'owner', Value: 'octocat' }], SourceIdentity: 'octocat' });
+  it('records the source identity on the principal; the generated trust allows no session tags (no sts:TagSession)', async () => {
+    const out = await assumeOperator({ SourceIdentity: 'snapclone-octocat' });
     const principal = sandbox.world.credentials.get(out.Credentials!.AccessKeyId!)!.principal;
     expect(principal.kind).toBe('assumed-role');
-    expect(principal.sessionTags).toEqual({ owner: 'octocat' });
-    expect(principal.sourceIdentity).toBe('octocat');
-    expect(out.PackedPolicySize).toBeGreaterThan(0);
+    expect(principal.sourceIdentity).toBe('snapclone-octocat');
+    const tagged = await errorOf(assumeOperator({ Tags: [{ Key: 'owner', Value: 'octocat' }], SourceIdentity: 'snapclone-octocat' }));
+    expect(tagged).toMatchObject({ name: 'AccessDenied', status: 403 });
+    // The generated trust wants a source identity snapclone-<person>.
+    expect((await errorOf(assumeOperator({ SourceIdentity: 'octocat' }))).name).toBe('AccessDenied');
   });
 
   it('refuses without or with a wrong external id', async () => {
@@ -109,7 +111,7 @@ describe('AssumeRole', () => {
   });
 
   it('caps role-chained sessions at one hour', async () => {
-    const first = await assumeOperator({ SourceIdentity: 'octocat' });
+    const first = await assumeOperator({ SourceIdentity: 'snapclone-octocat' });
     const chained = sessionClient(first.Credentials!);
     // The operator role does not trust itself: chaining to it is refused…
     const denied = await errorOf(
@@ -127,7 +129,7 @@ describe('AssumeRole', () => {
   it('requires MFA for the MFA user and checks the TOTP code', async () => {
     const { mfa, roles } = sandbox.scenario;
     const client = sts(mfa);
-    const base = { RoleArn: roles.operator, RoleSessionName: 'alice' };
+    const base = { RoleArn: roles.operator, RoleSessionName: 'alice', SourceIdentity: 'snapclone-alice' };
     expect((await errorOf(client.send(new AssumeRoleCommand(base)))).name).toBe('AccessDenied');
     const wrongCode = (Number(totp(mfa.totpSecret, sandbox.world.clock.nowMs())) + 500_000) % 1_000_000;
     const wrong = await errorOf(
@@ -180,13 +182,13 @@ describe('AssumeRole', () => {
 describe('AssumeRoleWithWebIdentity (GitHub OIDC)', () => {
   const anonymous = () => new STSClient({ endpoint: sandbox.url, region: 'ap-northeast-1', maxAttempts: 1 });
   const assume = (token: string, RoleArn = sandbox.scenario.roles.github) =>
-    anonymous().send(new AssumeRoleWithWebIdentityCommand({ RoleArn, RoleSessionName: 'gha-run-1', WebIdentityToken: token }));
+    anonymous().send(new AssumeRoleWithWebIdentityCommand({ RoleArn, RoleSessionName: 'snapclone-gha-run-1', WebIdentityToken: token }));
 
   it('exchanges a token of the trusted repository for a session', async () => {
-    const token = mintGithubToken(sandbox.world, { repository: GITHUB_REPO, sub: `repo:${GITHUB_REPO}:environment:dev` });
+    const token = mintGithubToken(sandbox.world, { repository: GITHUB_REPO, sub: `repo:${GITHUB_REPO}:environment:snapclone` });
     const out = await assume(token);
-    expect(out.AssumedRoleUser?.Arn).toBe(`arn:aws:sts::${COMPANY_ACCOUNT}:assumed-role/snapclone-github/gha-run-1`);
-    expect(out.SubjectFromWebIdentityToken).toBe(`repo:${GITHUB_REPO}:environment:dev`);
+    expect(out.AssumedRoleUser?.Arn).toBe(`arn:aws:sts::${COMPANY_ACCOUNT}:assumed-role/snapclone-github/snapclone-gha-run-1`);
+    expect(out.SubjectFromWebIdentityToken).toBe(`repo:${GITHUB_REPO}:environment:snapclone`);
     expect(out.Provider).toBe('token.actions.githubusercontent.com');
     expect(out.Audience).toBe('sts.amazonaws.com');
     const me = await sessionClient(out.Credentials!).send(new GetCallerIdentityCommand({}));

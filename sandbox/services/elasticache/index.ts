@@ -1,5 +1,7 @@
 import * as schemas from '@aws-sdk/client-elasticache';
-import type { RequestContext, ServiceDef } from '../../core/service.ts';
+import { ANY_TYPE } from '../../core/authorize.ts';
+import { customerKeyChecks } from '../../core/kms-grants.ts';
+import type { RequestContext, ResourceNaming, ServiceDef } from '../../core/service.ts';
 import { queryTagOperations } from '../../core/tags.ts';
 import { describeCacheClusters } from './clusters.ts';
 import { failCreatedGroup } from './fail-restore.ts';
@@ -18,6 +20,8 @@ import {
   cacheParameterGroupArn,
   cacheSnapshotArn,
   cacheSubnetGroupArn,
+  elasticacheState,
+  findSnapshot,
   replicationGroupArn,
   userGroupArn,
 } from './state.ts';
@@ -25,11 +29,11 @@ import { describeCacheSubnetGroups } from './subnets.ts';
 import { addTagsToResource, listTagsForResource, removeTagsFromResource, tagRecord } from './tags.ts';
 
 /**
- * The ARN IAM evaluates for a name a call gives; a call that names none (describe everything) is evaluated
- * against every resource of the type in the region: arn:aws:elasticache:R:A:replicationgroup:*. Replication
- * group and cluster ids and snapshot names are stored in lower case, as ElastiCache does.
+ * How ElastiCache requests name resources, for IAM (the SAR decides which of them each action is authorized
+ * on). Replication group and cluster ids and snapshot names are stored in lower case, as ElastiCache does. A call
+ * that names none (describe everything) is evaluated against every resource of the type in the region.
  */
-const ARNS = {
+const ARNS: Record<string, (region: string, account: string, name: string) => string> = {
   replicationgroup: replicationGroupArn,
   cluster: cacheClusterArn,
   snapshot: cacheSnapshotArn,
@@ -37,11 +41,36 @@ const ARNS = {
   parametergroup: cacheParameterGroupArn,
   usergroup: userGroupArn,
 };
-const arnOf = (kind: keyof typeof ARNS, ctx: RequestContext, name: string | undefined): string => {
-  if (!name) return ARNS[kind](ctx.region, ctx.accountId, '*');
-  if (name.startsWith('arn:')) return name;
-  return ARNS[kind](ctx.region, ctx.accountId, kind === 'parametergroup' || kind === 'usergroup' ? name : name.toLowerCase());
+const CASE_KEPT = new Set(['parametergroup', 'usergroup']);
+const resourceNaming: ResourceNaming = {
+  fields: {
+    ReplicationGroupId: 'replicationgroup',
+    CacheClusterId: 'cluster',
+    SnapshotName: 'snapshot',
+    SourceSnapshotName: 'snapshot',
+    TargetSnapshotName: 'snapshot',
+    FinalSnapshotIdentifier: 'snapshot',
+    CacheSubnetGroupName: 'subnetgroup',
+    CacheParameterGroupName: 'parametergroup',
+    UserGroupIds: 'usergroup',
+    ResourceName: ANY_TYPE,
+  },
+  arns: Object.fromEntries(
+    Object.entries(ARNS).map(([type, arn]) => [
+      type,
+      (name: string, ctx: RequestContext) => arn(ctx.region, ctx.accountId, CASE_KEPT.has(type) ? name : name.toLowerCase()),
+    ]),
+  ),
 };
+const everyOf = (type: string, given: string | undefined, ctx: RequestContext) => (given ? [] : [ARNS[type](ctx.region, ctx.accountId, '*')]);
+
+/** A snapshot encrypted with a customer-managed key: creating from it needs kms:CreateGrant/DescribeKey on the key. */
+function snapshotKeyChecks(input: CreateGroupInput, ctx: RequestContext) {
+  if (!input.SnapshotName) return customerKeyChecks(ctx, [input.KmsKeyId], []);
+  const snapshot = findSnapshot(elasticacheState(ctx.world, ctx.accountId, ctx.region), ctx.world.clock.nowMs(), input.SnapshotName);
+  const key = snapshot?.config.atRestEncryptionEnabled ? snapshot.config.kmsKeyId : undefined;
+  return customerKeyChecks(ctx, [key, input.KmsKeyId], []);
+}
 
 type Tagged = { Tags?: { Key?: string; Value?: string }[] };
 const requestTags = (input: Tagged) => tagRecord(input.Tags);
@@ -82,50 +111,36 @@ export const elasticache: ServiceDef = {
   protocol: 'awsQuery',
   schemas,
   xmlNamespace: 'http://elasticache.amazonaws.com/doc/2015-02-02/',
+  resourceNaming,
   operations: {
     DescribeReplicationGroups: {
       handler: describeReplicationGroups,
-      resources: (input, ctx) => [arnOf('replicationgroup', ctx, input.ReplicationGroupId)],
+      resources: (input, ctx) => everyOf('replicationgroup', input.ReplicationGroupId, ctx),
     },
-    DescribeCacheClusters: {
-      handler: describeCacheClusters,
-      resources: (input, ctx) => [arnOf('cluster', ctx, input.CacheClusterId)],
-    },
-    DescribeSnapshots: {
-      handler: describeSnapshots,
-      resources: (input, ctx) => [arnOf('snapshot', ctx, input.SnapshotName)],
-    },
+    DescribeCacheClusters: { handler: describeCacheClusters, resources: (input, ctx) => everyOf('cluster', input.CacheClusterId, ctx) },
+    DescribeSnapshots: { handler: describeSnapshots, resources: (input, ctx) => everyOf('snapshot', input.SnapshotName, ctx) },
     DescribeCacheSubnetGroups: {
       handler: describeCacheSubnetGroups,
-      resources: (input, ctx) => [arnOf('subnetgroup', ctx, input.CacheSubnetGroupName)],
+      resources: (input, ctx) => everyOf('subnetgroup', input.CacheSubnetGroupName, ctx),
     },
-    // The new group and each member cluster, the snapshot restored from, the subnet group (the default one when
-    // none is named) and the parameter group (the engine's default when none is named: IAM requires it), and
-    // the user groups.
+    // Besides what the call names: each member cluster it will create, the default subnet group when none is
+    // named and the engine's default parameter group when none is named (the SAR requires parametergroup).
+    // Each sees only its own row's condition keys: request tags and the elasticache:* keys on replicationgroup.
     CreateReplicationGroup: {
       handler: createReplicationGroup,
       failRestore: failCreatedGroup,
       resources: (input: CreateGroupInput, ctx) => [
-        arnOf('replicationgroup', ctx, input.ReplicationGroupId ?? ''),
         ...plannedMemberArns(input, ctx),
-        ...(input.SnapshotName ? [arnOf('snapshot', ctx, input.SnapshotName)] : []),
-        arnOf('subnetgroup', ctx, input.CacheSubnetGroupName ?? 'default'),
-        arnOf('parametergroup', ctx, plannedParameterGroup(input, ctx)),
-        ...(input.UserGroupIds ?? []).map((id: string) => arnOf('usergroup', ctx, id)),
+        ARNS.subnetgroup(ctx.region, ctx.accountId, (input.CacheSubnetGroupName ?? 'default').toLowerCase()),
+        ARNS.parametergroup(ctx.region, ctx.accountId, plannedParameterGroup(input, ctx)),
       ],
       requestTags,
       conditionContext: createConditions,
+      dependentChecks: snapshotKeyChecks,
     },
-    DeleteReplicationGroup: {
-      handler: deleteReplicationGroup,
-      resources: (input, ctx) => [
-        arnOf('replicationgroup', ctx, input.ReplicationGroupId ?? ''),
-        ...(input.FinalSnapshotIdentifier ? [arnOf('snapshot', ctx, input.FinalSnapshotIdentifier)] : []),
-      ],
-    },
+    DeleteReplicationGroup: { handler: deleteReplicationGroup },
     ModifyReplicationGroup: {
       handler: modifyReplicationGroup,
-      resources: (input, ctx) => [arnOf('replicationgroup', ctx, input.ReplicationGroupId ?? '')],
       conditionContext: (input) => ({
         'elasticache:AuthTokenEnabled': input.AuthToken === undefined ? undefined : String(Boolean(input.AuthToken)),
         'elasticache:SnapshotRetentionLimit': count(input.SnapshotRetentionLimit),
@@ -133,10 +148,6 @@ export const elasticache: ServiceDef = {
     },
     CopySnapshot: {
       handler: copySnapshot,
-      resources: (input, ctx) => [
-        arnOf('snapshot', ctx, input.SourceSnapshotName ?? ''),
-        arnOf('snapshot', ctx, input.TargetSnapshotName ?? ''),
-      ],
       requestTags,
       conditionContext: (input) => ({ 'elasticache:KmsKeyId': input.KmsKeyId }),
     },

@@ -1,4 +1,5 @@
 import * as schemas from '@aws-sdk/client-opensearch';
+import { ANY_TYPE } from '../../core/authorize.ts';
 import type { RequestContext, ServiceDef } from '../../core/service.ts';
 import { createDomain, deleteDomain, describeDomain, describeDomains, listDomainNames } from './domains.ts';
 import { domainArn } from './state.ts';
@@ -16,6 +17,8 @@ export const opensearch: ServiceDef = {
   iamPrefix: 'es',
   protocol: 'restJson1',
   schemas,
+  // Tagging calls name one resource by ARN, a domain or another OpenSearch resource type.
+  resourceNaming: { fields: { ARN: ANY_TYPE }, arns: {} },
   operations: {
     CreateDomain: {
       handler: createDomain,

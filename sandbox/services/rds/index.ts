@@ -1,10 +1,17 @@
 import * as schemas from '@aws-sdk/client-rds';
-import type { RequestContext, ServiceDef } from '../../core/service.ts';
+import { ANY_TYPE } from '../../core/authorize.ts';
+import { customerKeyChecks } from '../../core/kms-grants.ts';
+import type { RequestContext, ResourceNaming, ServiceDef } from '../../core/service.ts';
 import { queryTagOperations } from '../../core/tags.ts';
-import { autoBackupArn, deleteDBInstanceAutomatedBackup, describeDBInstanceAutomatedBackups } from './automated-backups.ts';
+import {
+  autoBackupArn,
+  deleteDBInstanceAutomatedBackup,
+  describeDBInstanceAutomatedBackups,
+  findAutomatedBackups,
+} from './automated-backups.ts';
 import { deleteDBInstance, describeDBInstances, modifyDBInstance } from './instances.ts';
 import { restoreDBClusterFromSnapshot, restoreDBClusterToPointInTime } from './cluster-restore.ts';
-import { clusterArn, clusterSnapshotArn } from './cluster-state.ts';
+import { clusterArn, clusterSnapshotArn, findCluster, findClusterSnapshot } from './cluster-state.ts';
 import {
   createDBInstance,
   deleteDBCluster,
@@ -15,20 +22,52 @@ import {
 import { restoreFromSnapshot, restoreToPointInTime } from './restore.ts';
 import { failRestoredCluster, failRestoredInstance } from './fail-restore.ts';
 import { describeDBSnapshots } from './snapshots.ts';
-import { dbArn, snapshotArn, subnetGroupArn } from './state.ts';
+import { dbArn, findInstance, findSnapshot, rdsState, snapshotArn, subnetGroupArn } from './state.ts';
 import { describeDBSubnetGroups } from './subnets.ts';
 import { addTagsToResource, listTagsForResource, removeTagsFromResource, tagRecord } from './tags.ts';
 
 /**
- * The ARN IAM evaluates for an identifier that may already be an ARN; a call that names none (describe
- * everything) is evaluated against every resource of the type in the region: arn:aws:rds:R:A:db:*.
+ * How RDS requests name resources, for IAM (the SAR decides which of them each action is authorized on). RDS
+ * keeps identifiers in lower case. A call that names none of a type (describe everything) says so itself: it is
+ * evaluated against every resource of the type in the region, arn:aws:rds:R:A:db:*.
  */
-const ARNS = { db: dbArn, snapshot: snapshotArn, cluster: clusterArn, 'cluster-snapshot': clusterSnapshotArn };
-const arnOf = (kind: keyof typeof ARNS, ctx: RequestContext, idOrArn: string | undefined): string[] => {
-  if (!idOrArn) return [ARNS[kind](ctx.region, ctx.accountId, '*')];
-  if (idOrArn.startsWith('arn:')) return [idOrArn];
-  return [ARNS[kind](ctx.region, ctx.accountId, idOrArn.toLowerCase())];
+const ARNS: Record<string, (region: string, account: string, name: string) => string> = {
+  db: dbArn,
+  snapshot: snapshotArn,
+  cluster: clusterArn,
+  'cluster-snapshot': clusterSnapshotArn,
+  subgrp: subnetGroupArn,
+  og: (r, a, name) => `arn:aws:rds:${r}:${a}:og:${name}`,
+  pg: (r, a, name) => `arn:aws:rds:${r}:${a}:pg:${name}`,
+  'cluster-pg': (r, a, name) => `arn:aws:rds:${r}:${a}:cluster-pg:${name}`,
 };
+const resourceNaming: ResourceNaming = {
+  fields: {
+    DBInstanceIdentifier: 'db',
+    TargetDBInstanceIdentifier: 'db',
+    SourceDBInstanceIdentifier: 'db',
+    DBSnapshotIdentifier: 'snapshot',
+    FinalDBSnapshotIdentifier: 'snapshot',
+    DBClusterIdentifier: 'cluster',
+    SourceDBClusterIdentifier: 'cluster',
+    DBClusterSnapshotIdentifier: 'cluster-snapshot',
+    SnapshotIdentifier: 'cluster-snapshot',
+    FinalSnapshotIdentifier: 'cluster-snapshot',
+    DBSubnetGroupName: 'subgrp',
+    OptionGroupName: 'og',
+    DBParameterGroupName: 'pg',
+    DBClusterParameterGroupName: 'cluster-pg',
+    DBInstanceAutomatedBackupsArn: 'auto-backup',
+    SourceDBInstanceAutomatedBackupsArn: 'auto-backup',
+    ResourceName: ANY_TYPE,
+  },
+  arns: Object.fromEntries(
+    Object.entries(ARNS).map(([type, arn]) => [type, (name: string, ctx: RequestContext) => arn(ctx.region, ctx.accountId, name.toLowerCase())]),
+  ),
+};
+/** `arn:aws:rds:R:A:<type>:*` when the call names nothing (describe everything); nothing otherwise (the naming table does). */
+const everyOf = (type: string, ...given: (string | undefined)[]) => (_input: unknown, ctx: RequestContext) =>
+  given.some(Boolean) ? [] : [ARNS[type](ctx.region, ctx.accountId, '*')];
 
 type Tagged = { Tags?: { Key?: string; Value?: string }[] };
 const requestTags = (input: Tagged) => tagRecord(input.Tags);
@@ -38,6 +77,32 @@ const instanceKeys = (input: { PubliclyAccessible?: boolean; DBInstanceClass?: s
   'rds:DatabaseClass': input.DBInstanceClass,
 });
 
+/** The storage keys a restore uses (the source's, or the one the call names): customer-managed ones need grants. */
+function instanceRestoreKeys(input: Record<string, string | undefined>, ctx: RequestContext) {
+  const state = rdsState(ctx.world, ctx.accountId, ctx.region);
+  const now = ctx.world.clock.nowMs();
+  const source = input.DBSnapshotIdentifier
+    ? findSnapshot(state, now, input.DBSnapshotIdentifier)?.config
+    : input.SourceDBInstanceAutomatedBackupsArn || input.SourceDbiResourceId
+      ? findAutomatedBackups(state, now, { arn: input.SourceDBInstanceAutomatedBackupsArn, dbiResourceId: input.SourceDbiResourceId })?.config
+      : input.SourceDBInstanceIdentifier
+        ? findInstance(state, now, input.SourceDBInstanceIdentifier)
+        : undefined;
+  const keys = [source?.storageEncrypted ? source.kmsKeyId : undefined, input.KmsKeyId];
+  return customerKeyChecks(ctx, keys, [state.defaultKmsKeyId]);
+}
+function clusterRestoreKeys(input: Record<string, string | undefined>, ctx: RequestContext) {
+  const state = rdsState(ctx.world, ctx.accountId, ctx.region);
+  const now = ctx.world.clock.nowMs();
+  const source = input.SnapshotIdentifier
+    ? findClusterSnapshot(state, now, input.SnapshotIdentifier)?.config
+    : input.SourceDBClusterIdentifier
+      ? findCluster(state, now, input.SourceDBClusterIdentifier)
+      : undefined;
+  const keys = [source?.storageEncrypted ? source.kmsKeyId : undefined, input.KmsKeyId];
+  return customerKeyChecks(ctx, keys, [state.defaultKmsKeyId]);
+}
+
 /** Amazon RDS (awsQuery, API version 2014-10-31): DB instances, Aurora DB clusters, snapshots, subnet groups, tags. */
 export const rds: ServiceDef = {
   signingName: 'rds',
@@ -45,111 +110,66 @@ export const rds: ServiceDef = {
   protocol: 'awsQuery',
   schemas,
   xmlNamespace: 'http://rds.amazonaws.com/doc/2014-10-31/',
+  resourceNaming,
   operations: {
-    DescribeDBInstances: {
-      handler: describeDBInstances,
-      resources: (input, ctx) => arnOf('db', ctx, input.DBInstanceIdentifier),
-    },
+    DescribeDBInstances: { handler: describeDBInstances, resources: (i, ctx) => everyOf('db', i.DBInstanceIdentifier)(i, ctx) },
     DescribeDBInstanceAutomatedBackups: {
       handler: describeDBInstanceAutomatedBackups,
-      resources: (input, ctx) =>
-        input.DBInstanceAutomatedBackupsArn
-          ? [input.DBInstanceAutomatedBackupsArn]
-          : arnOf('db', ctx, input.DBInstanceIdentifier),
+      resources: (i, ctx) => everyOf('db', i.DBInstanceAutomatedBackupsArn, i.DBInstanceIdentifier)(i, ctx),
     },
     DeleteDBInstanceAutomatedBackup: {
       handler: deleteDBInstanceAutomatedBackup,
-      resources: (input, ctx) => [
-        input.DBInstanceAutomatedBackupsArn ?? autoBackupArn(ctx.region, ctx.accountId, input.DbiResourceId ?? '*'),
-      ],
+      resources: (input, ctx) =>
+        input.DBInstanceAutomatedBackupsArn ? [] : [autoBackupArn(ctx.region, ctx.accountId, input.DbiResourceId ?? '*')],
     },
     DescribeDBSnapshots: {
       handler: describeDBSnapshots,
-      resources: (input, ctx) =>
-        input.DBSnapshotIdentifier
-          ? arnOf('snapshot', ctx, input.DBSnapshotIdentifier)
-          : arnOf('db', ctx, input.DBInstanceIdentifier),
+      resources: (i, ctx) => everyOf('db', i.DBSnapshotIdentifier, i.DBInstanceIdentifier)(i, ctx),
     },
-    DescribeDBSubnetGroups: {
-      handler: describeDBSubnetGroups,
-      resources: (input, ctx) =>
-        input.DBSubnetGroupName
-          ? [subnetGroupArn(ctx.region, ctx.accountId, input.DBSubnetGroupName.toLowerCase())]
-          : [subnetGroupArn(ctx.region, ctx.accountId, '*')],
-    },
+    DescribeDBSubnetGroups: { handler: describeDBSubnetGroups, resources: (i, ctx) => everyOf('subgrp', i.DBSubnetGroupName)(i, ctx) },
+    // The new instance, the snapshot (or automated backup, or source instance), subnet group, option group and
+    // parameter group: the SAR lists og and pg as required, so unnamed ones are checked as og:* / pg:*.
     RestoreDBInstanceFromDBSnapshot: {
       handler: restoreFromSnapshot,
       failRestore: failRestoredInstance,
-      resources: (input, ctx) => [
-        ...arnOf('db', ctx, input.DBInstanceIdentifier),
-        ...arnOf('snapshot', ctx, input.DBSnapshotIdentifier),
-      ],
       requestTags,
       conditionContext: instanceKeys,
+      dependentChecks: instanceRestoreKeys,
     },
     RestoreDBInstanceToPointInTime: {
       handler: restoreToPointInTime,
       failRestore: failRestoredInstance,
-      resources: (input, ctx) => [
-        ...arnOf('db', ctx, input.TargetDBInstanceIdentifier),
-        ...(input.SourceDBInstanceAutomatedBackupsArn
-          ? [input.SourceDBInstanceAutomatedBackupsArn]
-          : arnOf('db', ctx, input.SourceDBInstanceIdentifier)),
-      ],
+      resources: (input, ctx) =>
+        input.SourceDbiResourceId && !input.SourceDBInstanceAutomatedBackupsArn
+          ? [autoBackupArn(ctx.region, ctx.accountId, input.SourceDbiResourceId)]
+          : [],
       requestTags,
       conditionContext: instanceKeys,
+      dependentChecks: instanceRestoreKeys,
     },
-    ModifyDBInstance: {
-      handler: modifyDBInstance,
-      resources: (input, ctx) => arnOf('db', ctx, input.DBInstanceIdentifier),
-    },
-    DeleteDBInstance: {
-      handler: deleteDBInstance,
-      resources: (input, ctx) => arnOf('db', ctx, input.DBInstanceIdentifier),
-    },
-    DescribeDBClusters: {
-      handler: describeDBClusters,
-      resources: (input, ctx) => arnOf('cluster', ctx, input.DBClusterIdentifier),
-    },
+    ModifyDBInstance: { handler: modifyDBInstance },
+    DeleteDBInstance: { handler: deleteDBInstance },
+    DescribeDBClusters: { handler: describeDBClusters, resources: (i, ctx) => everyOf('cluster', i.DBClusterIdentifier)(i, ctx) },
     DescribeDBClusterSnapshots: {
       handler: describeDBClusterSnapshots,
-      resources: (input, ctx) =>
-        input.DBClusterSnapshotIdentifier
-          ? arnOf('cluster-snapshot', ctx, input.DBClusterSnapshotIdentifier)
-          : arnOf('cluster', ctx, input.DBClusterIdentifier),
+      resources: (i, ctx) => everyOf('cluster', i.DBClusterSnapshotIdentifier, i.DBClusterIdentifier)(i, ctx),
     },
     RestoreDBClusterFromSnapshot: {
       handler: restoreDBClusterFromSnapshot,
       failRestore: failRestoredCluster,
-      resources: (input, ctx) => [
-        ...arnOf('cluster', ctx, input.DBClusterIdentifier),
-        ...arnOf('cluster-snapshot', ctx, input.SnapshotIdentifier),
-      ],
       requestTags,
+      dependentChecks: clusterRestoreKeys,
     },
     RestoreDBClusterToPointInTime: {
       handler: restoreDBClusterToPointInTime,
       failRestore: failRestoredCluster,
-      resources: (input, ctx) => [
-        ...arnOf('cluster', ctx, input.DBClusterIdentifier),
-        ...arnOf('cluster', ctx, input.SourceDBClusterIdentifier),
-      ],
       requestTags,
+      dependentChecks: clusterRestoreKeys,
     },
-    ModifyDBCluster: {
-      handler: modifyDBCluster,
-      resources: (input, ctx) => arnOf('cluster', ctx, input.DBClusterIdentifier),
-    },
-    DeleteDBCluster: {
-      handler: deleteDBCluster,
-      resources: (input, ctx) => arnOf('cluster', ctx, input.DBClusterIdentifier),
-    },
+    ModifyDBCluster: { handler: modifyDBCluster },
+    DeleteDBCluster: { handler: deleteDBCluster },
     CreateDBInstance: {
       handler: createDBInstance,
-      resources: (input, ctx) => [
-        ...arnOf('db', ctx, input.DBInstanceIdentifier),
-        ...(input.DBClusterIdentifier ? arnOf('cluster', ctx, input.DBClusterIdentifier) : []),
-      ],
       requestTags,
       conditionContext: (input) => ({ 'rds:DatabaseEngine': input.Engine, ...instanceKeys(input) }),
     },
