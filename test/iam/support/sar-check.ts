@@ -34,15 +34,6 @@ const ALTERNATIVE_ROWS: Record<string, string[]> = {
   'es:RemoveTags': ['domain', 'application', 'datasource'],
 };
 
-/**
- * Keys AWS documents for a row where the SAR lists none: the ElastiCache Developer Guide conditions
- * CreateReplicationGroup on `cluster:*` together with `replicationgroup:*` (IAM.ConditionKeys.html,
- * Tagging-Resources.html): the nodes a replication group creates are authorized with its request keys.
- */
-const DOCUMENTED_KEYS: Record<string, Record<string, string[]>> = {
-  'elasticache:CreateReplicationGroup': { cluster: ['aws:RequestTag/${TagKey}', 'aws:TagKeys'] },
-};
-
 /** IAM quotas (IAM User Guide, "IAM and AWS STS quotas"); whitespace is not counted. */
 export const QUOTA = { inline: 10_240, managed: 6_144, managedPerRole: 10 };
 
@@ -91,7 +82,7 @@ function conditionProblems(t: Stmt, action: string, rows: string[], strict: bool
   const problems: Problem[] = [];
   const supplied = (key: string, row: string | undefined) => {
     if (GLOBAL_KEY.test(key)) return true;
-    const patterns = [...suppliedKeys(action, row), ...(row ? (DOCUMENTED_KEYS[action]?.[row] ?? []) : [])];
+    const patterns = suppliedKeys(action, row);
     if (!strict && row) patterns.push(...(sarResourceType(action.split(':')[0], row)?.conditionKeys ?? []).filter((k) => REQUEST_TAG_KEY.test(k)));
     return patterns.some((p) => keyMatches(key, p));
   };

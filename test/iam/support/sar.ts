@@ -86,10 +86,20 @@ export const REQUEST_TAG_KEY = /^(aws:RequestTag\/|aws:TagKeys$|[a-z0-9-]+:req-t
 export const GLOBAL_KEY = /^aws:(?!RequestTag|TagKeys|ResourceTag)/i;
 
 /**
+ * Keys AWS documents for a row where the SAR lists none: the ElastiCache Developer Guide conditions
+ * CreateReplicationGroup on `cluster:*` together with `replicationgroup:*` (IAM.ConditionKeys.html,
+ * Tagging-Resources.html): the nodes a replication group creates are authorized with its request keys.
+ */
+const DOCUMENTED_KEYS: Record<string, Record<string, string[]>> = {
+  'elasticache:CreateReplicationGroup': { cluster: ['aws:RequestTag/${TagKey}', 'aws:TagKeys'] },
+};
+
+/**
  * The condition key patterns AWS supplies when it authorizes `action` on a resource of row `row` (strict mode):
  * the action's keys, the row's keys, and the keys of the resource type's own definition except request-tag
  * keys (a resource type's definition lists aws:RequestTag for the creates that make it, not for every action
- * that merely uses it). For an action without resource types, the action's keys.
+ * that merely uses it), and the keys AWS documents beyond the SAR (DOCUMENTED_KEYS). For an action without
+ * resource types, the action's keys.
  */
 export function suppliedKeys(action: string, row: string | undefined): string[] {
   const detail = sarAction(action);
@@ -97,7 +107,12 @@ export function suppliedKeys(action: string, row: string | undefined): string[] 
   if (row === undefined) return [...detail.conditionKeys];
   const entry = detail.resourceTypes.find((r) => r.name.toLowerCase() === row.toLowerCase());
   const def = sarResourceType(action.split(':')[0], row);
-  return [...detail.conditionKeys, ...(entry?.conditionKeys ?? []), ...(def?.conditionKeys ?? []).filter((k) => !REQUEST_TAG_KEY.test(k))];
+  return [
+    ...detail.conditionKeys,
+    ...(entry?.conditionKeys ?? []),
+    ...(def?.conditionKeys ?? []).filter((k) => !REQUEST_TAG_KEY.test(k)),
+    ...(DOCUMENTED_KEYS[action]?.[entry?.name ?? row] ?? []),
+  ];
 }
 
 /** Is `key` supplied for `action` on a resource of row `row` (global keys always are)? */
