@@ -96,6 +96,6 @@ export async function simulatorDecision(docs: PolicyDocument[], row: Row, contex
 /** iam-simulate's validation of whole documents (iam-policy): the errors it finds, none when valid. */
 export async function validateForSimulator(docs: PolicyDocument[], account: string): Promise<string[]> {
   const row: Row = { action: 'sts:GetCallerIdentity', resource: '*', kind: 'any', params: {} };
-  const response = await runSimulation({ ...simulation(docs, row, {}, account), request: { ...simulation(docs, row, {}, account).request, action: row.action } }, {});
+  const response = await runSimulation(simulation(docs, row, {}, account), {});
   return response.resultType === 'error' ? [JSON.stringify(response.errors)] : [];
 }
