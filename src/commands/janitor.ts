@@ -13,6 +13,7 @@ import { steadily } from '../engines/shared/aws.ts';
 import type { Clone, Engine, TargetRef } from '../engines/types.ts';
 import type { CommandResult } from '../output/render.ts';
 import { carriedOnBy, rerunOf, resolveTarget } from './common.ts';
+import { OUT_OF_REACH, placementReasons } from './janitor-placement.ts';
 
 export interface JanitorOptions {
   dryRun?: boolean;
@@ -66,6 +67,14 @@ async function bounded<T>(limit: number, tasks: (() => Promise<T>)[]): Promise<T
   return results;
 }
 
+/** A clone the survey found, with the reasons the placement audit found to delete it whatever its expiry. */
+interface SurveyedClone {
+  engine: Engine;
+  line: Omit<Line, 'result' | 'detail'>;
+  clone: CloneTags;
+  reasons: string[];
+}
+
 interface Work {
   line: Omit<Line, 'result' | 'detail'>;
   /** Deletes it; resolves to the outcome's detail. */
@@ -86,11 +95,12 @@ function listedClone(engine: Engine, target: TargetRef, arn: string, tags: Clone
  * the clone described, to tell a clone already gone (the Tagging API can lag behind a deletion) or already
  * being deleted (another run) from a real failure.
  */
-async function deleteClone(ctx: Context, engine: Engine, target: TargetRef, clone: Clone) {
+async function deleteClone(ctx: Context, engine: Engine, target: TargetRef, clone: Clone, byExpiry = true) {
   try {
     // The expiry is read again with the tags the guard reads right before the delete: a clone extended since
-    // the survey (or whose new expiry the Tagging API had not caught up with) is kept.
-    await engine.delete(clone, ctx, { wait: false, onProgress: () => undefined, expiredBy: ctx.now() });
+    // the survey (or whose new expiry the Tagging API had not caught up with) is kept. A clone that breaks its
+    // placement goes whatever its expiry says (the guard still requires snapclone:managed=true).
+    await engine.delete(clone, ctx, { wait: false, onProgress: () => undefined, expiredBy: byExpiry ? ctx.now() : undefined });
   } catch (error) {
     if (isTransient(error) || error instanceof Interrupted) throw error;
     const now = await engine.describe(clone.clone, target, ctx).catch(() => 'unknown' as const);
@@ -151,6 +161,9 @@ async function survey(ctx: Context, target: TargetRef, graceMs: number): Promise
   const clonesHere = new Set<string>();
   const parts = new Set<string>();
   const secrets: typeof tagged = [];
+  // Clones by the ARN of their main resource, decided once the placement audit has had its say.
+  const clones = new Map<string, SurveyedClone>();
+  const skipped = new Map<string, Line>();
   for (const { arn, tags } of tagged) {
     if (/^arn:[\w-]+:secretsmanager:/.test(arn)) {
       secrets.push({ arn, tags });
@@ -167,20 +180,19 @@ async function survey(ctx: Context, target: TargetRef, graceMs: number): Promise
     const id = resourceIdOf(arn);
     const problem = guardProblem({ kind: 'resource', name: id, arn }, tags, { prefix: ctx.config.prefix, clone: id });
     if (!engine || !clone || problem) {
-      lines.push({ ...line, result: 'skipped', detail: problem ?? 'not a resource type snapclone makes' });
+      const entry: Line = { ...line, result: 'skipped', detail: problem ?? 'not a resource type snapclone makes' };
+      lines.push(entry);
+      skipped.set(arn, entry);
       continue;
     }
     clonesHere.add(clone.clone);
     parts.add(`${engine.name}/${clone.clone}`);
-    if (clone.expiresAt.getTime() <= 0 || clone.expiresAt.getTime() > now.getTime()) {
-      lines.push({ ...line, result: 'kept', detail: clone.expiresAt.getTime() > 0 ? `until ${formatTime(clone.expiresAt, zone)}` : 'no expiry recorded' });
-      continue;
-    }
-    const listed = listedClone(engine, target, arn, clone);
-    work.push({ line, why: `expired ${formatTime(clone.expiresAt, zone)} (owner ${clone.owner})`, act: () => deleteClone(ctx, engine, target, listed) });
+    clones.set(arn, { engine, line, clone, reasons: [] });
   }
+  const orphans = new Set<string>();
   for (const engine of engines) {
     for (const orphan of await engine.orphans(target, ctx)) {
+      orphans.add(orphan.arn);
       const line = { target: target.name, kind: `${engine.name} orphan restore`, name: orphan.clone, arn: orphan.arn };
       const made = `made by AWS Backup restore job ${orphan.restoreJob} from ${orphan.source}, never tagged`;
       if (now.getTime() - orphan.createdAt.getTime() < graceMs) {
@@ -189,6 +201,47 @@ async function survey(ctx: Context, target: TargetRef, graceMs: number): Promise
       }
       clonesHere.add(orphan.clone);
       work.push({ line, why: made, act: () => deleteOrphan(ctx, engine, target, orphan) });
+    }
+  }
+  const taggedBy = new Map(tagged.map((t) => [t.arn, t.tags]));
+  for (const engine of engines) {
+    for (const resource of await engine.audit(target, ctx, (arn) => taggedBy.get(arn))) {
+      if (resource.deleting || orphans.has(resource.arn)) continue;
+      const known = clones.get(resource.arn);
+      if (known) {
+        known.reasons = placementReasons(resource, known.clone.createdAt, target, now, zone);
+        continue;
+      }
+      const reasons = placementReasons(resource, undefined, target, now, zone);
+      const listed = skipped.get(resource.arn);
+      if (listed) {
+        listed.detail = [listed.detail, ...reasons].join('; ');
+        continue;
+      }
+      // Not among snapclone's tagged resources: read its tags now (the Tagging API may not have caught up with a new clone).
+      const found = await engine.lookup(resource.arn, target, ctx);
+      if (!found) continue;
+      const problem = guardProblem({ kind: resource.kind, name: resource.id, arn: resource.arn }, found.tags, { prefix: ctx.config.prefix, clone: resource.id });
+      const clone = readCloneTags(found.tags);
+      if (!problem && clone) {
+        clonesHere.add(clone.clone);
+        const line = { target: target.name, kind: `${engine.name} clone`, name: clone.clone, arn: resource.arn };
+        clones.set(resource.arn, { engine, line, clone, reasons: placementReasons(resource, clone.createdAt, target, now, zone) });
+        continue;
+      }
+      lines.push({ target: target.name, kind: resource.kind, name: resource.id, arn: resource.arn, result: 'skipped', detail: [OUT_OF_REACH, problem, ...reasons].filter(Boolean).join('; ') });
+    }
+  }
+  for (const [arn, { engine, line, clone, reasons }] of clones) {
+    const expired = clone.expiresAt.getTime() > 0 && clone.expiresAt.getTime() <= now.getTime();
+    const listed = listedClone(engine, target, arn, clone);
+    if (reasons.length > 0) {
+      const why = `${reasons.join('; ')} (owner ${clone.owner}; deleted whatever its expiry says)`;
+      work.push({ line, why, act: () => deleteClone(ctx, engine, target, listed, false) });
+    } else if (expired) {
+      work.push({ line, why: `expired ${formatTime(clone.expiresAt, zone)} (owner ${clone.owner})`, act: () => deleteClone(ctx, engine, target, listed) });
+    } else {
+      lines.push({ ...line, result: 'kept', detail: clone.expiresAt.getTime() > 0 ? `until ${formatTime(clone.expiresAt, zone)}` : 'no expiry recorded' });
     }
   }
   for (const { arn, tags } of secrets) {
