@@ -4,6 +4,7 @@ import type { Context } from '../core/context.ts';
 import { formatTime } from '../core/dates.ts';
 import { ExitCode, Interrupted, UsageError } from '../core/errors.ts';
 import { guardProblem } from '../core/guard.ts';
+import { hasPrefix } from '../core/naming.ts';
 import { cloneTags, forcedTags, fromTagList, readCloneTags, TAG, type CloneTags } from '../core/tags.ts';
 import { parseDuration } from '../core/ttl.ts';
 import { explain } from '../cli/errors.ts';
@@ -180,7 +181,9 @@ async function survey(ctx: Context, target: TargetRef, graceMs: number): Promise
     const id = resourceIdOf(arn);
     const problem = guardProblem({ kind: 'resource', name: id, arn }, tags, { prefix: ctx.config.prefix, clone: id });
     if (!engine || !clone || problem) {
-      const entry: Line = { ...line, result: 'skipped', detail: problem ?? 'not a resource type snapclone makes' };
+      // A clone renamed out of the prefix (security review L6) keeps its tags; the role cannot delete it there.
+      const renamed = clone && !hasPrefix(id, ctx.config.prefix) ? `; it carries snapclone's tags (renamed out of the prefix, or tagged by hand): ${OUT_OF_REACH}` : '';
+      const entry: Line = { ...line, result: 'skipped', detail: (problem ?? 'not a resource type snapclone makes') + renamed };
       lines.push(entry);
       skipped.set(arn, entry);
       continue;

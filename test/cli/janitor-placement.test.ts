@@ -1,6 +1,6 @@
 import { CreateReplicationGroupCommand, DescribeReplicationGroupsCommand } from '@aws-sdk/client-elasticache';
 import { CreateDomainCommand, DescribeDomainCommand, OpenSearchClient } from '@aws-sdk/client-opensearch';
-import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RestoreDBInstanceFromDBSnapshotCommand } from '@aws-sdk/client-rds';
+import { DescribeDBClustersCommand, DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, ModifyDBInstanceCommand, RestoreDBInstanceFromDBSnapshotCommand } from '@aws-sdk/client-rds';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as create from '../../src/commands/create.ts';
 import type { CreatedJson } from '../../src/commands/create.ts';
@@ -8,7 +8,7 @@ import * as janitor from '../../src/commands/janitor.ts';
 import type { Line } from '../../src/commands/janitor.ts';
 import { cloneTags, packTags, TAG, toTagList } from '../../src/core/tags.ts';
 import { render } from '../../src/output/render.ts';
-import { DEV_CACHE_SUBNET_GROUP, DEV_SECURITY_GROUP, DEV_SUBNET_GROUP, PROD_SEARCH } from '../../sandbox/scenario/constants.ts';
+import { DEV_CACHE_SUBNET_GROUP, DEV_SEARCH_SUBNETS, DEV_SECURITY_GROUP, DEV_SUBNET_GROUP, PROD_SEARCH } from '../../sandbox/scenario/constants.ts';
 import { startCli, type TestCli } from './support.ts';
 
 /**
@@ -121,6 +121,16 @@ describe('the janitor enforces the placement from AWS’s own record (security r
     expect(await alive('snapclone-jp-huge')).toBe(false);
   });
 
+  it("deletes an Aurora clone whose writer was made publicly accessible after snapclone made it", async () => {
+    const name = 'snapclone-jp-aurora-pub';
+    await create.run({ sources: ['catalog-db'], latest: true, name, ttl: '1d', wait: true }, cli.context({ person: 'alice' }).ctx);
+    await cli.admin.rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: `${name}-1`, PubliclyAccessible: true, ApplyImmediately: true }));
+    const { line } = await janitorRun();
+    expect(line(name)).toMatchObject({ result: 'deleted', detail: expect.stringContaining(`instance ${name}-1: publicly accessible`) });
+    const cluster = (await cli.admin.rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: name }))).DBClusters![0];
+    expect(cluster.Status).toBe('deleting');
+  });
+
   it('deletes an ElastiCache copy without TLS or AUTH of a source that has both', async () => {
     const name = 'snapclone-jp-notls';
     await cli.admin.elasticache.send(
@@ -176,11 +186,22 @@ describe('the janitor enforces the placement from AWS’s own record (security r
     expect(await alive('snapclone-jp-handmade')).toBe(true);
   });
 
-  it('keeps compliant fresh clones snapclone made (RDS, ElastiCache)', async () => {
+  it('reports a clone renamed out of the prefix (security review L6): it keeps its tags, the role cannot delete it', async () => {
+    // RDS renames with ModifyDBInstance --new-db-instance-identifier (the sandbox does not): staged under the new name.
+    await stageRds('renamed-out-of-prefix', { public: true, tags: tagsOf('snapclone-jp-renamed', 'rds', 'orders-db') });
+    const { line } = await janitorRun();
+    expect(line('snapclone-jp-renamed')).toMatchObject({ result: 'skipped', arn: expect.stringContaining(':db:renamed-out-of-prefix') });
+    expect(line('snapclone-jp-renamed')!.detail).toContain("it carries snapclone's tags (renamed out of the prefix, or tagged by hand): outside snapclone's reach");
+    expect(await alive('renamed-out-of-prefix')).toBe(true);
+  });
+
+  it('keeps compliant fresh clones snapclone made (RDS, Aurora, ElastiCache, OpenSearch)', async () => {
     const made: string[] = [];
     for (const [source, name] of [
       ['orders-db', 'snapclone-jp-fine-db'],
+      ['catalog-db', 'snapclone-jp-fine-aurora'],
       ['sessions-cache', 'snapclone-jp-fine-cache'],
+      ['catalog-search', 'snapclone-jp-fine-search'],
     ]) {
       const r = await create.run({ sources: [source], latest: true, name, ttl: '1d', wait: true }, cli.context({ person: 'alice' }).ctx);
       made.push((r.json as { clones: CreatedJson[] }).clones[0].name);
@@ -213,10 +234,26 @@ describe('the janitor enforces the placement from AWS’s own record (security r
     expect(await alive('snapclone-jp-noexpiry')).toBe(false);
   });
 
-  it('deletes a clone whose expiry tag is far in the future once it was created longer than maxTtl ago', async () => {
-    await stageRds('snapclone-jp-forever', { tags: tagsOf('snapclone-jp-forever', 'rds', 'orders-db', 30 * 365 * DAY) });
+  it('deletes clones whose expiry tag is far in the future once they were created longer than maxTtl ago (RDS, OpenSearch)', async () => {
+    const forever = 30 * 365 * DAY;
+    await stageRds('snapclone-jp-forever', { tags: tagsOf('snapclone-jp-forever', 'rds', 'orders-db', forever) });
+    // An OpenSearch domain in the placement, whose created-at tag lies too: DescribeDomainConfig says when AWS made it.
+    const domain = 'snapclone-jp-forever-os';
+    await search.send(
+      new CreateDomainCommand({
+        DomainName: domain,
+        EngineVersion: PROD_SEARCH[0].engineVersion,
+        ClusterConfig: { InstanceType: 't3.small.search', InstanceCount: 1 },
+        EBSOptions: { EBSEnabled: true, VolumeType: 'gp3', VolumeSize: 20 },
+        VPCOptions: { SubnetIds: [DEV_SEARCH_SUBNETS[0]], SecurityGroupIds: [DEV_SECURITY_GROUP] },
+        TagList: toTagList(packTags({ ...tagsOf(domain, 'opensearch', 'catalog-search', forever), [TAG.createdAt]: new Date(now().getTime() + forever - DAY).toISOString() })),
+      }),
+    );
+    expect((await janitorRun({ dryRun: true })).line(domain)).toMatchObject({ result: 'kept' });
     const { line } = await janitorRun({ advanceMs: 3 * DAY + 2 * HOUR });
-    expect(line('snapclone-jp-forever')).toMatchObject({ result: 'deleted', detail: expect.stringContaining('longer ago than target dev lets a clone live') });
+    for (const name of ['snapclone-jp-forever', domain]) {
+      expect(line(name), name).toMatchObject({ result: 'deleted', detail: expect.stringContaining('(by AWS), longer ago than target dev lets a clone live') });
+    }
     expect(await alive('snapclone-jp-forever')).toBe(false);
   });
 });

@@ -124,8 +124,8 @@ describe('snapclone janitor with 150 clones', () => {
 
     // Clones that are kept are known from their tags and the placement audit's listings: the only calls that
     // name one are the audit's reads that cannot list (a cache's subnet group is its member cluster's; domains
-    // are described five at a time by name). None writes.
-    const audits = new Set(['elasticache:DescribeCacheClusters', 'es:DescribeDomains']);
+    // are described five at a time by name, their creation time one by one). None writes.
+    const audits = new Set(['elasticache:DescribeCacheClusters', 'es:DescribeDomains', 'es:DescribeDomainConfig']);
     for (const clone of kept) {
       const actions = [...touched].filter(([arn]) => arn.includes(clone.name)).flatMap(([, a]) => [...a]);
       expect(actions.filter((a) => !audits.has(a)), clone.name).toEqual([]);

@@ -1,4 +1,4 @@
-import { DescribeDomainsCommand, ListDomainNamesCommand, OpenSearchClient, type DomainStatus } from '@aws-sdk/client-opensearch';
+import { DescribeDomainConfigCommand, DescribeDomainsCommand, ListDomainNamesCommand, OpenSearchClient, type DomainStatus } from '@aws-sdk/client-opensearch';
 import { hasPrefix } from '../../core/naming.ts';
 import { differs, outside, said } from '../shared/placement-audit.ts';
 import type { Where } from '../shared/aws.ts';
@@ -27,10 +27,21 @@ function domainBreaches(domain: DomainStatus, placement: ReturnType<typeof place
 }
 
 /**
- * The OpenSearch engine's `<prefix>-*` domains against the target's placement, by DescribeDomains' answers.
- * DescribeDomain reports no creation time: `createdAt` stays undefined (the janitor falls back on the clone's
- * created-at tag, and says so).
+ * When a domain was created, by AWS's record: DescribeDomain reports no creation time, DescribeDomainConfig
+ * reports each option's OptionStatus.CreationDate ("the timestamp when the entity was created"). The earliest
+ * is never before the domain's creation, so an age counted from it is never overstated; undefined when
+ * there is none (the janitor then falls back on the clone's created-at tag, and says so).
  */
+async function createdAtOf(client: OpenSearchClient, name: string): Promise<Date | undefined> {
+  const out = await client.send(new DescribeDomainConfigCommand({ DomainName: name }));
+  const dates = Object.values(out.DomainConfig ?? {}).flatMap((option) => {
+    const created = (option as { Status?: { CreationDate?: Date } } | undefined)?.Status?.CreationDate;
+    return created instanceof Date && !Number.isNaN(created.getTime()) ? [created.getTime()] : [];
+  });
+  return dates.length > 0 ? new Date(Math.min(...dates)) : undefined;
+}
+
+/** The OpenSearch engine's `<prefix>-*` domains against the target's placement, by DescribeDomains' and DescribeDomainConfig's answers. */
 export async function auditDomains(w: Where): Promise<AuditedResource[]> {
   const placement = placementOf(w.target);
   const client = w.clients.of(OpenSearchClient);
@@ -41,7 +52,15 @@ export async function auditDomains(w: Where): Promise<AuditedResource[]> {
     const out = await client.send(new DescribeDomainsCommand({ DomainNames: names.slice(i, i + 5) }));
     for (const domain of out.DomainStatusList ?? []) {
       if (!domain.ARN || !domain.DomainName) continue;
-      audited.push({ kind: DOMAIN_KIND, id: domain.DomainName, arn: domain.ARN, deleting: domain.Deleted === true, breaches: domainBreaches(domain, placement) });
+      const deleting = domain.Deleted === true;
+      audited.push({
+        kind: DOMAIN_KIND,
+        id: domain.DomainName,
+        arn: domain.ARN,
+        deleting,
+        createdAt: deleting ? undefined : await createdAtOf(client, domain.DomainName),
+        breaches: domainBreaches(domain, placement),
+      });
     }
   }
   return audited;

@@ -14,11 +14,12 @@ export const withAuditReads = (permissions: EnginePermissions, reads: Permission
  * withAuditReads, until they move to its permissions.ts):
  * - ElastiCache: a replication group does not name its cache subnet group, its member clusters do
  *   (DescribeCacheClusters, authorized on `cluster:<prefix>-*`, the clone scope);
- * - OpenSearch: the names of every domain, tagged or not (the Tagging API lists only tagged ones);
- *   ListDomainNames has no resource type, so it is authorized on `*`.
+ * - OpenSearch: the names of every domain, tagged or not (the Tagging API lists only tagged ones):
+ *   ListDomainNames has no resource type, so it is authorized on `*`; and when a domain was created, which
+ *   only DescribeDomainConfig reports (on `domain/<prefix>-*`, the clone scope).
  */
 export const CACHE_AUDIT_READS = [read('elasticache:DescribeCacheClusters', 'clone')];
-export const SEARCH_AUDIT_READS = [read('es:ListDomainNames', 'none')];
+export const SEARCH_AUDIT_READS = [read('es:ListDomainNames', 'none'), read('es:DescribeDomainConfig', 'clone')];
 
 /** "<what> X, not the target's Y" when X is set and differs from Y (case-insensitively: AWS lower-cases some names). */
 export function differs(what: string, actual: string | undefined, wanted: string): string | undefined {
