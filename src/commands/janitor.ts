@@ -14,7 +14,7 @@ import { steadily } from '../engines/shared/aws.ts';
 import type { Clone, Engine, TargetRef } from '../engines/types.ts';
 import type { CommandResult } from '../output/render.ts';
 import { carriedOnBy, rerunOf, resolveTarget } from './common.ts';
-import { OUT_OF_REACH, placementReasons } from './janitor-placement.ts';
+import { auditPlacement, OUT_OF_REACH, type SurveyedClone } from './janitor-placement.ts';
 
 export interface JanitorOptions {
   dryRun?: boolean;
@@ -66,14 +66,6 @@ async function bounded<T>(limit: number, tasks: (() => Promise<T>)[]): Promise<T
   };
   await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
   return results;
-}
-
-/** A clone the survey found, with the reasons the placement audit found to delete it whatever its expiry. */
-interface SurveyedClone {
-  engine: Engine;
-  line: Omit<Line, 'result' | 'detail'>;
-  clone: CloneTags;
-  reasons: string[];
 }
 
 interface Work {
@@ -140,7 +132,10 @@ async function deleteSecret(ctx: Context, target: TargetRef, name: string, arn: 
  * What the janitor does in one target: one paginated Tagging API query for everything snapclone tagged
  * (every engine's clones and their secrets, in pages of 100), plus each engine's untagged restores of
  * snapclone's jobs (the RDS engine's: a page of AWS Backup restore jobs per 100, and a describe per instance
- * such a job made). A clone's tags say all that decides it (expired or not): only those to delete are read.
+ * such a job made), plus each engine's placement audit: its `<prefix>-*` resources as the service describes
+ * them (listings, and per resource only what cannot be listed), judged against the target's placement and
+ * maxTtl from AWS's own record (janitor-placement.ts). A clone is deleted when it expired by its tags or
+ * breaks the placement by AWS's record; a `<prefix>-*` resource that is not snapclone's is only reported.
  */
 async function survey(ctx: Context, target: TargetRef, graceMs: number): Promise<{ lines: Line[]; work: Work[] }> {
   const now = ctx.now();
@@ -207,34 +202,7 @@ async function survey(ctx: Context, target: TargetRef, graceMs: number): Promise
     }
   }
   const taggedBy = new Map(tagged.map((t) => [t.arn, t.tags]));
-  for (const engine of engines) {
-    for (const resource of await engine.audit(target, ctx, (arn) => taggedBy.get(arn))) {
-      if (resource.deleting || orphans.has(resource.arn)) continue;
-      const known = clones.get(resource.arn);
-      if (known) {
-        known.reasons = placementReasons(resource, known.clone.createdAt, target, now, zone);
-        continue;
-      }
-      const reasons = placementReasons(resource, undefined, target, now, zone);
-      const listed = skipped.get(resource.arn);
-      if (listed) {
-        listed.detail = [listed.detail, ...reasons].join('; ');
-        continue;
-      }
-      // Not among snapclone's tagged resources: read its tags now (the Tagging API may not have caught up with a new clone).
-      const found = await engine.lookup(resource.arn, target, ctx);
-      if (!found) continue;
-      const problem = guardProblem({ kind: resource.kind, name: resource.id, arn: resource.arn }, found.tags, { prefix: ctx.config.prefix, clone: resource.id });
-      const clone = readCloneTags(found.tags);
-      if (!problem && clone) {
-        clonesHere.add(clone.clone);
-        const line = { target: target.name, kind: `${engine.name} clone`, name: clone.clone, arn: resource.arn };
-        clones.set(resource.arn, { engine, line, clone, reasons: placementReasons(resource, clone.createdAt, target, now, zone) });
-        continue;
-      }
-      lines.push({ target: target.name, kind: resource.kind, name: resource.id, arn: resource.arn, result: 'skipped', detail: [OUT_OF_REACH, problem, ...reasons].filter(Boolean).join('; ') });
-    }
-  }
+  await auditPlacement(ctx, target, engines, { taggedBy, clones, skipped, orphans, lines, clonesHere });
   for (const [arn, { engine, line, clone, reasons }] of clones) {
     const expired = clone.expiresAt.getTime() > 0 && clone.expiresAt.getTime() <= now.getTime();
     const listed = listedClone(engine, target, arn, clone);
@@ -267,7 +235,8 @@ async function survey(ctx: Context, target: TargetRef, graceMs: number): Promise
 
 /**
  * snapclone janitor [--dry-run] [--target T]... [--grace 1h]: deletes every expired clone of everyone (each
- * through the guard, re-checked right before), and what snapclone left behind (untagged restores of its
+ * through the guard, re-checked right before), every clone that breaks its target's placement or outlived its
+ * maxTtl by AWS's record (whatever its tags say), and what snapclone left behind (untagged restores of its
  * AWS Backup jobs, secrets of clones that are gone) once older than the grace period; one line per resource.
  * Deletions run with bounded concurrency and back off on throttling; one failure does not stop the rest.
  * Exit 0 when everything expired is gone or going, 1 when something failed.

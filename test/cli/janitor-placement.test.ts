@@ -1,6 +1,12 @@
 import { CreateReplicationGroupCommand, DescribeReplicationGroupsCommand } from '@aws-sdk/client-elasticache';
 import { CreateDomainCommand, DescribeDomainCommand, OpenSearchClient } from '@aws-sdk/client-opensearch';
-import { DescribeDBClustersCommand, DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, ModifyDBInstanceCommand, RestoreDBInstanceFromDBSnapshotCommand } from '@aws-sdk/client-rds';
+import {
+  DescribeDBClustersCommand,
+  DescribeDBInstancesCommand,
+  DescribeDBSnapshotsCommand,
+  ModifyDBInstanceCommand,
+  RestoreDBInstanceFromDBSnapshotCommand,
+} from '@aws-sdk/client-rds';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as create from '../../src/commands/create.ts';
 import type { CreatedJson } from '../../src/commands/create.ts';
@@ -8,7 +14,13 @@ import * as janitor from '../../src/commands/janitor.ts';
 import type { Line } from '../../src/commands/janitor.ts';
 import { cloneTags, packTags, TAG, toTagList } from '../../src/core/tags.ts';
 import { render } from '../../src/output/render.ts';
-import { DEV_CACHE_SUBNET_GROUP, DEV_SEARCH_SUBNETS, DEV_SECURITY_GROUP, DEV_SUBNET_GROUP, PROD_SEARCH } from '../../sandbox/scenario/constants.ts';
+import {
+  DEV_CACHE_SUBNET_GROUP,
+  DEV_SEARCH_SUBNETS,
+  DEV_SECURITY_GROUP,
+  DEV_SUBNET_GROUP,
+  PROD_SEARCH,
+} from '../../sandbox/scenario/constants.ts';
 import { startCli, type TestCli } from './support.ts';
 
 /**
@@ -37,7 +49,12 @@ afterAll(async () => {
 const now = () => cli.sb.world.clock.now();
 
 /** Clone tags as snapclone writes them, expiring `expiresInMs` from now (null: no expiry tag at all). */
-function tagsOf(name: string, engine: string, source: string, expiresInMs: number | null = DAY): Record<string, string> {
+function tagsOf(
+  name: string,
+  engine: string,
+  source: string,
+  expiresInMs: number | null = DAY,
+): Record<string, string> {
   const tags = cloneTags({
     clone: name,
     owner: 'mallory',
@@ -55,8 +72,18 @@ function tagsOf(name: string, engine: string, source: string, expiresInMs: numbe
 }
 
 /** An RDS copy of orders-prod made by someone with the aws CLI: in the placement unless told otherwise. */
-async function stageRds(name: string, options: { public?: boolean; subnetGroup?: string; instanceClass?: string; tags?: Record<string, string> | null } = {}) {
-  const snapshots = await cli.admin.rds.send(new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: 'orders-prod', SnapshotType: 'manual' }));
+async function stageRds(
+  name: string,
+  options: {
+    public?: boolean;
+    subnetGroup?: string;
+    instanceClass?: string;
+    tags?: Record<string, string> | null;
+  } = {},
+) {
+  const snapshots = await cli.admin.rds.send(
+    new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: 'orders-prod', SnapshotType: 'manual' }),
+  );
   const subnetGroup = options.subnetGroup ?? DEV_SUBNET_GROUP;
   await cli.admin.rds.send(
     new RestoreDBInstanceFromDBSnapshotCommand({
@@ -96,7 +123,10 @@ describe('the janitor enforces the placement from AWS’s own record (security r
     await stageRds('snapclone-jp-public', { public: true });
     const { result, line } = await janitorRun();
     expect(result.exitCode).toBeUndefined();
-    expect(line('snapclone-jp-public')).toMatchObject({ result: 'deleted', detail: expect.stringContaining('publicly accessible') });
+    expect(line('snapclone-jp-public')).toMatchObject({
+      result: 'deleted',
+      detail: expect.stringContaining('publicly accessible'),
+    });
     expect(line('snapclone-jp-public')!.detail).toContain('whatever its expiry says');
     expect(await alive('snapclone-jp-public')).toBe(false);
   });
@@ -121,13 +151,26 @@ describe('the janitor enforces the placement from AWS’s own record (security r
     expect(await alive('snapclone-jp-huge')).toBe(false);
   });
 
-  it("deletes an Aurora clone whose writer was made publicly accessible after snapclone made it", async () => {
+  it('deletes an Aurora clone whose writer was made publicly accessible after snapclone made it', async () => {
     const name = 'snapclone-jp-aurora-pub';
-    await create.run({ sources: ['catalog-db'], latest: true, name, ttl: '1d', wait: true }, cli.context({ person: 'alice' }).ctx);
-    await cli.admin.rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: `${name}-1`, PubliclyAccessible: true, ApplyImmediately: true }));
+    await create.run(
+      { sources: ['catalog-db'], latest: true, name, ttl: '1d', wait: true },
+      cli.context({ person: 'alice' }).ctx,
+    );
+    await cli.admin.rds.send(
+      new ModifyDBInstanceCommand({
+        DBInstanceIdentifier: `${name}-1`,
+        PubliclyAccessible: true,
+        ApplyImmediately: true,
+      }),
+    );
     const { line } = await janitorRun();
-    expect(line(name)).toMatchObject({ result: 'deleted', detail: expect.stringContaining(`instance ${name}-1: publicly accessible`) });
-    const cluster = (await cli.admin.rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: name }))).DBClusters![0];
+    expect(line(name)).toMatchObject({
+      result: 'deleted',
+      detail: expect.stringContaining(`instance ${name}-1: publicly accessible`),
+    });
+    const cluster = (await cli.admin.rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: name })))
+      .DBClusters![0];
     expect(cluster.Status).toBe('deleting');
   });
 
@@ -151,7 +194,8 @@ describe('the janitor enforces the placement from AWS’s own record (security r
     expect(line(name)).toMatchObject({ result: 'deleted' });
     expect(line(name)!.detail).toContain('no TLS in transit, though its source sessions-cache has it');
     expect(line(name)!.detail).toContain('no AUTH token, though its source sessions-cache requires authentication');
-    const group = (await cli.admin.elasticache.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: name }))).ReplicationGroups![0];
+    const group = (await cli.admin.elasticache.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: name })))
+      .ReplicationGroups![0];
     expect(group.Status).toBe('deleting');
   });
 
@@ -163,12 +207,18 @@ describe('the janitor enforces the placement from AWS’s own record (security r
         EngineVersion: PROD_SEARCH[0].engineVersion,
         ClusterConfig: { InstanceType: 't3.small.search', InstanceCount: 1 },
         EBSOptions: { EBSEnabled: true, VolumeType: 'gp3', VolumeSize: 20 },
-        AccessPolicies: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'es:*', Resource: '*' }] }),
+        AccessPolicies: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'es:*', Resource: '*' }],
+        }),
         TagList: toTagList(packTags(tagsOf(name, 'opensearch', 'catalog-search'))),
       }),
     );
     const { line } = await janitorRun();
-    expect(line(name)).toMatchObject({ result: 'deleted', detail: expect.stringContaining('a public endpoint (no VPC)') });
+    expect(line(name)).toMatchObject({
+      result: 'deleted',
+      detail: expect.stringContaining('a public endpoint (no VPC)'),
+    });
     const domain = await search.send(new DescribeDomainCommand({ DomainName: name })).then(
       (out) => out.DomainStatus,
       () => undefined,
@@ -190,8 +240,13 @@ describe('the janitor enforces the placement from AWS’s own record (security r
     // RDS renames with ModifyDBInstance --new-db-instance-identifier (the sandbox does not): staged under the new name.
     await stageRds('renamed-out-of-prefix', { public: true, tags: tagsOf('snapclone-jp-renamed', 'rds', 'orders-db') });
     const { line } = await janitorRun();
-    expect(line('snapclone-jp-renamed')).toMatchObject({ result: 'skipped', arn: expect.stringContaining(':db:renamed-out-of-prefix') });
-    expect(line('snapclone-jp-renamed')!.detail).toContain("it carries snapclone's tags (renamed out of the prefix, or tagged by hand): outside snapclone's reach");
+    expect(line('snapclone-jp-renamed')).toMatchObject({
+      result: 'skipped',
+      arn: expect.stringContaining(':db:renamed-out-of-prefix'),
+    });
+    expect(line('snapclone-jp-renamed')!.detail).toContain(
+      "it carries snapclone's tags (renamed out of the prefix, or tagged by hand): outside snapclone's reach",
+    );
     expect(await alive('renamed-out-of-prefix')).toBe(true);
   });
 
@@ -203,11 +258,15 @@ describe('the janitor enforces the placement from AWS’s own record (security r
       ['sessions-cache', 'snapclone-jp-fine-cache'],
       ['catalog-search', 'snapclone-jp-fine-search'],
     ]) {
-      const r = await create.run({ sources: [source], latest: true, name, ttl: '1d', wait: true }, cli.context({ person: 'alice' }).ctx);
+      const r = await create.run(
+        { sources: [source], latest: true, name, ttl: '1d', wait: true },
+        cli.context({ person: 'alice' }).ctx,
+      );
       made.push((r.json as { clones: CreatedJson[] }).clones[0].name);
     }
     const { line } = await janitorRun();
-    for (const name of made) expect(line(name), name).toMatchObject({ result: 'kept', detail: expect.stringContaining('until') });
+    for (const name of made)
+      expect(line(name), name).toMatchObject({ result: 'kept', detail: expect.stringContaining('until') });
     expect(await alive('snapclone-jp-fine-db')).toBe(true);
   });
 
@@ -225,12 +284,45 @@ describe('the janitor enforces the placement from AWS’s own record (security r
     expect(line('snapclone-jp-dry')).toMatchObject({ result: 'deleted' });
   });
 
+  it('an audit the role may not make (a role deployed from an older policy) fails the run (exit 1); expired clones still go', async () => {
+    await stageRds('snapclone-jp-expired', { tags: tagsOf('snapclone-jp-expired', 'rds', 'orders-db', HOUR) });
+    const operator = cli.sb.world.roles.get(cli.sb.scenario.roles.operator)!;
+    const policies = operator.policies;
+    const without = (a: string | string[]) => (Array.isArray(a) ? a.filter((x) => x !== 'es:ListDomainNames') : a);
+    operator.policies = policies.map((p) => ({
+      ...p,
+      Statement: p.Statement.map((s) => ({ ...s, ...(s.Action ? { Action: without(s.Action) } : {}) })),
+    }));
+    let run;
+    try {
+      run = await janitorRun();
+    } finally {
+      operator.policies = policies;
+    }
+    expect(run.result.exitCode).toBe(1);
+    const failed = (run.result.json as { resources: Line[] }).resources.find(
+      (l) => l.kind === 'opensearch placement audit',
+    )!;
+    expect(failed).toMatchObject({ result: 'failed', detail: expect.stringContaining('es:ListDomainNames') });
+    expect(run.line('snapclone-jp-expired')).toMatchObject({
+      result: 'deleted',
+      detail: expect.stringContaining('expired'),
+    });
+    expect(await alive('snapclone-jp-expired')).toBe(false);
+  });
+
   it('deletes a clone with no expiry tag once it is older than maxTtl by its creation time', async () => {
     await stageRds('snapclone-jp-noexpiry', { tags: tagsOf('snapclone-jp-noexpiry', 'rds', 'orders-db', null) });
     // Within maxTtl (3d) it is kept, as before.
-    expect((await janitorRun({ dryRun: true })).line('snapclone-jp-noexpiry')).toMatchObject({ result: 'kept', detail: 'no expiry recorded' });
+    expect((await janitorRun({ dryRun: true })).line('snapclone-jp-noexpiry')).toMatchObject({
+      result: 'kept',
+      detail: 'no expiry recorded',
+    });
     const { line } = await janitorRun({ advanceMs: 3 * DAY });
-    expect(line('snapclone-jp-noexpiry')).toMatchObject({ result: 'deleted', detail: expect.stringContaining('(by AWS), longer ago than target dev lets a clone live, 3d (maxTtl)') });
+    expect(line('snapclone-jp-noexpiry')).toMatchObject({
+      result: 'deleted',
+      detail: expect.stringContaining('(by AWS), longer ago than target dev lets a clone live, 3d (maxTtl)'),
+    });
     expect(await alive('snapclone-jp-noexpiry')).toBe(false);
   });
 
@@ -246,13 +338,21 @@ describe('the janitor enforces the placement from AWS’s own record (security r
         ClusterConfig: { InstanceType: 't3.small.search', InstanceCount: 1 },
         EBSOptions: { EBSEnabled: true, VolumeType: 'gp3', VolumeSize: 20 },
         VPCOptions: { SubnetIds: [DEV_SEARCH_SUBNETS[0]], SecurityGroupIds: [DEV_SECURITY_GROUP] },
-        TagList: toTagList(packTags({ ...tagsOf(domain, 'opensearch', 'catalog-search', forever), [TAG.createdAt]: new Date(now().getTime() + forever - DAY).toISOString() })),
+        TagList: toTagList(
+          packTags({
+            ...tagsOf(domain, 'opensearch', 'catalog-search', forever),
+            [TAG.createdAt]: new Date(now().getTime() + forever - DAY).toISOString(),
+          }),
+        ),
       }),
     );
     expect((await janitorRun({ dryRun: true })).line(domain)).toMatchObject({ result: 'kept' });
     const { line } = await janitorRun({ advanceMs: 3 * DAY + 2 * HOUR });
     for (const name of ['snapclone-jp-forever', domain]) {
-      expect(line(name), name).toMatchObject({ result: 'deleted', detail: expect.stringContaining('(by AWS), longer ago than target dev lets a clone live') });
+      expect(line(name), name).toMatchObject({
+        result: 'deleted',
+        detail: expect.stringContaining('(by AWS), longer ago than target dev lets a clone live'),
+      });
     }
     expect(await alive('snapclone-jp-forever')).toBe(false);
   });

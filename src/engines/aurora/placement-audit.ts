@@ -39,7 +39,9 @@ export async function auditClusters(w: Where): Promise<AuditedResource[]> {
             `Serverless v2 up to ${most} ACU, more than the target's ${placement.serverless.maxCapacity}`,
           members.length > 1 && `${members.length} instances, where snapclone makes one writer`,
         ]),
-        ...members.flatMap((m) => instanceBreaches(m, placement.instanceClass).map((b) => `instance ${m.DBInstanceIdentifier}: ${b}`)),
+        ...members.flatMap((m) =>
+          instanceBreaches(m, placement.instanceClass).map((b) => `instance ${m.DBInstanceIdentifier}: ${b}`),
+        ),
       ],
     };
   });

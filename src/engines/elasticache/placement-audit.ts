@@ -1,11 +1,15 @@
-import { DescribeCacheClustersCommand, ElastiCacheClient, paginateDescribeReplicationGroups, type ReplicationGroup } from '@aws-sdk/client-elasticache';
+import {
+  DescribeCacheClustersCommand,
+  ElastiCacheClient,
+  paginateDescribeReplicationGroups,
+  type ReplicationGroup,
+} from '@aws-sdk/client-elasticache';
 import { hasPrefix } from '../../core/naming.ts';
 import { TAG, unpackTags } from '../../core/tags.ts';
 import { differs, said } from '../shared/placement-audit.ts';
 import { isError, type Where } from '../shared/aws.ts';
 import type { AuditedResource } from '../types.ts';
 import { GROUP_KIND, placementOf } from './aws.ts';
-
 
 /** Whether clients must authenticate: an AUTH token or RBAC user groups (snapclone gives a clone of either a token). */
 const authenticates = (g: ReplicationGroup) => g.AuthTokenEnabled === true || (g.UserGroupIds ?? []).length > 0;
@@ -15,7 +19,9 @@ async function subnetGroupOf(w: Where, group: ReplicationGroup): Promise<string 
   const member = group.MemberClusters?.[0];
   if (!member) return undefined;
   try {
-    const out = await w.clients.of(ElastiCacheClient).send(new DescribeCacheClustersCommand({ CacheClusterId: member }));
+    const out = await w.clients
+      .of(ElastiCacheClient)
+      .send(new DescribeCacheClustersCommand({ CacheClusterId: member }));
     return out.CacheClusters?.[0]?.CacheSubnetGroupName;
   } catch (error) {
     if (isError(error, 'CacheClusterNotFound')) return undefined;
@@ -29,11 +35,17 @@ async function subnetGroupOf(w: Where, group: ReplicationGroup): Promise<string 
  * name none (not snapclone's, or re-tagged) against every configured source of the target: it must have TLS
  * and AUTH if any of them has, and no more shards than the largest.
  */
-export async function auditGroups(w: Where, tagsOf: (arn: string) => Record<string, string> | undefined): Promise<AuditedResource[]> {
+export async function auditGroups(
+  w: Where,
+  tagsOf: (arn: string) => Record<string, string> | undefined,
+): Promise<AuditedResource[]> {
   const placement = placementOf(w.target);
   const prefix = w.ctx.config.prefix;
   const all: ReplicationGroup[] = [];
-  for await (const page of paginateDescribeReplicationGroups({ client: w.clients.of(ElastiCacheClient), pageSize: 100 }, {})) {
+  for await (const page of paginateDescribeReplicationGroups(
+    { client: w.clients.of(ElastiCacheClient), pageSize: 100 },
+    {},
+  )) {
     all.push(...(page.ReplicationGroups ?? []));
   }
   const sources = Object.entries(w.ctx.config.sources)
@@ -60,8 +72,12 @@ export async function auditGroups(w: Where, tagsOf: (arn: string) => Record<stri
       createdAt: group.ReplicationGroupCreateTime,
       deleting,
       breaches: said([
-        tls.length > 0 && group.TransitEncryptionEnabled !== true && `no TLS in transit, though its source ${names(tls)} has it`,
-        auth.length > 0 && !authenticates(group) && `no AUTH token, though its source ${names(auth)} requires authentication`,
+        tls.length > 0 &&
+          group.TransitEncryptionEnabled !== true &&
+          `no TLS in transit, though its source ${names(tls)} has it`,
+        auth.length > 0 &&
+          !authenticates(group) &&
+          `no AUTH token, though its source ${names(auth)} requires authentication`,
         differs('node type', group.CacheNodeType, placement.nodeType),
         shards > allowedShards && `${shards} shards, more than its source's ${allowedShards}`,
         replicas > placement.replicas && `${replicas} replicas per shard, more than the target's ${placement.replicas}`,

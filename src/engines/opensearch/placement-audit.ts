@@ -1,10 +1,15 @@
-import { DescribeDomainConfigCommand, DescribeDomainsCommand, ListDomainNamesCommand, OpenSearchClient, type DomainStatus } from '@aws-sdk/client-opensearch';
+import {
+  DescribeDomainConfigCommand,
+  DescribeDomainsCommand,
+  ListDomainNamesCommand,
+  OpenSearchClient,
+  type DomainStatus,
+} from '@aws-sdk/client-opensearch';
 import { hasPrefix } from '../../core/naming.ts';
 import { differs, outside, said } from '../shared/placement-audit.ts';
 import type { Where } from '../shared/aws.ts';
 import type { AuditedResource } from '../types.ts';
 import { DOMAIN_KIND, placementOf } from './aws.ts';
-
 
 /** How a domain breaks the placement: outside the VPC, subnets or security groups, or bigger than configured. */
 function domainBreaches(domain: DomainStatus, placement: ReturnType<typeof placementOf>): string[] {
@@ -14,15 +19,19 @@ function domainBreaches(domain: DomainStatus, placement: ReturnType<typeof place
   const c = domain.ClusterConfig;
   const volume = domain.EBSOptions?.VolumeSize;
   return said([
-    // A domain without VPC options has a public endpoint (AWS: "VPC versus public domains").
-    !vpc?.VPCId && !(vpc?.SubnetIds ?? []).length && 'a public endpoint (no VPC)',
+    // A domain without VPC options has a public endpoint (AWS: "VPC versus public domains"). Judged once it is
+    // created: whether AWS shows a new domain's VPC options while it is being created is not documented.
+    domain.Created === true && !vpc?.VPCId && !(vpc?.SubnetIds ?? []).length && 'a public endpoint (no VPC)',
     subnets.length > 0 && `in subnets ${subnets.join(', ')}, not the target's`,
     groups.length > 0 && `in security groups ${groups.join(', ')}, not the target's`,
     differs('instance type', c?.InstanceType, placement.instanceType),
-    (c?.InstanceCount ?? 0) > placement.instanceCount && `${c!.InstanceCount} instances, more than the target's ${placement.instanceCount}`,
+    (c?.InstanceCount ?? 0) > placement.instanceCount &&
+      `${c!.InstanceCount} instances, more than the target's ${placement.instanceCount}`,
     c?.DedicatedMasterEnabled === true && 'dedicated master nodes, which snapclone never makes',
     c?.WarmEnabled === true && 'UltraWarm nodes, which snapclone never makes',
-    volume !== undefined && volume > placement.volumeGb && `${volume} GB volumes, more than the target's ${placement.volumeGb}`,
+    volume !== undefined &&
+      volume > placement.volumeGb &&
+      `${volume} GB volumes, more than the target's ${placement.volumeGb}`,
   ]);
 }
 
@@ -46,7 +55,9 @@ export async function auditDomains(w: Where): Promise<AuditedResource[]> {
   const placement = placementOf(w.target);
   const client = w.clients.of(OpenSearchClient);
   const listed = await client.send(new ListDomainNamesCommand({}));
-  const names = (listed.DomainNames ?? []).flatMap((d) => (d.DomainName && hasPrefix(d.DomainName, w.ctx.config.prefix) ? [d.DomainName] : []));
+  const names = (listed.DomainNames ?? []).flatMap((d) =>
+    d.DomainName && hasPrefix(d.DomainName, w.ctx.config.prefix) ? [d.DomainName] : [],
+  );
   const audited: AuditedResource[] = [];
   for (let i = 0; i < names.length; i += 5) {
     const out = await client.send(new DescribeDomainsCommand({ DomainNames: names.slice(i, i + 5) }));

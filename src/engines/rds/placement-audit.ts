@@ -9,7 +9,8 @@ import { RESOURCE_KIND } from './describe.ts';
 /** Every DB instance of the account and region, one paginated call (the RDS and Aurora audits read them so). */
 export async function allInstances(w: Where): Promise<DBInstance[]> {
   const all: DBInstance[] = [];
-  for await (const page of paginateDescribeDBInstances({ client: w.clients.of(RDSClient), pageSize: 100 }, {})) all.push(...(page.DBInstances ?? []));
+  for await (const page of paginateDescribeDBInstances({ client: w.clients.of(RDSClient), pageSize: 100 }, {}))
+    all.push(...(page.DBInstances ?? []));
   return all;
 }
 

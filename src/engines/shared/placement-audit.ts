@@ -28,7 +28,9 @@ export function differs(what: string, actual: string | undefined, wanted: string
 }
 
 /** The values that are not among the allowed ones. */
-export const outside = (values: readonly string[], allowed: readonly string[]): string[] => values.filter((v) => !allowed.includes(v));
+export const outside = (values: readonly string[], allowed: readonly string[]): string[] =>
+  values.filter((v) => !allowed.includes(v));
 
 /** The breaches that are said (drops the checks that passed). */
-export const said = (checks: (string | undefined | false)[]): string[] => checks.filter((c): c is string => typeof c === 'string');
+export const said = (checks: (string | undefined | false)[]): string[] =>
+  checks.filter((c): c is string => typeof c === 'string');
