@@ -162,6 +162,19 @@ describe('what the builder derives from the reference', () => {
     expect(referenceOf('elasticache:CreateReplicationGroup')!.resources.find((r) => r.type === 'parametergroup')).toMatchObject({ required: true, keys: [] });
   });
 
+  it('F25: tag-on-create is not in DenyWritesToSources (a restore works whether or not AWS checks it on the source), and no Allow tags a source', () => {
+    const statements = policiesFor(scenario, SCENARIO_TARGET).flatMap((p) => p.document.Statement);
+    const deny = statements.find((st) => st.Sid === 'DenyWritesToSources')!;
+    expect(list(deny.Action)).not.toContain('rds:AddTagsToResource');
+    expect(list(deny.Action)).toEqual(expect.arrayContaining(['rds:DeleteDBInstance', 'rds:ModifyDBInstance', 'rds:DeleteDBCluster']));
+    const sources = list(deny.Resource);
+    expect(sources).toContain(`arn:aws:rds:${COMPANY_REGION}:${COMPANY_ACCOUNT}:db:orders-prod`);
+    for (const st of statementsWith(scenario, 'rds:AddTagsToResource')) {
+      expect(list(st.Resource).filter((r) => sources.includes(r) || !r.includes(':snapclone-'))).toEqual([]);
+      expect(JSON.stringify(st.Condition)).toContain('aws:RequestTag/snapclone:managed');
+    }
+  });
+
   it('Aurora DeleteDBCluster is granted on cluster-snapshot too, which the reference requires (F17), the cluster still bound', () => {
     expect(requiredTypes('rds:DeleteDBCluster').sort()).toEqual(['cluster', 'cluster-snapshot']);
     const statements = statementsWith(scenario, 'rds:DeleteDBCluster');

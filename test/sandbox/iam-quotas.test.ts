@@ -11,7 +11,10 @@ import {
 } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigSchema } from '../../src/config/schema.ts';
+import type { Config } from '../../src/config/schema.ts';
+import { policyFor } from '../../src/iam/policy.ts';
 import { templateFor } from '../../src/iam/template.ts';
+import { configMatrix } from '../iam/support/config-matrix.ts';
 import { oidcProviders } from '../../sandbox/core/iam-state.ts';
 import { scenarioConfig, SCENARIO_TARGET } from '../../sandbox/scenario/config.ts';
 import { arn, COMPANY_ACCOUNT } from '../../sandbox/scenario/index.ts';
@@ -104,31 +107,56 @@ describe("IAM's quotas, as the sandbox's IAM API enforces them", () => {
 });
 
 describe('deploying `snapclone iam template` through the IAM API (test/support/cloudformation-iam.ts)', () => {
-  it("the scenario's template deploys exactly when its documents fit IAM's quotas", async () => {
-    // The scenario's own role and GitHub provider exist in the sandbox: deploy a copy under another name, and let
-    // the template create the provider afresh.
-    const config = scenarioConfig();
-    const dev = config.targets[SCENARIO_TARGET];
-    const variant = { ...config, targets: { [SCENARIO_TARGET]: { ...dev, access: { ...dev.access, roleArn: arn.role('snapclone-template') } } } };
-    const template = templateFor(ConfigSchema.parse(variant), SCENARIO_TARGET) as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+  type Template = { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+  /** The template of a target, its role renamed into the sandbox's account (each deployment a role of its own). */
+  function templateOf(config: Config, target: string, roleName: string): Template {
+    const copy = structuredClone(config);
+    const access = copy.targets[target].access;
+    // A target the matrix gives no trust gets the scenario's (the template needs someone who may assume the role).
+    copy.targets[target].access = { ...access, roleArn: arn.role(roleName), trust: access.trust ?? scenarioConfig().targets[SCENARIO_TARGET].access.trust };
+    const template = templateFor(copy, target) as Template;
+    // Policy names are <prefix>-<target>-<n>: two deployments of one target name in one account need others.
+    for (const r of Object.values(template.Resources)) {
+      if (r.Type === 'AWS::IAM::ManagedPolicy') r.Properties.ManagedPolicyName = `${String(r.Properties.ManagedPolicyName)}-${roleName}`;
+    }
+    return template;
+  }
+  const freshProviders = () => {
     for (const key of [...oidcProviders(sb.world, COMPANY_ACCOUNT).keys()]) oidcProviders(sb.world, COMPANY_ACCOUNT).delete(key);
+  };
+  const ten = configMatrix().filter((e) => e.label.startsWith('ten sources over two accounts'));
 
-    const roles = Object.values(template.Resources).filter((r) => r.Type === 'AWS::IAM::Role');
-    const inline = roles.flatMap((r) => (r.Properties.Policies ?? []) as { PolicyDocument: unknown }[]).map((p) => policySize(JSON.stringify(p.PolicyDocument)));
-    const managed = Object.values(template.Resources).filter((r) => r.Type === 'AWS::IAM::ManagedPolicy').map((r) => policySize(JSON.stringify(r.Properties.PolicyDocument)));
-    const fits = inline.reduce((a, b) => a + b, 0) <= QUOTAS.roleInlineChars && managed.every((n) => n <= QUOTAS.managedPolicyChars);
-
-    const deploy = deployIamTemplate(iam(), template, COMPANY_ACCOUNT);
-    if (fits) {
-      const out = await deploy;
-      expect(Object.values(out.arns)).toContain(arn.role('snapclone-template'));
-    } else {
-      const error = await errorOf(deploy);
-      expect(error).toMatchObject({ name: 'LimitExceededException', status: 409 });
-      expect(error.message).toMatch(/Maximum policy size of 10240 bytes exceeded for role snapclone-template|Cannot exceed quota for PolicySize: 6144/);
+  it('the template deploys within the quotas: the scenario with all four engines, and ten sources over two accounts (each target)', async () => {
+    expect(ten.map((e) => e.target).sort()).toEqual(['dev', 'team']);
+    const cases = [{ config: ConfigSchema.parse(scenarioConfig()), target: SCENARIO_TARGET, label: 'scenario' }, ...ten.map((e) => ({ config: e.config, target: e.target, label: e.label }))];
+    for (const [i, c] of cases.entries()) {
+      freshProviders();
+      const template = templateOf(c.config, c.target, `snapclone-template-${i}`);
+      const managed = Object.values(template.Resources).filter((r) => r.Type === 'AWS::IAM::ManagedPolicy');
+      expect(managed.length, c.label).toBeGreaterThan(1);
+      expect(managed.length, c.label).toBeLessThanOrEqual(QUOTAS.managedPoliciesPerRole);
+      const roles = Object.values(template.Resources).filter((r) => r.Type === 'AWS::IAM::Role');
+      expect(roles.flatMap((r) => (r.Properties.Policies ?? []) as unknown[]), c.label).toEqual([]);
+      const out = await deployIamTemplate(iam(), template, COMPANY_ACCOUNT);
+      expect(Object.values(out.arns), c.label).toContain(arn.role(`snapclone-template-${i}`));
+      expect(sb.world.roles.get(arn.role(`snapclone-template-${i}`))!.policies, c.label).toHaveLength(managed.length);
     }
     // The provider the template declares was created through CreateOpenIDConnectProvider.
     expect([...oidcProviders(sb.world, COMPANY_ACCOUNT).keys()]).toContain(`arn:aws:iam::${COMPANY_ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`);
+  });
+
+  it('the same permissions as one inline policy, as main deployed them before F5, are refused (LimitExceeded 409)', async () => {
+    freshProviders();
+    const config = ConfigSchema.parse(scenarioConfig());
+    const template = templateOf(config, SCENARIO_TARGET, 'snapclone-template-inline');
+    const whole = policyFor({ ...config, targets: { [SCENARIO_TARGET]: { ...config.targets[SCENARIO_TARGET], access: { ...config.targets[SCENARIO_TARGET].access, roleArn: arn.role('snapclone-template-inline') } } } }, SCENARIO_TARGET);
+    expect(policySize(JSON.stringify(whole))).toBeGreaterThan(QUOTAS.roleInlineChars);
+    const resources = Object.fromEntries(Object.entries(template.Resources).filter(([, r]) => r.Type !== 'AWS::IAM::ManagedPolicy'));
+    const role = Object.values(resources).find((r) => r.Type === 'AWS::IAM::Role')!;
+    role.Properties = { ...role.Properties, ManagedPolicyArns: undefined, Policies: [{ PolicyName: 'snapclone', PolicyDocument: whole }] };
+    const error = await errorOf(deployIamTemplate(iam(), { Resources: resources }, COMPANY_ACCOUNT));
+    expect(error).toMatchObject({ name: 'LimitExceededException', status: 409 });
+    expect(error.message).toMatch(/Maximum policy size of 10240 bytes exceeded for role snapclone-template-inline/);
   });
 
   it('a template of managed policies attached by ManagedPolicyArns and by Roles deploys, and the role holds them', async () => {
