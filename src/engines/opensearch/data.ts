@@ -54,15 +54,26 @@ interface RefusedBody {
   message?: string;
 }
 
+/** The official client's errors for a domain it could not reach (refused, reset, timed out, no host). */
+const UNREACHABLE = new Set(['ConnectionError', 'TimeoutError', 'NoLivingConnectionsError']);
+
 /**
- * Runs REST calls on a domain, turning its refusals into errors that say what to change: fine-grained access
- * control refusing an identity it maps to nothing (403 security_exception), or the AWS front end refusing a
- * call IAM does not allow (403 {"Message"}).
+ * Runs REST calls on a domain, turning its refusals into errors that say what to change: a domain that cannot
+ * be reached from here (a VPC domain answers only inside its VPC: F7), fine-grained access control refusing an
+ * identity it maps to nothing (403 security_exception), or the AWS front end refusing a call IAM does not allow
+ * (403 {"Message"}).
  */
-export async function refusedExplained<T>(what: string, run: () => Promise<T>): Promise<T> {
+export async function refusedExplained<T>(what: string, run: () => Promise<T>, endpoint?: string): Promise<T> {
   try {
     return await run();
   } catch (error) {
+    if (UNREACHABLE.has((error as { name?: string }).name ?? '')) {
+      throw new SnapcloneError(
+        `Could not reach the REST API of ${what}${endpoint ? ` at ${endpoint}` : ''}: ${(error as Error).message}.`,
+        undefined,
+        'A domain in a VPC answers only from inside that VPC: run snapclone where the VPC is reachable (a self-hosted or CodeBuild-hosted runner in it, or over the company VPN; docs/github.md). A re-run carries on.',
+      );
+    }
     const meta = (error as { meta?: { statusCode?: number; body?: RefusedBody } }).meta;
     if (meta?.statusCode !== 403) throw error;
     const body = meta.body ?? {};

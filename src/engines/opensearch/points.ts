@@ -18,7 +18,7 @@ export async function searchPoints(w: Where, source: SourceRef, range: Range = {
   const client = await dataPlane(w, endpoint);
   try {
     const points: RestorePoint[] = [];
-    const snapshots = await refusedExplained(`source domain ${source.config.id}`, () => steadily(w.ctx, `the snapshots of ${source.name}`, () => listSnapshots(client, repo.name)));
+    const snapshots = await refusedExplained(`source domain ${source.config.id}`, () => steadily(w.ctx, `the snapshots of ${source.name}`, () => listSnapshots(client, repo.name)), endpoint);
     for (const s of snapshots) {
       if (s.state !== 'SUCCESS' || s.start_time_in_millis === undefined) continue;
       const time = new Date(s.start_time_in_millis);

@@ -128,7 +128,7 @@ export async function waitForClone(w: Where, clone: Clone, onProgress: (p: Progr
         await steadily(w.ctx, `${clone.clone}'s snapshot repository`, () => registerRepository(p, client, source));
         const indices = await steadily(w.ctx, `${clone.clone}'s indices to be restored`, () => restoreIndices(p, client, source));
         await untilRecovered(p, client, indices);
-      });
+      }, endpoint);
     } finally {
       await client.close();
     }
