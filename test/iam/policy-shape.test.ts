@@ -157,7 +157,7 @@ describe('what the builder derives from the reference', () => {
     expect(inputs).toHaveLength(1);
     expect(inputs[0].Condition).toBeUndefined();
     expect(list(inputs[0].Resource).sort()).toEqual(
-      [`parametergroup:*`, `snapshot:*`, `subnetgroup:snapclone-dev-cache`].map((r) => `arn:aws:elasticache:${COMPANY_REGION}:${COMPANY_ACCOUNT}:${r}`),
+      [`parametergroup:*`, `snapshot:*`, `snapshot:automatic.sessions-prod-????-??-??-??-??`, `subnetgroup:snapclone-dev-cache`].map((r) => `arn:aws:elasticache:${COMPANY_REGION}:${COMPANY_ACCOUNT}:${r}`),
     );
     expect(referenceOf('elasticache:CreateReplicationGroup')!.resources.find((r) => r.type === 'parametergroup')).toMatchObject({ required: true, keys: [] });
   });

@@ -29,10 +29,14 @@ const key = `arn:aws:kms:${REGION}:${ACCOUNT}:key/0a1b2c3d-0000-4000-8000-000000
 
 type Context = Record<string, string | string[]>;
 const managed: Context = { 'aws:ResourceTag/snapclone:managed': 'true' };
+/** A create as snapclone makes it: the clone's name, its owner (the session's person) and expiry (security H4, M2). */
 const creating: Context = {
   'aws:RequestTag/snapclone:managed': 'true',
   'aws:RequestTag/snapclone:clone': 'snapclone-x',
-  'aws:TagKeys': ['snapclone:managed', 'snapclone:clone'],
+  'aws:RequestTag/snapclone:owner': 'alice',
+  'aws:RequestTag/snapclone:expires-at': '2026-12-01T00:00:00.000Z',
+  'aws:TagKeys': ['snapclone:managed', 'snapclone:clone', 'snapclone:owner', 'snapclone:expires-at'],
+  'aws:userid': 'AROAEXAMPLEOPERATOR:snapclone-alice',
 };
 /** An RDS instance restore as snapclone sends it: private, of the placement's class. */
 const restoring: Context = { ...creating, 'rds:PubliclyAccessible': 'false', 'rds:DatabaseClass': 'db.t4g.micro' };
@@ -85,18 +89,18 @@ const allowed: Row[] = [
     why: 'create a cache clone of the placement node type',
     action: 'elasticache:CreateReplicationGroup',
     resource: ec('replicationgroup', 'snapclone-x'),
-    context: { ...creating, 'elasticache:CacheNodeType': 'cache.t4g.micro' },
+    context: { ...creating, 'elasticache:CacheNodeType': 'cache.t4g.micro', 'elasticache:TransitEncryptionEnabled': 'true', 'elasticache:AuthTokenEnabled': 'true' },
   },
   { why: 'delete a cache clone', action: 'elasticache:DeleteReplicationGroup', resource: ec('replicationgroup', 'snapclone-x'), context: managed },
   { why: "read a cache clone's tags", action: 'elasticache:ListTagsForResource', resource: ec('replicationgroup', 'snapclone-x') },
   { why: "list the search source's snapshots", action: 'es:ESHttpGet', resource: es('search-prod/_snapshot/prod-snapshots/_all') },
   { why: 'create a search clone', action: 'es:CreateDomain', resource: es('snapclone-x'), context: creating },
-  { why: 'register the repository on a search clone (PUT, as AWS documents)', action: 'es:ESHttpPut', resource: es('snapclone-x/_snapshot/prod-snapshots') },
-  { why: 'restore on a search clone', action: 'es:ESHttpPost', resource: es('snapclone-x/_snapshot/prod-snapshots/daily-2026-11-20/_restore') },
+  { why: 'register the repository on a search clone (PUT, as AWS documents)', action: 'es:ESHttpPut', resource: es('snapclone-x/_snapshot/prod-snapshots'), context: managed },
+  { why: 'restore on a search clone', action: 'es:ESHttpPost', resource: es('snapclone-x/_snapshot/prod-snapshots/daily-2026-11-20/_restore'), context: managed },
   // What OpenSearch puts in iam:PassedToService is undocumented: the read-only repository role passes with or without it.
   { why: 'pass the read-only repository role to OpenSearch', action: 'iam:PassRole', resource: role('opensearch-snapshot-reader'), context: { 'iam:PassedToService': 'es.amazonaws.com' } },
   { why: 'pass the read-only repository role (no PassedToService)', action: 'iam:PassRole', resource: role('opensearch-snapshot-reader') },
-  { why: 'delete a search clone', action: 'es:DeleteDomain', resource: es('snapclone-x') },
+  { why: 'delete a search clone', action: 'es:DeleteDomain', resource: es('snapclone-x'), context: managed },
   { why: 'restore a clone (instance)', action: 'rds:RestoreDBInstanceFromDBSnapshot', resource: db('snapclone-x'), context: restoring },
   { why: 'restore a clone (Backup snapshot)', action: 'rds:RestoreDBInstanceFromDBSnapshot', resource: backupSnapshot, context: restoring },
   { why: 'restore a clone (subnet group)', action: 'rds:RestoreDBInstanceFromDBSnapshot', resource: rds('subgrp', 'snapclone-dev'), context: restoring },
@@ -104,7 +108,7 @@ const allowed: Row[] = [
   { why: 'point-in-time clone (target)', action: 'rds:RestoreDBInstanceToPointInTime', resource: db('snapclone-x'), context: restoring },
   { why: 'point-in-time clone (reads the source)', action: 'rds:RestoreDBInstanceToPointInTime', resource: db('orders-prod'), context: restoring },
   { why: 'tag a clone at creation', action: 'rds:AddTagsToResource', resource: db('snapclone-x'), context: creating },
-  { why: 'tag a clone', action: 'rds:AddTagsToResource', resource: db('snapclone-x'), context: { ...creating, ...managed } },
+  { why: 'tag a clone', action: 'rds:AddTagsToResource', resource: db('snapclone-x'), context: { ...managed, 'aws:RequestTag/snapclone:managed': 'true', 'aws:TagKeys': ['snapclone:managed', 'snapclone:expires-at'] } },
   { why: "replace a clone's password", action: 'rds:ModifyDBInstance', resource: db('snapclone-x'), context: managed },
   { why: 'delete a clone', action: 'rds:DeleteDBInstance', resource: db('snapclone-x'), context: managed },
   { why: "create a clone's secret", action: 'secretsmanager:CreateSecret', resource: secret('snapclone-x'), context: creating },

@@ -10,19 +10,16 @@ import { SUPPORTED_ENGINES_TEXT } from '../shared/supported.ts';
 import { cloneFromGroup, cloneOf, describeGroup } from './describe.ts';
 
 /**
- * What the clone gets for authentication: a new AUTH token over TLS where the source uses TLS with a token or
- * RBAC user groups (whose users are not copied: the clone's default user gets the token), TLS without a
- * token where the source has TLS only, and nothing where the source has neither.
+ * What the clone gets for authentication: always a new AUTH token over TLS, whatever the source uses (the role's
+ * policy requires both, so that nobody holding it can make an open copy: security H4). A source's RBAC user
+ * groups are not copied: the clone's default user gets the token.
  */
 function accessOf(source: ReplicationGroup | undefined): { tls: boolean; token: boolean; note?: string } {
-  // A source that is gone: the safe choice, TLS with a new token.
-  if (!source) return { tls: true, token: true };
-  const rbac = (source.UserGroupIds ?? []).length > 0;
+  const rbac = (source?.UserGroupIds ?? []).length > 0;
   const note = rbac
-    ? `the source's RBAC user groups (${source.UserGroupIds!.join(', ')}) are not attached to the clone: its default user takes a new AUTH token instead`
+    ? `the source's RBAC user groups (${source!.UserGroupIds!.join(', ')}) are not attached to the clone: its default user takes a new AUTH token instead`
     : undefined;
-  if (source.AuthTokenEnabled || rbac) return { tls: true, token: true, note };
-  return { tls: source.TransitEncryptionEnabled === true, token: false };
+  return { tls: true, token: true, note };
 }
 
 /**
