@@ -1,0 +1,96 @@
+import { CreateDomainCommand, OpenSearchClient } from '@aws-sdk/client-opensearch';
+import { DescribeDBInstanceAutomatedBackupsCommand, RDSClient } from '@aws-sdk/client-rds';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEV_CACHE_SUBNET_GROUP, EXTERNAL_ID, PROD_CACHES } from '../../sandbox/scenario/constants.ts';
+import { hasAwsCli, runAwsCli, type CliKey } from '../support/awscli.ts';
+import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
+
+/**
+ * Security review C2, H1, H4, M1, M2, as someone holding snapclone's role would try them: the real aws CLI as a
+ * session of the seeded operator role (exactly the generated policy) against the enforcing sandbox.
+ */
+const SESSION = 'snapclone-mallory';
+let sb: TestSandbox;
+let mallory: CliKey;
+const role = (args: string[]) => runAwsCli(sb.url, args, mallory);
+const refused = (out: { code: number; stderr: string }, action: string) => {
+  expect(out.code, out.stderr).not.toBe(0);
+  expect(out.stderr).toMatch(/AccessDenied/);
+  expect(out.stderr).toContain(`perform: ${action}`);
+};
+
+beforeAll(async () => {
+  sb = await startTestSandbox();
+  const out = await new STSClient(sb.config(sb.scenario.ci)).send(
+    new AssumeRoleCommand({ RoleArn: sb.scenario.roles.operator, RoleSessionName: SESSION, SourceIdentity: SESSION, ExternalId: EXTERNAL_ID }),
+  );
+  const c = out.Credentials!;
+  mallory = { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! };
+});
+afterAll(() => sb?.close());
+
+const tags = (owner: string, extra: string[] = []) => [
+  '--tags',
+  'Key=snapclone:managed,Value=true',
+  'Key=snapclone:clone,Value=snapclone-bounds',
+  `Key=snapclone:owner,Value=${owner}`,
+  'Key=snapclone:expires-at,Value=2099-01-01T00:00:00.000Z',
+  ...extra,
+];
+
+describe.skipIf(!hasAwsCli)('what the role alone refuses (aws CLI as the operator role)', () => {
+  it('C2: no point-in-time restore through a retained automated backup (only through a configured source instance)', async () => {
+    const backups = await new RDSClient(sb.config()).send(new DescribeDBInstanceAutomatedBackupsCommand({ DBInstanceIdentifier: 'orders-prod' }));
+    const backupArn = backups.DBInstanceAutomatedBackups![0].DBInstanceAutomatedBackupsArn!;
+    const out = await role([
+      'rds', 'restore-db-instance-to-point-in-time', '--source-db-instance-automated-backups-arn', backupArn,
+      '--target-db-instance-identifier', 'snapclone-ab-copy', '--use-latest-restorable-time', '--db-subnet-group-name', 'snapclone-dev',
+      '--db-instance-class', 'db.t4g.micro', '--no-publicly-accessible', ...tags('mallory'),
+    ]);
+    refused(out, 'rds:RestoreDBInstanceToPointInTime');
+    expect(out.stderr).toContain(backupArn);
+  });
+
+  it('H1: no deletion of a domain named with the prefix that is not a clone (managed=false, or untagged)', async () => {
+    const admin = new OpenSearchClient(sb.config());
+    const domain = { EngineVersion: 'OpenSearch_2.17', ClusterConfig: { InstanceType: 't3.small.search' as const, InstanceCount: 1 }, EBSOptions: { EBSEnabled: true, VolumeSize: 10 } };
+    await admin.send(new CreateDomainCommand({ DomainName: 'snapclone-keep', ...domain, TagList: [{ Key: 'snapclone:managed', Value: 'false' }] }));
+    await admin.send(new CreateDomainCommand({ DomainName: 'snapclone-metrics', ...domain, TagList: [{ Key: 'team', Value: 'observability' }] }));
+    for (const name of ['snapclone-keep', 'snapclone-metrics']) refused(await role(['opensearch', 'delete-domain', '--domain-name', name]), 'es:DeleteDomain');
+  });
+
+  it('H4: no cache without the placement node type (omitted or other), without TLS or without AUTH', async () => {
+    const base = [
+      'elasticache', 'create-replication-group', '--replication-group-id', 'snapclone-cachebounds', '--replication-group-description', 'x',
+      '--snapshot-name', `automatic.${PROD_CACHES[0].id}-x`, '--cache-subnet-group-name', DEV_CACHE_SUBNET_GROUP, '--engine', 'redis',
+    ];
+    const secure = ['--transit-encryption-enabled', '--auth-token', 'a-long-enough-auth-token-1234'];
+    for (const unsafe of [[...secure], ['--cache-node-type', 'cache.r7g.large', ...secure], ['--cache-node-type', 'cache.t4g.micro', '--auth-token', 'a-long-enough-auth-token-1234'], ['--cache-node-type', 'cache.t4g.micro', '--transit-encryption-enabled']]) {
+      refused(await role([...base, ...unsafe, ...tags('mallory')]), 'elasticache:CreateReplicationGroup');
+    }
+  });
+
+  it('H4/M2: every create records its name, an expiry and the session as owner', async () => {
+    const create = (owner: string, extra: string[] = []) =>
+      role(['secretsmanager', 'create-secret', '--name', `snapclone-bounds-${owner}`, '--secret-string', 'x', ...(extra.length ? extra : tags(owner))]);
+    refused(await create('alice'), 'secretsmanager:CreateSecret');
+    const noExpiry = ['--tags', 'Key=snapclone:managed,Value=true', 'Key=snapclone:clone,Value=snapclone-bounds', 'Key=snapclone:owner,Value=mallory'];
+    refused(await create('mallory', noExpiry), 'secretsmanager:CreateSecret');
+    const made = await create('mallory');
+    expect(made.code, made.stderr).toBe(0);
+  });
+
+  it('M2: the owner of a clone cannot be rewritten; M1: an untagged <prefix>-* secret cannot be tagged into a clone piecemeal', async () => {
+    const made = await role(['secretsmanager', 'create-secret', '--name', 'snapclone-owned', '--secret-string', 'x', ...tags('mallory')]);
+    expect(made.code, made.stderr).toBe(0);
+    const arn = (JSON.parse(made.stdout) as { ARN: string }).ARN;
+    refused(await role(['secretsmanager', 'tag-resource', '--secret-id', arn, '--tags', 'Key=snapclone:managed,Value=true', 'Key=snapclone:owner,Value=alice']), 'secretsmanager:TagResource');
+    const extend = await role(['secretsmanager', 'tag-resource', '--secret-id', arn, '--tags', 'Key=snapclone:managed,Value=true', 'Key=snapclone:expires-at,Value=2099-02-01T00:00:00.000Z']);
+    expect(extend.code, extend.stderr).toBe(0);
+
+    const other = await new SecretsManagerClient(sb.config()).send(new CreateSecretCommand({ Name: 'snapclone-slack-webhook', SecretString: 'xoxb-not-yours' }));
+    refused(await role(['secretsmanager', 'tag-resource', '--secret-id', other.ARN!, '--tags', 'Key=snapclone:managed,Value=true']), 'secretsmanager:TagResource');
+  });
+});
