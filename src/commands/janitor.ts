@@ -4,6 +4,7 @@ import type { Context } from '../core/context.ts';
 import { formatTime } from '../core/dates.ts';
 import { ExitCode, Interrupted, UsageError } from '../core/errors.ts';
 import { guardProblem } from '../core/guard.ts';
+import { hasPrefix } from '../core/naming.ts';
 import { cloneTags, forcedTags, fromTagList, readCloneTags, TAG, type CloneTags } from '../core/tags.ts';
 import { parseDuration } from '../core/ttl.ts';
 import { explain } from '../cli/errors.ts';
@@ -13,6 +14,7 @@ import { steadily } from '../engines/shared/aws.ts';
 import type { Clone, Engine, TargetRef } from '../engines/types.ts';
 import type { CommandResult } from '../output/render.ts';
 import { carriedOnBy, rerunOf, resolveTarget } from './common.ts';
+import { auditPlacement, OUT_OF_REACH, type SurveyedClone } from './janitor-placement.ts';
 
 export interface JanitorOptions {
   dryRun?: boolean;
@@ -86,11 +88,12 @@ function listedClone(engine: Engine, target: TargetRef, arn: string, tags: Clone
  * the clone described, to tell a clone already gone (the Tagging API can lag behind a deletion) or already
  * being deleted (another run) from a real failure.
  */
-async function deleteClone(ctx: Context, engine: Engine, target: TargetRef, clone: Clone) {
+async function deleteClone(ctx: Context, engine: Engine, target: TargetRef, clone: Clone, byExpiry = true) {
   try {
     // The expiry is read again with the tags the guard reads right before the delete: a clone extended since
-    // the survey (or whose new expiry the Tagging API had not caught up with) is kept.
-    await engine.delete(clone, ctx, { wait: false, onProgress: () => undefined, expiredBy: ctx.now() });
+    // the survey (or whose new expiry the Tagging API had not caught up with) is kept. A clone that breaks its
+    // placement goes whatever its expiry says (the guard still requires snapclone:managed=true).
+    await engine.delete(clone, ctx, { wait: false, onProgress: () => undefined, expiredBy: byExpiry ? ctx.now() : undefined });
   } catch (error) {
     if (isTransient(error) || error instanceof Interrupted) throw error;
     const now = await engine.describe(clone.clone, target, ctx).catch(() => 'unknown' as const);
@@ -129,7 +132,10 @@ async function deleteSecret(ctx: Context, target: TargetRef, name: string, arn: 
  * What the janitor does in one target: one paginated Tagging API query for everything snapclone tagged
  * (every engine's clones and their secrets, in pages of 100), plus each engine's untagged restores of
  * snapclone's jobs (the RDS engine's: a page of AWS Backup restore jobs per 100, and a describe per instance
- * such a job made). A clone's tags say all that decides it (expired or not): only those to delete are read.
+ * such a job made), plus each engine's placement audit: its `<prefix>-*` resources as the service describes
+ * them (listings, and per resource only what cannot be listed), judged against the target's placement and
+ * maxTtl from AWS's own record (janitor-placement.ts). A clone is deleted when it expired by its tags or
+ * breaks the placement by AWS's record; a `<prefix>-*` resource that is not snapclone's is only reported.
  */
 async function survey(ctx: Context, target: TargetRef, graceMs: number): Promise<{ lines: Line[]; work: Work[] }> {
   const now = ctx.now();
@@ -151,6 +157,9 @@ async function survey(ctx: Context, target: TargetRef, graceMs: number): Promise
   const clonesHere = new Set<string>();
   const parts = new Set<string>();
   const secrets: typeof tagged = [];
+  // Clones by the ARN of their main resource, decided once the placement audit has had its say.
+  const clones = new Map<string, SurveyedClone>();
+  const skipped = new Map<string, Line>();
   for (const { arn, tags } of tagged) {
     if (/^arn:[\w-]+:secretsmanager:/.test(arn)) {
       secrets.push({ arn, tags });
@@ -167,20 +176,21 @@ async function survey(ctx: Context, target: TargetRef, graceMs: number): Promise
     const id = resourceIdOf(arn);
     const problem = guardProblem({ kind: 'resource', name: id, arn }, tags, { prefix: ctx.config.prefix, clone: id });
     if (!engine || !clone || problem) {
-      lines.push({ ...line, result: 'skipped', detail: problem ?? 'not a resource type snapclone makes' });
+      // A clone renamed out of the prefix (security review L6) keeps its tags; the role cannot delete it there.
+      const renamed = clone && !hasPrefix(id, ctx.config.prefix) ? `; it carries snapclone's tags (renamed out of the prefix, or tagged by hand): ${OUT_OF_REACH}` : '';
+      const entry: Line = { ...line, result: 'skipped', detail: (problem ?? 'not a resource type snapclone makes') + renamed };
+      lines.push(entry);
+      skipped.set(arn, entry);
       continue;
     }
     clonesHere.add(clone.clone);
     parts.add(`${engine.name}/${clone.clone}`);
-    if (clone.expiresAt.getTime() <= 0 || clone.expiresAt.getTime() > now.getTime()) {
-      lines.push({ ...line, result: 'kept', detail: clone.expiresAt.getTime() > 0 ? `until ${formatTime(clone.expiresAt, zone)}` : 'no expiry recorded' });
-      continue;
-    }
-    const listed = listedClone(engine, target, arn, clone);
-    work.push({ line, why: `expired ${formatTime(clone.expiresAt, zone)} (owner ${clone.owner})`, act: () => deleteClone(ctx, engine, target, listed) });
+    clones.set(arn, { engine, line, clone, reasons: [] });
   }
+  const orphans = new Set<string>();
   for (const engine of engines) {
     for (const orphan of await engine.orphans(target, ctx)) {
+      orphans.add(orphan.arn);
       const line = { target: target.name, kind: `${engine.name} orphan restore`, name: orphan.clone, arn: orphan.arn };
       const made = `made by AWS Backup restore job ${orphan.restoreJob} from ${orphan.source}, never tagged`;
       if (now.getTime() - orphan.createdAt.getTime() < graceMs) {
@@ -189,6 +199,20 @@ async function survey(ctx: Context, target: TargetRef, graceMs: number): Promise
       }
       clonesHere.add(orphan.clone);
       work.push({ line, why: made, act: () => deleteOrphan(ctx, engine, target, orphan) });
+    }
+  }
+  const taggedBy = new Map(tagged.map((t) => [t.arn, t.tags]));
+  await auditPlacement(ctx, target, engines, { taggedBy, clones, skipped, orphans, lines, clonesHere });
+  for (const [arn, { engine, line, clone, reasons }] of clones) {
+    const expired = clone.expiresAt.getTime() > 0 && clone.expiresAt.getTime() <= now.getTime();
+    const listed = listedClone(engine, target, arn, clone);
+    if (reasons.length > 0) {
+      const why = `${reasons.join('; ')} (owner ${clone.owner}; deleted whatever its expiry says)`;
+      work.push({ line, why, act: () => deleteClone(ctx, engine, target, listed, false) });
+    } else if (expired) {
+      work.push({ line, why: `expired ${formatTime(clone.expiresAt, zone)} (owner ${clone.owner})`, act: () => deleteClone(ctx, engine, target, listed) });
+    } else {
+      lines.push({ ...line, result: 'kept', detail: clone.expiresAt.getTime() > 0 ? `until ${formatTime(clone.expiresAt, zone)}` : 'no expiry recorded' });
     }
   }
   for (const { arn, tags } of secrets) {
@@ -211,7 +235,8 @@ async function survey(ctx: Context, target: TargetRef, graceMs: number): Promise
 
 /**
  * snapclone janitor [--dry-run] [--target T]... [--grace 1h]: deletes every expired clone of everyone (each
- * through the guard, re-checked right before), and what snapclone left behind (untagged restores of its
+ * through the guard, re-checked right before), every clone that breaks its target's placement or outlived its
+ * maxTtl by AWS's record (whatever its tags say), and what snapclone left behind (untagged restores of its
  * AWS Backup jobs, secrets of clones that are gone) once older than the grace period; one line per resource.
  * Deletions run with bounded concurrency and back off on throttling; one failure does not stop the rest.
  * Exit 0 when everything expired is gone or going, 1 when something failed.

@@ -107,6 +107,25 @@ export interface PlacementCheck {
   fix?: string;
 }
 
+/**
+ * A resource named `<prefix>-*` of an engine's clone type as the service itself describes it (its own record,
+ * not its tags): what in it breaks the target's placement, and when AWS says it was made. The janitor's
+ * placement audit (src/commands/janitor-placement.ts) deletes such a resource when it is snapclone's.
+ */
+export interface AuditedResource {
+  /** "RDS DB instance", "Aurora DB cluster"… */
+  kind: string;
+  /** The service's identifier (the clone's name for a clone). */
+  id: string;
+  arn: string;
+  /** When the service says it was created; undefined while it reports none (still creating, or never: OpenSearch). */
+  createdAt?: Date;
+  /** Each way it breaks the placement, said plainly ("publicly accessible", "class db.r6i.32xlarge, not db.t4g.micro"). */
+  breaches: string[];
+  /** Being deleted already: nothing to audit. */
+  deleting?: boolean;
+}
+
 export interface RestoreResult {
   clone: Clone;
   /** True when the run attached to a restore already under way or finished (resume, concurrent create). */
@@ -169,6 +188,12 @@ export interface Engine {
   checkPlacement(target: TargetRef, ctx: Context): Promise<PlacementCheck>;
   /** Deletes the clone and what belongs to it (its secret); the guard has been applied by the caller and again here. */
   delete(clone: Clone, ctx: Context, options: DeleteOptions): Promise<void>;
+  /**
+   * The janitor: every `<prefix>-*` resource of the engine's clone type in a target, audited against its
+   * placement from AWS's describe answers; `tagsOf` gives the tags the janitor already read (to know a
+   * clone's source), undefined for a resource it has not.
+   */
+  audit(target: TargetRef, ctx: Context, tagsOf: (arn: string) => Record<string, string> | undefined): Promise<AuditedResource[]>;
 }
 
 export interface DeleteOptions {
@@ -181,5 +206,5 @@ export interface DeleteOptions {
 /** What an engine does through AWS: loaded with its SDK clients only when a command calls it (engines/shared/lazy.ts). */
 export type EngineOperations = Pick<
   Engine,
-  'points' | 'restore' | 'wait' | 'describe' | 'list' | 'orphans' | 'lookup' | 'credentials' | 'tag' | 'checkPlacement' | 'delete'
+  'points' | 'restore' | 'wait' | 'describe' | 'list' | 'orphans' | 'lookup' | 'credentials' | 'tag' | 'checkPlacement' | 'delete' | 'audit'
 >;

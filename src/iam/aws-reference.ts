@@ -424,6 +424,31 @@ export const AWS_REFERENCE: Record<string, ActionReference> = {
       }
     ]
   },
+  "elasticache:DescribeCacheClusters": {
+    "keys": [
+      "aws:ResourceTag/${TagKey}"
+    ],
+    "resources": [
+      {
+        "type": "cluster",
+        "arn": "arn:${Partition}:elasticache:${Region}:${Account}:cluster:${CacheClusterId}",
+        "required": true,
+        "keys": [],
+        "typeKeys": [
+          "aws:RequestTag/${TagKey}",
+          "aws:ResourceTag/${TagKey}",
+          "aws:TagKeys",
+          "elasticache:AuthTokenEnabled",
+          "elasticache:CacheNodeType",
+          "elasticache:CacheParameterGroupName",
+          "elasticache:EngineType",
+          "elasticache:EngineVersion",
+          "elasticache:MultiAZEnabled",
+          "elasticache:SnapshotRetentionLimit"
+        ]
+      }
+    ]
+  },
   "elasticache:DescribeCacheSubnetGroups": {
     "keys": [
       "aws:ResourceTag/${TagKey}"
@@ -737,6 +762,20 @@ export const AWS_REFERENCE: Record<string, ActionReference> = {
       }
     ]
   },
+  "es:DescribeDomainConfig": {
+    "keys": [],
+    "resources": [
+      {
+        "type": "domain",
+        "arn": "arn:${Partition}:es:${Region}:${Account}:domain/${DomainName}",
+        "required": true,
+        "keys": [],
+        "typeKeys": [
+          "aws:ResourceTag/${TagKey}"
+        ]
+      }
+    ]
+  },
   "es:DescribeDomains": {
     "keys": [],
     "resources": [
@@ -792,6 +831,10 @@ export const AWS_REFERENCE: Record<string, ActionReference> = {
         ]
       }
     ]
+  },
+  "es:ListDomainNames": {
+    "keys": [],
+    "resources": []
   },
   "es:ListTags": {
     "keys": [],

@@ -31,7 +31,7 @@ export type Scope =
   | 'secret-key'
   /** The customer-managed KMS keys that encrypt the sources' storage (sources.<s>.kmsKeyArn): restores use them. */
   | 'source-key'
-  /** A final snapshot a delete could take of a clone, `<prefix>-*`: snapclone skips it, AWS authorizes the delete on it. */
+  /** A final snapshot a delete could take of a clone: snapclone skips it, so none is named; AWS authorizes the delete on it. */
   | 'clone-snapshot'
   /** The sources' backup vaults (read). */
   | 'vault'

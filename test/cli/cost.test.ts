@@ -7,6 +7,8 @@ import * as show from '../../src/commands/show.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { costText, estimateCost } from '../../src/cost/estimate.ts';
 import { PRICE_TABLE } from '../../src/cost/prices.ts';
+import { policiesFor } from '../../src/iam/split.ts';
+import type { PolicyDocument } from '../../sandbox/core/iam.ts';
 import { startCli, type TestCli } from './support.ts';
 
 const HOUR = 3_600_000;
@@ -42,11 +44,16 @@ describe('cost', () => {
   });
 
   it('says so for a class the table has no price for, instead of guessing', async () => {
+    // The role's policy binds the placement's class: it is the one generated for the config with the bigger class.
+    const role = cli.sb.world.roles.get(cli.sb.scenario.roles.operator)!;
+    const before = role.policies;
+    role.policies = policiesFor(bigger(structuredClone(cli.config)), 'dev').map((p) => p.document as PolicyDocument);
     const made = await create.run({ sources: ['orders-db'], date: cli.day(2), name: 'snapclone-cost-big', wait: false }, cli.context({ config: bigger }).ctx);
     const clone = (made.json as { clones: CreatedJson[] }).clones[0];
     expect(clone.cost).toMatchObject({ soFar: null, perDay: null, missing: ['db.r7g.4xlarge (mysql) in ap-northeast-1'] });
     const listed = (await list.run({}, cli.context().ctx)).json as { total: { unpriced: number } };
     expect(listed.total.unpriced).toBe(1);
+    role.policies = before;
   });
 
   it('prices Multi-AZ as two instances and knows no region it has no table for', () => {

@@ -162,11 +162,18 @@ describe('what the builder derives from the reference', () => {
     expect(referenceOf('elasticache:CreateReplicationGroup')!.resources.find((r) => r.type === 'parametergroup')).toMatchObject({ required: true, keys: [] });
   });
 
-  it('Aurora DeleteDBCluster is granted on the clone prefix of cluster-snapshot too, which the reference requires (F17)', () => {
+  it('Aurora DeleteDBCluster is granted on cluster-snapshot too, which the reference requires (F17), the cluster still bound', () => {
     expect(requiredTypes('rds:DeleteDBCluster').sort()).toEqual(['cluster', 'cluster-snapshot']);
-    const on = statementsWith(scenario, 'rds:DeleteDBCluster').flatMap((s) => list(s.Resource));
-    expect(on).toContain(`arn:aws:rds:${COMPANY_REGION}:${COMPANY_ACCOUNT}:cluster-snapshot:snapclone-*`);
-    expect(on).not.toContain(`arn:aws:rds:${COMPANY_REGION}:${COMPANY_ACCOUNT}:cluster-snapshot:*`);
+    const statements = statementsWith(scenario, 'rds:DeleteDBCluster');
+    const on = statements.flatMap((s) => list(s.Resource));
+    // The final snapshot is skipped, so the request names none: every cluster snapshot ARN, for this action only.
+    expect(on).toContain(`arn:aws:rds:${COMPANY_REGION}:${COMPANY_ACCOUNT}:cluster-snapshot:*`);
+    const snapshotStatement = statements.find((s) => list(s.Resource).some((r) => r.includes(':cluster-snapshot:')))!;
+    expect(list(snapshotStatement.Action)).toEqual(['rds:DeleteDBCluster']);
+    expect(list(snapshotStatement.Resource).every((r) => r.includes(':cluster-snapshot:'))).toBe(true);
+    const clusterStatement = statements.find((s) => list(s.Resource).some((r) => r.includes(':cluster:')))!;
+    expect(list(clusterStatement.Resource)).toEqual([`arn:aws:rds:${COMPANY_REGION}:${COMPANY_ACCOUNT}:cluster:snapclone-*`]);
+    expect(JSON.stringify(clusterStatement.Condition)).toContain('aws:ResourceTag/snapclone:managed');
   });
 
   it('restores of CMK-encrypted sources: kms:CreateGrant (for AWS resources only) and kms:DescribeKey on exactly the configured keys (F4)', () => {

@@ -18,7 +18,7 @@ import {
 import { findRole } from '../iam/entities.ts';
 import { newSecurity } from './security.ts';
 import { tagsFromInput, type TagInput } from './tags.ts';
-import { domainStatus } from './view.ts';
+import { domainConfig, domainStatus } from './view.ts';
 
 /** Engine versions CreateDomain accepts (ListVersions); the latest OpenSearch when none is given. */
 export const ENGINE_VERSIONS = [
@@ -320,6 +320,14 @@ export async function describeDomain(input: { DomainName?: string }, ctx: Reques
   const domain = findDomain(ctx.world, opensearchState(ctx.world, ctx.accountId, ctx.region), name);
   if (!domain) throw osErrors.domainNotFound(name);
   return { DomainStatus: await statusWithEndpoint(ctx, domain) };
+}
+
+/** DescribeDomainConfig: the domain's options, each with when it was created and last updated. */
+export function describeDomainConfig(input: { DomainName?: string }, ctx: RequestContext) {
+  const name = checkDomainName(input.DomainName);
+  const domain = findDomain(ctx.world, opensearchState(ctx.world, ctx.accountId, ctx.region), name);
+  if (!domain) throw osErrors.domainNotFound(name);
+  return { DomainConfig: domainConfig(domain, ctx.world.clock.nowMs()) };
 }
 
 /** DescribeDomains: up to 5 names; names of no domain are left out, as AWS does. */

@@ -1,7 +1,7 @@
 import * as schemas from '@aws-sdk/client-opensearch';
 import { ANY_TYPE } from '../../core/authorize.ts';
 import type { RequestContext, ServiceDef } from '../../core/service.ts';
-import { createDomain, deleteDomain, describeDomain, describeDomains, listDomainNames } from './domains.ts';
+import { createDomain, deleteDomain, describeDomain, describeDomainConfig, describeDomains, listDomainNames } from './domains.ts';
 import { domainArn } from './state.ts';
 import { addTags, listTags, removeTags, tagRecord } from './tags.ts';
 
@@ -26,6 +26,7 @@ export const opensearch: ServiceDef = {
       requestTags: (input) => tagRecord(input.TagList),
     },
     DescribeDomain: { handler: describeDomain, resources: (input, ctx) => [arnOf(ctx, input.DomainName ?? '')] },
+    DescribeDomainConfig: { handler: describeDomainConfig, resources: (input, ctx) => [arnOf(ctx, input.DomainName ?? '')] },
     // Evaluated on each domain named (the Service Authorization Reference lists domain* for it).
     DescribeDomains: {
       handler: describeDomains,

@@ -62,3 +62,31 @@ export function domainStatus(domain: DomainRecord, now: number, endpoint?: strin
     ModifyingProperties: [],
   };
 }
+
+/**
+ * DomainConfig as DescribeDomainConfig answers it: each option with its OptionStatus. The sandbox never changes
+ * a domain's configuration after CreateDomain, so every option was created, and last updated, with the domain
+ * (CreationDate = UpdateDate = its creation; UpdateVersion 1); State is Processing until the domain is Active.
+ */
+export function domainConfig(domain: DomainRecord, now: number) {
+  const status = {
+    CreationDate: new Date(domain.createdAt),
+    UpdateDate: new Date(domain.createdAt),
+    UpdateVersion: 1,
+    State: processingStatus(domain, now) === 'Active' ? 'Active' : 'Processing',
+    PendingDeletion: false,
+  };
+  const view = domainStatus(domain, now);
+  const option = <T>(options: T) => ({ Options: options, Status: status });
+  return {
+    EngineVersion: option(view.EngineVersion),
+    ClusterConfig: option(view.ClusterConfig),
+    EBSOptions: option(view.EBSOptions),
+    AccessPolicies: option(view.AccessPolicies),
+    ...(view.VPCOptions ? { VPCOptions: option(view.VPCOptions) } : {}),
+    EncryptionAtRestOptions: option(view.EncryptionAtRestOptions),
+    NodeToNodeEncryptionOptions: option(view.NodeToNodeEncryptionOptions),
+    AdvancedOptions: option(view.AdvancedOptions),
+    DomainEndpointOptions: option(view.DomainEndpointOptions),
+  };
+}

@@ -9,6 +9,7 @@ import { auroraPoints } from './points.ts';
 import { restoreClone } from './restore.ts';
 import { tagClone } from './tagging.ts';
 import { waitForClone } from './wait.ts';
+import { auditClusters } from './placement-audit.ts';
 
 /** What the engine does through AWS; loaded when a command first calls it (see index.ts). */
 export const operations: EngineOperations = {
@@ -24,5 +25,6 @@ export const operations: EngineOperations = {
   tag: (clone, tags, ctx) => tagClone(whereClone(ctx, clone), clone, tags),
   checkPlacement: (target, ctx) => checkDbSubnetGroup(where(ctx, target), 'aurora', placementOf(target)),
   delete: (clone, ctx, options) => deleteClone(whereClone(ctx, clone), clone, options),
+  audit: (target, ctx) => auditClusters(where(ctx, target)),
 
 };

@@ -71,8 +71,9 @@ export const AURORA_PERMISSIONS: EnginePermissions = {
     modifyCluster,
     write('rds:DeleteDBInstance', ['clone'], 'resource'),
     write('rds:DeleteDBCluster', ['clone'], 'resource'),
-    // AWS authorizes DeleteDBCluster on the final snapshot too (cluster-snapshot is required in the reference):
-    // snapclone skips it, so it is named after the clone and bound by name; right whether AWS checks it or not.
+    // AWS authorizes DeleteDBCluster on the final snapshot too (cluster-snapshot is required in the reference).
+    // snapclone skips it, so the request names none: granted on every cluster snapshot ARN, which is right
+    // whether AWS checks it or not and grants nothing else (the cluster itself stays bound by name and tag).
     write('rds:DeleteDBCluster', ['clone-snapshot']),
     secrets.describe,
     secrets.delete,
@@ -107,7 +108,7 @@ export function auroraResources(scope: Scope, w: ScopeWhere): string[] | undefin
     case 'secret-key':
       return secretKeyArns(w.target.config.aurora?.kmsKeyId, w);
     case 'clone-snapshot':
-      return [arn('cluster-snapshot', `${w.prefix}-*`)];
+      return [arn('cluster-snapshot', '*')];
     case 'managed-secret':
       return [`arn:${w.partition}:secretsmanager:${w.region}:${w.account}:secret:rds!cluster-*`];
     default:

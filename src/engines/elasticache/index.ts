@@ -2,6 +2,7 @@ import type { Engine } from '../types.ts';
 import { parseGroupArn, REPLICATION_GROUP_IDENTIFIER, sourceArn } from './aws.ts';
 import { ELASTICACHE_PERMISSIONS, elasticacheResources } from './permissions.ts';
 import { lazyOperations } from '../shared/lazy.ts';
+import { CACHE_AUDIT_READS, withAuditReads } from '../shared/placement-audit.ts';
 
 /**
  * ElastiCache (Redis OSS and Valkey) replication groups: restored from their own snapshots (AWS Backup does
@@ -9,7 +10,7 @@ import { lazyOperations } from '../shared/lazy.ts';
  */
 export const elasticacheEngine: Engine = {
   name: 'elasticache',
-  permissions: ELASTICACHE_PERMISSIONS,
+  permissions: withAuditReads(ELASTICACHE_PERMISSIONS, CACHE_AUDIT_READS),
   resources: elasticacheResources,
   identifierRules: REPLICATION_GROUP_IDENTIFIER,
   sourceArn,

@@ -8,6 +8,7 @@ import { cachePoints } from './points.ts';
 import { restoreClone } from './restore.ts';
 import { tagClone } from './tagging.ts';
 import { waitForClone } from './wait.ts';
+import { auditGroups } from './placement-audit.ts';
 
 /** What the engine does through AWS; loaded when a command first calls it (see index.ts). */
 export const operations: EngineOperations = {
@@ -23,5 +24,6 @@ export const operations: EngineOperations = {
   tag: (clone, tags, ctx) => tagClone(whereClone(ctx, clone), clone, tags),
   checkPlacement: (target, ctx) => checkCacheSubnetGroup(where(ctx, target)),
   delete: (clone, ctx, options) => deleteClone(whereClone(ctx, clone), clone, options),
+  audit: (target, ctx, tagsOf) => auditGroups(where(ctx, target), tagsOf),
 
 };

@@ -2,6 +2,7 @@ import type { Engine } from '../types.ts';
 import { DOMAIN_IDENTIFIER, parseDomainArn, sourceArn } from './aws.ts';
 import { OPENSEARCH_PERMISSIONS, opensearchResources } from './permissions.ts';
 import { lazyOperations } from '../shared/lazy.ts';
+import { SEARCH_AUDIT_READS, withAuditReads } from '../shared/placement-audit.ts';
 
 /**
  * Amazon OpenSearch Service domains: a new domain restored by date from the manual snapshots of the source's
@@ -9,7 +10,7 @@ import { lazyOperations } from '../shared/lazy.ts';
  */
 export const opensearchEngine: Engine = {
   name: 'opensearch',
-  permissions: OPENSEARCH_PERMISSIONS,
+  permissions: withAuditReads(OPENSEARCH_PERMISSIONS, SEARCH_AUDIT_READS),
   resources: opensearchResources,
   passRoleService: 'es.amazonaws.com',
   identifierRules: DOMAIN_IDENTIFIER,

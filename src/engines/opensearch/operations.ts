@@ -8,6 +8,7 @@ import { searchPoints } from './points.ts';
 import { restoreClone } from './restore.ts';
 import { tagClone } from './tagging.ts';
 import { waitForClone } from './wait.ts';
+import { auditDomains } from './placement-audit.ts';
 
 /** What the engine does through AWS; loaded when a command first calls it (see index.ts). */
 export const operations: EngineOperations = {
@@ -26,5 +27,6 @@ export const operations: EngineOperations = {
     return { ok: true, detail: `subnets ${p.subnetIds.join(', ')} and security groups ${p.securityGroupIds.join(', ')} not checked (EC2 reads are not asked for)` };
   },
   delete: (clone, ctx, options) => deleteClone(whereClone(ctx, clone), clone, options),
+  audit: (target, ctx) => auditDomains(where(ctx, target)),
 
 };

@@ -9,6 +9,7 @@ import { rdsPoints } from './points.ts';
 import { restoreClone } from './restore.ts';
 import { claimUntagged, tagClone } from './tagging.ts';
 import { waitForClone } from './wait.ts';
+import { auditInstances } from './placement-audit.ts';
 
 /** What the engine does through AWS; loaded when a command first calls it (see index.ts). */
 export const operations: EngineOperations = {
@@ -26,5 +27,6 @@ export const operations: EngineOperations = {
   },
   checkPlacement: (target, ctx) => checkDbSubnetGroup(where(ctx, target), 'rds', placementOf(target)),
   delete: (clone, ctx, options) => deleteClone(whereClone(ctx, clone), clone, options),
+  audit: (target, ctx) => auditInstances(where(ctx, target)),
 
 };

@@ -12,6 +12,7 @@ const OPERATIONS = [
   'tag',
   'checkPlacement',
   'delete',
+  'audit',
 ] as const satisfies readonly (keyof EngineOperations)[];
 
 // Every operation is listed above: this fails to compile when one is missing.
