@@ -38,11 +38,13 @@ const sample = (arn: string) => (arn === '*' ? '*' : arn.replace(/\*$/, 'doctor'
 function contextOf(condition: Conditions | undefined): ContextEntry[] {
   // A policy variable stands for the sample value, so `*:snapclone-${aws:RequestTag/snapclone:owner}` meets an owner 'doctor'.
   const value = (v: string) => sample(v.replace(/\$\{[^}]+\}/g, 'doctor'));
+  // A key another operator gives a value to (CacheNodeType: StringEquals and Null false) keeps that value.
+  const valued = new Set(Object.entries(condition ?? {}).flatMap(([operator, keys]) => (operator === 'Null' ? [] : Object.keys(keys))));
   return Object.entries(condition ?? {}).flatMap(([operator, keys]) =>
     Object.entries(keys).flatMap(([name, values]): ContextEntry[] => {
       // IfExists keys are left out (they hold then); Null says whether a key is there at all.
       if (operator.endsWith('IfExists')) return [];
-      if (operator === 'Null') return values[0] === 'true' ? [] : [{ ContextKeyName: name, ContextKeyValues: ['doctor'], ContextKeyType: 'string' }];
+      if (operator === 'Null') return values[0] === 'true' || valued.has(name) ? [] : [{ ContextKeyName: name, ContextKeyValues: ['doctor'], ContextKeyType: 'string' }];
       const multi = operator.startsWith('ForAllValues:') || operator.startsWith('ForAnyValue:');
       return [{
         ContextKeyName: name,

@@ -1,7 +1,7 @@
 import { CreateReplicationGroupCommand, DescribeSnapshotsCommand, type ReplicationGroup, ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { UsageError } from '../../core/errors.ts';
 import { cloneTags, readCloneTags, TAG, toTagList } from '../../core/tags.ts';
-import { isError, type Where } from '../shared/aws.ts';
+import { deniedByIam, isError, type Where } from '../shared/aws.ts';
 import { attachConcurrent, resumeExisting } from '../shared/resume.ts';
 import { generatedPassword } from '../shared/secret.ts';
 import type { RestorePlan, RestoreResult } from '../types.ts';
@@ -88,8 +88,11 @@ async function createGroup(w: Where, plan: RestorePlan): Promise<RestoreResult> 
     );
     group = out.ReplicationGroup;
   } catch (error) {
-    if (!isError(error, 'ReplicationGroupAlreadyExists', 'ReplicationGroupAlreadyExistsFault')) throw error;
-    return attachConcurrent(w, await cloneOf(w, name, await describeGroup(w, name)), plan, 'replication group');
+    const denied = deniedByIam(error);
+    if (!denied && !isError(error, 'ReplicationGroupAlreadyExists', 'ReplicationGroupAlreadyExistsFault')) throw error;
+    const existing = await describeGroup(w, name);
+    if (denied && !existing) throw error;
+    return attachConcurrent(w, await cloneOf(w, name, existing), plan, 'replication group');
   }
   const how = token ? 'TLS, a new AUTH token in its secret' : access.tls ? 'TLS, no AUTH token (the source has none)' : 'no TLS and no AUTH token (the source has neither)';
   w.ctx.reporter.info(`${name}: replication group creation started from snapshot ${plan.point.id} (${how}); tagged.`);
