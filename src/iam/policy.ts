@@ -99,34 +99,39 @@ const REQUIRED_AT_CREATION = [TAG.clone, TAG.owner, TAG.expiresAt];
 export const OWNER_IS_SESSION = { StringLike: { 'aws:userid': [`*:snapclone-\${aws:RequestTag/${TAG.owner}}`] } };
 
 /** A tag write that does not create: only on a clone, and never a new owner (the owner tag keeps its value). */
-const afterCreation = (): Conditions => ({
+const afterCreation = (prefix: string): Conditions => ({
   StringEquals: { [`aws:ResourceTag/${TAG.managed}`]: ['true'], [`aws:RequestTag/${TAG.managed}`]: ['true'] },
   'ForAllValues:StringLike': { 'aws:TagKeys': ['snapclone:*'] },
-  StringEqualsIfExists: { [`aws:RequestTag/${TAG.owner}`]: [`\${aws:ResourceTag/${TAG.owner}}`] },
+  StringLike: { [`aws:ResourceTag/${TAG.clone}`]: [`${prefix}-*`] },
+  StringEqualsIfExists: {
+    [`aws:RequestTag/${TAG.owner}`]: [`\${aws:ResourceTag/${TAG.owner}}`],
+    [`aws:RequestTag/${TAG.clone}`]: [`\${aws:ResourceTag/${TAG.clone}}`],
+  },
 });
 
 /** A create (or the tag write AWS checks with it): marks the resource as a clone, with its name, owner (the session) and expiry. */
-const atCreation = (tagWrite: boolean): Conditions => ({
+const atCreation = (tagWrite: boolean, prefix: string): Conditions => ({
   StringEquals: { [`aws:RequestTag/${TAG.managed}`]: ['true'] },
+  StringLike: { ...OWNER_IS_SESSION.StringLike, [`aws:RequestTag/${TAG.clone}`]: [`${prefix}-*`] },
   'ForAllValues:StringLike': { 'aws:TagKeys': ['snapclone:*'] },
   Null: {
     ...Object.fromEntries(REQUIRED_AT_CREATION.map((k) => [`aws:RequestTag/${k}`, ['false']])),
     // AWS checks tag-on-create on a resource that has no tags yet: never on one already marked (either way).
     ...(tagWrite ? { [`aws:ResourceTag/${TAG.managed}`]: ['true'] } : {}),
   },
-  ...OWNER_IS_SESSION,
 });
 
 /** The conditions of a declaration: a tag write is two grants, at creation and afterwards (security M1). */
 function bindingsOf(p: Permission, engine: Engine, w: ScopeWhere): Conditions[] {
-  if (p.bind === 'request') return verbOf(p) === 'Tag' ? [atCreation(true), afterCreation()] : [atCreation(false)];
+  if (p.bind === 'request') return verbOf(p) === 'Tag' ? [atCreation(true, w.prefix), afterCreation(w.prefix)] : [atCreation(false, w.prefix)];
   return [bindingOf(p, engine, w)];
 }
 
 function bindingOf(p: Permission, engine: Engine, w: ScopeWhere): Conditions {
   switch (p.bind) {
     case 'resource':
-      return { StringEquals: { [`aws:ResourceTag/${TAG.managed}`]: ['true'] } };
+      // A clone carries its prefixed name as a tag too: managed=true alone (anyone's tag) makes nothing a clone.
+      return { StringEquals: { [`aws:ResourceTag/${TAG.managed}`]: ['true'] }, StringLike: { [`aws:ResourceTag/${TAG.clone}`]: [`${w.prefix}-*`] } };
     case 'passed-to-service': {
       if (!engine.passRoleService) throw new Error(`Engine ${engine.name} names no service to pass roles to`);
       return { StringEquals: { 'iam:PassedToService': [engine.passRoleService] } };

@@ -28,7 +28,10 @@ const backupSnapshot = rds('snapshot', 'awsbackup:job-0a1b2c3d-0000-4000-8000-00
 const key = `arn:aws:kms:${REGION}:${ACCOUNT}:key/0a1b2c3d-0000-4000-8000-000000000002`;
 
 type Context = Record<string, string | string[]>;
-const managed: Context = { 'aws:ResourceTag/snapclone:managed': 'true' };
+/** A clone as snapclone tags it: managed, and its own prefixed name as the clone tag. */
+const managed: Context = { 'aws:ResourceTag/snapclone:managed': 'true', 'aws:ResourceTag/snapclone:clone': 'snapclone-x' };
+/** Someone's resource named like a clone and tagged managed=true, without a prefixed clone tag. */
+const markedOnly: Context = { 'aws:ResourceTag/snapclone:managed': 'true' };
 /** A create as snapclone makes it: the clone's name, its owner (the session's person) and expiry (security H4, M2). */
 const creating: Context = {
   'aws:RequestTag/snapclone:managed': 'true',
@@ -162,6 +165,21 @@ const denied: Row[] = [
     context: { ...creating, 'aws:ResourceTag/snapclone:managed': 'false' },
   },
   { why: 'untag a clone', action: 'rds:RemoveTagsFromResource', resource: db('snapclone-x'), context: managed },
+  { why: 'delete an instance tagged managed=true without a prefixed clone tag', action: 'rds:DeleteDBInstance', resource: db('snapclone-x'), context: markedOnly },
+  { why: 'delete a domain tagged managed=true with a clone tag outside the prefix', action: 'es:DeleteDomain', resource: es('snapclone-x'), context: { ...markedOnly, 'aws:ResourceTag/snapclone:clone': 'search-prod' } },
+  { why: 'read a secret tagged managed=true without a prefixed clone tag', action: 'secretsmanager:GetSecretValue', resource: secret('snapclone-x'), context: markedOnly },
+  {
+    why: "rewrite a clone's clone tag",
+    action: 'rds:AddTagsToResource',
+    resource: db('snapclone-x'),
+    context: { ...managed, 'aws:RequestTag/snapclone:managed': 'true', 'aws:RequestTag/snapclone:clone': 'snapclone-y', 'aws:TagKeys': ['snapclone:managed', 'snapclone:clone'] },
+  },
+  {
+    why: 'create with a clone tag outside the prefix',
+    action: 'rds:RestoreDBInstanceFromDBSnapshot',
+    resource: db('snapclone-x'),
+    context: { ...restoring, 'aws:RequestTag/snapclone:clone': 'orders-prod' },
+  },
   { why: 'modify an untagged prefixed instance', action: 'rds:ModifyDBInstance', resource: db('snapclone-x') },
   { why: 'delete an untagged prefixed instance', action: 'rds:DeleteDBInstance', resource: db('snapclone-x') },
   // AWS puts the engine and class of every CreateDBInstance in the request (both are required parameters).

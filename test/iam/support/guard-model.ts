@@ -67,7 +67,7 @@ export interface GuardWorld {
   region: string;
   prefix: string;
   person: string;
-  sources: { engine: string; id: string; repo?: string; roleArn?: string; keys: string[] }[];
+  sources: { engine: string; id: string; repo?: string; roleArn?: string; keys: string[]; backupTag?: { key: string; value: string } }[];
   placement: { rdsSubnet?: string; rdsClass?: string; auroraSubnet?: string; auroraClass?: string; cacheSubnet?: string; cacheNode?: string };
   /** Roles snapclone passes and the service each is passed to. */
   roles: { arn: string; service: string }[];
@@ -85,6 +85,7 @@ export function guardWorld(config: Config, targetName: string, person: string): 
       repo: s.snapshotRepository?.name,
       roleArn: s.snapshotRepository?.roleArn,
       keys: [(s as { kmsKeyArn?: string | string[] }).kmsKeyArn ?? []].flat(),
+      backupTag: s.backupTag,
     }));
   const keyOf = (id: string | undefined) =>
     id?.startsWith('arn:') ? [id] : id && !id.includes('alias/') ? [`arn:aws:kms:${t.region}:${t.account}:key/${id}`] : [];
@@ -147,7 +148,7 @@ export function guardRefusals(r: Request, w: GuardWorld): Rule[] {
         }
         break;
       case 'input':
-        if (!w.sources.some((s) => s.id === t.input?.of)) out.add('restore-input');
+        if (!w.sources.some((s) => s.id === t.input?.of) || t.input?.form === 'auto-backup') out.add('restore-input');
         break;
       case 'placement': {
         const p = w.placement;

@@ -18,7 +18,7 @@ export interface Spec {
 }
 
 /** Actions the guard never refuses (listings, descriptions, tag reads, doctor's simulations): not generated. */
-export const PLAIN_READS = /^(rds:Describe|rds:ListTagsForResource|elasticache:Describe|elasticache:ListTagsForResource|es:Describe|es:ListTags|backup:List|tag:GetResources|sts:GetCallerIdentity|iam:GetRole|iam:SimulatePrincipalPolicy|kms:DescribeKey|secretsmanager:DescribeSecret)/;
+export const PLAIN_READS = /^(rds:Describe|rds:ListTagsForResource|elasticache:Describe|elasticache:ListTagsForResource|es:Describe|es:ListTags|es:ListDomainNames|backup:List|tag:GetResources|sts:GetCallerIdentity|iam:GetRole|iam:SimulatePrincipalPolicy|kms:DescribeKey|secretsmanager:DescribeSecret)/;
 
 type InputForm = NonNullable<Target['input']>['form'];
 
@@ -116,7 +116,9 @@ export function specs(w: GuardWorld): Record<string, Spec> {
     (() => {
       const pitr = inputs('rds', 'db', (n) => rds('db', n), [['pitr', (db) => db]], 'hr-prod');
       const ab = inputs('rds', 'auto-backup', (n) => rds('auto-backup', n), [['auto-backup', (db) => `ab-${db}-0a1b2c3d4e5f`]], 'hr-prod');
-      return { good: fc.oneof(pitr.good, ab.good), bad: fc.oneof(pitr.bad, ab.bad) };
+      // snapclone restores to a point in time by the source's identifier only: an automated-backup ARN names no
+      // source (security C2), so none is granted, a source's included.
+      return { good: pitr.good, bad: fc.oneof(pitr.bad, ab.bad, ab.good) };
     })(),
   );
   const auroraRestore = (action: string, input: Dim) => {
