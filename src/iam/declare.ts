@@ -75,6 +75,11 @@ export interface Permission {
    * The builder puts each key only on the resource types AWS supplies it for (src/iam/reference.ts).
    */
   requires?: (target: TargetConfig) => Conditions;
+  /**
+   * A resource type of the `clone` scope that the call does not create but attaches the new resource to (an Aurora
+   * writer's cluster): an existing clone, bound by its own tags (as `resource`), not by the request's.
+   */
+  joins?: string;
   /** Only for targets configured so (e.g. RDS-managed passwords); always when omitted. */
   when?: (target: TargetConfig) => boolean;
 }

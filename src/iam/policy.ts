@@ -73,7 +73,8 @@ function secretKeyAlias(engine: Engine, w: ScopeWhere): string {
 
 /** The conditions that bind a call, beyond its resource ARNs (one per grant): its binding, the service keys it requires, a backup's source tag. */
 function conditionsOf(p: Permission, engine: Engine, w: ScopeWhere, resource: string, backupTag?: BackupTag): Conditions[] {
-  return bindingsOf(p, engine, w).map((binding) => {
+  const joined = p.joins !== undefined && resourceTypeOf(p.action, resource) === p.joins;
+  return (joined ? [bindingOf({ ...p, bind: 'resource' }, engine, w)] : bindingsOf(p, engine, w)).map((binding) => {
     const out: Conditions = {};
     const add = (operator: string, key: string, values: string[]) => {
       out[operator] = { ...out[operator], [key]: values };

@@ -43,6 +43,17 @@ const RESIDUALS: { id: string; sentence: string; applies: (r: Request, rule: Rul
     applies: (r, rule) => rule === 'placement' && r.action === 'es:CreateDomain',
   },
   {
+    // RDS creates and tags a clone's managed secret with the caller's rights; IAM sees that tag write exactly as a
+    // tag write on an existing rds! secret that has no RDS tag (IfExists), so the latter cannot be refused.
+    id: 'untagged-rds-secret',
+    sentence:
+      "An `rds!` secret without RDS's own `aws:rds:primaryDBInstanceArn` or `aws:rds:primaryDBClusterArn` tag cannot be told by IAM from the new secret RDS tags for a clone with the caller's rights, so IAM alone would let the role tag it as a clone's; Secrets Manager itself refuses `aws:` tag keys from callers and RDS always sets that tag, so it holds in practice.",
+    applies: (r, rule) =>
+      rule === 'production-secret' &&
+      r.action === 'secretsmanager:TagResource' &&
+      r.resources.some((t) => t.name.startsWith('rds!') && t.role === 'changes' && !Object.keys(t.tags ?? {}).some((k) => k.startsWith('aws:rds:'))),
+  },
+  {
     // A manual snapshot's name is free text, a recovery point's is AWS Backup's job id: only a tag AWS copies onto
     // them (sources.<s>.backupTag) ties them to a source; without one, the engine's snapshots are granted unbound.
     // The grant for them is the engine's snapshot:* (cluster-snapshot:*), which takes in other databases' automated snapshots too.

@@ -78,6 +78,12 @@ const allowed: Row[] = [
     resource: db('snapclone-x-1'),
     context: { ...creating, 'rds:DatabaseEngine': 'aurora-postgresql', 'rds:DatabaseClass': 'db.t4g.medium', 'rds:PubliclyAccessible': 'false' },
   },
+  {
+    why: "the writer's cluster, a clone by its own tags",
+    action: 'rds:CreateDBInstance',
+    resource: rds('cluster', 'snapclone-x'),
+    context: { ...creating, ...managed, 'rds:DatabaseEngine': 'aurora-postgresql', 'rds:DatabaseClass': 'db.t4g.medium', 'rds:PubliclyAccessible': 'false' },
+  },
   { why: "replace an Aurora clone's password", action: 'rds:ModifyDBCluster', resource: rds('cluster', 'snapclone-x'), context: managed },
   { why: 'delete an Aurora clone', action: 'rds:DeleteDBCluster', resource: rds('cluster', 'snapclone-x'), context: managed },
   {
@@ -199,6 +205,12 @@ const denied: Row[] = [
   { why: 'delete an untagged prefixed cache', action: 'elasticache:DeleteReplicationGroup', resource: ec('replicationgroup', 'snapclone-x') },
   { why: 'delete the Aurora source', action: 'rds:DeleteDBCluster', resource: rds('cluster', 'catalog-prod'), context: managed },
   { why: 'change the Aurora source', action: 'rds:ModifyDBCluster', resource: rds('cluster', 'catalog-prod'), context: managed },
+  {
+    why: 'add a writer to an untagged <prefix>-* cluster someone else made',
+    action: 'rds:CreateDBInstance',
+    resource: rds('cluster', 'snapclone-x'),
+    context: { ...creating, 'rds:DatabaseEngine': 'aurora-postgresql', 'rds:DatabaseClass': 'db.t4g.medium', 'rds:PubliclyAccessible': 'false' },
+  },
   { why: 'add an instance to the Aurora source', action: 'rds:CreateDBInstance', resource: rds('cluster', 'catalog-prod'), context: { ...creating, 'rds:DatabaseEngine': 'aurora-postgresql', 'rds:DatabaseClass': 'db.t4g.medium' } },
   { why: 'delete an untagged prefixed cluster', action: 'rds:DeleteDBCluster', resource: rds('cluster', 'snapclone-x') },
   { why: 'create a standalone instance of the placement class', action: 'rds:CreateDBInstance', resource: db('snapclone-x'), context: { ...creating, 'rds:DatabaseEngine': 'postgres', 'rds:DatabaseClass': 'db.t4g.medium' } },

@@ -1,6 +1,6 @@
 import { CreateDomainCommand, OpenSearchClient } from '@aws-sdk/client-opensearch';
-import { DescribeDBInstanceAutomatedBackupsCommand, RDSClient } from '@aws-sdk/client-rds';
-import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DescribeDBInstanceAutomatedBackupsCommand, DescribeDBInstancesCommand, ModifyDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
+import { CreateSecretCommand, DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_CACHE_SUBNET_GROUP, EXTERNAL_ID, PROD_CACHES } from '../../sandbox/scenario/constants.ts';
@@ -8,7 +8,7 @@ import { hasAwsCli, runAwsCli, type CliKey } from '../support/awscli.ts';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
 
 /**
- * Security review C2, H1, H4, M1, M2, as someone holding snapclone's role would try them: the real aws CLI as a
+ * Security review C2, H1, H3, H4, M1, M2, as someone holding snapclone's role would try them: the real aws CLI as a
  * session of the seeded operator role (exactly the generated policy) against the enforcing sandbox.
  */
 const SESSION = 'snapclone-mallory';
@@ -59,6 +59,26 @@ describe.skipIf(!hasAwsCli)('what the role alone refuses (aws CLI as the operato
     await admin.send(new CreateDomainCommand({ DomainName: 'snapclone-keep', ...domain, TagList: [{ Key: 'snapclone:managed', Value: 'false' }] }));
     await admin.send(new CreateDomainCommand({ DomainName: 'snapclone-metrics', ...domain, TagList: [{ Key: 'team', Value: 'observability' }] }));
     for (const name of ['snapclone-keep', 'snapclone-metrics']) refused(await role(['opensearch', 'delete-domain', '--domain-name', name]), 'es:DeleteDomain');
+  });
+
+  it("H3: production's RDS-managed master-password secret cannot be re-tagged, tied to a clone, read or deleted", async () => {
+    const admin = new RDSClient(sb.config());
+    await admin.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'orders-prod', ManageMasterUserPassword: true, ApplyImmediately: true }));
+    const [prod] = (await admin.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'orders-prod' }))).DBInstances!;
+    const secret = prod.MasterUserSecret!.SecretArn!;
+    expect(secret).toContain(':secret:rds!db-');
+    const clone = prod.DBInstanceArn!.replace(':db:orders-prod', ':db:snapclone-bounds');
+    refused(await role(['secretsmanager', 'tag-resource', '--secret-id', secret, '--tags', 'Key=env,Value=dev']), 'secretsmanager:TagResource');
+    // Re-pointing RDS's own tag at a clone: Secrets Manager reserves aws: keys to AWS before IAM is asked.
+    const repoint = await role(['secretsmanager', 'tag-resource', '--secret-id', secret, '--tags', `Key=aws:rds:primaryDBInstanceArn,Value=${clone}`]);
+    expect(repoint.code).not.toBe(0);
+    expect(repoint.stderr).toMatch(/AccessDenied|reserved for AWS use/);
+    refused(await role(['secretsmanager', 'get-secret-value', '--secret-id', secret]), 'secretsmanager:GetSecretValue');
+    refused(await role(['secretsmanager', 'delete-secret', '--secret-id', secret, '--force-delete-without-recovery']), 'secretsmanager:DeleteSecret');
+    // As the admin sees it: still RDS's own tag naming production, nothing added.
+    const after = await new SecretsManagerClient(sb.config()).send(new DescribeSecretCommand({ SecretId: secret }));
+    expect(after.Tags).toEqual([{ Key: 'aws:rds:primaryDBInstanceArn', Value: prod.DBInstanceArn }]);
+    expect(after.DeletedDate).toBeUndefined();
   });
 
   it('H4: no cache without the placement node type (omitted or other), without TLS or without AUTH', async () => {

@@ -48,6 +48,9 @@ export const AURORA_PERMISSIONS: EnginePermissions = {
     // role cannot make a standalone instance, nor a bigger or a public one (snapclone sends all three).
     {
       ...write('rds:CreateDBInstance', ['clone', 'restore-input', 'placement'], 'request'),
+      // The cluster it joins is a clone already: its own tags say so (the property test found a writer added to
+      // an untagged <prefix>-* cluster under request tags alone).
+      joins: 'cluster',
       requires: (t: TargetConfig) => ({
         StringLike: { 'rds:DatabaseEngine': ['aurora-*'] },
         StringEquals: { 'rds:DatabaseClass': [t.aurora?.instanceClass ?? 'none'] },
