@@ -1,9 +1,23 @@
 import { CreateDomainCommand, OpenSearchClient } from '@aws-sdk/client-opensearch';
-import { DescribeDBInstanceAutomatedBackupsCommand, DescribeDBInstancesCommand, ModifyDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
+import {
+  AddTagsToResourceCommand,
+  DescribeDBInstanceAutomatedBackupsCommand,
+  DescribeDBInstancesCommand,
+  DescribeDBSnapshotsCommand,
+  ModifyDBInstanceCommand,
+  RDSClient,
+  RestoreDBInstanceFromDBSnapshotCommand,
+} from '@aws-sdk/client-rds';
 import { CreateSecretCommand, DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEV_CACHE_SUBNET_GROUP, EXTERNAL_ID, PROD_CACHES } from '../../sandbox/scenario/constants.ts';
+import { ConfigSchema } from '../../src/config/schema.ts';
+import { policiesFor } from '../../src/iam/split.ts';
+import { createRole } from '../../sandbox/core/iam-state.ts';
+import type { PolicyDocument } from '../../sandbox/core/iam.ts';
+import { scenarioConfig, SCENARIO_TARGET } from '../../sandbox/scenario/config.ts';
+import { COMPANY_ACCOUNT, DEV_CACHE_SUBNET_GROUP, DEV_SECURITY_GROUP, DEV_SUBNET_GROUP, EXTERNAL_ID, PROD_CACHES } from '../../sandbox/scenario/constants.ts';
+import { errorOf } from '../support/errors.ts';
 import { hasAwsCli, runAwsCli, type CliKey } from '../support/awscli.ts';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
 
@@ -112,5 +126,46 @@ describe.skipIf(!hasAwsCli)('what the role alone refuses (aws CLI as the operato
 
     const other = await new SecretsManagerClient(sb.config()).send(new CreateSecretCommand({ Name: 'snapclone-slack-webhook', SecretString: 'xoxb-not-yours' }));
     refused(await role(['secretsmanager', 'tag-resource', '--secret-id', other.ARN!, '--tags', 'Key=snapclone:managed,Value=true']), 'secretsmanager:TagResource');
+  });
+});
+
+describe('C2 with sources.<s>.backupTag: only snapshots carrying the source tag are restorable (SDK, a role under that config\'s policies)', () => {
+  it('restores a manual snapshot tagged as the source\'s, and not an untagged one of the same database', async () => {
+    const raw = scenarioConfig();
+    for (const [name, s] of Object.entries(raw.sources)) (s as Record<string, unknown>).backupTag = { key: 'backup-of', value: name };
+    const policies = policiesFor(ConfigSchema.parse(raw), SCENARIO_TARGET).map((p) => p.document as PolicyDocument);
+    const trust: PolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${COMPANY_ACCOUNT}:root` }, Action: 'sts:AssumeRole' }] };
+    const tagged = createRole(sb.world, COMPANY_ACCOUNT, 'snapclone-backuptag', trust, policies);
+    const out = await new STSClient(sb.config()).send(new AssumeRoleCommand({ RoleArn: tagged.arn, RoleSessionName: SESSION }));
+    const c = out.Credentials!;
+    const rds = new RDSClient({ ...sb.config(), credentials: { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken } });
+
+    const admin = new RDSClient(sb.config());
+    const manual = (await admin.send(new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: 'orders-prod', SnapshotType: 'manual' }))).DBSnapshots!.filter((s) => s.Status === 'available');
+    expect(manual.length).toBeGreaterThanOrEqual(2);
+    const [mine, unmarked] = manual;
+    await admin.send(new AddTagsToResourceCommand({ ResourceName: mine.DBSnapshotArn!, Tags: [{ Key: 'backup-of', Value: 'orders-db' }] }));
+    const restore = (id: string, snapshot: string) =>
+      rds.send(
+        new RestoreDBInstanceFromDBSnapshotCommand({
+          DBInstanceIdentifier: id,
+          DBSnapshotIdentifier: snapshot,
+          DBSubnetGroupName: DEV_SUBNET_GROUP,
+          VpcSecurityGroupIds: [DEV_SECURITY_GROUP],
+          DBInstanceClass: 'db.t4g.micro',
+          PubliclyAccessible: false,
+          Tags: [
+            { Key: 'snapclone:managed', Value: 'true' },
+            { Key: 'snapclone:clone', Value: id },
+            { Key: 'snapclone:owner', Value: 'mallory' },
+            { Key: 'snapclone:expires-at', Value: '2099-01-01T00:00:00.000Z' },
+          ],
+        }),
+      );
+    const denied = await errorOf(restore('snapclone-bt-unmarked', unmarked.DBSnapshotIdentifier!));
+    expect(denied).toMatchObject({ name: 'AccessDenied', status: 403 });
+    expect(denied.message).toContain(`rds:RestoreDBInstanceFromDBSnapshot on resource: ${unmarked.DBSnapshotArn}`);
+    const made = await restore('snapclone-bt-mine', mine.DBSnapshotIdentifier!);
+    expect(made.DBInstance?.DBInstanceIdentifier).toBe('snapclone-bt-mine');
   });
 });
