@@ -114,8 +114,9 @@ export async function claimFor(ctx: Context, found: Found, action: string, force
   }
   const now = ctx.now();
   const forced = forcedTags(ctx.person, now);
-  // An untagged restore is taken over with its full clone tags, already expired (nobody asked for it to live).
-  await engine.tag(clone, clone.tagged ? forced : { ...cloneTags({ ...clone, expiresAt: now }), ...forced }, ctx);
+  // An untagged restore is taken over with its full clone tags, already expired (nobody asked for it to live),
+  // owned by whoever takes it over: the role lets a session tag a clone only with itself as owner (security M2).
+  await engine.tag(clone, clone.tagged ? forced : { ...cloneTags({ ...clone, owner: ctx.person, expiresAt: now }), ...forced }, ctx);
   ctx.reporter.warn(`${clone.clone}: --force: ${whose}; ${ctx.person} is recorded on it.`);
   const fresh = await engine.describe(clone.clone, found.target, ctx);
   if (!fresh) throw new SnapcloneError(`${clone.clone} disappeared meanwhile.`);

@@ -7,7 +7,7 @@ import { explain } from '../cli/errors.ts';
 import { enginesIn } from '../engines/index.ts';
 import type { TargetRef } from '../engines/types.ts';
 import type { Conditions } from '../iam/declare.ts';
-import { declaredParts, permissionsIn, resourcesOf, scopeWhere } from '../iam/policy.ts';
+import { declaredParts, permissionsIn, resourcesOf, scopeWhere, unboundBackupSources } from '../iam/policy.ts';
 import { IAM_QUOTAS, policiesFor, policySize } from '../iam/split.ts';
 import type { CommandResult } from '../output/render.ts';
 import { checkSourceKeys } from './doctor-keys.ts';
@@ -36,16 +36,38 @@ const sample = (arn: string) => (arn === '*' ? '*' : arn.replace(/\*$/, 'doctor'
  * the clone it acts on, the service keys it must match (a sample value for each pattern).
  */
 function contextOf(condition: Conditions | undefined): ContextEntry[] {
+  // A policy variable stands for the sample value, so `*:snapclone-${aws:RequestTag/snapclone:owner}` meets an owner 'doctor'.
+  const value = (v: string) => sample(v.replace(/\$\{[^}]+\}/g, 'doctor'));
+  // A key another operator gives a value to (CacheNodeType: StringEquals and Null false) keeps that value.
+  const valued = new Set(Object.entries(condition ?? {}).flatMap(([operator, keys]) => (operator === 'Null' ? [] : Object.keys(keys))));
   return Object.entries(condition ?? {}).flatMap(([operator, keys]) =>
-    Object.entries(keys).map(([name, values]): ContextEntry => {
+    Object.entries(keys).flatMap(([name, values]): ContextEntry[] => {
+      // IfExists keys are left out (they hold then); Null says whether a key is there at all.
+      if (operator.endsWith('IfExists')) return [];
+      if (operator === 'Null') return values[0] === 'true' || valued.has(name) ? [] : [{ ContextKeyName: name, ContextKeyValues: ['doctor'], ContextKeyType: 'string' }];
       const multi = operator.startsWith('ForAllValues:') || operator.startsWith('ForAnyValue:');
-      return {
+      return [{
         ContextKeyName: name,
-        ContextKeyValues: [sample(values[0])],
-        ContextKeyType: multi ? 'stringList' : operator.startsWith('Bool') ? 'boolean' : 'string',
-      };
+        ContextKeyValues: [value(values[0])],
+        ContextKeyType: multi ? 'stringList' : operator.startsWith('Bool') ? 'boolean' : operator.startsWith('Numeric') ? 'numeric' : 'string',
+      }];
     }),
   );
+}
+
+/**
+ * What IAM cannot bind (docs/iam.md, "Residual risks"): the sources whose manual snapshots and AWS Backup
+ * recovery points any holder of the role may restore (no backupTag), one line each, as warnings.
+ */
+function checkUnboundRestoreInputs(ctx: Context, target: TargetRef): Check[] {
+  return unboundBackupSources(ctx.config, target).map(({ engine, sources, inputs }) => ({
+    target: target.name,
+    check: `restore inputs (${engine})`,
+    ok: true,
+    warning: true,
+    detail: `${inputs.join(', ')} unbound: without sources.<s>.backupTag (${sources.join(', ')}) anyone holding the role can restore any manual snapshot or AWS Backup recovery point of the account and region, not only the sources'; the janitor deletes such copies once expired`,
+    fix: `Set sources.<s>.backupTag to a tag of each source that AWS copies onto its snapshots and recovery points.`,
+  }));
 }
 
 /** The role a caller's policy comes from: the target's role, else the caller (an assumed role's role ARN). */
@@ -194,6 +216,7 @@ async function checkTarget(ctx: Context, target: TargetRef): Promise<Check[]> {
     }
   }
   checks.push(checkPolicySize(ctx, target));
+  checks.push(...checkUnboundRestoreInputs(ctx, target));
   checks.push(...(await checkPlacements(ctx, target)));
   checks.push(...(await checkSearch(ctx, target)));
   checks.push(...(await checkSourceKeys(ctx, target, role ?? source)));

@@ -107,7 +107,8 @@ async function deleteClone(ctx: Context, engine: Engine, target: TargetRef, clon
 /** Takes over an untagged restore (tagged, already expired, recorded), so the guard and the tag-conditioned IAM allow the delete; then deletes it. */
 async function deleteOrphan(ctx: Context, engine: Engine, target: TargetRef, orphan: Clone) {
   const now = ctx.now();
-  await engine.tag(orphan, { ...cloneTags({ ...orphan, expiresAt: now }), ...forcedTags(JANITOR, now) }, ctx);
+  // The role lets a session tag a clone only with itself as owner (security M2): the janitor's session owns it.
+  await engine.tag(orphan, { ...cloneTags({ ...orphan, owner: ctx.person, expiresAt: now }), ...forcedTags(JANITOR, now) }, ctx);
   const clone = await engine.describe(orphan.clone, target, ctx);
   if (!clone) return { result: 'deleted' as const, detail: 'already gone' };
   if (clone.status === 'deleting') return { result: 'deleting' as const, detail: 'its deletion is already under way (another run)' };

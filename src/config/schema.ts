@@ -185,6 +185,12 @@ export const SourceSchema = z
     /** Where `create` restores from when both exist: AWS Backup recovery points or the service's own snapshots. */
     restoreFrom: z.enum(['backup', 'snapshot']).default('backup'),
     backupVault: z.string().default('Default'),
+    /**
+     * A tag of the source that AWS copies onto its manual snapshots and AWS Backup recovery points (RDS
+     * CopyTagsToSnapshot, a backup plan copying tags): the role may restore only snapshots carrying it
+     * (aws:ResourceTag), not every snapshot of the account. Without it those restore inputs are unbound (docs/iam.md).
+     */
+    backupTag: z.object({ key: z.string().min(1), value: z.string() }).strict().optional(),
     /** Target used when --target is not given. */
     target: z.string().optional(),
     /**

@@ -16,8 +16,13 @@ export type Scope =
   | 'managed-secret'
   /** The configured production resources: read, never written. */
   | 'source'
-  /** What a restore reads from: snapshots, automated backups, option and parameter groups. */
+  /** What a restore reads from, bound to the sources by name: their automated snapshots, option and parameter groups. */
   | 'restore-input'
+  /**
+   * The sources' manual snapshots and AWS Backup recovery points, whose names say nothing of their source: bound
+   * by the source tag AWS copies onto them (`sources.<s>.backupTag`), else unbound (the documented residual).
+   */
+  | 'source-backup'
   /** The target's network placement (subnet group), attached to clones and never changed. */
   | 'placement'
   /** Every resource of a type in the target's account and region: reads that list without naming one. */
@@ -48,11 +53,12 @@ export type Scope =
  * - `request`: it creates or tags a clone, and must itself put `snapclone:managed=true` (and only snapclone tags);
  * - `resource`: it changes, deletes or reads the secret of a clone that already carries `snapclone:managed=true`;
  * - `owned-by-clone`: a service-managed secret tied to a clone by the service's own tag (RDS: `aws:rds:primaryDBInstanceArn`);
+ * - `created-for-clone`: the service creating and tagging that secret with the caller's rights: never one whose tag names another resource;
  * - `passed-to-service`: iam:PassRole of a role only to the engine's service (`iam:PassedToService`);
  * - `grant-for-aws-resource`: a KMS grant only for an AWS service acting for the caller (`kms:GrantIsForAWSResource`).
  * Without a binding the call is a read, or a write bound by name alone (said in its declaration).
  */
-export type Binding = 'request' | 'resource' | 'owned-by-clone' | 'passed-to-service' | 'grant-for-aws-resource';
+export type Binding = 'request' | 'resource' | 'owned-by-clone' | 'created-for-clone' | 'passed-to-service' | 'grant-for-aws-resource';
 
 /** IAM condition operators to keys to values, as in a policy statement. */
 export type Conditions = Record<string, Record<string, string[]>>;
@@ -69,6 +75,11 @@ export interface Permission {
    * The builder puts each key only on the resource types AWS supplies it for (src/iam/reference.ts).
    */
   requires?: (target: TargetConfig) => Conditions;
+  /**
+   * A resource type of the `clone` scope that the call does not create but attaches the new resource to (an Aurora
+   * writer's cluster): an existing clone, bound by its own tags (as `resource`), not by the request's.
+   */
+  joins?: string;
   /** Only for targets configured so (e.g. RDS-managed passwords); always when omitted. */
   when?: (target: TargetConfig) => boolean;
 }
@@ -89,6 +100,15 @@ export const write = (action: string, on: Scope | Scope[], bind?: Binding): Perm
 
 /** The distinct actions of some declarations, sorted. */
 export const actionsOf = (permissions: Permission[]): string[] => [...new Set(permissions.map((p) => p.action))].sort();
+
+/** A backup's source tag (sources.<s>.backupTag), if the config names one: `aws:ResourceTag/<key> = <value>`. */
+export interface BackupTag {
+  key: string;
+  value: string;
+}
+
+/** A restore point named `<prefix><id>-YYYY-MM-DD-HH-MM` (automated snapshots of RDS, Aurora, ElastiCache), as an ARN name pattern. */
+export const automatedName = (prefix: string, id: string) => `${prefix}${id}-????-??-??-??-??`;
 
 /** Where scopes are turned into ARNs: one target's account and region, its prefix and its sources. */
 export interface ScopeWhere {

@@ -4,7 +4,7 @@ import { TAG } from '../core/tags.ts';
 import { enginesIn } from '../engines/index.ts';
 import type { Engine, TargetRef } from '../engines/types.ts';
 import { COMMAND_PERMISSIONS } from './commands.ts';
-import { ENGINE_COMMANDS, partitionOf, secretArnPattern, type Conditions, type Permission, type Scope, type ScopeWhere } from './declare.ts';
+import { ENGINE_COMMANDS, partitionOf, secretArnPattern, type BackupTag, type Conditions, type Permission, type Scope, type ScopeWhere } from './declare.ts';
 import { resourceTypeOf, supplies } from './reference.ts';
 
 export interface PolicyStatement {
@@ -50,6 +50,8 @@ function sharedResources(scope: Scope, w: ScopeWhere): string[] {
       return w.target.config.access.roleArn ? [w.target.config.access.roleArn] : [];
     case 'source-key':
       return [...new Set(w.sources.flatMap((s) => sourceKeyArns(s.config)))];
+    case 'source-backup':
+      return [];
     case 'none':
       return ['*'];
     default:
@@ -69,31 +71,68 @@ function secretKeyAlias(engine: Engine, w: ScopeWhere): string {
   return kmsKeyId && /(^|:)alias\//.test(kmsKeyId) ? kmsKeyId.replace(/^arn:[^/]*:alias\//, 'alias/') : SECRETS_MANAGER_KEY_ALIAS;
 }
 
-/** The condition that binds a call, beyond its resource ARNs: its binding, and the service keys it requires. */
-function conditionsOf(p: Permission, engine: Engine, w: ScopeWhere, resource: string): Conditions {
-  const out: Conditions = {};
-  const add = (operator: string, key: string, values: string[]) => {
-    out[operator] = { ...out[operator], [key]: values };
-  };
-  for (const [operator, keys] of Object.entries(bindingOf(p, engine, w))) for (const [key, v] of Object.entries(keys)) add(operator, key, v);
-  for (const [operator, keys] of Object.entries(p.requires?.(w.target.config) ?? {})) for (const [key, v] of Object.entries(keys)) add(operator, key, v);
-  // The key of managed secrets named by alias, or none configured (Secrets Manager's AWS managed key): any key
-  // of the account, only if it carries that alias.
-  if (p.on.includes('secret-key') && resource.endsWith(':key/*')) add('ForAnyValue:StringEquals', 'kms:ResourceAliases', [secretKeyAlias(engine, w)]);
-  return out;
+/** The conditions that bind a call, beyond its resource ARNs (one per grant): its binding, the service keys it requires, a backup's source tag. */
+function conditionsOf(p: Permission, engine: Engine, w: ScopeWhere, resource: string, backupTag?: BackupTag): Conditions[] {
+  const joined = p.joins !== undefined && resourceTypeOf(p.action, resource) === p.joins;
+  return (joined ? [bindingOf({ ...p, bind: 'resource' }, engine, w)] : bindingsOf(p, engine, w)).map((binding) => {
+    const out: Conditions = {};
+    const add = (operator: string, key: string, values: string[]) => {
+      out[operator] = { ...out[operator], [key]: values };
+    };
+    for (const [operator, keys] of Object.entries(binding)) for (const [key, v] of Object.entries(keys)) add(operator, key, v);
+    for (const [operator, keys] of Object.entries(p.requires?.(w.target.config) ?? {})) for (const [key, v] of Object.entries(keys)) add(operator, key, v);
+    // The key of managed secrets named by alias, or none configured (Secrets Manager's AWS managed key): any key
+    // of the account, only if it carries that alias.
+    if (p.on.includes('secret-key') && resource.endsWith(':key/*')) add('ForAnyValue:StringEquals', 'kms:ResourceAliases', [secretKeyAlias(engine, w)]);
+    if (backupTag) add('StringEquals', `aws:ResourceTag/${backupTag.key}`, [backupTag.value]);
+    return out;
+  });
+}
+
+/** The tags every create must carry (what the guard and the janitor read): Null false, so omitting one is refused. */
+const REQUIRED_AT_CREATION = [TAG.clone, TAG.owner, TAG.expiresAt];
+
+/**
+ * The owner a create records is the session's person: the session name (and source identity) is
+ * `snapclone-<person>` (src/iam/trust.ts), so `aws:userid` (`<role id>:<session name>`) ends in it. Tag values
+ * hold no `*` or `?` in RDS, ElastiCache, OpenSearch or Secrets Manager, so the variable is matched literally.
+ */
+export const OWNER_IS_SESSION = { StringLike: { 'aws:userid': [`*:snapclone-\${aws:RequestTag/${TAG.owner}}`] } };
+
+/** A tag write that does not create: only on a clone, and never a new owner (the owner tag keeps its value). */
+const afterCreation = (prefix: string): Conditions => ({
+  StringEquals: { [`aws:ResourceTag/${TAG.managed}`]: ['true'], [`aws:RequestTag/${TAG.managed}`]: ['true'] },
+  'ForAllValues:StringLike': { 'aws:TagKeys': ['snapclone:*'] },
+  StringLike: { [`aws:ResourceTag/${TAG.clone}`]: [`${prefix}-*`] },
+  StringEqualsIfExists: {
+    [`aws:RequestTag/${TAG.owner}`]: [`\${aws:ResourceTag/${TAG.owner}}`],
+    [`aws:RequestTag/${TAG.clone}`]: [`\${aws:ResourceTag/${TAG.clone}}`],
+  },
+});
+
+/** A create (or the tag write AWS checks with it): marks the resource as a clone, with its name, owner (the session) and expiry. */
+const atCreation = (tagWrite: boolean, prefix: string): Conditions => ({
+  StringEquals: { [`aws:RequestTag/${TAG.managed}`]: ['true'] },
+  StringLike: { ...OWNER_IS_SESSION.StringLike, [`aws:RequestTag/${TAG.clone}`]: [`${prefix}-*`] },
+  'ForAllValues:StringLike': { 'aws:TagKeys': ['snapclone:*'] },
+  Null: {
+    ...Object.fromEntries(REQUIRED_AT_CREATION.map((k) => [`aws:RequestTag/${k}`, ['false']])),
+    // AWS checks tag-on-create on a resource that has no tags yet: never on one already marked (either way).
+    ...(tagWrite ? { [`aws:ResourceTag/${TAG.managed}`]: ['true'] } : {}),
+  },
+});
+
+/** The conditions of a declaration: a tag write is two grants, at creation and afterwards (security M1). */
+function bindingsOf(p: Permission, engine: Engine, w: ScopeWhere): Conditions[] {
+  if (p.bind === 'request') return verbOf(p) === 'Tag' ? [atCreation(true, w.prefix), afterCreation(w.prefix)] : [atCreation(false, w.prefix)];
+  return [bindingOf(p, engine, w)];
 }
 
 function bindingOf(p: Permission, engine: Engine, w: ScopeWhere): Conditions {
   switch (p.bind) {
-    case 'request':
-      return {
-        StringEquals: { [`aws:RequestTag/${TAG.managed}`]: ['true'] },
-        'ForAllValues:StringLike': { 'aws:TagKeys': ['snapclone:*'] },
-        // A tag write never turns what someone marked snapclone:managed=false into a clone.
-        ...(verbOf(p) === 'Tag' ? { StringEqualsIfExists: { [`aws:ResourceTag/${TAG.managed}`]: ['true'] } } : {}),
-      };
     case 'resource':
-      return { StringEquals: { [`aws:ResourceTag/${TAG.managed}`]: ['true'] } };
+      // A clone carries its prefixed name as a tag too: managed=true alone (anyone's tag) makes nothing a clone.
+      return { StringEquals: { [`aws:ResourceTag/${TAG.managed}`]: ['true'] }, StringLike: { [`aws:ResourceTag/${TAG.clone}`]: [`${w.prefix}-*`] } };
     case 'passed-to-service': {
       if (!engine.passRoleService) throw new Error(`Engine ${engine.name} names no service to pass roles to`);
       return { StringEquals: { 'iam:PassedToService': [engine.passRoleService] } };
@@ -101,6 +140,19 @@ function bindingOf(p: Permission, engine: Engine, w: ScopeWhere): Conditions {
     case 'owned-by-clone': {
       if (!engine.managedSecretOwnerTag) throw new Error(`Engine ${engine.name} names no owner tag for managed secrets`);
       return { StringLike: { [`aws:ResourceTag/${engine.managedSecretOwnerTag}`]: resourcesOf(engine, 'clone', w) } };
+    }
+    case 'created-for-clone': {
+      // Whether RDS's calls carry the owner tag as a request tag is not documented: IfExists holds either way,
+      // and an existing secret (production's) carries it, naming its own instance (security H3).
+      if (!engine.managedSecretOwnerTag) throw new Error(`Engine ${engine.name} names no owner tag for managed secrets`);
+      const clones = resourcesOf(engine, 'clone', w);
+      return {
+        StringLikeIfExists: {
+          [`aws:ResourceTag/${engine.managedSecretOwnerTag}`]: clones,
+          [`aws:RequestTag/${engine.managedSecretOwnerTag}`]: clones,
+        },
+        'ForAllValues:StringLike': { 'aws:TagKeys': ['aws:rds:*'] },
+      };
     }
     case 'grant-for-aws-resource':
       return { Bool: { 'kms:GrantIsForAWSResource': ['true'] } };
@@ -117,8 +169,10 @@ function bindingOf(p: Permission, engine: Engine, w: ScopeWhere): Conditions {
 function suppliedOnly(action: string, resource: string, conditions: Conditions): Conditions | undefined {
   const type = resourceTypeOf(action, resource);
   const out: Conditions = {};
+  // A policy variable in a value must be supplied too (AWS cannot resolve it otherwise).
+  const variables = (values: string[]) => values.flatMap((v) => [...v.matchAll(/\$\{([^}*?$]+)\}/g)].map((m) => m[1]));
   for (const [operator, keys] of Object.entries(conditions)) {
-    const kept = Object.entries(keys).filter(([key]) => supplies(action, type, key));
+    const kept = Object.entries(keys).filter(([key, values]) => [key, ...variables(values)].every((k) => supplies(action, type, k)));
     if (kept.length > 0) out[operator] = Object.fromEntries(kept);
   }
   return Object.keys(out).length > 0 ? out : undefined;
@@ -130,12 +184,35 @@ function verbOf(p: Permission): string {
   if (p.bind === 'request') return /:(AddTags|Tag)/.test(p.action) ? 'Tag' : 'Create';
   if (p.bind === 'resource') return p.write ? 'ChangeManaged' : 'ReadManaged';
   if (p.bind === 'owned-by-clone') return 'ReadOwnedByClone';
+  if (p.bind === 'created-for-clone') return 'WriteForClone';
   if (p.bind === 'passed-to-service') return 'PassToService';
   if (p.bind === 'grant-for-aws-resource') return 'GrantToService';
   return p.write ? 'WriteByName' : 'Read';
 }
 
-const RANK = ['Read', 'ReadManaged', 'ReadOwnedByClone', 'Create', 'Tag', 'PassToService', 'GrantToService', 'WriteByName', 'ChangeManaged'];
+const RANK = ['Read', 'ReadManaged', 'ReadOwnedByClone', 'Create', 'Tag', 'PassToService', 'GrantToService', 'WriteForClone', 'WriteByName', 'ChangeManaged'];
+
+/**
+ * The ARNs of a scope, each with the source tag that binds it: the `source-backup` scope names the engine's
+ * snapshot types (`snapshot:*`) once per distinct `backupTag` of the sources, and once unbound when a source
+ * names none (the residual docs/iam.md and doctor state).
+ */
+function scopedResources(engine: Engine, scope: Scope, w: ScopeWhere): { resource: string; backupTag?: BackupTag }[] {
+  if (scope !== 'source-backup') return resourcesOf(engine, scope, w).map((resource) => ({ resource }));
+  const arns = engine.resources(scope, w) ?? [];
+  const tags = new Map<string, BackupTag | undefined>(w.sources.map((s) => [JSON.stringify(s.config.backupTag ?? null), s.config.backupTag]));
+  return [...tags.values()].flatMap((backupTag) => arns.map((resource) => ({ resource, backupTag })));
+}
+
+/** The sources whose manual snapshots and AWS Backup recovery points the role may restore unbound (no backupTag), per engine. */
+export function unboundBackupSources(config: Config, target: TargetRef): { engine: string; sources: string[]; inputs: string[] }[] {
+  return enginesIn(target).flatMap((engine) => {
+    const w = scopeWhere(config, target, engine);
+    const inputs = engine.resources('source-backup', w) ?? [];
+    const sources = w.sources.filter((s) => !s.config.backupTag).map((s) => s.name);
+    return inputs.length > 0 && sources.length > 0 ? [{ engine: engine.name, sources, inputs }] : [];
+  });
+}
 
 /** Every permission the commands need in a target, per engine (each filtered by its `when`). */
 export function permissionsIn(config: Config, target: TargetRef): { engine: Engine; permission: Permission }[] {
@@ -177,16 +254,18 @@ export function declaredParts(config: Config, target: TargetRef): StatementPart[
     const verb = verbOf(permission);
     let tagged = false;
     for (const scope of permission.on) {
-      for (const resource of resourcesOf(engine, scope, w)) {
+      for (const { resource, backupTag } of scopedResources(engine, scope, w)) {
         // Only ARNs of a type AWS authorizes the action on (the reference), or `*` for actions without resource types.
         if (resource !== '*' && resourceTypeOf(permission.action, resource) === undefined) continue;
-        const condition = suppliedOnly(permission.action, resource, conditionsOf(permission, engine, w, resource));
-        if (condition?.StringEquals?.[`aws:RequestTag/${TAG.managed}`]) tagged = true;
-        const key = JSON.stringify([engine.name, permission.action, verb, condition]);
-        const part = parts.get(key) ?? { engine: engine.name, verb, scopes: [], actions: [permission.action], resources: [], condition };
-        if (!part.scopes.includes(scope)) part.scopes.push(scope);
-        if (!part.resources.includes(resource)) part.resources.push(resource);
-        parts.set(key, part);
+        for (const conditions of conditionsOf(permission, engine, w, resource, backupTag)) {
+          const condition = suppliedOnly(permission.action, resource, conditions);
+          if (condition?.StringEquals?.[`aws:RequestTag/${TAG.managed}`]) tagged = true;
+          const key = JSON.stringify([engine.name, permission.action, verb, condition]);
+          const part = parts.get(key) ?? { engine: engine.name, verb, scopes: [], actions: [permission.action], resources: [], condition };
+          if (!part.scopes.includes(scope)) part.scopes.push(scope);
+          if (!part.resources.includes(resource)) part.resources.push(resource);
+          parts.set(key, part);
+        }
       }
     }
     if (permission.bind === 'request' && !tagged && permission.on.some((s) => resourcesOf(engine, s, w).length > 0)) {

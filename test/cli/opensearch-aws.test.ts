@@ -111,7 +111,13 @@ describe('F6: fine-grained access control', () => {
         NodeToNodeEncryptionOptions: { Enabled: true },
         DomainEndpointOptions: { EnforceHTTPS: true },
         AdvancedSecurityOptions: { Enabled: true, InternalUserDatabaseEnabled: true, MasterUserOptions: { MasterUserName: 'snapclone-admin', MasterUserPassword: 'Old-Design-Pass1!' } },
-        TagList: [{ Key: 'snapclone:managed', Value: 'true' }],
+        // What every create must carry under the role (security M2/H4): the clone's name, the session as owner, an expiry.
+        TagList: [
+          { Key: 'snapclone:managed', Value: 'true' },
+          { Key: 'snapclone:clone', Value: name },
+          { Key: 'snapclone:owner', Value: 'alice' },
+          { Key: 'snapclone:expires-at', Value: new Date(cli.sb.world.clock.nowMs() + 3_600_000).toISOString() },
+        ],
       }),
     );
     cli.sb.world.clock.advance(21 * MINUTE);

@@ -59,7 +59,15 @@ const CONFIGS: Record<string, { config: Config; targets: string[] }> = {
     targets: [SCENARIO_TARGET],
   },
   'ten sources over two accounts': { config: tenSourcesTwoAccounts(), targets: [SCENARIO_TARGET, 'other'] },
+  // The most grants backupTag makes: one per distinct tag and snapshot type (C2).
+  'ten sources over two accounts, each its own backupTag': { config: withBackupTags(tenSourcesTwoAccounts()), targets: [SCENARIO_TARGET, 'other'] },
 };
+
+/** Every source names its own backup tag. */
+function withBackupTags(config: Config): Config {
+  for (const [name, s] of Object.entries(config.sources)) s.backupTag = { key: 'backup-of', value: name };
+  return config;
+}
 
 const rows = Object.entries(CONFIGS).flatMap(([name, { config, targets }]) => targets.map((t) => [`${name} / ${t}`, config, t] as const));
 const allows = (config: Config, target: string) => mergedStatements(config, target).filter((m) => m.statement.Effect === 'Allow');
@@ -115,6 +123,18 @@ describe.each(rows)('the policy of %s', (_name, config, target) => {
     }
   });
 
+  it('binds the sources\' manual snapshots and recovery points by their backupTag; unbound only while a source names none (C2)', () => {
+    const snapshotArn = /:(cluster-)?snapshot:\*$/;
+    const unbound = Object.values(config.sources).some((s) => s.account === config.targets[target].account && !s.backupTag && s.engine !== 'opensearch');
+    const grants = allows(config, target)
+      .map((m) => m.statement)
+      .filter((st) => list(st.Resource).some((r) => snapshotArn.test(r)) && list(st.Action).some((a) => /:Restore|:CreateReplicationGroup/.test(a)));
+    const byTag = (st: PolicyStatement) => Object.keys(conditionOf(st)?.StringEquals ?? {}).some((k) => k.startsWith('aws:ResourceTag/') && !k.startsWith('aws:ResourceTag/snapclone:'));
+    expect(grants.length).toBeGreaterThan(0);
+    if (unbound) expect(grants.some((st) => !byTag(st))).toBe(true);
+    else expect(grants.filter((st) => !byTag(st)).map((st) => st.Sid)).toEqual([]);
+  });
+
   it(`fits IAM's quotas: at most ${IAM_QUOTAS.managedPoliciesPerRole} managed policies of at most ${IAM_QUOTAS.managedPolicyChars} characters, together the whole policy`, () => {
     const policies = policiesFor(config, target);
     expect(policies.length).toBeLessThanOrEqual(IAM_QUOTAS.managedPoliciesPerRole);
@@ -157,7 +177,7 @@ describe('what the builder derives from the reference', () => {
     expect(inputs).toHaveLength(1);
     expect(inputs[0].Condition).toBeUndefined();
     expect(list(inputs[0].Resource).sort()).toEqual(
-      [`parametergroup:*`, `snapshot:*`, `subnetgroup:snapclone-dev-cache`].map((r) => `arn:aws:elasticache:${COMPANY_REGION}:${COMPANY_ACCOUNT}:${r}`),
+      [`parametergroup:*`, `snapshot:*`, `snapshot:automatic.sessions-prod-????-??-??-??-??`, `subnetgroup:snapclone-dev-cache`].map((r) => `arn:aws:elasticache:${COMPANY_REGION}:${COMPANY_ACCOUNT}:${r}`),
     );
     expect(referenceOf('elasticache:CreateReplicationGroup')!.resources.find((r) => r.type === 'parametergroup')).toMatchObject({ required: true, keys: [] });
   });

@@ -28,11 +28,18 @@ const backupSnapshot = rds('snapshot', 'awsbackup:job-0a1b2c3d-0000-4000-8000-00
 const key = `arn:aws:kms:${REGION}:${ACCOUNT}:key/0a1b2c3d-0000-4000-8000-000000000002`;
 
 type Context = Record<string, string | string[]>;
-const managed: Context = { 'aws:ResourceTag/snapclone:managed': 'true' };
+/** A clone as snapclone tags it: managed, and its own prefixed name as the clone tag. */
+const managed: Context = { 'aws:ResourceTag/snapclone:managed': 'true', 'aws:ResourceTag/snapclone:clone': 'snapclone-x' };
+/** Someone's resource named like a clone and tagged managed=true, without a prefixed clone tag. */
+const markedOnly: Context = { 'aws:ResourceTag/snapclone:managed': 'true' };
+/** A create as snapclone makes it: the clone's name, its owner (the session's person) and expiry (security H4, M2). */
 const creating: Context = {
   'aws:RequestTag/snapclone:managed': 'true',
   'aws:RequestTag/snapclone:clone': 'snapclone-x',
-  'aws:TagKeys': ['snapclone:managed', 'snapclone:clone'],
+  'aws:RequestTag/snapclone:owner': 'alice',
+  'aws:RequestTag/snapclone:expires-at': '2026-12-01T00:00:00.000Z',
+  'aws:TagKeys': ['snapclone:managed', 'snapclone:clone', 'snapclone:owner', 'snapclone:expires-at'],
+  'aws:userid': 'AROAEXAMPLEOPERATOR:snapclone-alice',
 };
 /** An RDS instance restore as snapclone sends it: private, of the placement's class. */
 const restoring: Context = { ...creating, 'rds:PubliclyAccessible': 'false', 'rds:DatabaseClass': 'db.t4g.micro' };
@@ -71,6 +78,12 @@ const allowed: Row[] = [
     resource: db('snapclone-x-1'),
     context: { ...creating, 'rds:DatabaseEngine': 'aurora-postgresql', 'rds:DatabaseClass': 'db.t4g.medium', 'rds:PubliclyAccessible': 'false' },
   },
+  {
+    why: "the writer's cluster, a clone by its own tags",
+    action: 'rds:CreateDBInstance',
+    resource: rds('cluster', 'snapclone-x'),
+    context: { ...creating, ...managed, 'rds:DatabaseEngine': 'aurora-postgresql', 'rds:DatabaseClass': 'db.t4g.medium', 'rds:PubliclyAccessible': 'false' },
+  },
   { why: "replace an Aurora clone's password", action: 'rds:ModifyDBCluster', resource: rds('cluster', 'snapclone-x'), context: managed },
   { why: 'delete an Aurora clone', action: 'rds:DeleteDBCluster', resource: rds('cluster', 'snapclone-x'), context: managed },
   {
@@ -85,18 +98,18 @@ const allowed: Row[] = [
     why: 'create a cache clone of the placement node type',
     action: 'elasticache:CreateReplicationGroup',
     resource: ec('replicationgroup', 'snapclone-x'),
-    context: { ...creating, 'elasticache:CacheNodeType': 'cache.t4g.micro' },
+    context: { ...creating, 'elasticache:CacheNodeType': 'cache.t4g.micro', 'elasticache:TransitEncryptionEnabled': 'true', 'elasticache:AuthTokenEnabled': 'true' },
   },
   { why: 'delete a cache clone', action: 'elasticache:DeleteReplicationGroup', resource: ec('replicationgroup', 'snapclone-x'), context: managed },
   { why: "read a cache clone's tags", action: 'elasticache:ListTagsForResource', resource: ec('replicationgroup', 'snapclone-x') },
   { why: "list the search source's snapshots", action: 'es:ESHttpGet', resource: es('search-prod/_snapshot/prod-snapshots/_all') },
   { why: 'create a search clone', action: 'es:CreateDomain', resource: es('snapclone-x'), context: creating },
-  { why: 'register the repository on a search clone (PUT, as AWS documents)', action: 'es:ESHttpPut', resource: es('snapclone-x/_snapshot/prod-snapshots') },
-  { why: 'restore on a search clone', action: 'es:ESHttpPost', resource: es('snapclone-x/_snapshot/prod-snapshots/daily-2026-11-20/_restore') },
+  { why: 'register the repository on a search clone (PUT, as AWS documents)', action: 'es:ESHttpPut', resource: es('snapclone-x/_snapshot/prod-snapshots'), context: managed },
+  { why: 'restore on a search clone', action: 'es:ESHttpPost', resource: es('snapclone-x/_snapshot/prod-snapshots/daily-2026-11-20/_restore'), context: managed },
   // What OpenSearch puts in iam:PassedToService is undocumented: the read-only repository role passes with or without it.
   { why: 'pass the read-only repository role to OpenSearch', action: 'iam:PassRole', resource: role('opensearch-snapshot-reader'), context: { 'iam:PassedToService': 'es.amazonaws.com' } },
   { why: 'pass the read-only repository role (no PassedToService)', action: 'iam:PassRole', resource: role('opensearch-snapshot-reader') },
-  { why: 'delete a search clone', action: 'es:DeleteDomain', resource: es('snapclone-x') },
+  { why: 'delete a search clone', action: 'es:DeleteDomain', resource: es('snapclone-x'), context: managed },
   { why: 'restore a clone (instance)', action: 'rds:RestoreDBInstanceFromDBSnapshot', resource: db('snapclone-x'), context: restoring },
   { why: 'restore a clone (Backup snapshot)', action: 'rds:RestoreDBInstanceFromDBSnapshot', resource: backupSnapshot, context: restoring },
   { why: 'restore a clone (subnet group)', action: 'rds:RestoreDBInstanceFromDBSnapshot', resource: rds('subgrp', 'snapclone-dev'), context: restoring },
@@ -104,7 +117,7 @@ const allowed: Row[] = [
   { why: 'point-in-time clone (target)', action: 'rds:RestoreDBInstanceToPointInTime', resource: db('snapclone-x'), context: restoring },
   { why: 'point-in-time clone (reads the source)', action: 'rds:RestoreDBInstanceToPointInTime', resource: db('orders-prod'), context: restoring },
   { why: 'tag a clone at creation', action: 'rds:AddTagsToResource', resource: db('snapclone-x'), context: creating },
-  { why: 'tag a clone', action: 'rds:AddTagsToResource', resource: db('snapclone-x'), context: { ...creating, ...managed } },
+  { why: 'tag a clone', action: 'rds:AddTagsToResource', resource: db('snapclone-x'), context: { ...managed, 'aws:RequestTag/snapclone:managed': 'true', 'aws:TagKeys': ['snapclone:managed', 'snapclone:expires-at'] } },
   { why: "replace a clone's password", action: 'rds:ModifyDBInstance', resource: db('snapclone-x'), context: managed },
   { why: 'delete a clone', action: 'rds:DeleteDBInstance', resource: db('snapclone-x'), context: managed },
   { why: "create a clone's secret", action: 'secretsmanager:CreateSecret', resource: secret('snapclone-x'), context: creating },
@@ -158,6 +171,21 @@ const denied: Row[] = [
     context: { ...creating, 'aws:ResourceTag/snapclone:managed': 'false' },
   },
   { why: 'untag a clone', action: 'rds:RemoveTagsFromResource', resource: db('snapclone-x'), context: managed },
+  { why: 'delete an instance tagged managed=true without a prefixed clone tag', action: 'rds:DeleteDBInstance', resource: db('snapclone-x'), context: markedOnly },
+  { why: 'delete a domain tagged managed=true with a clone tag outside the prefix', action: 'es:DeleteDomain', resource: es('snapclone-x'), context: { ...markedOnly, 'aws:ResourceTag/snapclone:clone': 'search-prod' } },
+  { why: 'read a secret tagged managed=true without a prefixed clone tag', action: 'secretsmanager:GetSecretValue', resource: secret('snapclone-x'), context: markedOnly },
+  {
+    why: "rewrite a clone's clone tag",
+    action: 'rds:AddTagsToResource',
+    resource: db('snapclone-x'),
+    context: { ...managed, 'aws:RequestTag/snapclone:managed': 'true', 'aws:RequestTag/snapclone:clone': 'snapclone-y', 'aws:TagKeys': ['snapclone:managed', 'snapclone:clone'] },
+  },
+  {
+    why: 'create with a clone tag outside the prefix',
+    action: 'rds:RestoreDBInstanceFromDBSnapshot',
+    resource: db('snapclone-x'),
+    context: { ...restoring, 'aws:RequestTag/snapclone:clone': 'orders-prod' },
+  },
   { why: 'modify an untagged prefixed instance', action: 'rds:ModifyDBInstance', resource: db('snapclone-x') },
   { why: 'delete an untagged prefixed instance', action: 'rds:DeleteDBInstance', resource: db('snapclone-x') },
   // AWS puts the engine and class of every CreateDBInstance in the request (both are required parameters).
@@ -177,6 +205,12 @@ const denied: Row[] = [
   { why: 'delete an untagged prefixed cache', action: 'elasticache:DeleteReplicationGroup', resource: ec('replicationgroup', 'snapclone-x') },
   { why: 'delete the Aurora source', action: 'rds:DeleteDBCluster', resource: rds('cluster', 'catalog-prod'), context: managed },
   { why: 'change the Aurora source', action: 'rds:ModifyDBCluster', resource: rds('cluster', 'catalog-prod'), context: managed },
+  {
+    why: 'add a writer to an untagged <prefix>-* cluster someone else made',
+    action: 'rds:CreateDBInstance',
+    resource: rds('cluster', 'snapclone-x'),
+    context: { ...creating, 'rds:DatabaseEngine': 'aurora-postgresql', 'rds:DatabaseClass': 'db.t4g.medium', 'rds:PubliclyAccessible': 'false' },
+  },
   { why: 'add an instance to the Aurora source', action: 'rds:CreateDBInstance', resource: rds('cluster', 'catalog-prod'), context: { ...creating, 'rds:DatabaseEngine': 'aurora-postgresql', 'rds:DatabaseClass': 'db.t4g.medium' } },
   { why: 'delete an untagged prefixed cluster', action: 'rds:DeleteDBCluster', resource: rds('cluster', 'snapclone-x') },
   { why: 'create a standalone instance of the placement class', action: 'rds:CreateDBInstance', resource: db('snapclone-x'), context: { ...creating, 'rds:DatabaseEngine': 'postgres', 'rds:DatabaseClass': 'db.t4g.medium' } },

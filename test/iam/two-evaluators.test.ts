@@ -52,7 +52,7 @@ describe('the sandbox evaluator and iam-simulate agree on the generated policy',
     const decisions = new Set<Decision>();
     const kinds = new Set<string>();
     for (const { row, context } of rows) {
-      const sandbox = sandboxDecision(docs, row, context);
+      const sandbox = sandboxDecision(docs, row);
       const simulator = await fastSimulatorDecision(docs, row, context, world.account);
       decisions.add(sandbox);
       kinds.add(row.kind);
@@ -106,7 +106,7 @@ describe('random rows (fast-check), through iam-simulate’s checked entry point
         fc.asyncProperty(row, async (r) => {
           const context = contextOf(r);
           const { decision, ignored } = await simulatorDecision(docs, r, context, world.account);
-          const sandbox = sandboxDecision(docs, r, context);
+          const sandbox = sandboxDecision(docs, r);
           const note = ignored.length > 0 ? `iam-simulate ignored ${ignored.join(',')}` : undefined;
           expect(table(sandbox !== decision || note ? [{ row: r, context, sandbox, simulator: decision, note }] : [])).toBe('');
         }),

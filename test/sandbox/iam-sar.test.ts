@@ -33,16 +33,20 @@ afterAll(() => sb.close());
 
 const policy = (...Statement: PolicyStatement[]): PolicyDocument => ({ Version: '2012-10-17', Statement });
 const arn = (service: string, resource: string) => `arn:aws:${service}:${COMPANY_REGION}:${COMPANY_ACCOUNT}:${resource}`;
+// What every create carries under the generated policy (security M2/H4): the owner is the session (snapclone-sar),
+// with a clone name and an expiry (the policy requires them present; their values are the janitor's to judge).
 const MANAGED = [
   { Key: 'snapclone:managed', Value: 'true' },
   { Key: 'snapclone:owner', Value: 'sar' },
+  { Key: 'snapclone:clone', Value: 'snapclone-sar' },
+  { Key: 'snapclone:expires-at', Value: '2099-01-01T00:00:00.000Z' },
 ];
 
 /** SDK client config of a fresh role with exactly these policies (trusted through the account root, assumed by the admin). */
 let roles = 0;
 async function as(...policies: PolicyDocument[]) {
   const role = createRole(sb.world, COMPANY_ACCOUNT, `sar-test-${++roles}`, policy({ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${COMPANY_ACCOUNT}:root` }, Action: 'sts:AssumeRole' }), policies);
-  const out = await new STSClient(sb.config()).send(new AssumeRoleCommand({ RoleArn: role.arn, RoleSessionName: 'sar' }));
+  const out = await new STSClient(sb.config()).send(new AssumeRoleCommand({ RoleArn: role.arn, RoleSessionName: 'snapclone-sar' }));
   const c = out.Credentials!;
   return { ...sb.config(), credentials: { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken } };
 }

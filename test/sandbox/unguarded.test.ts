@@ -90,9 +90,14 @@ describe('the operator role without the guard, through the SDK', () => {
 
   it('cannot tag, modify, delete, untag or restore over production, nor read its secret; can read and clone', async () => {
     const rds = new RDSClient(operatorConfig());
+    // The full set a create carries (security M2/H4): the session as owner and an expiry, so that each refusal
+    // below is for what it names, not for a missing tag.
+    const expires = new Date(sb.world.clock.nowMs() + 3_600_000).toISOString();
     const managedAs = (clone: string) => [
       { Key: 'snapclone:managed', Value: 'true' },
       { Key: 'snapclone:clone', Value: clone },
+      { Key: 'snapclone:owner', Value: SESSION.replace(/^snapclone-/, '') },
+      { Key: 'snapclone:expires-at', Value: expires },
     ];
 
     // Make production look like a clone, so that the tag-conditioned statements would let the rest through.

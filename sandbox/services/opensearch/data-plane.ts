@@ -162,7 +162,9 @@ export async function serve(world: World, domain: DomainRecord, request: RawRequ
         operation: action.slice(3),
       };
       const resource = `${domain.arn}/${path.join('/')}`;
-      checkPermission(ctx, action, [resource]);
+      // Tag-based authorization of HTTP methods (AWS, June 2022): the domain's tags are the path's aws:ResourceTag.
+      const domainTags = Object.fromEntries([...domain.tags].map(([k, v]) => [`aws:ResourceTag/${k}`, v]));
+      checkPermission(ctx, action, [resource], domainTags);
       world.observer?.({ action, resources: [resource], principalArn: principal.arn });
       user = iamUser(domain, principal);
     }

@@ -1,6 +1,6 @@
 import type { TargetConfig } from '../../config/schema.ts';
 import { dbSubnetGroupCheck } from '../rds/permissions.ts';
-import { read, write, type EnginePermissions, type Scope, type ScopeWhere } from '../../iam/declare.ts';
+import { automatedName, read, write, type EnginePermissions, type Scope, type ScopeWhere } from '../../iam/declare.ts';
 import { managedSecretWrites, secretKeyArns, secretPermissions, sourceKeyUse } from '../shared/permissions.ts';
 
 /**
@@ -12,7 +12,7 @@ import { managedSecretWrites, secretKeyArns, secretPermissions, sourceKeyUse } f
 /** points: AWS Backup recovery points, cluster snapshots, the cluster's point-in-time window. */
 const points = [
   read('backup:ListRecoveryPointsByBackupVault', 'vault'),
-  read('rds:DescribeDBClusterSnapshots', ['source', 'restore-input']),
+  read('rds:DescribeDBClusterSnapshots', ['source', 'restore-input', 'source-backup']),
   read('rds:DescribeDBClusters', 'source'),
 ];
 
@@ -41,13 +41,16 @@ export const AURORA_PERMISSIONS: EnginePermissions = {
     // writer instance is added, tagged at creation too.
     // rds:DatabaseClass of a cluster restore is the class of a Multi-AZ DB cluster, which Aurora restores never
     // send: IfExists confines such a request to the placement's class.
-    { ...write('rds:RestoreDBClusterFromSnapshot', ['clone', 'restore-input', 'placement'], 'request'), requires: clusterRestoreRequires },
+    { ...write('rds:RestoreDBClusterFromSnapshot', ['clone', 'restore-input', 'source-backup', 'placement'], 'request'), requires: clusterRestoreRequires },
     { ...write('rds:RestoreDBClusterToPointInTime', ['clone', 'source', 'restore-input', 'placement'], 'request'), requires: clusterRestoreRequires },
     ...sourceKeyUse,
     // Only Aurora instances (which exist only inside a cluster) of the placement's class, never public: the
     // role cannot make a standalone instance, nor a bigger or a public one (snapclone sends all three).
     {
       ...write('rds:CreateDBInstance', ['clone', 'restore-input', 'placement'], 'request'),
+      // The cluster it joins is a clone already: its own tags say so (the property test found a writer added to
+      // an untagged <prefix>-* cluster under request tags alone).
+      joins: 'cluster',
       requires: (t: TargetConfig) => ({
         StringLike: { 'rds:DatabaseEngine': ['aurora-*'] },
         StringEquals: { 'rds:DatabaseClass': [t.aurora?.instanceClass ?? 'none'] },
@@ -92,7 +95,15 @@ export function auroraResources(scope: Scope, w: ScopeWhere): string[] | undefin
     case 'restore-input':
       // Cluster snapshots (AWS Backup's are cluster-snapshot:awsbackup:job-…) and the engine's default
       // cluster and instance parameter groups and option group, attached and never changed.
-      return [arn('cluster-snapshot', '*'), arn('cluster-pg', '*'), arn('pg', '*'), arn('og', '*')];
+      // Automated ones by name (rds:<id>-YYYY-MM-DD-HH-MM); manual and AWS Backup ones are `source-backup`.
+      return [
+        ...w.sources.map((s) => arn('cluster-snapshot', automatedName('rds:', s.config.id.toLowerCase()))),
+        arn('cluster-pg', '*'),
+        arn('pg', '*'),
+        arn('og', '*'),
+      ];
+    case 'source-backup':
+      return [arn('cluster-snapshot', '*')];
     case 'placement':
       return w.target.config.aurora ? [arn('subgrp', w.target.config.aurora.subnetGroup.toLowerCase())] : [];
     case 'account':

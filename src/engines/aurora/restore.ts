@@ -5,7 +5,7 @@ import { formatTime } from '../../core/dates.ts';
 import { UsageError } from '../../core/errors.ts';
 import { cloneTags, fromTagList, readCloneTags, toTagList } from '../../core/tags.ts';
 import { partitionOf } from '../../iam/declare.ts';
-import { isError, type Where } from '../shared/aws.ts';
+import { deniedByIam, isError, type Where } from '../shared/aws.ts';
 import { attachConcurrent, resumeExisting } from '../shared/resume.ts';
 import { assertNoSecret } from '../shared/secret.ts';
 import type { RestorePlan, RestoreResult } from '../types.ts';
@@ -171,8 +171,11 @@ async function restoreCluster(w: Where, plan: RestorePlan): Promise<RestoreResul
       result = { cluster: out.DBCluster, how: `full copy from the ${plan.point.kind === 'backup' ? 'AWS Backup recovery point' : 'snapshot'}: its time grows with the size of the data` };
     }
   } catch (error) {
-    if (!isError(error, 'DBClusterAlreadyExists')) throw error;
-    return attachConcurrent(w, await cloneOf(w, name, await describeCluster(w, name)), plan, 'DB cluster');
+    const denied = deniedByIam(error);
+    if (!denied && !isError(error, 'DBClusterAlreadyExists')) throw error;
+    const cluster = await describeCluster(w, name);
+    if (denied && !cluster) throw error;
+    return attachConcurrent(w, await cloneOf(w, name, cluster), plan, 'DB cluster');
   }
   w.ctx.reporter.info(`${name}: cluster restore started (${result.how}); tagged; the master password is replaced before any instance can accept connections.`);
   const cluster = result.cluster ?? (await describeCluster(w, name));

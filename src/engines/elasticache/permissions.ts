@@ -1,5 +1,5 @@
 import type { TargetConfig } from '../../config/schema.ts';
-import { read, write, type EnginePermissions, type Scope, type ScopeWhere } from '../../iam/declare.ts';
+import { automatedName, read, write, type EnginePermissions, type Scope, type ScopeWhere } from '../../iam/declare.ts';
 import { secretPermissions as secrets, sourceKeyUse } from '../shared/permissions.ts';
 
 /**
@@ -10,7 +10,7 @@ import { secretPermissions as secrets, sourceKeyUse } from '../shared/permission
 
 /** points: the source's snapshots; the source's TLS/AUTH settings (create reads them too). */
 const points = [
-  read('elasticache:DescribeSnapshots', ['source', 'restore-input']),
+  read('elasticache:DescribeSnapshots', ['source', 'restore-input', 'source-backup']),
   read('elasticache:DescribeReplicationGroups', 'source'),
 ];
 
@@ -35,8 +35,16 @@ export const ELASTICACHE_PERMISSIONS: EnginePermissions = {
     // the node type for the replication group only: the parameter group, subnet group and snapshot are bound by
     // ARN alone (the builder takes this from AWS's reference, as AWS's own examples write it).
     {
-      ...write('elasticache:CreateReplicationGroup', ['clone', 'restore-input', 'placement'], 'request'),
-      requires: (t: TargetConfig) => ({ StringEquals: { 'elasticache:CacheNodeType': [t.elasticache?.nodeType ?? 'none'] } }),
+      ...write('elasticache:CreateReplicationGroup', ['clone', 'restore-input', 'source-backup', 'placement'], 'request'),
+      // AWS supplies CacheNodeType only when the call names one (Null false: omitting it is refused), and
+      // TransitEncryptionEnabled/AuthTokenEnabled always: snapclone always sets both (security H4).
+      // ReplicasPerNodeGroup only for sharded groups; NumNodeGroups follows the snapshot (unbound: docs/iam.md).
+      requires: (t: TargetConfig) => ({
+        StringEquals: { 'elasticache:CacheNodeType': [t.elasticache?.nodeType ?? 'none'] },
+        Null: { 'elasticache:CacheNodeType': ['false'] },
+        Bool: { 'elasticache:TransitEncryptionEnabled': ['true'], 'elasticache:AuthTokenEnabled': ['true'] },
+        NumericLessThanEqualsIfExists: { 'elasticache:ReplicasPerNodeGroup': [String(t.elasticache?.replicas ?? 0)] },
+      }),
     },
     // A snapshot encrypted with a customer key: unconfirmed whether ElastiCache checks the caller's use of the
     // key as RDS does; granted on the configured keys only, right either way.
@@ -59,8 +67,11 @@ export function elasticacheResources(scope: Scope, w: ScopeWhere): string[] | un
     case 'source':
       return w.sources.map((s) => arn('replicationgroup', s.config.id.toLowerCase()));
     case 'restore-input':
-      // The snapshots restored from and the engine's default parameter groups, read and never changed.
-      return [arn('snapshot', '*'), arn('parametergroup', '*')];
+      // The sources' automatic snapshots (automatic.<id>-YYYY-MM-DD-HH-MM) and the engine's default parameter
+      // groups, read and never changed; manual snapshots are `source-backup`.
+      return [...w.sources.map((s) => arn('snapshot', automatedName('automatic.', s.config.id.toLowerCase()))), arn('parametergroup', '*')];
+    case 'source-backup':
+      return [arn('snapshot', '*')];
     case 'placement':
       return w.target.config.elasticache ? [arn('subnetgroup', w.target.config.elasticache.subnetGroup.toLowerCase())] : [];
     case 'account':

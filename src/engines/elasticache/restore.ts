@@ -1,7 +1,7 @@
 import { CreateReplicationGroupCommand, DescribeSnapshotsCommand, type ReplicationGroup, ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { UsageError } from '../../core/errors.ts';
 import { cloneTags, readCloneTags, TAG, toTagList } from '../../core/tags.ts';
-import { isError, type Where } from '../shared/aws.ts';
+import { deniedByIam, isError, type Where } from '../shared/aws.ts';
 import { attachConcurrent, resumeExisting } from '../shared/resume.ts';
 import { generatedPassword } from '../shared/secret.ts';
 import type { RestorePlan, RestoreResult } from '../types.ts';
@@ -10,19 +10,16 @@ import { SUPPORTED_ENGINES_TEXT } from '../shared/supported.ts';
 import { cloneFromGroup, cloneOf, describeGroup } from './describe.ts';
 
 /**
- * What the clone gets for authentication: a new AUTH token over TLS where the source uses TLS with a token or
- * RBAC user groups (whose users are not copied: the clone's default user gets the token), TLS without a
- * token where the source has TLS only, and nothing where the source has neither.
+ * What the clone gets for authentication: always a new AUTH token over TLS, whatever the source uses (the role's
+ * policy requires both, so that nobody holding it can make an open copy: security H4). A source's RBAC user
+ * groups are not copied: the clone's default user gets the token.
  */
 function accessOf(source: ReplicationGroup | undefined): { tls: boolean; token: boolean; note?: string } {
-  // A source that is gone: the safe choice, TLS with a new token.
-  if (!source) return { tls: true, token: true };
-  const rbac = (source.UserGroupIds ?? []).length > 0;
+  const rbac = (source?.UserGroupIds ?? []).length > 0;
   const note = rbac
-    ? `the source's RBAC user groups (${source.UserGroupIds!.join(', ')}) are not attached to the clone: its default user takes a new AUTH token instead`
+    ? `the source's RBAC user groups (${source!.UserGroupIds!.join(', ')}) are not attached to the clone: its default user takes a new AUTH token instead`
     : undefined;
-  if (source.AuthTokenEnabled || rbac) return { tls: true, token: true, note };
-  return { tls: source.TransitEncryptionEnabled === true, token: false };
+  return { tls: true, token: true, note };
 }
 
 /**
@@ -91,8 +88,11 @@ async function createGroup(w: Where, plan: RestorePlan): Promise<RestoreResult> 
     );
     group = out.ReplicationGroup;
   } catch (error) {
-    if (!isError(error, 'ReplicationGroupAlreadyExists', 'ReplicationGroupAlreadyExistsFault')) throw error;
-    return attachConcurrent(w, await cloneOf(w, name, await describeGroup(w, name)), plan, 'replication group');
+    const denied = deniedByIam(error);
+    if (!denied && !isError(error, 'ReplicationGroupAlreadyExists', 'ReplicationGroupAlreadyExistsFault')) throw error;
+    const existing = await describeGroup(w, name);
+    if (denied && !existing) throw error;
+    return attachConcurrent(w, await cloneOf(w, name, existing), plan, 'replication group');
   }
   const how = token ? 'TLS, a new AUTH token in its secret' : access.tls ? 'TLS, no AUTH token (the source has none)' : 'no TLS and no AUTH token (the source has neither)';
   w.ctx.reporter.info(`${name}: replication group creation started from snapshot ${plan.point.id} (${how}); tagged.`);

@@ -37,14 +37,15 @@ export const OPENSEARCH_PERMISSIONS: EnginePermissions = {
     // OpenSearch Service for clone domains (docs/iam.md).
     write('iam:PassRole', ['service-role']),
     // AWS documents registration as PUT with es:ESHttpPut; the restore is a POST.
-    write('es:ESHttpPut', ['clone-repository']),
-    write('es:ESHttpPost', ['clone-restore']),
+    // Only on clones (the domain's tags, authorized for HTTP methods since 2022): security H1.
+    write('es:ESHttpPut', ['clone-repository'], 'resource'),
+    write('es:ESHttpPost', ['clone-restore'], 'resource'),
     // Snapshots, indices and recoveries of the clone, and its data for the people using it (GET).
     read('es:ESHttpGet', 'clone'),
   ],
   // Clones made before the role became their master user kept a password in a secret.
   credentials: [...describe, identity, tagClone, secrets.value],
-  delete: [...describe, tagClone, write('es:DeleteDomain', ['clone']), secrets.describe, secrets.delete],
+  delete: [...describe, tagClone, write('es:DeleteDomain', ['clone'], 'resource'), secrets.describe, secrets.delete],
   // The repository role's trust (does it admit clone domains?) and read-only permissions; the service-linked role.
   doctor: [read('iam:GetRole', ['service-role', 'service-linked-role']), read('iam:SimulatePrincipalPolicy', 'service-role')],
 };

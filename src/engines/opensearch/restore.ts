@@ -1,6 +1,6 @@
 import { CreateDomainCommand, type DomainStatus, OpenSearchClient } from '@aws-sdk/client-opensearch';
 import { cloneTags, packTags, readCloneTags, TAG, toTagList } from '../../core/tags.ts';
-import { isError, type Where } from '../shared/aws.ts';
+import { deniedByIam, isError, type Where } from '../shared/aws.ts';
 import { attachConcurrent, resumeExisting } from '../shared/resume.ts';
 import type { RestorePlan, RestoreResult } from '../types.ts';
 import { partitionOf } from '../../iam/declare.ts';
@@ -56,8 +56,11 @@ async function createDomain(w: Where, plan: RestorePlan): Promise<RestoreResult>
     );
     domain = out.DomainStatus;
   } catch (error) {
-    if (!isError(error, 'ResourceAlreadyExistsException')) throw error;
-    return attachConcurrent(w, await cloneOf(w, name, await describeDomain(w, name)), plan, 'OpenSearch domain');
+    const denied = deniedByIam(error);
+    if (!denied && !isError(error, 'ResourceAlreadyExistsException')) throw error;
+    const existing = await describeDomain(w, name);
+    if (denied && !existing) throw error;
+    return attachConcurrent(w, await cloneOf(w, name, existing), plan, 'OpenSearch domain');
   }
   w.ctx.reporter.info(
     `${name}: domain creation started (${placement.instanceCount} × ${placement.instanceType}${master ? `, fine-grained access control with ${master} as master user` : ''}); tagged. Snapshot ${plan.point.id} is restored once it is active.`,

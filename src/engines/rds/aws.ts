@@ -3,7 +3,7 @@ import { partitionOf } from '../../iam/declare.ts';
 import type { TargetRef } from '../types.ts';
 import { placementIn } from '../shared/aws.ts';
 
-export { isError, where, type Where } from '../shared/aws.ts';
+export { deniedByIam, isError, where, type Where } from '../shared/aws.ts';
 
 export function dbArn(region: string, account: string, id: string): string {
   return `arn:${partitionOf(region)}:rds:${region}:${account}:db:${id}`;

@@ -1,4 +1,4 @@
-import { read, write, type EnginePermissions, type Scope, type ScopeWhere } from '../../iam/declare.ts';
+import { automatedName, read, write, type EnginePermissions, type Scope, type ScopeWhere } from '../../iam/declare.ts';
 import type { TargetConfig } from '../../config/schema.ts';
 import { managedSecretWrites, secretKeyArns, secretPermissions, sourceKeyUse } from '../shared/permissions.ts';
 
@@ -14,9 +14,9 @@ export const dbSubnetGroupCheck = [read('rds:DescribeDBSubnetGroups', 'placement
 /** points: recovery points, snapshots, the point-in-time window. */
 const points = [
   read('backup:ListRecoveryPointsByBackupVault', 'vault'),
-  read('rds:DescribeDBSnapshots', ['source', 'restore-input']),
+  read('rds:DescribeDBSnapshots', ['source', 'restore-input', 'source-backup']),
   read('rds:DescribeDBInstances', 'account'),
-  read('rds:DescribeDBInstanceAutomatedBackups', ['source', 'restore-input']),
+  read('rds:DescribeDBInstanceAutomatedBackups', ['source']),
 ];
 
 /**
@@ -51,7 +51,8 @@ export const RDS_PERMISSIONS: EnginePermissions = {
     // holds its source's password (RDS creates and tags that secret with the caller's rights).
     // Never public, only of the placement's class (AWS supplies rds:PubliclyAccessible for the whole call,
     // rds:DatabaseClass for the new instance; snapclone sends both, so neither is IfExists).
-    { ...write('rds:RestoreDBInstanceFromDBSnapshot', ['clone', 'restore-input', 'placement'], 'request'), requires: restoreRequires },
+    // Only the sources' snapshots (security C2): automated ones by name, manual and AWS Backup ones by backupTag.
+    { ...write('rds:RestoreDBInstanceFromDBSnapshot', ['clone', 'restore-input', 'source-backup', 'placement'], 'request'), requires: restoreRequires },
     { ...write('rds:RestoreDBInstanceToPointInTime', ['clone', 'source', 'restore-input', 'placement'], 'request'), requires: restoreRequires },
     ...sourceKeyUse,
     tagClone,
@@ -85,9 +86,13 @@ export function rdsResources(scope: Scope, w: ScopeWhere): string[] | undefined 
     case 'source':
       return w.sources.map((s) => arn('db', s.config.id.toLowerCase()));
     case 'restore-input':
-      // Restoring reads a snapshot (AWS Backup's are RDS snapshots: awsbackup:job-…) or automated backup and
-      // attaches the snapshot's option group and the engine's default parameter group; none is changed.
-      return [arn('snapshot', '*'), arn('auto-backup', '*'), arn('og', '*'), arn('pg', '*')];
+      // The sources' automated snapshots (rds:<id>-YYYY-MM-DD-HH-MM), and the snapshot's option group and the
+      // engine's default parameter group a restore attaches; none is changed. No auto-backup: a point-in-time
+      // restore names its source instance (db:<id>), never a retained automated backup.
+      return [...w.sources.map((s) => arn('snapshot', automatedName('rds:', s.config.id.toLowerCase()))), arn('og', '*'), arn('pg', '*')];
+    case 'source-backup':
+      // Manual snapshots and AWS Backup's (awsbackup:job-…): their names say nothing of the source.
+      return [arn('snapshot', '*')];
     case 'placement':
       return w.target.config.rds ? [arn('subgrp', w.target.config.rds.subnetGroup.toLowerCase())] : [];
     case 'account':

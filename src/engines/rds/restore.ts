@@ -3,7 +3,7 @@ import { SnapcloneError, UsageError } from '../../core/errors.ts';
 import { cloneTags, forcedTags, fromTagList, readCloneTags, toTagList } from '../../core/tags.ts';
 import { partitionOf } from '../../iam/declare.ts';
 import type { Clone, RestorePlan, RestoreResult } from '../types.ts';
-import { isError, placementOf, type Where } from './aws.ts';
+import { deniedByIam, isError, placementOf, type Where } from './aws.ts';
 import { attachConcurrent, conflict, resumeExisting, sameRestore } from '../shared/resume.ts';
 import { cloneFromInstance, cloneOf, describeClone, describeInstance, ENGINE, instanceArn } from './describe.ts';
 import { assertNoSecret } from '../shared/secret.ts';
@@ -116,7 +116,9 @@ async function restoreViaRds(w: Where, plan: RestorePlan): Promise<RestoreResult
       instance = out.DBInstance;
     }
   } catch (error) {
-    if (!isError(error, 'DBInstanceAlreadyExists')) throw error;
+    const denied = deniedByIam(error);
+    if (!denied && !isError(error, 'DBInstanceAlreadyExists')) throw error;
+    if (denied && !(await describeInstance(w, name))) throw error;
     // A concurrent run (or an earlier one) created it first: attach when it is the same clone.
     const existing = await describeClone(w, name);
     return attachConcurrent(w, existing?.tagged ? existing : undefined, plan, RESOURCE_KIND_NAME);

@@ -15,6 +15,14 @@ export function isError(error: unknown, ...names: string[]): boolean {
   return names.some((n) => e?.name === n || e?.Code === n || e?.name === `${n}Fault` || e?.Code === `${n}Fault`);
 }
 
+/**
+ * A create denied by IAM may have lost a race for its name: the tag-on-create grant (security M1) holds only for a
+ * resource not yet marked, and AWS may check it against the one a concurrent run just made under that name. Whether
+ * AWS answers "already exists" or "access denied" then, the name is read again: only a resource that exists now
+ * makes it the other run's; otherwise the denial stands.
+ */
+export const deniedByIam = (error: unknown): boolean => isError(error, 'AccessDenied', 'AccessDeniedException');
+
 /** Everything an engine operation in one target needs. */
 export interface Where {
   ctx: Context;

@@ -35,8 +35,9 @@ export const sourceKeyUse: Permission[] = [read('kms:DescribeKey', 'source-key')
  */
 export function managedSecretWrites(kmsKeyId: (t: TargetConfig) => string | undefined, when: (t: TargetConfig) => boolean = () => true): Permission[] {
   return [
-    { ...write('secretsmanager:CreateSecret', ['managed-secret']), when },
-    { ...write('secretsmanager:TagResource', ['managed-secret']), when },
+    // Never on a secret whose RDS tag names another resource (production's): security H3.
+    { ...write('secretsmanager:CreateSecret', ['managed-secret'], 'created-for-clone'), when },
+    { ...write('secretsmanager:TagResource', ['managed-secret'], 'created-for-clone'), when },
     { ...read('kms:DescribeKey', 'secret-key'), when },
     ...[read('kms:Decrypt', 'secret-key'), read('kms:GenerateDataKey', 'secret-key'), write('kms:CreateGrant', ['secret-key'], 'grant-for-aws-resource')].map(
       (p) => ({ ...p, when: (t: TargetConfig) => when(t) && Boolean(kmsKeyId(t)) }),

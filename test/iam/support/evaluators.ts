@@ -2,21 +2,50 @@
 // @cloud-copilot/iam-simulate (AGPL: a development dependency, never bundled or shipped).
 import { runSimulation, runUnsafeSimulation } from '@cloud-copilot/iam-simulate';
 import type { PolicyDocument, PolicyStatement } from '../../../src/iam/policy.ts';
-import { evaluate } from '../../../sandbox/core/iam-eval.ts';
+import { requestTagContext, resourceContext } from '../../../sandbox/core/authorize.ts';
+import { evaluate, type ConditionContext } from '../../../sandbox/core/iam-eval.ts';
 import type { PolicyDocument as SandboxPolicy } from '../../../sandbox/core/iam.ts';
+import { allowedKeys, resourceTypeOf } from '../../../sandbox/core/sar.ts';
+import type { World as SandboxWorld } from '../../../sandbox/core/world.ts';
 import type { Context, Row } from './rows.ts';
 
 export type Decision = 'allow' | 'explicit-deny' | 'implicit-deny';
 
+/** The caller both evaluators see: the operator role, session `snapclone-alice` (snapclone's SourceIdentity form). */
+export const SESSION = { role: 'snapclone-operator', person: 'alice', sessionName: 'snapclone-alice' } as const;
+
+/** The global keys AWS supplies for any call of the session (aws:PrincipalArn, aws:SourceIdentity…), for both evaluators. */
+export function sessionContext(account: string): Context {
+  return {
+    'aws:PrincipalAccount': account,
+    'aws:PrincipalArn': `arn:aws:iam::${account}:role/${SESSION.role}`,
+    'aws:PrincipalType': 'AssumedRole',
+    'aws:userid': `AROAEXAMPLEOPERATOR:${SESSION.sessionName}`,
+    'aws:SourceIdentity': SESSION.sessionName,
+    'aws:SecureTransport': 'true',
+  };
+}
+
 /**
- * The sandbox's decision for a row. Today it evaluates one (action, resource, context) with the context the test
- * builds from the SAR (rows.ts contextOf).
- * INTEGRATOR: when the sandbox branch exports its per-resource authorization that builds the context itself from
- * the SAR (resource tags, request tags, parameters → only the keys AWS supplies), call that here with the row's
- * raw parts (row.resourceTags, row.requestTags, row.params) instead of `context`, so that the two evaluators no
- * longer share this test's context builder.
+ * The sandbox's decision for a row, through the sandbox's own per-resource context building (what
+ * sandbox/core/authorize.ts `checkPermission` does for each resource of a call): the request's raw parts —
+ * `globals` (the session's keys), the request tags (`requestTagContext`), the request parameters, the resource's
+ * tags (`resourceContext`, which also writes the services' own tag keys) — filtered to the keys AWS supplies for
+ * the action on that resource's type (`allowedKeys` on `resourceTypeOf`, as authorize.ts's unexported keysFor).
+ * The test's context builder (rows.ts contextOf) feeds only iam-simulate, so the two evaluators share no
+ * context code.
  */
-export function sandboxDecision(docs: PolicyDocument[], row: Row, context: Context): Decision {
+export function sandboxDecision(docs: PolicyDocument[], row: Row, globals: Context = {}): Decision {
+  const world = { tagsOf: () => row.resourceTags } as unknown as SandboxWorld;
+  const raw: ConditionContext = {
+    ...globals,
+    ...requestTagContext(row.requestTags),
+    ...row.params,
+    ...resourceContext(world, row.resource),
+  };
+  const type = row.resource === '*' ? undefined : resourceTypeOf(row.action, row.resource);
+  const allowed = allowedKeys(row.action, type);
+  const context = Object.fromEntries(Object.entries(raw).filter(([key]) => allowed(key)));
   return evaluate(docs as unknown as SandboxPolicy[], { action: row.action, resource: row.resource, context });
 }
 
