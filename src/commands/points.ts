@@ -1,5 +1,5 @@
 import type { Context } from '../core/context.ts';
-import { endOfDay, formatTime, parseDay, startOfDay } from '../core/dates.ts';
+import { endOfDay, formatTime, normalDay, startOfDay } from '../core/dates.ts';
 import { UsageError } from '../core/errors.ts';
 import type { RestorePoint } from '../engines/types.ts';
 import type { CommandResult } from '../output/render.ts';
@@ -36,14 +36,14 @@ const KIND_LABEL: Record<RestorePoint['kind'], string> = {
 export async function run(options: PointsOptions, ctx: Context): Promise<CommandResult> {
   const zone = zoneOf(ctx);
   const source = resolveSource(ctx, options.source);
-  if (options.from !== undefined) parseDay(options.from, '--from');
-  if (options.to !== undefined) parseDay(options.to, '--to');
-  if (options.from !== undefined && options.to !== undefined && options.from.trim() > options.to.trim()) {
-    throw new UsageError(`--from ${options.from} is after --to ${options.to}`);
+  const from = options.from === undefined ? undefined : normalDay(options.from, '--from');
+  const to = options.to === undefined ? undefined : normalDay(options.to, '--to');
+  if (from !== undefined && to !== undefined && from > to) {
+    throw new UsageError(`--from ${from} is after --to ${to}`);
   }
   const range = {
-    from: options.from === undefined ? undefined : startOfDay(options.from.trim(), zone, '--from'),
-    to: options.to === undefined ? undefined : endOfDay(options.to.trim(), zone, '--to'),
+    from: from === undefined ? undefined : startOfDay(from, zone, '--from'),
+    to: to === undefined ? undefined : endOfDay(to, zone, '--to'),
   };
   const engine = engineOf(source);
   const target = chooseTarget(ctx, options.target, source);

@@ -1,6 +1,6 @@
 import type { PointQuery, RestorePoint, RestorePointKind } from '../engines/types.ts';
 import type { Reporter } from '../output/reporter.ts';
-import { dayOf, endOfDay, formatTime, parseDay, parseInstant } from './dates.ts';
+import { dayOf, endOfDay, formatTime, normalDay, parseInstant } from './dates.ts';
 import { UsageError } from './errors.ts';
 
 /** Which data the user asked for: exactly one of --date, --at, --latest. */
@@ -35,8 +35,7 @@ export function parseRequest(request: PointRequest, zone: string, now: Date): Pa
     );
   }
   if (request.date !== undefined) {
-    parseDay(request.date);
-    const day = request.date.trim();
+    const day = normalDay(request.date);
     const today = dayOf(now, zone);
     if (day > today) {
       throw new UsageError(`--date ${day} is in the future (today is ${today} in ${zone})`, 'Pick a day up to today.');

@@ -5,7 +5,8 @@ import { UsageError } from './errors.ts';
  * instant a day starts or ends in a zone, the day an instant falls on, and how times are shown.
  */
 
-const DAY_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+/** A day as people write it: 2026-11-20, 2026/11/20 or 20261120. */
+const DAY_RE = /^(\d{4})([-/]?)(\d{2})\2(\d{2})$/;
 const DAY_MS = 86_400_000;
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
@@ -84,17 +85,23 @@ export function zonedTimeToUtc(wall: WallTime, zone: string): Date {
   return new Date(Math.min(first, second));
 }
 
-/** Parses YYYY-MM-DD as a real calendar day; a UsageError names the option and the expected form. */
+/** Parses YYYY-MM-DD (or YYYY/MM/DD, YYYYMMDD) as a real calendar day; a UsageError names the option and the forms. */
 export function parseDay(text: string, option = '--date'): { year: number; month: number; day: number } {
   const m = DAY_RE.exec(text.trim());
   if (m) {
-    const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+    const [year, month, day] = [Number(m[1]), Number(m[3]), Number(m[4])];
     const probe = new Date(Date.UTC(year, month - 1, day));
     if (probe.getUTCFullYear() === year && probe.getUTCMonth() === month - 1 && probe.getUTCDate() === day) {
       return { year, month, day };
     }
   }
-  throw new UsageError(`${option} '${text}' is not a valid date`, 'Write the day as YYYY-MM-DD, e.g. 2026-11-15.');
+  throw new UsageError(`${option} '${text}' is not a valid date`, 'Write the day as YYYY-MM-DD, e.g. 2026-11-15 (2026/11/15 and 20261115 work too).');
+}
+
+/** A day in any accepted form, as YYYY-MM-DD. */
+export function normalDay(text: string, option = '--date'): string {
+  const { year, month, day } = parseDay(text, option);
+  return `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
 }
 
 /** The first instant of a day in a zone. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { choosePoint, parseRequest, restorePointLabel } from '../../src/core/choose.ts';
-import { dayOf, endOfDay, formatTime, parseInstant, startOfDay } from '../../src/core/dates.ts';
+import { dayOf, endOfDay, formatTime, normalDay, parseInstant, startOfDay } from '../../src/core/dates.ts';
 import { RefusedError, UsageError } from '../../src/core/errors.ts';
 import { assertManaged, guardProblem } from '../../src/core/guard.ts';
 import { defaultCloneName, RDS_INSTANCE_IDENTIFIER, validateCloneName } from '../../src/core/naming.ts';
@@ -34,6 +34,17 @@ describe('dates (Intl only)', () => {
     expect(dayOf(t, 'UTC')).toBe('2026-11-14');
     expect(formatTime(t, 'Asia/Tokyo')).toBe('2026-11-15 03:00 +09:00');
     expect(formatTime(t, 'UTC', { seconds: true })).toBe('2026-11-14 18:00:00 UTC');
+  });
+
+  it('reads a day as 2026-11-15, 2026/11/15 or 20261115, and nothing else', () => {
+    for (const text of ['2026-11-15', '2026/11/15', '20261115', ' 2026/11/15 ']) expect(normalDay(text)).toBe('2026-11-15');
+    expect(endOfDay('2026/11/15', 'Asia/Tokyo').toISOString()).toBe('2026-11-15T14:59:59.999Z');
+    expect(startOfDay('20261115', 'Asia/Tokyo').toISOString()).toBe('2026-11-14T15:00:00.000Z');
+    for (const bad of ['2026-11/15', '2026/1115', '202611155', '2026-02-30', '20260230', '15/11/2026', '2026.11.15']) {
+      const error = thrown(() => normalDay(bad));
+      expect(error, bad).toBeInstanceOf(UsageError);
+      expect((error as UsageError).hint).toContain('2026/11/15 and 20261115 work too');
+    }
   });
 
   it('reads --at with an offset as that instant and without one in the configured zone', () => {
@@ -137,6 +148,9 @@ describe('choosing the restore point', () => {
     expect(thrown(() => parseRequest({ date: '2026-11-15', latest: true }, zone, now)).message).toContain('only one');
     expect(thrown(() => parseRequest({ date: '2026-11-21' }, zone, now)).message).toContain('in the future');
     expect(thrown(() => parseRequest({ date: '15/11/2026' }, zone, now))).toBeInstanceOf(UsageError);
+    // Every accepted form stands for the same day, said as YYYY-MM-DD.
+    for (const date of ['2026/11/15', '20261115']) expect(parseRequest({ date }, zone, now)).toEqual(parseRequest({ date: '2026-11-15' }, zone, now));
+    expect(thrown(() => parseRequest({ date: '20261121' }, zone, now)).message).toContain('--date 2026-11-21 is in the future');
     const old = thrown(() => choosePoint(points, parseRequest({ date: '2026-10-01' }, zone, now), options));
     expect(old).toBeInstanceOf(UsageError);
     expect(old.message).toContain('Oldest restorable point: 2026-11-02 03:00 +09:00');
