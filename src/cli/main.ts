@@ -6,6 +6,7 @@ import { DOCUMENTS, FORMATS } from '../iam/documents.ts';
 import type { GlobalOptions, Io } from './context.ts';
 import { explain } from './errors.ts';
 import { redact } from '../core/redact.ts';
+import { shortUsageAfterErrors } from './usage-hint.ts';
 import { version } from './version.ts';
 
 // Only the definitions of the commands are loaded at start-up (enough for --help and --version): a command's
@@ -25,7 +26,6 @@ export function program(io: Io, onExit: (code: number) => void, argv?: string[])
     .addOption(new Option('-v, --verbose', 'more detail (never secrets)'))
     .addOption(new Option('-q, --quiet', 'only results and errors'))
     .addOption(new Option('--mfa-code <code>', 'MFA code, when the target\'s role requires one and there is no terminal (- reads it from standard input)'))
-    .showHelpAfterError()
     .exitOverride()
     .hook('preAction', (_root, command) => io.onCommand?.(command.name()))
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
@@ -145,6 +145,7 @@ export function program(io: Io, onExit: (code: number) => void, argv?: string[])
     .addOption(new Option('--target <name>', 'target from the config').env('SNAPCLONE_TARGET'))
     .action((document, opts) => execute(async (ctx) => (await import('../commands/iam.ts')).run({ document, ...opts }, ctx)));
 
+  shortUsageAfterErrors(root);
   return root;
 }
 

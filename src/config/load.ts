@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseDocument } from 'yaml';
-import * as z from 'zod';
 import { UsageError } from '../core/errors.ts';
+import { describeIssues } from './mistakes.ts';
 import { ConfigSchema, type Config } from './schema.ts';
 
 export const CONFIG_FILE = 'snapclone.yaml';
@@ -31,11 +31,6 @@ export function configPath(explicit: string | undefined, env: NodeJS.ProcessEnv,
   return path;
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
-  const key = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
-  return `  ${key}: ${issue.message}`;
-}
-
 /** Parses and validates a config text; every problem names the file, the key path and what was expected. */
 export function parseConfig(text: string, path: string): Config {
   const doc = parseDocument(text, { prettyErrors: true });
@@ -51,7 +46,7 @@ export function parseConfig(text: string, path: string): Config {
   }
   const result = ConfigSchema.safeParse(data ?? {});
   if (!result.success) {
-    throw new UsageError(`${path} is not a valid snapclone config:\n${result.error.issues.map(describeIssue).join('\n')}`);
+    throw new UsageError(`${path} is not a valid snapclone config:\n${describeIssues(result.error.issues, ConfigSchema, data ?? {}, doc).join('\n')}`);
   }
   const config = result.data;
   const problems: string[] = [];

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeScenarioConfig } from '../../sandbox/scenario/config.ts';
+import { scenarioConfigText, writeScenarioConfig } from '../../sandbox/scenario/config.ts';
 import { COMPANY_ACCOUNT, COMPANY_REGION } from '../../sandbox/scenario/index.ts';
 import { rdsState } from '../../sandbox/services/rds/state.ts';
 import { elasticacheState } from '../../sandbox/services/elasticache/state.ts';
@@ -50,6 +50,10 @@ beforeAll(async () => {
   for (let i = 1; i < 9; i++) bomb.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`);
   writeFileSync(join(dir, 'bomb.yaml'), `${bomb.join('\n')}\n`);
   writeFileSync(join(dir, 'proto.yaml'), 'defaultTarget: __proto__\ntargets: {}\nsources: {}\n');
+  // The newcomer's two config mistakes (audit m13): the target's account id unquoted, its subnet group misspelled.
+  const scenario = scenarioConfigText();
+  expect(scenario).toContain(`account: "${COMPANY_ACCOUNT}"`);
+  writeFileSync(join(dir, 'mistakes.yaml'), scenario.replace(`account: "${COMPANY_ACCOUNT}"`, `account: ${COMPANY_ACCOUNT}`).replace('subnetGroup:', 'subnetGroupName:'));
 }, 60_000);
 
 afterAll(async () => {
@@ -94,6 +98,7 @@ const cases: [string, string[], RegExp, NodeJS.ProcessEnv?][] = [
   ['a config that is not YAML', ['list', '--config', 'broken.yaml'], /not valid YAML/],
   ['a config that is not a snapclone config', ['list', '--config', 'not-a-config.yaml'], /not a valid snapclone config/],
   ['a YAML alias bomb', ['list', '--config', 'bomb.yaml'], /not a usable config|not a valid snapclone config/],
+  ['a config with the newcomer\'s mistakes', ['list', '--config', 'mistakes.yaml'], /did you mean subnetGroup\?/],
   ['a prototype key as defaultTarget', ['list', '--config', 'proto.yaml'], /not a target|not a valid snapclone config/],
   ['an endpoint that is no URL', ['list'], /AWS_ENDPOINT_URL 'notaurl' is not an http\(s\) URL/, { AWS_ENDPOINT_URL: 'notaurl' }],
   ['a per-service endpoint that is no URL', ['list'], /AWS_ENDPOINT_URL_RDS 'ftp:\/\/x' is not an http\(s\) URL/, { AWS_ENDPOINT_URL_RDS: 'ftp://x' }],
@@ -127,6 +132,40 @@ describe('bad input: exit 2, a clear message, nothing changed', () => {
     expect(`${run.stdout}\n${run.stderr}`).toMatch(message);
     expect(run.stderr).not.toMatch(/TypeError|ReferenceError|EISDIR|at .*\.(m?js|ts):\d+/);
     expect(state()).toBe(before);
+  });
+});
+
+describe('mistakes told as what to do (newcomer audit m13, m16)', () => {
+  it('an unquoted account id and a misspelled key: one line each with the key path, exit 2, nothing run', async () => {
+    const before = state();
+    const run = await snapclone(['list', '--config', 'mistakes.yaml']);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.trimEnd().split('\n')).toEqual([
+      `error: ${join(dir, 'mistakes.yaml')} is not a valid snapclone config:`,
+      `  targets.dev.account: quote the account id, or YAML reads it as a number: write account: '${COMPANY_ACCOUNT}'`,
+      '  targets.dev.rds.subnetGroupName is not a known key: did you mean subnetGroup?',
+    ]);
+    expect(state()).toBe(before);
+  });
+
+  it.each([
+    ['an unknown command', ['creat', 'orders-db'], '(Did you mean create?)', 'Usage: snapclone [options] [command]', "Run 'snapclone --help' for the commands."],
+    ['an unknown option', ['create', 'orders-db', '--lates'], '(Did you mean --latest?)', 'Usage: snapclone create [options] <source...>', "Run 'snapclone create --help' for the options."],
+    ['a global option misspelled after a command', ['list', '--verbos'], '(Did you mean --verbose?)', 'Usage: snapclone list [options]', "Run 'snapclone list --help' for the options."],
+  ])('%s: the hint and the usage line, not the whole help; exit 2', async (_what, args, hint, usage, more) => {
+    const run = await snapclone(args);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    const lines = run.stderr.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^error: unknown (command|option) /);
+    expect(lines.slice(1)).toEqual([hint, usage, more]);
+  });
+
+  it('a word close to no command: no guess, the usage line only', async () => {
+    const run = await snapclone(['frobnicate']);
+    expect(run.code).toBe(2);
+    expect(run.stderr.trimEnd().split('\n')).toEqual(["error: unknown command 'frobnicate'", 'Usage: snapclone [options] [command]', "Run 'snapclone --help' for the commands."]);
   });
 });
 
