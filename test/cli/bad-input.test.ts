@@ -67,7 +67,7 @@ const cases: [string, string[], RegExp, NodeJS.ProcessEnv?][] = [
   ['no data chosen', ['create', 'orders-db'], /Say which data to clone/],
   ['two data choices', ['create', 'orders-db', '--latest', '--date', '2026-11-01'], /only one of --date, --at and --latest/],
   ['a date that is no date', ['create', 'orders-db', '--date', '2026-02-30'], /not a valid date/],
-  ['a date in another form', ['create', 'orders-db', '--date', '20261101'], /not a valid date/],
+  ['a date in a form not taken', ['create', 'orders-db', '--date', '01.11.2026'], /not a valid date/],
   ['a future date', ['create', 'orders-db', '--date', '2999-01-01'], /in the future/],
   ['an hour 24', ['create', 'orders-db', '--at', '2026-11-20T24:00'], /not a valid time/],
   ['minute 60', ['create', 'orders-db', '--at', '2026-11-20T10:60'], /not a valid time/],
