@@ -57,6 +57,18 @@ function oidcSessions(role: string, person: string): AwsCredentialIdentityProvid
   });
 }
 
+/** The message of an error line: with --output json (as the Action runs) a `{"error": …}` object, else `error: …`. */
+function errorMessage(line: string): string | undefined {
+  if (line.startsWith('error:')) return line.slice('error:'.length).trim();
+  if (!line.startsWith('{')) return undefined;
+  try {
+    const parsed = JSON.parse(line) as { error?: unknown };
+    return typeof parsed.error === 'string' ? parsed.error : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Runs one snapclone command in this process: its JSON document, exit code and error lines (stderr goes to the log). */
 async function runCli(argv: string[], credentials?: AwsCredentialIdentityProvider): Promise<{ code: number; json: string; errors: string[] }> {
   const stdout = new PassThrough();
@@ -67,7 +79,10 @@ async function runCli(argv: string[], credentials?: AwsCredentialIdentityProvide
   const errors: string[] = [];
   stderr.on('data', (chunk: Buffer) => {
     process.stderr.write(chunk);
-    for (const line of chunk.toString().split('\n')) if (line.startsWith('error:')) errors.push(line.trim());
+    for (const line of chunk.toString().split('\n')) {
+      const message = errorMessage(line);
+      if (message !== undefined) errors.push(`error: ${message}`);
+    }
   });
   const io: Io = {
     env: process.env,

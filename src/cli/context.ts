@@ -15,6 +15,8 @@ export interface GlobalOptions {
   verbose?: boolean;
   quiet?: boolean;
   mfaCode?: string;
+  /** JMESPath expression applied to the JSON output (--query). */
+  query?: string;
 }
 
 export interface Io {

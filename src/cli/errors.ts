@@ -76,3 +76,15 @@ function networkProblem(error: unknown): string | undefined {
   }
   return e?.cause && e.cause !== error ? networkProblem(e.cause) : undefined;
 }
+
+/**
+ * An error as the user reads it on stderr: two lines of text, or with --output json one JSON object (the same
+ * fields: `hint` is null when there is none), so that a script reading JSON lines on stderr can parse it too.
+ */
+export function formatError(explained: Explained, json: boolean, stack?: string): string {
+  if (json) {
+    const document = { error: explained.message, hint: explained.hint ?? null, exitCode: explained.exitCode, ...(stack ? { stack } : {}) };
+    return `${JSON.stringify(document)}\n`;
+  }
+  return `error: ${explained.message}\n${explained.hint ? `  ${explained.hint}\n` : ''}${stack ? `${stack}\n` : ''}`;
+}

@@ -1,10 +1,10 @@
 import { Argument, Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
-import { ExitCode } from '../core/errors.ts';
+import { ExitCode, UsageError } from '../core/errors.ts';
 import type { Context } from '../core/context.ts';
-import { render, type CommandResult } from '../output/render.ts';
+import { render, type CommandResult, type OutputFormat } from '../output/render.ts';
 import { DOCUMENTS, FORMATS } from '../iam/documents.ts';
 import type { GlobalOptions, Io } from './context.ts';
-import { explain } from './errors.ts';
+import { explain, formatError } from './errors.ts';
 import { redact } from '../core/redact.ts';
 import { shortUsageAfterErrors } from './usage-hint.ts';
 import { version } from './version.ts';
@@ -14,8 +14,27 @@ import { version } from './version.ts';
 
 type Runner = (ctx: Context) => Promise<CommandResult>;
 
+/**
+ * The format results are printed in: --query filters the JSON document, so it makes the output JSON (as with
+ * the aws CLI) unless --output on the command line asks for another format, which is a usage error.
+ */
+function outputFormat(root: Command): OutputFormat {
+  const { output, query } = root.opts() as GlobalOptions;
+  if (query === undefined) return output;
+  if (output !== 'json' && root.getOptionValueSource('output') === 'cli') {
+    throw new UsageError(`--query filters the JSON output; it does not apply to --output ${output}`, 'Drop --output (--query implies --output json), or drop --query.');
+  }
+  return 'json';
+}
+
 /** Builds the program; `execute` runs one command with the global options and prints its result. */
 export function program(io: Io, onExit: (code: number) => void, argv?: string[]): Command {
+  /** Whether errors are JSON objects: with --output json, and with --query unless --output asks otherwise. */
+  const wantsJson = (): boolean => {
+    const { output, query } = root.opts() as GlobalOptions;
+    return output === 'json' || (query !== undefined && root.getOptionValueSource('output') !== 'cli');
+  };
+  let jsonErrorWritten = false;
   const root = new Command('snapclone')
     .description('Clone production data from AWS backups into owned, expiring development copies — and delete them again.')
     .version(version)
@@ -23,30 +42,41 @@ export function program(io: Io, onExit: (code: number) => void, argv?: string[])
     .addOption(new Option('--profile <name>', 'AWS profile to start the credential chain from'))
     .addOption(new Option('--region <region>', 'AWS region (overrides the target\'s)'))
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json', 'markdown'] as const).default('table' as const).env('SNAPCLONE_OUTPUT'))
+    .addOption(new Option('--query <expression>', 'JMESPath expression applied to the JSON output, as the aws CLI\'s --query (implies --output json)'))
     .addOption(new Option('-v, --verbose', 'more detail (never secrets)'))
     .addOption(new Option('-q, --quiet', 'only results and errors'))
     .addOption(new Option('--mfa-code <code>', 'MFA code, when the target\'s role requires one and there is no terminal (- reads it from standard input)'))
     .exitOverride()
     .hook('preAction', (_root, command) => io.onCommand?.(command.name()))
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      // After a JSON error object, the help commander adds would break the JSON lines on stderr.
+      writeErr: (s) => void (jsonErrorWritten || io.stderr.write(s)),
+      outputError: (message, write) => {
+        if (!wantsJson()) return write(message);
+        const text = message.replace(/^error: /, '').trimEnd();
+        io.stderr.write(formatError({ message: text, hint: 'snapclone --help lists the commands and their options.', exitCode: ExitCode.usage }, true));
+        jsonErrorWritten = true;
+      },
+    });
 
   const execute = async (runner: Runner) => {
     const globals = root.opts() as GlobalOptions;
     let code: number;
     try {
+      const format = outputFormat(root);
+      // Checked before the context exists: a mistyped expression costs no call to AWS.
+      const query = globals.query === undefined ? undefined : (await import('../output/query.ts')).parseQuery(globals.query);
       const { buildContext } = await import('./context.ts');
-      const ctx = buildContext(globals, io, argv);
+      const ctx = buildContext({ ...globals, output: format }, io, argv);
       const result = await runner(ctx);
-      const text = render(result, globals.output);
+      const text = query ? JSON.stringify(query.apply(result.json), null, 2) : render(result, format);
       if (text) io.stdout.write(`${text}\n`);
       code = result.exitCode ?? ExitCode.ok;
     } catch (error) {
       const explained = explain(error);
-      io.stderr.write(`error: ${explained.message}\n`);
-      if (explained.hint) io.stderr.write(`  ${explained.hint}\n`);
-      if (globals.verbose && error instanceof Error && error.stack && explained.exitCode === ExitCode.failed) {
-        io.stderr.write(`${redact(error.stack)}\n`);
-      }
+      const stack = globals.verbose && error instanceof Error && error.stack && explained.exitCode === ExitCode.failed ? redact(error.stack) : undefined;
+      io.stderr.write(formatError(explained, wantsJson(), stack));
       code = explained.exitCode;
     }
     onExit(code);
