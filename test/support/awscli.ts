@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { COMPANY_REGION } from '../../sandbox/scenario/constants.ts';
+import { fakedClock } from './clock.ts';
 
 /** The Debian aws CLI (an independent client), not the pyenv shim first on PATH; tests skip without it. */
 export const AWS_CLI = '/usr/bin/aws';
@@ -40,6 +41,7 @@ export async function runAwsCli(endpoint: string, args: string[], key: CliKey, e
     AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
     AWS_PAGER: '',
     AWS_MAX_ATTEMPTS: '1',
+    ...fakedClock(),
     ...extraEnv,
   };
   if (key.sessionToken) env.AWS_SESSION_TOKEN = key.sessionToken;

@@ -21,3 +21,12 @@ export function testStartMs(wallMs = Date.now()): number {
 }
 
 export const testClock = (): Clock => new Clock(testStartMs());
+
+/**
+ * Debian's faketime, where the suites run under it (scripts/times-of-day.sh, or by hand): the processes the tests
+ * start with an environment of their own (the CLI, the aws CLI) see the tests' clock too.
+ */
+export function fakedClock(): Record<string, string> {
+  const names = ['LD_PRELOAD', 'FAKETIME', 'FAKETIME_DONT_FAKE_MONOTONIC', 'FAKETIME_NO_CACHE'];
+  return Object.fromEntries(names.flatMap((n) => (process.env[n] === undefined ? [] : [[n, process.env[n]!]])));
+}

@@ -1,5 +1,6 @@
 import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { join } from 'node:path';
+import { fakedClock } from './clock.ts';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { startSandbox, type Sandbox } from '../../sandbox/server.ts';
 import { seedScenario, COMPANY_REGION, type Scenario } from '../../sandbox/scenario/index.ts';
@@ -73,12 +74,6 @@ export function cliEnv(sb: TestSandbox, home: string, config: string, owner?: st
     ...(owner ? { SNAPCLONE_OWNER: owner } : {}),
     ...fakedClock(),
   };
-}
-
-/** Debian's faketime, where scripts/times-of-day.sh runs the suites under it: the CLI sees the tests' clock. */
-function fakedClock(): NodeJS.ProcessEnv {
-  const names = ['LD_PRELOAD', 'FAKETIME', 'FAKETIME_DONT_FAKE_MONOTONIC', 'FAKETIME_NO_CACHE'];
-  return Object.fromEntries(names.filter((n) => process.env[n] !== undefined).map((n) => [n, process.env[n]]));
 }
 
 /**
