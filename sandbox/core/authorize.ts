@@ -95,7 +95,7 @@ function knownAction(action: string) {
 }
 
 /** Only the keys AWS supplies for this action on this resource (sar.ts: allowedKeys). */
-function keysFor(action: string, resource: string, context: ConditionContext): ConditionContext {
+export function keysFor(action: string, resource: string, context: ConditionContext): ConditionContext {
   const type = resource === '*' ? undefined : resourceTypeOf(action, resource);
   const allowed = allowedKeys(action, type);
   return Object.fromEntries(Object.entries(context).filter(([key]) => allowed(key)));

@@ -2,10 +2,9 @@
 // @cloud-copilot/iam-simulate (AGPL: a development dependency, never bundled or shipped).
 import { runSimulation, runUnsafeSimulation } from '@cloud-copilot/iam-simulate';
 import type { PolicyDocument, PolicyStatement } from '../../../src/iam/policy.ts';
-import { requestTagContext, resourceContext } from '../../../sandbox/core/authorize.ts';
+import { keysFor, requestTagContext, resourceContext } from '../../../sandbox/core/authorize.ts';
 import { evaluate, type ConditionContext } from '../../../sandbox/core/iam-eval.ts';
 import type { PolicyDocument as SandboxPolicy } from '../../../sandbox/core/iam.ts';
-import { allowedKeys, resourceTypeOf } from '../../../sandbox/core/sar.ts';
 import type { World as SandboxWorld } from '../../../sandbox/core/world.ts';
 import type { Context, Row } from './rows.ts';
 
@@ -31,7 +30,7 @@ export function sessionContext(account: string): Context {
  * sandbox/core/authorize.ts `checkPermission` does for each resource of a call): the request's raw parts —
  * `globals` (the session's keys), the request tags (`requestTagContext`), the request parameters, the resource's
  * tags (`resourceContext`, which also writes the services' own tag keys) — filtered to the keys AWS supplies for
- * the action on that resource's type (`allowedKeys` on `resourceTypeOf`, as authorize.ts's unexported keysFor).
+ * the action on that resource's type (authorize.ts's keysFor, as checkPermission filters them).
  * The test's context builder (rows.ts contextOf) feeds only iam-simulate, so the two evaluators share no
  * context code.
  */
@@ -43,9 +42,7 @@ export function sandboxDecision(docs: PolicyDocument[], row: Row, globals: Conte
     ...row.params,
     ...resourceContext(world, row.resource),
   };
-  const type = row.resource === '*' ? undefined : resourceTypeOf(row.action, row.resource);
-  const allowed = allowedKeys(row.action, type);
-  const context = Object.fromEntries(Object.entries(raw).filter(([key]) => allowed(key)));
+  const context = keysFor(row.action, row.resource, raw);
   return evaluate(docs as unknown as SandboxPolicy[], { action: row.action, resource: row.resource, context });
 }
 
