@@ -5,6 +5,7 @@ import { iam } from './iam/index.ts';
 import { opensearch } from './opensearch/index.ts';
 import { rds } from './rds/index.ts';
 import { secretsmanager } from './secretsmanager/index.ts';
+import { ssm } from './ssm/index.ts';
 import { sts } from './sts/index.ts';
 import { tagging } from './tagging/index.ts';
 
@@ -17,5 +18,6 @@ export const services: Record<string, ServiceDef> = {
   elasticache,
   backup,
   iam,
+  ssm,
   es: opensearch,
 };

@@ -18,7 +18,14 @@ const STOP_GRACE_MS = 5_000;
 
 // Ctrl-C: waits stop at once and the command says how to carry on; a second Ctrl-C ends at once.
 const stop = new AbortController();
-process.once('SIGINT', () => {
+// connect: Ctrl-C closes the tunnel (and ends its session) when nothing runs through it; a command running
+// through it gets the Ctrl-C itself (psql cancels its query), and snapclone stays until the command ends.
+const onInterrupt = () => {
+  if (command === 'connect') {
+    stop.abort();
+    process.once('SIGINT', onInterrupt);
+    return;
+  }
   if (!STARTS_WORK.has(command ?? '')) process.exit(ExitCode.interrupted);
   stop.abort();
   const quit = () => {
@@ -27,7 +34,8 @@ process.once('SIGINT', () => {
   };
   process.once('SIGINT', quit);
   setTimeout(quit, STOP_GRACE_MS).unref();
-});
+};
+process.once('SIGINT', onInterrupt);
 
 // `snapclone --version` answers before commander and the command definitions load.
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {

@@ -149,6 +149,7 @@ export function buildContext(options: GlobalOptions, io: Io, argv?: string[]): C
     },
     sleep: (ms) => interruptibleSleep(ms, io.signal),
     invocation: argv,
+    signal: io.signal,
     timeScale,
   };
 }

@@ -127,7 +127,29 @@ export function program(io: Io, onExit: (code: number) => void, argv?: string[])
     .argument('<clone>', 'clone name')
     .addOption(new Option('--target <name>', 'target from the config').env('SNAPCLONE_TARGET'))
     .option('--force', "read another person's clone's credentials (recorded on the clone)")
+    .addOption(new Option('--format <format>', 'env: the lines of a .env file (PGHOST=…, PGPASSWORD=…, DATABASE_URL=…)').choices(['env'] as const))
     .action((clone, opts) => execute(async (ctx) => (await import('../commands/credentials.ts')).run({ clone, ...opts }, ctx)));
+
+  root
+    .command('connect')
+    .description('open a local port to a clone (through the relay on AWS), or run a command with the connection in its environment')
+    .argument('<clone>', 'clone name')
+    .argument('[command...]', 'after --: a command to run with the connection in its environment (PGHOST…, MYSQL_*, REDISCLI_AUTH); snapclone ends with its exit code')
+    .option('--port <port>', 'local port (default: any free port through the relay; the endpoint itself directly)', (v: string) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port from 1 to 65535 (0: any free port)');
+      return n;
+    })
+    .addOption(new Option('--target <name>', 'target from the config').env('SNAPCLONE_TARGET'))
+    .option('--force', "connect to another person's clone (recorded on the clone)")
+    .action((clone, command, opts) =>
+      execute(async (ctx) =>
+        (await import('../commands/connect.ts')).run(
+          { clone, command, ...opts, env: io.env, onReady: (lines) => io.stdout.write(`${lines.join('\n')}\n`) },
+          ctx,
+        ),
+      ),
+    );
 
   root
     .command('delete')

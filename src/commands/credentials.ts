@@ -1,5 +1,7 @@
 import type { Context } from '../core/context.ts';
+import type { ConnectionDetails, TargetRef } from '../engines/types.ts';
 import type { CommandResult } from '../output/render.ts';
+import { clientCommand, connectionEnv, connectionUrl, envFileLines, passwordVariable, protocolOf } from '../connect/clients.ts';
 import { claimFor, findClone } from './common.ts';
 
 export interface CredentialsOptions {
@@ -7,35 +9,71 @@ export interface CredentialsOptions {
   target?: string;
   /** Read another person's clone's credentials (recorded on the clone). */
   force?: boolean;
+  /** `env`: the lines of a .env file instead of the fields. */
+  format?: 'env';
 }
 
-/** snapclone credentials <clone>: connection details including the password (the only command that shows it). */
+/** The engine's own client program, as `snapclone connect NAME -- <it>` runs it. */
+const CLIENT: Record<string, string> = { postgresql: 'psql', mysql: 'mysql', redis: 'redis-cli' };
+
+/** How to reach the clone from where the config says clones are reached: through the relay, or directly. */
+function pathOf(clone: string, c: ConnectionDetails, target: TargetRef) {
+  const relay = target.config.connect?.relay;
+  if (!relay) {
+    return { via: 'direct' as const, how: 'direct: reachable from inside its VPC (company VPN, a runner in the VPC): docs/reaching-clones.md' };
+  }
+  const client = CLIENT[protocolOf(c.engine) ?? ''];
+  const command = `snapclone connect ${clone}${client ? ` -- ${client}${client === 'redis-cli' && c.tls ? ' --tls' : ''}` : ''}`;
+  return { via: 'relay' as const, relay, command, how: `${command}   (through the relay ${relay}; the endpoint is private)` };
+}
+
+/**
+ * snapclone credentials <clone>: connection details including the password (the only command that shows it):
+ * the fields, a connection URL, the engine's client command (its password from the environment, never on the
+ * command line), how to reach the clone on the configured path; `--format env` prints the lines of a .env file.
+ */
 export async function run(options: CredentialsOptions, ctx: Context): Promise<CommandResult> {
   const found = await findClone(ctx, options.clone, options.target);
   const clone = await claimFor(ctx, found, 'read the credentials of', options.force);
   const c = await found.engine.credentials(clone, ctx);
-  return {
-    json: {
-      clone: clone.clone,
-      target: clone.target,
-      engine: c.engine,
-      host: c.host,
-      port: c.port,
-      username: c.username,
-      password: c.password,
-      database: c.database ?? null,
-      tls: c.tls ?? null,
-      ...(c.auth ? { auth: c.auth } : {}),
-    },
-    lines: [
-      `host:     ${c.host}`,
-      `port:     ${c.port}`,
-      `user:     ${c.username}`,
-      `password: ${c.password}`,
-      ...(c.auth ? [`auth:     ${c.auth}`] : []),
-      ...(c.database ? [`database: ${c.database}`] : []),
-      ...(c.tls !== undefined ? [`tls:      ${c.tls ? 'on' : 'off'}`] : []),
-      `engine:   ${c.engine}`,
-    ],
+  const at = { host: c.host, port: c.port };
+  const url = connectionUrl(c, at, c.password || undefined);
+  const client = clientCommand(c, at);
+  const variable = passwordVariable(c.engine);
+  const path = pathOf(clone.clone, c, found.target);
+  const env = connectionEnv(c, at);
+  const json = {
+    clone: clone.clone,
+    target: clone.target,
+    engine: c.engine,
+    host: c.host,
+    port: c.port,
+    username: c.username,
+    password: c.password,
+    database: c.database ?? null,
+    tls: c.tls ?? null,
+    ...(c.auth ? { auth: c.auth } : {}),
+    url,
+    client: client ?? null,
+    connect: { via: path.via, ...(path.via === 'relay' ? { relay: path.relay, command: path.command } : {}) },
+    env,
   };
+  if (options.format === 'env') {
+    const note = path.via === 'relay' ? [`# The endpoint is private: ${path.command} sets these for the command, pointing at the tunnel.`] : [];
+    return { json, lines: [`# snapclone credentials ${clone.clone} (${c.engine})`, ...note, ...envFileLines(env)] };
+  }
+  const fields: [string, string][] = [
+    ['host', c.host],
+    ['port', String(c.port)],
+    ['user', c.username],
+    ['password', c.password],
+    ...(c.auth ? [['auth', c.auth] as [string, string]] : []),
+    ...(c.database ? [['database', c.database] as [string, string]] : []),
+    ...(c.tls !== undefined ? [['tls', c.tls ? 'on' : 'off'] as [string, string]] : []),
+    ['engine', c.engine],
+    ['url', url],
+    ...(client ? [['client', `${client}   (password from ${variable}: snapclone credentials ${clone.clone} --format env > .env)`] as [string, string]] : []),
+    ['connect', path.how],
+  ];
+  return { json, fields };
 }

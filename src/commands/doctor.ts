@@ -29,7 +29,15 @@ export interface Check {
 }
 
 /** A concrete resource for a declared ARN pattern: `db:snapclone-*` → `db:snapclone-doctor`. */
-const sample = (arn: string) => (arn === '*' ? '*' : arn.replace(/\*$/, 'doctor').replace(/\*/g, 'doctor'));
+const sample = (arn: string) => (arn === '*' ? '*' : arn.replace(/\$\{[^}]+\}/g, 'doctor').replace(/\*$/, 'doctor').replace(/\*/g, 'doctor'));
+
+/** A policy variable in a declared ARN (`session/${aws:SourceIdentity}-*`) gets the sample's value in the simulation's context. */
+const variablesOf = (arns: string[]): ContextEntry[] =>
+  [...new Set(arns.flatMap((a) => [...a.matchAll(/\$\{([^}*?$]+)\}/g)].map((m) => m[1])))].map((key) => ({
+    ContextKeyName: key,
+    ContextKeyValues: ['doctor'],
+    ContextKeyType: 'string',
+  }));
 
 /**
  * The context a declared part's call carries, from the part's own condition: the tags it writes or the tags of
@@ -95,7 +103,7 @@ async function checkAllowed(ctx: Context, target: TargetRef, source: string): Pr
   const groups = new Map<string, { actions: Set<string>; resources: string[]; context: ContextEntry[] }>();
   for (const part of declaredParts(ctx.config, target)) {
     const resources = [...new Set(part.resources.map(sample))];
-    const context = contextOf(part.condition);
+    const context = [...contextOf(part.condition), ...variablesOf(part.resources)];
     const key = JSON.stringify([resources, context]);
     const group = groups.get(key) ?? { actions: new Set<string>(), resources, context };
     for (const action of part.actions) group.actions.add(action);
@@ -219,8 +227,29 @@ async function checkTarget(ctx: Context, target: TargetRef): Promise<Check[]> {
   checks.push(...checkUnboundRestoreInputs(ctx, target));
   checks.push(...(await checkPlacements(ctx, target)));
   checks.push(...(await checkSearch(ctx, target)));
+  checks.push(...(await checkRelay(ctx, target)));
   checks.push(...(await checkSourceKeys(ctx, target, role ?? source)));
   return checks;
+}
+
+/** The relay `snapclone connect` forwards through (connect.relay) is managed by Session Manager and online. */
+async function checkRelay(ctx: Context, target: TargetRef): Promise<Check[]> {
+  const relay = target.config.connect?.relay;
+  if (!relay) return [];
+  const fix = `Start ${relay}; give it the SSM agent, an instance profile with AmazonSSMManagedInstanceCore and a route to the ssm, ssmmessages and ec2messages endpoints (VPC endpoints or NAT): docs/reaching-clones.md.`;
+  try {
+    const { SSMClient, DescribeInstanceInformationCommand } = await import('@aws-sdk/client-ssm');
+    const out = await ctx.clients(target.name).of(SSMClient).send(new DescribeInstanceInformationCommand({ Filters: [{ Key: 'InstanceIds', Values: [relay] }] }));
+    const info = out.InstanceInformationList?.find((i) => i.InstanceId === relay);
+    if (info?.PingStatus === 'Online') {
+      return [{ target: target.name, check: 'relay', ok: true, detail: `${relay} is managed by Session Manager and online (agent ${info.AgentVersion ?? 'unknown'})` }];
+    }
+    const detail = info ? `${relay} is managed by Session Manager but ${info.PingStatus}` : `${relay} is not managed by Session Manager (no SSM agent has registered it)`;
+    return [{ target: target.name, check: 'relay', ok: false, detail, fix }];
+  } catch (error) {
+    const e = explain(error);
+    return [{ target: target.name, check: 'relay', ok: false, detail: e.message, fix: e.hint ?? fix }];
+  }
 }
 
 /** OpenSearch's own checks (service-linked role; the repository role's trust and read-only permissions), when the target has OpenSearch. */

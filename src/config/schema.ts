@@ -151,6 +151,17 @@ export const OpenSearchPlacementSchema = z
   })
   .strict();
 
+/**
+ * How people reach clones that sit in private subnets: `snapclone connect` forwards a local port through Session
+ * Manager on a relay instance (an SSM-managed EC2 instance in the clones' VPC) to the clone's endpoint.
+ */
+export const ConnectSchema = z
+  .object({
+    /** The relay: an EC2 instance id (i-…) the SSM agent manages, with a route to the clones' subnets. */
+    relay: z.string().regex(/^i-([0-9a-f]{8}|[0-9a-f]{17})$/, 'an EC2 instance id such as i-0123456789abcdef0'),
+  })
+  .strict();
+
 export const TargetSchema = z
   .object({
     account: accountId,
@@ -163,6 +174,8 @@ export const TargetSchema = z
     /** Role AWS Backup assumes to restore (StartRestoreJob IamRoleArn). */
     backupRestoreRoleArn: roleArn.optional(),
     publicAccess: z.literal(false).default(false),
+    /** Reaching clones from outside their VPC (docs/reaching-clones.md); omitted: clones are reached directly. */
+    connect: ConnectSchema.optional(),
     defaultTtl: duration.default('8h'),
     maxTtl: duration.default('3d'),
     /**
@@ -240,3 +253,4 @@ export type TargetConfig = z.infer<typeof TargetSchema>;
 export type SourceConfig = z.infer<typeof SourceSchema>;
 export type AccessConfig = z.infer<typeof AccessSchema>;
 export type TrustConfig = z.infer<typeof TrustSchema>;
+export type ConnectConfig = z.infer<typeof ConnectSchema>;

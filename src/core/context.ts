@@ -16,6 +16,8 @@ export interface Context {
   clients(targetName: string): AwsClients;
   /** Waits between polls (throws Interrupted once the user pressed Ctrl-C); tests move the sandbox clock instead. */
   sleep(ms: number): Promise<void>;
+  /** Aborted when the user presses Ctrl-C (`connect` then closes its tunnel). */
+  signal?: AbortSignal;
   /** The arguments snapclone was run with, to print the command that carries on after a failure. */
   invocation?: string[];
   /**

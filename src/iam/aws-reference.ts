@@ -2446,6 +2446,79 @@ export const AWS_REFERENCE: Record<string, ActionReference> = {
       }
     ]
   },
+  "ssm:DescribeInstanceInformation": {
+    "keys": [],
+    "resources": []
+  },
+  "ssm:StartSession": {
+    "keys": [
+      "aws:ResourceTag/${TagKey}",
+      "ssm:AccessRequestId",
+      "ssm:SessionDocumentAccessCheck",
+      "ssm:resourceTag/${TagKey}"
+    ],
+    "resources": [
+      {
+        "type": "document",
+        "arn": "arn:${Partition}:ssm:${Region}:${Account}:document/${DocumentName}",
+        "required": false,
+        "keys": [],
+        "typeKeys": [
+          "aws:ResourceTag/${TagKey}",
+          "ssm:DocumentCategories",
+          "ssm:DocumentType",
+          "ssm:resourceTag/${TagKey}"
+        ]
+      },
+      {
+        "type": "instance",
+        "arn": "arn:${Partition}:ec2:${Region}:${Account}:instance/${InstanceId}",
+        "required": false,
+        "keys": [],
+        "typeKeys": [
+          "aws:ResourceTag/${TagKey}",
+          "ssm:resourceTag/${TagKey}"
+        ]
+      },
+      {
+        "type": "managed-instance",
+        "arn": "arn:${Partition}:ssm:${Region}:${Account}:managed-instance/${InstanceId}",
+        "required": false,
+        "keys": [],
+        "typeKeys": [
+          "aws:ResourceTag/${TagKey}",
+          "ssm:resourceTag/tag-key"
+        ]
+      },
+      {
+        "type": "task",
+        "arn": "arn:${Partition}:ecs:${Region}:${Account}:task/${TaskId}",
+        "required": false,
+        "keys": [],
+        "typeKeys": [
+          "aws:ResourceTag/${TagKey}"
+        ]
+      }
+    ]
+  },
+  "ssm:TerminateSession": {
+    "keys": [
+      "ssm:resourceTag/aws:ssmmessages:session-id",
+      "ssm:resourceTag/aws:ssmmessages:target-id"
+    ],
+    "resources": [
+      {
+        "type": "session",
+        "arn": "arn:${Partition}:ssm:${Region}:${Account}:session/${SessionId}",
+        "required": true,
+        "keys": [],
+        "typeKeys": [
+          "ssm:resourceTag/aws:ssmmessages:session-id",
+          "ssm:resourceTag/aws:ssmmessages:target-id"
+        ]
+      }
+    ]
+  },
   "sts:GetCallerIdentity": {
     "keys": [],
     "resources": []

@@ -45,6 +45,12 @@ export type Scope =
   | 'clone-repository'
   /** A clone's data-plane path that restores from a source's repository (OpenSearch: `…/_snapshot/<repo>/*\/_restore`). */
   | 'clone-restore'
+  /** The target's relay instance (`connect.relay`), that `snapclone connect` starts Session Manager sessions on. */
+  | 'relay'
+  /** The Session Manager document of the target's `connect` (src/connect/document.ts): port forwarding to clones only. */
+  | 'connect-document'
+  /** The Session Manager sessions the caller started (`session/<its session name>-*`). */
+  | 'own-session'
   /** The action has no resource-level permissions: `Resource: "*"`. */
   | 'none';
 

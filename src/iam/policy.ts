@@ -3,6 +3,7 @@ import { resolveTarget } from '../core/context.ts';
 import { TAG } from '../core/tags.ts';
 import { enginesIn } from '../engines/index.ts';
 import type { Engine, TargetRef } from '../engines/types.ts';
+import { connectDocumentArn } from '../connect/document.ts';
 import { COMMAND_PERMISSIONS } from './commands.ts';
 import { ENGINE_COMMANDS, partitionOf, secretArnPattern, type BackupTag, type Conditions, type Permission, type Scope, type ScopeWhere } from './declare.ts';
 import { resourceTypeOf, supplies } from './reference.ts';
@@ -52,6 +53,17 @@ function sharedResources(scope: Scope, w: ScopeWhere): string[] {
       return [...new Set(w.sources.flatMap((s) => sourceKeyArns(s.config)))];
     case 'source-backup':
       return [];
+    case 'relay': {
+      const relay = w.target.config.connect?.relay;
+      return relay ? [`arn:${w.partition}:ec2:${w.region}:${w.account}:instance/${relay}`] : [];
+    }
+    case 'connect-document':
+      return w.target.config.connect ? [connectDocumentArn(w.prefix, w.target.name, w.target.config)] : [];
+    case 'own-session':
+      // AWS names a session `<caller's name>-<random id>` (an assumed role's: its role session name), and snapclone's
+      // role session name is also its SourceIdentity, `snapclone-<person>`: only the caller's own sessions match. A
+      // session without SourceIdentity resolves to nothing here, so it can end none.
+      return [`arn:${w.partition}:ssm:${w.region}:${w.account}:session/\${aws:SourceIdentity}-*`];
     case 'none':
       return ['*'];
     default:

@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.ts';
 import { resolveTarget } from '../core/context.ts';
 import { UsageError } from '../core/errors.ts';
+import { connectDocument, connectDocumentName } from '../connect/document.ts';
 import { policiesFor } from './split.ts';
 import { GITHUB_OIDC_HOST, trustFor, trustSettings } from './trust.ts';
 
@@ -61,6 +62,18 @@ export function templateFor(config: Config, targetName: string): Record<string, 
       Tags: [{ Key: 'snapclone:target', Value: targetName }],
     },
   };
+  // The session document `snapclone connect` forwards through the relay with (its host parameter admits clones only).
+  if (target.config.connect) {
+    resources.ConnectDocument = {
+      Type: 'AWS::SSM::Document',
+      Properties: {
+        Name: connectDocumentName(config.prefix, targetName),
+        DocumentType: 'Session',
+        DocumentFormat: 'JSON',
+        Content: connectDocument(config.prefix, targetName, target.config),
+      },
+    };
+  }
   return {
     AWSTemplateFormatVersion: '2010-09-09',
     Description: `snapclone: the role snapclone runs as for target ${targetName} (${target.config.account}, ${target.config.region})`,

@@ -12,6 +12,8 @@ export interface Table {
 export interface CommandResult {
   json: unknown;
   table?: Table;
+  /** One record's fields, in order: aligned `name: value` lines, or a two-column table with --output markdown. */
+  fields?: [string, string][];
   /** Lines printed after the table (or alone), e.g. how to connect. */
   lines?: string[];
   /** A result that is printed but is not a success (doctor found problems): the exit code to end with. */
@@ -38,6 +40,11 @@ export function renderMarkdown(table: Table): string {
   ].join('\n');
 }
 
+function renderFields(fields: [string, string][]): string {
+  const width = Math.max(...fields.map(([name]) => name.length)) + 1;
+  return fields.map(([name, value]) => `${`${name}:`.padEnd(width)} ${value}`).join('\n');
+}
+
 export function render(result: CommandResult, format: OutputFormat): string {
   if (format === 'json') return JSON.stringify(result.json, null, 2);
   const parts: string[] = [];
@@ -50,6 +57,7 @@ export function render(result: CommandResult, format: OutputFormat): string {
           : renderTable(result.table),
     );
   }
+  if (result.fields?.length) parts.push(format === 'markdown' ? renderMarkdown({ columns: ['field', 'value'], rows: result.fields }) : renderFields(result.fields));
   if (result.lines?.length) parts.push(result.lines.join('\n'));
   return parts.join('\n\n');
 }

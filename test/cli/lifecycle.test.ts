@@ -126,7 +126,7 @@ describe('credentials', () => {
     expect(json.password).not.toBe(cli.masterPassword('orders-prod'));
     expect(json.host).toBe(alice.endpoint!.host);
     expect(json).toMatchObject({ port: 3306, username: 'admin', database: 'orders' });
-    expect(result.lines).toContain(`password: ${password}`);
+    expect(result.fields).toContainEqual(['password', password]);
     expect(undeclared(calls, actionsOf(RDS_PERMISSIONS.credentials))).toEqual([]);
   });
 });

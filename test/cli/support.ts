@@ -41,6 +41,7 @@ const IAM_PREFIX: Record<string, string> = {
   ResourceGroupsTaggingAPIClient: 'tag',
   STSClient: 'sts',
   IAMClient: 'iam',
+  SSMClient: 'ssm',
 };
 
 /** Records every call a client makes as an IAM action (rds:DescribeDBInstances, tag:GetResources…). */

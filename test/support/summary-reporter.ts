@@ -2,6 +2,7 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Reporter, TestModule } from 'vitest/node';
 import { generatedOperatorPolicies } from '../../sandbox/scenario/iam.ts';
+import { relayOperatorPolicies } from './relay.ts';
 import { savedActions } from './actions.ts';
 import { hygieneProblems } from './hygiene.ts';
 
@@ -37,7 +38,8 @@ export default class SummaryReporter implements Reporter {
       const called = savedActions(dir);
       if (called.size === 0) return [];
       const allowed = new Set(
-        generatedOperatorPolicies()
+        // The connect tests run under the same config with a relay (test/support/relay.ts).
+        [...generatedOperatorPolicies(), ...relayOperatorPolicies()]
           .flatMap((d) => d.Statement)
           .filter((s) => s.Effect === 'Allow')
           .flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action ?? ''])),

@@ -45,6 +45,12 @@ function withPasswords(raw: Raw, p: { rds?: 'managed' | 'generated'; aurora?: 'm
   return raw;
 }
 
+/** Clones reached through Session Manager on a relay (connect.relay): the ssm statements. */
+function relay(raw: Raw): Raw {
+  dev(raw).connect = { relay: 'i-0123456789abcdef0' };
+  return raw;
+}
+
 function serverless(raw: Raw): Raw {
   dev(raw).aurora = { ...dev(raw).aurora, instanceClass: 'db.serverless' };
   return raw;
@@ -106,6 +112,8 @@ function entries(label: string, raw: Raw): MatrixEntry[] {
 export function configMatrix(): MatrixEntry[] {
   return [
     ...entries('scenario: all engines', base()),
+    ...entries('scenario + connect relay', relay(base())),
+    ...entries('rds alone + connect relay', relay(only(base(), ['rds']))),
     ...ENGINES.flatMap((e) => entries(`${e} alone`, only(base(), [e]))),
     ...entries('rds managed', withPasswords(only(base(), ['rds']), { rds: 'managed' })),
     ...entries('rds managed + kmsKeyId', withPasswords(only(base(), ['rds']), { rds: 'managed', rdsKey: true })),
