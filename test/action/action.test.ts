@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromTagList, TAG } from '../../src/core/tags.ts';
 import { mintGithubToken, type GithubTokenOptions } from '../../sandbox/core/oidc.ts';
@@ -391,6 +392,42 @@ describe('re-runs (L7)', () => {
     const session = [...sb.world.credentials.values()].at(-1)!.principal;
     expect(session.sessionName).toBe('snapclone-mallory');
     expect((await action({ command: 'delete', sources: name }, { GITHUB_TRIGGERING_ACTOR: 'octocat' })).code).toBe(0);
+  });
+});
+
+describe('the set-up docs/github.md describes', () => {
+  it("its trust block admits clone.yml in snapclone and delete.yml in snapclone-manage as on main, and refuses a branch's copy", async () => {
+    // The trust exactly as docs/github.md writes it, made into a role by the generated trust.
+    const doc = readFileSync(join(root, 'docs/github.md'), 'utf8');
+    const block = /^```yaml\n(trust:\n[\s\S]*?)```$/m.exec(doc)?.[1];
+    expect(block, 'a ```yaml trust: block in docs/github.md').toBeDefined();
+    const github = (parseYaml(block!) as { trust: { github: { repositories: { name: string; id: number; ownerId: number }[]; environments: string[] } } }).trust.github;
+    expect(github.environments).toEqual(['snapclone', 'snapclone-manage']);
+    const config = ConfigSchema.parse(scenarioConfig());
+    config.targets[SCENARIO_TARGET].access.trust!.github = github as never;
+    const role = 'snapclone-github-documented';
+    createRole(sb.world, COMPANY_ACCOUNT, role, trustFor(config, SCENARIO_TARGET) as unknown as PolicyDocument, generatedOperatorPolicies());
+    const [repo] = github.repositories;
+    const ids = { repository: repo.name, repositoryId: String(repo.id), ownerId: String(repo.ownerId) };
+    const asRole = { 'INPUT_ROLE-TO-ASSUME': arn.role(role), GITHUB_REPOSITORY: repo.name };
+    const name = 'snapclone-documented';
+    try {
+      tokenOptions = { ...ids, environment: 'snapclone', workflowFile: '.github/workflows/clone.yml' };
+      const created = await action({ command: 'create', sources: 'billing-db', latest: 'true', name, ttl: '1h' }, asRole);
+      expect(created.code, created.stderr + created.stdout).toBe(0);
+      // delete.yml's copy on another branch, in the environment without reviewers: AWS refuses it.
+      tokenOptions = { ...ids, environment: 'snapclone-manage', workflowFile: '.github/workflows/delete.yml', ref: 'refs/heads/my-branch' };
+      const branch = await action({ command: 'delete', sources: name }, asRole);
+      expect(branch.code).toBe(1);
+      expect(branch.stdout).toMatch(/::error::.*(AccessDenied|Not authorized|rejected the credentials)/);
+      expect(sb.world.tagsOf(arn.db(name))).toBeDefined();
+      tokenOptions = { ...ids, environment: 'snapclone-manage', workflowFile: '.github/workflows/delete.yml' };
+      const deleted = await action({ command: 'delete', sources: name }, asRole);
+      expect(deleted.code, deleted.stderr + deleted.stdout).toBe(0);
+      expect(sb.world.tagsOf(arn.db(name))).toBeUndefined();
+    } finally {
+      tokenOptions = OUR_JOB;
+    }
   });
 });
 
