@@ -22,6 +22,10 @@ export const options = (forAction, out) => ({
         outExtension: { '.js': '.mjs' },
       }),
   bundle: true,
+  // Paths in the bundle (module comments, CommonJS wrappers' keys, so chunk hashes) go through node_modules as
+  // the checkout sees it, not where a symlinked node_modules really is: the same source builds the same bytes
+  // in any checkout (the release check compares a clean build in a temporary folder with the committed files).
+  preserveSymlinks: true,
   mainFields: ['module', 'main'],
   platform: 'node',
   target: 'node20',

@@ -11,7 +11,8 @@ import { currentPerson } from '../core/person.ts';
 import { argvFor, COMMANDS, type ActionInputs } from './argv.ts';
 import { encryptToSshKeys, supportedKey } from '../handoff/age.ts';
 import { githubOidcCredentials } from './oidc-credentials.ts';
-import { outputsOf, summaryOf } from './report.ts';
+import { outputsOf, summaryOf, type HandOff, type SummaryView } from './report.ts';
+import { loadConfig } from '../config/load.ts';
 
 function inputs(): ActionInputs {
   const command = core.getInput('command', { required: true }).trim();
@@ -116,16 +117,16 @@ async function publishedKeys(actor: string): Promise<{ keys: string[] } | { fail
 
 /**
  * The clones' connection details, for the requester only: encrypted (age format) to the SSH public keys
- * GitHub publishes for the actor, shown in the summary with the one command that decrypts them. The
- * password itself never reaches the log, the summary or the outputs (docs/github.md).
+ * GitHub publishes for the actor; the summary shows how to decrypt them. The password itself never reaches
+ * the log, the summary or the outputs (docs/github.md). Nothing to hand off: undefined.
  */
 async function handOff(
   person: string,
   names: string[],
   given: ActionInputs,
   credentials?: AwsCredentialIdentityProvider,
-): Promise<string> {
-  if (names.length === 0) return '';
+): Promise<HandOff | undefined> {
+  if (names.length === 0) return undefined;
   // The person the clone was made for: on a re-run, whoever started the re-run (GITHUB_TRIGGERING_ACTOR).
   const actor = process.env.GITHUB_TRIGGERING_ACTOR || process.env.GITHUB_ACTOR || person;
   const published = await publishedKeys(actor);
@@ -147,30 +148,23 @@ async function handOff(
       '',
     );
   }
-  if (details.length === 0) return '';
+  if (details.length === 0) return undefined;
   const sealed = encryptToSshKeys(details.join('\n'), keys.filter(supportedKey));
-  if (!sealed && 'failure' in published) {
-    return `\n\n### Connection details\n\nGitHub's API did not give the SSH keys of ${actor} (${published.failure}), so the password could not be handed over here. Re-run this workflow with the same inputs (it resumes the clone), or ask someone with AWS access to run \`snapclone credentials\`.\n`;
+  if (sealed) return { kind: 'sealed', actor, sealed };
+  if ('failure' in published) return { kind: 'api-failure', actor, failure: published.failure };
+  // The types of the keys age cannot use (sk-ssh-ed25519@openssh.com, ecdsa-sha2-nistp256, …), to say why.
+  const unusable = [...new Set(keys.filter((k) => !supportedKey(k)).map((k) => k.trim().split(/\s+/)[0]))];
+  return { kind: 'no-key', actor, unusable };
+}
+
+/** The config's time zone and language for the summary (the defaults when the config could not be read). */
+function summaryView(path: string): SummaryView {
+  try {
+    const { config } = loadConfig(path, process.env, process.cwd());
+    return { timeZone: config.timezone, language: config.language };
+  } catch {
+    return { timeZone: 'Asia/Tokyo', language: 'en' };
   }
-  if (!sealed) {
-    return `\n\n### Connection details\n\n${actor} has no ssh-ed25519 or ssh-rsa key on GitHub, so the password could not be handed over here. Add one (github.com/settings/keys) and re-run this workflow with the same inputs (it resumes the clone), or ask someone with AWS access to run \`snapclone credentials\`.\n`;
-  }
-  return [
-    '',
-    '',
-    `### Connection details, for ${actor} only`,
-    '',
-    `Encrypted to the SSH keys GitHub publishes for ${actor}; decrypt with your private key ([age](https://age-encryption.org)):`,
-    '',
-    '```sh',
-    `age -d -i ~/.ssh/id_ed25519 <<'EOF'`,
-    sealed.trimEnd(),
-    'EOF',
-    '```',
-    '',
-    '(Use `~/.ssh/id_rsa` for an RSA key.)',
-    '',
-  ].join('\n');
 }
 
 export async function run(): Promise<void> {
@@ -186,8 +180,8 @@ export async function run(): Promise<void> {
     core.setOutput('result', JSON.stringify(result));
     core.setOutput('clones', JSON.stringify(outputs.clones));
     core.setOutput('names', outputs.clones.map((c) => c.name).join(' '));
-    let summary = summaryOf(given, result, { person, repository: process.env.GITHUB_REPOSITORY ?? '' });
-    if (given.command === 'create') summary += await handOff(person, outputs.clones.map((c) => c.name), given, credentials);
+    const handed = given.command === 'create' ? await handOff(person, outputs.clones.map((c) => c.name), given, credentials) : undefined;
+    const summary = summaryOf(given, result, { person, repository: process.env.GITHUB_REPOSITORY ?? '' }, summaryView(given.config), handed);
     await core.summary.addRaw(summary, true).write();
     if (code !== 0) {
       const why = errors.filter((l) => l.startsWith('error:')).map((l) => l.slice('error:'.length).trim());

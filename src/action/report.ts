@@ -1,4 +1,6 @@
+import { formatTime } from '../core/dates.ts';
 import type { ActionInputs } from './argv.ts';
+import { textFor, type Language } from './summary-text.ts';
 
 /** One clone in the Action's `clones` output: never a secret. */
 export interface CloneOutput {
@@ -7,6 +9,18 @@ export interface CloneOutput {
   endpoint: string | null;
   expiresAt: string | null;
 }
+
+/** How the summary shows times and in which language: the config's `timezone` and `language`. */
+export interface SummaryView {
+  timeZone: string;
+  language: Language;
+}
+
+/** What became of the connection details of the clones made (main.ts reads and seals them). */
+export type HandOff =
+  | { kind: 'sealed'; actor: string; sealed: string }
+  | { kind: 'no-key'; actor: string; unusable: string[] }
+  | { kind: 'api-failure'; actor: string; failure: string };
 
 type Json = Record<string, unknown>;
 const str = (v: unknown) => (typeof v === 'string' ? v : null);
@@ -40,47 +54,103 @@ export function outputsOf(command: ActionInputs['command'], result: Json): { clo
 }
 
 const cell = (v: unknown) => String(v ?? '-').replace(/\|/g, '\\|');
+const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
+const header = (names: readonly string[]) => [row([...names]), row(names.map(() => '---'))];
+
+/** An ISO instant as the CLI shows it (`2026-11-20 03:00 +09:00`, in the config's zone); anything else as given. */
+function timeIn(value: unknown, zone: string): string {
+  const text = str(value);
+  if (!text) return '-';
+  const instant = new Date(text);
+  return Number.isNaN(instant.getTime()) ? text : formatTime(instant, zone);
+}
 
 /**
- * The job summary (Markdown): what was done, from which restore point, where, until when, how to connect,
- * and the exact `gh workflow run` lines to extend and delete. Never a password.
+ * The job summary (Markdown), for the requester who has no AWS access: what was made, from which restore
+ * point, until when (in the config's time zone and language), how to open the sealed connection details, and
+ * the exact `gh workflow run` lines to extend and delete. Never a password, and never a command the requester
+ * cannot run (no `snapclone credentials`).
  */
-export function summaryOf(i: ActionInputs, result: Json, who: { person: string; repository: string }): string {
+export function summaryOf(i: ActionInputs, result: Json, who: { person: string; repository: string }, view: SummaryView, handOff?: HandOff): string {
+  const t = textFor(view.language);
   const clones = outputsOf(i.command, result).clones;
   const lines = [`## snapclone ${i.command}`, ''];
   if (clones.length === 0) {
-    lines.push('Nothing to report.');
+    lines.push(t.nothing);
     return lines.join('\n');
   }
-  if (i.command === 'create') {
-    const made = (result.clones as Json[]) ?? [];
-    lines.push(`Requested by **${who.person}**${result.set ? ` as set \`${String(result.set)}\`` : ''}.`, '');
-    lines.push('| clone | source | data from | status | endpoint | user | expires |', '|---|---|---|---|---|---|---|');
-    for (const c of made) {
-      const point = c.point as { kind: string; time: string } | undefined;
-      const connect = c.connect as { host: string; port: number; username: string | null } | null;
-      lines.push(
-        `| \`${cell(c.name)}\` | ${cell(c.source)} | ${cell(point ? `${point.time} (${point.kind})` : '-')} | ${cell(c.status)} | ${cell(connect ? `${connect.host}:${connect.port}` : '-')} | ${cell(connect?.username)} | ${cell(c.expiresAt)} |`,
-      );
-    }
-    const failed = (result.failed as Json[] | undefined) ?? [];
-    for (const f of failed) lines.push('', `**Failed**: \`${cell(f.name)}\` (${cell(f.source)}): ${cell(f.error)}`);
+  if (i.command !== 'create') {
+    lines.push(t.timesIn(view.timeZone), '', ...header(t.listColumns));
+    for (const c of clones) lines.push(row([`\`${cell(c.name)}\``, cell(c.status), cell(c.endpoint), cell(timeIn(c.expiresAt, view.timeZone))]));
+    return lines.join('\n');
+  }
+  const made = (result.clones as Json[]) ?? [];
+  lines.push(t.intro(who.person, str(result.set), view.timeZone), '', ...header(t.createColumns));
+  for (const c of made) {
+    const point = c.point as { kind: string; time: string; at?: string | null } | undefined;
+    const connect = c.connect as { host: string; port: number; username: string | null } | null;
     lines.push(
-      '',
-      'The password is in the clone\'s own Secrets Manager secret (named like the clone); it is never written to this log, the summary or the outputs.',
-      '',
-      'Extend or delete it:',
-      '',
-      '```sh',
-      ...made.flatMap((c) => [
-        `gh workflow run extend.yml --repo ${who.repository} -f name=${String(c.name)} -f ttl=1d`,
-        `gh workflow run delete.yml --repo ${who.repository} -f name=${String(c.name)}`,
+      row([
+        `\`${cell(c.name)}\``,
+        cell(c.source),
+        cell(point ? t.point(timeIn(point.at ?? point.time, view.timeZone), point.kind) : '-'),
+        cell(c.status),
+        cell(connect ? `${connect.host}:${connect.port}` : '-'),
+        cell(connect?.username),
+        cell(timeIn(c.expiresAt, view.timeZone)),
       ]),
-      '```',
     );
-    return lines.join('\n');
   }
-  lines.push('| clone | status | endpoint | expires |', '|---|---|---|---|');
-  for (const c of clones) lines.push(`| \`${cell(c.name)}\` | ${cell(c.status)} | ${cell(c.endpoint)} | ${cell(c.expiresAt)} |`);
+  for (const f of (result.failed as Json[] | undefined) ?? []) lines.push('', t.failed(cell(f.name), cell(f.source), cell(f.error)));
+  if (handOff) lines.push('', ...handOffSection(handOff, view.language));
+  lines.push(
+    '',
+    `### ${t.extendOrDelete}`,
+    '',
+    t.extendOrDeleteHow,
+    '',
+    '```sh',
+    ...made.flatMap((c) => [
+      `gh workflow run extend.yml --repo ${who.repository} -f name=${String(c.name)} -f ttl=1d`,
+      `gh workflow run delete.yml --repo ${who.repository} -f name=${String(c.name)}`,
+    ]),
+    '```',
+  );
   return lines.join('\n');
+}
+
+/** How the requester gets the connection details: install age, decrypt (bash/zsh, PowerShell), or why not. */
+function handOffSection(handOff: HandOff, language: Language): string[] {
+  const t = textFor(language);
+  const title = `### ${t.connectionTitle(handOff.actor)}`;
+  if (handOff.kind === 'api-failure') return [title, '', t.apiFailure(handOff.actor, handOff.failure)];
+  if (handOff.kind === 'no-key') return [title, '', t.noKey(handOff.actor, handOff.unusable), '', ...t.makeKey];
+  const armored = handOff.sealed.trimEnd();
+  return [
+    title,
+    '',
+    t.sealedFor(handOff.actor),
+    '',
+    `1. ${t.installAge}`,
+    ...t.installLines.map((line) => `   - ${line}`),
+    `2. ${t.pasteBash}`,
+    '',
+    '```sh',
+    `age -d -i ~/.ssh/id_ed25519 <<'EOF'`,
+    armored,
+    'EOF',
+    '```',
+    '',
+    t.pastePowerShell,
+    '',
+    '```powershell',
+    "@'",
+    armored,
+    `'@ | age -d -i "$HOME\\.ssh\\id_ed25519"`,
+    '```',
+    '',
+    t.agentOrSecurityKey,
+    '',
+    ...t.makeKey,
+  ];
 }

@@ -233,6 +233,8 @@ export const ConfigSchema = z
   .object({
     /** Time zone in which --date names a day. */
     timezone: z.string().refine(isTimeZone, 'an IANA time zone such as Asia/Tokyo').default('Asia/Tokyo'),
+    /** Language of what the GitHub Action writes for the requester (its job summary): en or ja. */
+    language: z.enum(['en', 'ja']).default('en'),
     /** Prefix of every clone name; the guard also requires it. */
     prefix: z
       .string()

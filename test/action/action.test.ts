@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromTagList, TAG } from '../../src/core/tags.ts';
 import { mintGithubToken, type GithubTokenOptions } from '../../sandbox/core/oidc.ts';
@@ -15,7 +16,8 @@ import { ConfigSchema } from '../../src/config/schema.ts';
 import { trustFor } from '../../src/iam/trust.ts';
 import type { PolicyDocument } from '../../sandbox/core/iam.ts';
 import { createRole } from '../../sandbox/core/iam-state.ts';
-import { scenarioConfig, SCENARIO_TARGET, writeScenarioConfig } from '../../sandbox/scenario/config.ts';
+import { scenarioConfig, scenarioConfigText, SCENARIO_TARGET, writeScenarioConfig } from '../../sandbox/scenario/config.ts';
+import { formatTime } from '../../src/core/dates.ts';
 import { generatedOperatorPolicies } from '../../sandbox/scenario/iam.ts';
 import { arn, COMPANY_REGION, GITHUB_REPO } from '../../sandbox/scenario/index.ts';
 import { masterPasswordOf } from '../../sandbox/services/rds/state.ts';
@@ -73,7 +75,8 @@ beforeAll(async () => {
       return;
     }
     if (user) {
-      const published = user === 'octocat' && keys.mine ? [{ id: 1, key: readFileSync(`${keys.mine}.pub`, 'utf8').trim() }] : [];
+      const published =
+        user === 'octocat' && keys.mine ? [{ id: 1, key: readFileSync(`${keys.mine}.pub`, 'utf8').trim() }] : user === 'skonly' ? [{ id: 2, key: securityKeyLine() }] : [];
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(published));
       return;
     }
@@ -94,6 +97,26 @@ afterAll(async () => {
   await sb?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
+
+/** A FIDO security-key SSH public key as GitHub lists it (OpenSSH's wire format: type, key, application). */
+function securityKeyLine(): string {
+  const field = (b: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, b.length]), b]);
+  const type = 'sk-ssh-ed25519@openssh.com';
+  const blob = Buffer.concat([field(Buffer.from(type)), field(Buffer.alloc(32, 7)), field(Buffer.from('ssh:'))]);
+  return `${type} ${blob.toString('base64')}`;
+}
+
+/** The age block of one fenced code block of the summary (```sh heredoc or ```powershell here-string). */
+function sealedIn(summary: string, fence: 'sh' | 'powershell'): string | undefined {
+  const block = new RegExp('```' + fence + '\\n([\\s\\S]*?)```').exec(summary)?.[1];
+  return /-----BEGIN AGE ENCRYPTED FILE-----[\s\S]+?-----END AGE ENCRYPTED FILE-----\n/.exec(block ?? '')?.[0];
+}
+
+/** What every requester-facing summary must hold, whatever the outcome: nothing they cannot run. */
+function expectNoAwsOnlyAdvice(summary: string) {
+  expect(summary).not.toContain('snapclone credentials');
+  expect(summary).not.toContain('Secrets Manager');
+}
 
 interface Ran {
   code: number | null;
@@ -190,22 +213,83 @@ describe('the GitHub Action', () => {
     expect(fromTagList(Object.entries(tags).map(([Key, Value]) => ({ Key, Value })))[TAG.password]).toBe('generated');
 
     // The hand-off: sealed to octocat's published key, opened by the stock age tool with the private key only.
-    const sealed = /-----BEGIN AGE ENCRYPTED FILE-----[\s\S]+?-----END AGE ENCRYPTED FILE-----\n/.exec(ran.summary)?.[0];
+    const sealed = sealedIn(ran.summary, 'sh');
     expect(sealed, ran.summary).toBeDefined();
     expect(ran.summary).toContain(`age -d -i ~/.ssh/id_ed25519 <<'EOF'`);
+    // The same block for PowerShell, in a here-string piped to age.
+    expect(sealedIn(ran.summary, 'powershell')).toBe(sealed);
+    expect(ran.summary).toContain(`'@ | age -d -i "$HOME\\.ssh\\id_ed25519"`);
     if (hasAge) {
       const opened = execFileSync(AGE, ['-d', '-i', keys.mine], { input: sealed }).toString();
       expect(opened).toContain(`password=${password}`);
       expect(opened).toContain(`user=admin`);
       expect(() => execFileSync(AGE, ['-d', '-i', keys.other], { input: sealed, stdio: 'pipe' })).toThrow();
+      // PowerShell on Windows sends CRLF line ends: age still reads the block.
+      expect(execFileSync(AGE, ['-d', '-i', keys.mine], { input: sealed!.replaceAll('\n', '\r\n') }).toString()).toContain(`password=${password}`);
     }
+  });
+
+  it("create: the summary is the requester's one message: Tokyo times, age install lines per OS, what to do with an agent or security key", async () => {
+    const name = `snapclone-orders-db-${daysAgo(5).replaceAll('-', '')}-octocat`;
+    // The clone of the test above: a re-run resumes it and hands off again.
+    const ran = await action({ command: 'create', sources: 'orders-db', date: daysAgo(5), ttl: '4h' });
+    expect(ran.code, ran.stderr + ran.stdout).toBe(0);
+    const [clone] = JSON.parse(ran.outputs.clones) as { name: string; expiresAt: string }[];
+    expect(clone.name).toBe(name);
+    const tokyo = (iso: string) => formatTime(new Date(iso), 'Asia/Tokyo');
+    expect(ran.summary).toContain('Requested by **octocat**. Times are in Asia/Tokyo.');
+    expect(ran.summary).toContain(`| ${tokyo(clone.expiresAt)} |`);
+    expect(tokyo(clone.expiresAt)).toMatch(/\+09:00$/);
+    // No UTC ISO instant anywhere in what the requester reads.
+    expect(ran.summary).not.toMatch(/\d{4}-\d\d-\d\dT\d\d:\d\d/);
+    const result = JSON.parse(ran.outputs.result) as { clones: { point: { time: string } }[] };
+    expect(ran.summary).toContain(`| ${tokyo(result.clones[0].point.time)} (`);
+    for (const line of ['`sudo apt install age`', '`brew install age`', '`winget install --id FiloSottile.age`', '`scoop bucket add extras; scoop install age`']) {
+      expect(ran.summary).toContain(line);
+    }
+    expect(ran.summary).toContain('`sk-ssh-ed25519`');
+    expect(ran.summary).toContain('`ssh-keygen -t ed25519 -f ~/.ssh/snapclone`');
+    expectNoAwsOnlyAdvice(ran.summary);
+    // One message, in order: what was made, how to open the password, how to extend or delete.
+    const order = ['| clone |', '### Connection details, for octocat only', '### Extend or delete'].map((h) => ran.summary.indexOf(h));
+    expect(order.every((at, k) => at >= 0 && (k === 0 || at > order[k - 1])), ran.summary).toBe(true);
+  });
+
+  it('create: in Japanese when the config says language: ja', async () => {
+    writeFileSync(join(dir, 'snapclone-ja.yaml'), `language: ja\n${scenarioConfigText()}`);
+    const name = 'snapclone-ja';
+    const ran = await action({ command: 'create', sources: 'billing-db', latest: 'true', name, ttl: '1h', config: 'snapclone-ja.yaml' });
+    expect(ran.code, ran.stderr + ran.stdout).toBe(0);
+    const [clone] = JSON.parse(ran.outputs.clones) as { expiresAt: string }[];
+    expect(ran.summary).toContain('依頼者：**octocat**。時刻は Asia/Tokyo で表示しています。');
+    expect(ran.summary).toMatch(/\| \d{4}-\d\d-\d\d \d\d:\d\d \+09:00（(AWS Backup の復旧ポイント|手動スナップショット|自動スナップショット)）/);
+    expect(ran.summary).toContain('| クローン | ソース | データの時点 | 状態 | エンドポイント | ユーザー | 有効期限 |');
+    expect(ran.summary).toContain(`| ${formatTime(new Date(clone.expiresAt), 'Asia/Tokyo')} |`);
+    expect(ran.summary).toContain('### 接続情報（octocat さん専用）');
+    expect(ran.summary).toContain('[age](https://age-encryption.org) をインストールします（初回のみ）。');
+    expect(ran.summary).toContain('Windows：`winget install --id FiloSottile.age`');
+    expect(ran.summary).toContain('### 延長・削除');
+    expect(ran.summary).not.toContain('Requested by');
+    expect(ran.summary).not.toContain('Connection details');
+    expectNoAwsOnlyAdvice(ran.summary);
+    if (hasAge) {
+      const password = masterPasswordOf(sb.world, COMPANY_ACCOUNT, COMPANY_REGION, name)!;
+      expect(execFileSync(AGE, ['-d', '-i', keys.mine], { input: sealedIn(ran.summary, 'sh') }).toString()).toContain(`password=${password}`);
+    }
+    const deleted = await action({ command: 'delete', sources: name, config: 'snapclone-ja.yaml' });
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect(deleted.summary).toContain('| クローン | 状態 | エンドポイント | 有効期限 |');
   });
 
   it('says how to get the password when the requester has no usable SSH key on GitHub', async () => {
     const ran = await action({ command: 'create', sources: 'billing-db', latest: 'true', name: 'snapclone-nokeys', ttl: '1h' }, { GITHUB_ACTOR: 'nokeys' });
     expect(ran.code, ran.stderr).toBe(0);
-    expect(ran.summary).toContain('nokeys has no ssh-ed25519 or ssh-rsa key on GitHub');
+    expect(ran.summary).toContain('nokeys has no ssh-ed25519 or ssh-rsa key on GitHub, so the password could not be sealed here.');
+    expect(ran.summary).toContain(
+      "add `~/.ssh/snapclone.pub` at https://github.com/settings/keys, then run this workflow again for the same source with `date` set to the day in the clone's name",
+    );
     expect(ran.summary).not.toContain('BEGIN AGE ENCRYPTED FILE');
+    expectNoAwsOnlyAdvice(ran.summary);
     const password = masterPasswordOf(sb.world, COMPANY_ACCOUNT, COMPANY_REGION, 'snapclone-nokeys')!;
     for (const text of [ran.stdout, ran.stderr, ran.summary, JSON.stringify(ran.outputs)]) expect(text).not.toContain(password);
     expect((await action({ command: 'delete', sources: 'snapclone-nokeys' }, { GITHUB_ACTOR: 'nokeys' })).code).toBe(0);
@@ -217,10 +301,21 @@ describe('the GitHub Action', () => {
     expect(refused.code, refused.stderr).toBe(0);
     expect(refused.summary).toContain("GitHub's API did not give the SSH keys of ratelimited (HTTP 403 rate limit exceeded)");
     expect(refused.summary).not.toContain('has no ssh-ed25519');
+    expectNoAwsOnlyAdvice(refused.summary);
     expect(refused.stdout).toContain('::warning::Could not read the SSH keys of ratelimited from GitHub: HTTP 403');
     const withToken = await action(inputs, { GITHUB_ACTOR: 'ratelimited', 'INPUT_GITHUB-TOKEN': 'workflow-token' });
     expect(withToken.summary).toContain('ratelimited has no ssh-ed25519 or ssh-rsa key on GitHub');
     expect((await action({ command: 'delete', sources: 'snapclone-ratelimited' }, { GITHUB_ACTOR: 'ratelimited' })).code).toBe(0);
+  });
+
+  it('says a security key (sk-) on GitHub is one age cannot use', async () => {
+    const name = 'snapclone-skonly';
+    const ran = await action({ command: 'create', sources: 'billing-db', latest: 'true', name, ttl: '1h' }, { GITHUB_ACTOR: 'skonly' });
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(ran.summary).toContain('skonly has no ssh-ed25519 or ssh-rsa key on GitHub (only `sk-ssh-ed25519@openssh.com`, which age cannot use)');
+    expect(ran.summary).not.toContain('BEGIN AGE ENCRYPTED FILE');
+    expectNoAwsOnlyAdvice(ran.summary);
+    expect((await action({ command: 'delete', sources: name }, { GITHUB_ACTOR: 'skonly' })).code).toBe(0);
   });
 
   it('extend, list, janitor (dry-run) and delete', async () => {
@@ -297,6 +392,42 @@ describe('re-runs (L7)', () => {
     const session = [...sb.world.credentials.values()].at(-1)!.principal;
     expect(session.sessionName).toBe('snapclone-mallory');
     expect((await action({ command: 'delete', sources: name }, { GITHUB_TRIGGERING_ACTOR: 'octocat' })).code).toBe(0);
+  });
+});
+
+describe('the set-up docs/github.md describes', () => {
+  it("its trust block admits clone.yml in snapclone and delete.yml in snapclone-manage as on main, and refuses a branch's copy", async () => {
+    // The trust exactly as docs/github.md writes it, made into a role by the generated trust.
+    const doc = readFileSync(join(root, 'docs/github.md'), 'utf8');
+    const block = /^```yaml\n(trust:\n[\s\S]*?)```$/m.exec(doc)?.[1];
+    expect(block, 'a ```yaml trust: block in docs/github.md').toBeDefined();
+    const github = (parseYaml(block!) as { trust: { github: { repositories: { name: string; id: number; ownerId: number }[]; environments: string[] } } }).trust.github;
+    expect(github.environments).toEqual(['snapclone', 'snapclone-manage']);
+    const config = ConfigSchema.parse(scenarioConfig());
+    config.targets[SCENARIO_TARGET].access.trust!.github = github as never;
+    const role = 'snapclone-github-documented';
+    createRole(sb.world, COMPANY_ACCOUNT, role, trustFor(config, SCENARIO_TARGET) as unknown as PolicyDocument, generatedOperatorPolicies());
+    const [repo] = github.repositories;
+    const ids = { repository: repo.name, repositoryId: String(repo.id), ownerId: String(repo.ownerId) };
+    const asRole = { 'INPUT_ROLE-TO-ASSUME': arn.role(role), GITHUB_REPOSITORY: repo.name };
+    const name = 'snapclone-documented';
+    try {
+      tokenOptions = { ...ids, environment: 'snapclone', workflowFile: '.github/workflows/clone.yml' };
+      const created = await action({ command: 'create', sources: 'billing-db', latest: 'true', name, ttl: '1h' }, asRole);
+      expect(created.code, created.stderr + created.stdout).toBe(0);
+      // delete.yml's copy on another branch, in the environment without reviewers: AWS refuses it.
+      tokenOptions = { ...ids, environment: 'snapclone-manage', workflowFile: '.github/workflows/delete.yml', ref: 'refs/heads/my-branch' };
+      const branch = await action({ command: 'delete', sources: name }, asRole);
+      expect(branch.code).toBe(1);
+      expect(branch.stdout).toMatch(/::error::.*(AccessDenied|Not authorized|rejected the credentials)/);
+      expect(sb.world.tagsOf(arn.db(name))).toBeDefined();
+      tokenOptions = { ...ids, environment: 'snapclone-manage', workflowFile: '.github/workflows/delete.yml' };
+      const deleted = await action({ command: 'delete', sources: name }, asRole);
+      expect(deleted.code, deleted.stderr + deleted.stdout).toBe(0);
+      expect(sb.world.tagsOf(arn.db(name))).toBeUndefined();
+    } finally {
+      tokenOptions = OUR_JOB;
+    }
   });
 });
 

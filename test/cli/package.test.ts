@@ -1,6 +1,6 @@
-// The installable tool: `npm pack` makes a package that installs into an empty place with no dependencies
-// (offline: nothing is fetched) and runs there, away from this repository.
-import { execFile } from 'node:child_process';
+// The installable tool: `npm run pack` makes a package that installs into an empty place with no dependencies
+// (offline: nothing is fetched), with no script for npm to warn about, and runs there, away from this repository.
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +26,8 @@ afterAll(async () => {
 describe('the npm package', () => {
   it('packs only what it needs, installs offline into an empty prefix, and runs there', async () => {
     const npmEnv = { ...process.env, npm_config_cache: join(dir, 'npm-cache'), npm_config_update_notifier: 'false' };
-    const packed = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], { cwd: repo, env: npmEnv, timeout: 120_000 });
+    // dist/ as npm run build made it (npm run pack does not rebuild it: other tests run it meanwhile).
+    const packed = await run(process.execPath, ['scripts/pack.mjs', '--json', '--out', dir], { cwd: repo, env: npmEnv, timeout: 120_000 });
     const [info] = JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[];
     const files = info.files.map((f) => f.path).sort();
     // The chunks the entry loads on demand (a command's module, its engines and AWS clients), no source maps.
@@ -35,12 +36,19 @@ describe('the npm package', () => {
     expect(chunks.every((f) => /^dist\/chunks\/[\w-]+\.mjs$/.test(f))).toBe(true);
     expect(files.filter((f) => !chunks.includes(f))).toEqual(['README.ja.md', 'README.md', 'bin/snapclone.mjs', 'dist/snapclone.mjs', 'package.json', 'schema/snapclone.schema.json']);
 
+    // The packed manifest has no scripts (m20: `prepare` made npm install -g warn) and no devDependencies.
+    const manifest = JSON.parse(execFileSync('tar', ['-xOzf', join(dir, info.filename), 'package/package.json']).toString()) as Record<string, unknown>;
+    expect(manifest).not.toHaveProperty('scripts');
+    expect(manifest).not.toHaveProperty('devDependencies');
+    expect(manifest).toMatchObject({ name: 'snapclone', version: '0.1.0', bin: { snapclone: 'bin/snapclone.mjs' } });
+
     const prefix = join(dir, 'global');
-    await run('npm', ['install', '-g', '--prefix', prefix, '--offline', '--no-audit', '--no-fund', join(dir, info.filename)], {
+    const installed = await run('npm', ['install', '-g', '--prefix', prefix, '--offline', '--no-audit', '--no-fund', join(dir, info.filename)], {
       cwd: dir,
       env: npmEnv,
       timeout: 120_000,
     });
+    expect(installed.stderr).not.toMatch(/install-scripts|prepare/);
     expect(readdirSync(join(prefix, 'lib', 'node_modules', 'snapclone'))).not.toContain('node_modules');
     const bin = join(prefix, 'bin', 'snapclone');
     const version = await run(bin, ['--version'], { cwd: dir, timeout: 30_000 });

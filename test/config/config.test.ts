@@ -81,6 +81,14 @@ describe('config', () => {
     expectUsage(() => loadConfig(join(dir, 'missing.yaml'), {}, '/'), 'Config file not found');
   });
 
+  it('language: en by default, ja when asked, anything else refused (and in the JSON Schema)', () => {
+    expect(parseConfig(valid, 'c.yaml').language).toBe('en');
+    expect(parseConfig(`language: ja\n${valid}`, 'c.yaml').language).toBe('ja');
+    expectUsage(() => parseConfig(`language: fr\n${valid}`, 'c.yaml'), 'language');
+    const committed = JSON.parse(readFileSync(new URL('../../schema/snapclone.schema.json', import.meta.url), 'utf8'));
+    expect(committed.properties.language).toMatchObject({ enum: ['en', 'ja'], default: 'en' });
+  });
+
   it('has a committed JSON Schema generated from the same definition', () => {
     const committed = JSON.parse(readFileSync(new URL('../../schema/snapclone.schema.json', import.meta.url), 'utf8'));
     expect(committed).toEqual(configJsonSchema());

@@ -56,7 +56,7 @@ describe('config mistakes', () => {
 
   it('a key close to none lists the known keys; a key already given is not suggested', () => {
     expect(problems(`${valid}colour: blue\n`)).toEqual([
-      'colour is not a known key (known: timezone, prefix, defaultTarget, targets, sources, sets)',
+      'colour is not a known key (known: timezone, language, prefix, defaultTarget, targets, sources, sets)',
     ]);
     // subnetGroup is given: subnetGroups is no misspelling of it.
     const both = valid.replace('      subnetGroup: snapclone-dev', '      subnetGroup: snapclone-dev\n      subnetGroups: [a]');
@@ -101,7 +101,7 @@ describe('config mistakes', () => {
     expect(problems('hello: world\n')).toEqual([
       'targets: missing, expected a map of names',
       'sources: missing, expected a map of names',
-      'hello is not a known key (known: timezone, prefix, defaultTarget, targets, sources, sets)',
+      'hello is not a known key (known: timezone, language, prefix, defaultTarget, targets, sources, sets)',
     ]);
   });
 

@@ -16,8 +16,15 @@ type Dict = Record<string, unknown>;
 const isDict = (value: unknown): value is Dict => typeof value === 'object' && value !== null && !Array.isArray(value);
 const dict = (value: unknown): Dict => (isDict(value) ? value : {});
 
-/** The Action's own reference, as the examples use it: `example-co/snapclone@<tag or sha>`. */
-const ACTION_USES = /^example-co\/snapclone@[\w.-]+$/;
+/**
+ * What docs/github.md ("Installing the Action in your organization") tells people to create and use: the
+ * repository of their copy and its major tag, in the one line `uses: <owner>/<repo>@<tag>` it shows in bold.
+ */
+const githubDoc = read('docs/github.md');
+const documented = /\*\*`uses: ([\w.-]+\/[\w.-]+)@(v\d+)`\*\*/.exec(githubDoc);
+const [, DOC_REPO = '', DOC_TAG = ''] = documented ?? [];
+/** The Action's own reference, as the examples use it: the documented repository at a tag or a commit. */
+const ACTION_USES = /^[\w.-]+\/snapclone@[\w.-]+$/;
 
 const actionText = read('action.yml');
 const action = dict(parse(actionText));
@@ -119,6 +126,53 @@ describe('@action-validator/core', () => {
   });
 });
 
+describe('the examples name what docs/github.md has people create', () => {
+  const releasing = read('docs/releasing.md');
+  const { version } = JSON.parse(read('package.json')) as { version: string };
+
+  it('docs/github.md shows one uses: line, for the repository it has people create, at the major tag releases move', () => {
+    expect(documented, 'docs/github.md: **`uses: <owner>/snapclone@vN`**').not.toBeNull();
+    const [owner] = DOC_REPO.split('/');
+    expect(DOC_REPO).toMatch(/\/snapclone$/);
+    // Created by a fork into the owner, or by the mirror commands; shared from a private copy.
+    expect(githubDoc).toContain(`**Fork → Owner: ${owner}**`);
+    expect(githubDoc).toContain(`gh repo create ${DOC_REPO} --private`);
+    expect(githubDoc).toContain(`push --mirror https://github.com/${DOC_REPO}.git`);
+    expect(githubDoc).toContain(`gh api -X PUT repos/${DOC_REPO}/actions/permissions/access -f access_level=organization`);
+    expect(githubDoc).toContain(`Accessible from repositories in the '${owner}' organization`);
+    // The major tag is the package's major version, and docs/releasing.md moves exactly that tag.
+    expect(DOC_TAG).toBe(`v${version.split('.')[0]}`);
+    expect(releasing).toMatch(new RegExp(`^ *git tag -fa ${DOC_TAG} .* v\\d+\\.\\d+\\.\\d+\\^\\{commit\\}$`, 'm'));
+    expect(releasing).toMatch(new RegExp(`^ *git push -f origin ${DOC_TAG}$`, 'm'));
+  });
+
+  it.each(workflowFiles)('%s: uses the documented repository at its major tag (or a full commit SHA)', (file) => {
+    const { doc } = workflows.find((w) => w.file === file)!;
+    const uses = steps(doc)
+      .map(({ step }) => String(step.uses ?? ''))
+      .filter((ref) => /\/snapclone@/.test(ref));
+    expect(uses.length).toBeGreaterThan(0);
+    for (const ref of uses) expect(ref).toMatch(new RegExp(`^${DOC_REPO.replace('.', '\\.')}@(${DOC_TAG}|[0-9a-f]{40})$`));
+  });
+
+  it('every environment of the examples is in the documented trust, set up by the documented gh commands', () => {
+    const environments = [
+      ...new Set(workflows.flatMap(({ doc }) => Object.values(dict(doc.jobs)).map((job) => String(dict(job).environment ?? '')))),
+    ].filter(Boolean);
+    expect(environments.sort()).toEqual(['snapclone', 'snapclone-manage']);
+    const trusted = /^ {4}environments: \[([^\]]*)\]$/m.exec(githubDoc)?.[1].split(',').map((e) => e.trim());
+    expect(trusted?.sort()).toEqual(environments);
+    for (const environment of environments) {
+      expect(githubDoc).toContain(`gh api -X PUT "repos/$REPO/environments/${environment}"`);
+      expect(githubDoc).toContain(`gh api -X POST "repos/$REPO/environments/${environment}/deployment-branch-policies" -f name=main -f type=branch`);
+      expect(githubDoc).toContain(`gh variable set SNAPCLONE_ROLE_ARN --env ${environment} --body "$ROLE" --repo "$REPO"`);
+    }
+    // Only the clone environment is given reviewers; the other never waits.
+    expect(githubDoc).toMatch(/environments\/snapclone" --input - <<JSON\n\{"prevent_self_review": true, "reviewers"/);
+    expect(githubDoc).not.toMatch(/environments\/snapclone-manage" --input - <<JSON\n[^\n]*reviewers/);
+  });
+});
+
 describe('the GitHub workflows and the Action', () => {
   const expectedCommand: Record<string, string> = {
     'clone.yml': 'create',
@@ -127,7 +181,10 @@ describe('the GitHub workflows and the Action', () => {
     'janitor.yml': 'janitor',
   };
 
-  it.each(workflowFiles)('%s: every job using the Action has id-token: write and the snapclone environment', (file) => {
+  /** clone.yml in the environment that may require an approval; the rest in the one that never does. */
+  const expectedEnvironment = (file: string) => (file === 'clone.yml' ? 'snapclone' : 'snapclone-manage');
+
+  it.each(workflowFiles)('%s: every job using the Action has id-token: write and its environment', (file) => {
     const { doc } = workflows.find((w) => w.file === file)!;
     const jobs = [
       ...new Set(
@@ -142,7 +199,7 @@ describe('the GitHub workflows and the Action', () => {
       const permissions = dict(job.permissions ?? doc.permissions);
       expect(permissions['id-token'], `${file} job ${name}`).toBe('write');
       const environment = isDict(job.environment) ? job.environment.name : job.environment;
-      expect(environment, `${file} job ${name}`).toBe('snapclone');
+      expect(environment, `${file} job ${name}`).toBe(expectedEnvironment(file));
     }
   });
 

@@ -1,0 +1,114 @@
+// The words of the Action's job summary, in the languages the config's `language` offers. The reader is the
+// requester: an application engineer with a GitHub account and no AWS access.
+
+export type Language = 'en' | 'ja';
+
+export interface SummaryText {
+  nothing: string;
+  timesIn: (zone: string) => string;
+  intro: (person: string, set: string | null, zone: string) => string;
+  createColumns: readonly string[];
+  listColumns: readonly string[];
+  point: (time: string, kind: string) => string;
+  failed: (name: string, source: string, error: string) => string;
+  connectionTitle: (actor: string) => string;
+  sealedFor: (actor: string) => string;
+  installAge: string;
+  installLines: readonly string[];
+  pasteBash: string;
+  pastePowerShell: string;
+  agentOrSecurityKey: string;
+  makeKey: readonly string[];
+  noKey: (actor: string, unusable: string[]) => string;
+  apiFailure: (actor: string, failure: string) => string;
+  extendOrDelete: string;
+  extendOrDeleteHow: string;
+}
+
+/** age's install line per OS (the age README's packages; winget's id is FiloSottile.age). */
+const INSTALL = {
+  debian: '`sudo apt install age`',
+  mac: '`brew install age`',
+  windows: '`winget install --id FiloSottile.age`',
+  scoop: '`scoop bucket add extras; scoop install age`',
+};
+const KEYGEN = '`ssh-keygen -t ed25519 -f ~/.ssh/snapclone`';
+const KEYS_PAGE = 'https://github.com/settings/keys';
+/**
+ * How to get the hand-off again: a clone's name holds the day of its restore point, and a create for that day
+ * finds the same name, so it picks up the clone already made (a re-run with an empty date might pick a newer point).
+ */
+const RUN_AGAIN = {
+  en: "run this workflow again for the same source with `date` set to the day in the clone's name (…-20261120-… is 2026-11-20): it picks up the clone already made",
+  ja: '同じソースで、`date` にクローン名の日付（…-20261120-… なら 2026-11-20）を指定してこのワークフローをもう一度実行してください。作成済みのクローンをそのまま使い、',
+};
+
+const en: SummaryText = {
+  nothing: 'Nothing to report.',
+  timesIn: (zone) => `Times are in ${zone}.`,
+  intro: (person, set, zone) => `Requested by **${person}**${set ? ` as set \`${set}\`` : ''}. Times are in ${zone}.`,
+  createColumns: ['clone', 'source', 'data from', 'status', 'endpoint', 'user', 'expires'],
+  listColumns: ['clone', 'status', 'endpoint', 'expires'],
+  point: (time, kind) =>
+    `${time} (${({ backup: 'AWS Backup recovery point', snapshot: 'manual snapshot', 'automated-snapshot': 'automated snapshot', 'point-in-time': 'point in time' })[kind] ?? kind})`,
+  failed: (name, source, error) => `**Failed**: \`${name}\` (${source}): ${error}`,
+  connectionTitle: (actor) => `Connection details, for ${actor} only`,
+  sealedFor: (actor) =>
+    `The password is sealed for ${actor}: only the private key of an SSH key on ${actor}'s GitHub account opens it. It is never written to this log, the outputs or anywhere else.`,
+  installAge: 'Install [age](https://age-encryption.org) once:',
+  installLines: [
+    `Debian 12+ / Ubuntu 22.04+: ${INSTALL.debian}`,
+    `macOS: ${INSTALL.mac}`,
+    `Windows: ${INSTALL.windows} (or ${INSTALL.scoop})`,
+  ],
+  pasteBash: 'Paste this into a terminal (bash or zsh; for an RSA key, use `~/.ssh/id_rsa`):',
+  pastePowerShell: 'In Windows PowerShell, paste this instead:',
+  agentOrSecurityKey:
+    'Is your key only in an SSH agent (1Password, Secretive, …) or on a security key (`sk-ssh-ed25519`, a YubiKey)? age cannot use either: it reads the private key file itself, and a security key never gives its key out.',
+  makeKey: [
+    `Make a key file for this: ${KEYGEN}, add \`~/.ssh/snapclone.pub\` at ${KEYS_PAGE}, then ${RUN_AGAIN.en} and seals the password again. Decrypt with \`-i ~/.ssh/snapclone\`.`,
+  ],
+  noKey: (actor, unusable) =>
+    `${actor} has no ssh-ed25519 or ssh-rsa key on GitHub${unusable.length ? ` (only ${unusable.map((k) => `\`${k}\``).join(', ')}, which age cannot use)` : ''}, so the password could not be sealed here.`,
+  apiFailure: (actor, failure) =>
+    `GitHub's API did not give the SSH keys of ${actor} (${failure}), so the password could not be sealed here. Later, ${RUN_AGAIN.en} and tries again. Your infrastructure team can also give you the connection details.`,
+  extendOrDelete: 'Extend or delete',
+  extendOrDeleteHow: 'From the Actions tab (the extend and delete workflows), or with gh:',
+};
+
+const ja: SummaryText = {
+  nothing: '報告する内容はありません。',
+  timesIn: (zone) => `時刻は ${zone} で表示しています。`,
+  intro: (person, set, zone) => `依頼者：**${person}**${set ? `（セット \`${set}\`）` : ''}。時刻は ${zone} で表示しています。`,
+  createColumns: ['クローン', 'ソース', 'データの時点', '状態', 'エンドポイント', 'ユーザー', '有効期限'],
+  listColumns: ['クローン', '状態', 'エンドポイント', '有効期限'],
+  point: (time, kind) =>
+    `${time}（${({ backup: 'AWS Backup の復旧ポイント', snapshot: '手動スナップショット', 'automated-snapshot': '自動スナップショット', 'point-in-time': 'ポイントインタイムリカバリ' })[kind] ?? kind}）`,
+  failed: (name, source, error) => `**失敗**：\`${name}\`（${source}）：${error}`,
+  connectionTitle: (actor) => `接続情報（${actor} さん専用）`,
+  sealedFor: (actor) =>
+    `パスワードは暗号化してあり、${actor} さんの GitHub アカウントに登録された SSH 鍵の秘密鍵でしか復号できません。このログや出力など、ほかの場所には一切書き出していません。`,
+  installAge: '[age](https://age-encryption.org) をインストールします（初回のみ）。',
+  installLines: [
+    `Debian 12 以降 / Ubuntu 22.04 以降：${INSTALL.debian}`,
+    `macOS：${INSTALL.mac}`,
+    `Windows：${INSTALL.windows}（または ${INSTALL.scoop}）`,
+  ],
+  pasteBash: '次の内容をターミナルに貼り付けて実行します（bash または zsh。RSA 鍵の場合は `~/.ssh/id_rsa` を指定します）。',
+  pastePowerShell: 'Windows の PowerShell では、代わりに次の内容を貼り付けます。',
+  agentOrSecurityKey:
+    '鍵が SSH エージェント（1Password、Secretive など）やセキュリティキー（`sk-ssh-ed25519`、YubiKey など）にしかない場合、age では復号できません。age は秘密鍵のファイルを直接読み込み、セキュリティキーは秘密鍵を外に出さないためです。',
+  makeKey: [
+    `この用途専用の鍵ファイルを ${KEYGEN} で作成し、\`~/.ssh/snapclone.pub\` を ${KEYS_PAGE} に登録してから、${RUN_AGAIN.ja}パスワードを改めて暗号化します。復号するときは \`-i ~/.ssh/snapclone\` を指定します。`,
+  ],
+  noKey: (actor, unusable) =>
+    `${actor} さんの GitHub アカウントには ssh-ed25519 または ssh-rsa の鍵が登録されていない${unusable.length ? `（登録されているのは age で使えない ${unusable.map((k) => `\`${k}\``).join('、')} のみ）` : ''}ため、パスワードを暗号化して渡せませんでした。`,
+  apiFailure: (actor, failure) =>
+    `GitHub の API から ${actor} さんの SSH 鍵を取得できなかった（${failure}）ため、パスワードを暗号化して渡せませんでした。しばらくしてから${RUN_AGAIN.ja}もう一度試します。接続情報はインフラチームから受け取ることもできます。`,
+  extendOrDelete: '延長・削除',
+  extendOrDeleteHow: 'Actions タブの extend / delete ワークフローから、または gh で実行できます。',
+};
+
+export function textFor(language: Language): SummaryText {
+  return language === 'ja' ? ja : en;
+}
