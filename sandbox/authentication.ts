@@ -34,7 +34,7 @@ export function addressedService(request: RawRequest, registry: Record<string, S
   const target = request.headers['x-amz-target'];
   if (target) return all.find((s) => s.targetPrefix !== undefined && target.startsWith(`${s.targetPrefix}.`));
   const action = formAction(request);
-  if (action) return all.find((s) => s.protocol === 'awsQuery' && operationSchema(s, action) !== undefined);
+  if (action) return all.find((s) => (s.protocol === 'awsQuery' || s.protocol === 'ec2Query') && operationSchema(s, action) !== undefined);
   return all.find((s) => s.protocol === 'restJson1' && hasRoute(s, request));
 }
 

@@ -10,12 +10,13 @@ import type { RequestContext, ServiceDef } from './core/service.ts';
 import { secretValues } from './core/secret-values.ts';
 import { World, type WorldOptions } from './core/world.ts';
 import { awsJson1_1 } from './protocols/json.ts';
+import { ec2Query } from './protocols/ec2.ts';
 import { awsQuery } from './protocols/query.ts';
 import { restJson1 } from './protocols/restjson.ts';
 import type { WireProtocol } from './protocols/shapes.ts';
 import { services } from './services/index.ts';
 
-const protocols: Record<ServiceDef['protocol'], WireProtocol> = { awsQuery, restJson1, awsJson1_1 };
+const protocols: Record<ServiceDef['protocol'], WireProtocol> = { awsQuery, ec2Query, restJson1, awsJson1_1 };
 
 /** Answers one request: authenticate, route to service and operation, authorise, run, serialise. */
 export async function handle(world: World, request: RawRequest): Promise<RawResponse> {

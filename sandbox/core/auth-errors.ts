@@ -40,6 +40,13 @@ export class AuthError extends AwsError {
    */
   as(protocol: ProtocolName): AwsError {
     if (protocol === 'awsQuery') return this;
+    // EC2 answers an unknown key and a bad signature alike with 401 AuthFailure ("AWS was not able to validate the
+    // provided access credentials"); its other refusals keep the query names (the SDK treats ExpiredToken and
+    // RequestExpired alike as an expired session, so either spelling renews it).
+    if (protocol === 'ec2Query') {
+      const failed = this.failure === 'invalid-token' || this.failure === 'bad-signature';
+      return failed ? new AwsError('AuthFailure', 'AWS was not able to validate the provided access credentials', 401) : this;
+    }
     return new AwsError(NAMES[this.failure].json, this.message, protocol === 'awsJson1_1' ? 400 : 403);
   }
 }

@@ -73,12 +73,10 @@ function identityPolicies(principal: Principal): PolicyDocument[] {
 }
 
 function denied(ctx: RequestContext, action: string, resource: string, why: string): AwsError {
-  const code = ctx.protocol === 'awsQuery' ? 'AccessDenied' : 'AccessDeniedException';
-  return new AwsError(
-    code,
-    `User: ${ctx.principal.arn} is not authorized to perform: ${action} on resource: ${resource} ${why}`,
-    403,
-  );
+  const message = `User: ${ctx.principal.arn} is not authorized to perform: ${action} on resource: ${resource} ${why}`;
+  // EC2 answers Client.UnauthorizedOperation (its API reference, "Troubleshooting API request errors").
+  if (ctx.protocol === 'ec2Query') return new AwsError('UnauthorizedOperation', `You are not authorized to perform this operation. ${message}`, 403);
+  return new AwsError(ctx.protocol === 'awsQuery' ? 'AccessDenied' : 'AccessDeniedException', message, 403);
 }
 
 /** The SAR entry of an action; an action AWS's data does not know is a sandbox bug: a loud 500, never a silent allow. */

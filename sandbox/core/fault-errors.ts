@@ -42,6 +42,8 @@ export const FAULT_ERRORS: Record<string, Record<ErrorFaultKind, Spelling>> = {
   tagging: spelled('ThrottledException', 'InternalServiceException'),
   // OpenSearch Service's model: ThrottlingException is a 429, InternalException a 500.
   es: spelled('ThrottlingException', 'InternalException', { throttleStatus: 429 }),
+  // EC2's API reference: RequestLimitExceeded (throttling) and InternalError (500).
+  ec2: spelled('RequestLimitExceeded', 'InternalError'),
 };
 
 /** The signing names fault rules may name (besides '*'). */

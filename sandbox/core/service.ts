@@ -49,7 +49,7 @@ export interface ResourceNaming {
   arns: Record<string, (name: string, ctx: RequestContext) => string>;
 }
 
-export type ProtocolName = 'awsQuery' | 'restJson1' | 'awsJson1_1';
+export type ProtocolName = 'awsQuery' | 'ec2Query' | 'restJson1' | 'awsJson1_1';
 
 export interface ServiceDef {
   /** SigV4 credential-scope service name, e.g. 'rds', 'es', 'tagging'. */

@@ -3,6 +3,7 @@ import { seedCaches } from './caches.ts';
 import { seedClusters } from './clusters.ts';
 import { seedDatabases } from './databases.ts';
 import { seedIam, type IamSeed } from './iam.ts';
+import { seedNetwork } from './network.ts';
 import { seedSearch } from './search.ts';
 
 export * from './constants.ts';
@@ -15,7 +16,8 @@ export interface Scenario extends IamSeed {
 /**
  * Seeds the company: IAM (users, roles, keys), the production databases and Aurora clusters with 35 days of
  * backups, the production caches (ElastiCache) with 35 days of automatic snapshots, and the production search
- * domain (OpenSearch Service) with 35 days of manual snapshots in its S3 repository.
+ * domain (OpenSearch Service) with 35 days of manual snapshots in its S3 repository, and the network they sit in
+ * (EC2: VPCs, subnets, security groups).
  */
 export function seedScenario(world: World): Scenario {
   const iam = seedIam(world);
@@ -23,5 +25,6 @@ export function seedScenario(world: World): Scenario {
   seedClusters(world);
   seedCaches(world);
   seedSearch(world);
+  seedNetwork(world);
   return { ...iam, seededAt: world.clock.now() };
 }

@@ -1,5 +1,6 @@
 import type { ServiceDef } from '../core/service.ts';
 import { backup } from './backup/index.ts';
+import { ec2 } from './ec2/index.ts';
 import { elasticache } from './elasticache/index.ts';
 import { iam } from './iam/index.ts';
 import { opensearch } from './opensearch/index.ts';
@@ -20,4 +21,5 @@ export const services: Record<string, ServiceDef> = {
   iam,
   ssm,
   es: opensearch,
+  ec2,
 };

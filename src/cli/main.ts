@@ -7,12 +7,15 @@ import type { GlobalOptions, Io } from './context.ts';
 import { explain, formatError } from './errors.ts';
 import { redact } from '../core/redact.ts';
 import { shortUsageAfterErrors } from './usage-hint.ts';
+import { defineInit } from '../commands/init-command.ts';
 import { version } from './version.ts';
 
 // Only the definitions of the commands are loaded at start-up (enough for --help and --version): a command's
 // module, with its engines and AWS clients, and the context (config, clients) are imported when it runs.
 
 type Runner = (ctx: Context) => Promise<CommandResult>;
+/** A command that runs before there is a config (init). */
+type RunnerWithoutConfig = { withoutConfig: (globals: GlobalOptions, io: Io) => Promise<CommandResult> };
 
 /**
  * The format results are printed in: --query filters the JSON document, so it makes the output JSON (as with
@@ -60,7 +63,7 @@ export function program(io: Io, onExit: (code: number) => void, argv?: string[])
       },
     });
 
-  const execute = async (runner: Runner) => {
+  const execute = async (runner: Runner | RunnerWithoutConfig) => {
     const globals = root.opts() as GlobalOptions;
     let code: number;
     try {
@@ -68,8 +71,7 @@ export function program(io: Io, onExit: (code: number) => void, argv?: string[])
       // Checked before the context exists: a mistyped expression costs no call to AWS.
       const query = globals.query === undefined ? undefined : (await import('../output/query.ts')).parseQuery(globals.query);
       const { buildContext } = await import('./context.ts');
-      const ctx = buildContext({ ...globals, output: format }, io, argv);
-      const result = await runner(ctx);
+      const result = typeof runner === 'function' ? await runner(buildContext({ ...globals, output: format }, io, argv)) : await runner.withoutConfig({ ...globals, output: format }, io);
       const text = query ? JSON.stringify(query.apply(result.json), null, 2) : render(result, format);
       if (text) io.stdout.write(`${text}\n`);
       code = result.exitCode ?? ExitCode.ok;
@@ -196,6 +198,8 @@ export function program(io: Io, onExit: (code: number) => void, argv?: string[])
     .addOption(new Option('--format <format>', 'json or yaml (policy, trust); cloudformation (YAML) or json (template)').choices(FORMATS))
     .addOption(new Option('--target <name>', 'target from the config').env('SNAPCLONE_TARGET'))
     .action((document, opts) => execute(async (ctx) => (await import('../commands/iam.ts')).run({ document, ...opts }, ctx)));
+
+  defineInit(root, (run) => execute({ withoutConfig: run }));
 
   shortUsageAfterErrors(root);
   return root;

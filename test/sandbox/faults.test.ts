@@ -1,4 +1,5 @@
 import { BackupClient, ListBackupVaultsCommand } from '@aws-sdk/client-backup';
+import { DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeCacheSubnetGroupsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { ListDomainNamesCommand, OpenSearchClient } from '@aws-sdk/client-opensearch';
@@ -56,6 +57,7 @@ const READS: Record<string, () => Promise<unknown>> = {
   secretsmanager: () => new SecretsManagerClient(sb.config()).send(new ListSecretsCommand({})),
   tagging: () => new ResourceGroupsTaggingAPIClient(sb.config()).send(new GetResourcesCommand({})),
   es: () => new OpenSearchClient(sb.config()).send(new ListDomainNamesCommand({})),
+  ec2: () => new EC2Client(sb.config()).send(new DescribeSecurityGroupsCommand({})),
 };
 
 describe('error faults, as each service spells them', () => {

@@ -1,6 +1,7 @@
 import * as schemas from '@aws-sdk/client-iam';
 import type { RequestContext, ServiceDef } from '../../core/service.ts';
 import { sourceResource } from './entities.ts';
+import { listOpenIDConnectProviders } from './oidc-providers.ts';
 import { getRole } from './roles.ts';
 import { simulatePrincipalPolicy, type SimulatePrincipalPolicyInput } from './simulate.ts';
 import {
@@ -59,6 +60,7 @@ export const iam: ServiceDef = {
     AttachRolePolicy: { handler: attachRolePolicy, conditionContext: (input: { PolicyArn?: string }) => ({ 'iam:PolicyARN': input.PolicyArn }) },
     DetachRolePolicy: { handler: detachRolePolicy },
     ListAttachedRolePolicies: { handler: listAttachedRolePolicies },
+    ListOpenIDConnectProviders: { handler: listOpenIDConnectProviders },
     CreateOpenIDConnectProvider: {
       handler: createOpenIDConnectProvider,
       resources: (input: { Url?: string }, ctx: RequestContext) => [oidcProviderArnOf(ctx.accountId, input.Url ?? '')],
