@@ -2,11 +2,14 @@ import { Argument, Command, InvalidArgumentError, Option } from '@commander-js/e
 import { ExitCode, UsageError } from '../core/errors.ts';
 import type { Context } from '../core/context.ts';
 import { render, type CommandResult, type OutputFormat } from '../output/render.ts';
+import { colourEnabled } from '../output/colour.ts';
 import { DOCUMENTS, FORMATS } from '../iam/documents.ts';
 import type { GlobalOptions, Io } from './context.ts';
 import { explain, formatError } from './errors.ts';
 import { redact } from '../core/redact.ts';
 import { shortUsageAfterErrors } from './usage-hint.ts';
+import { addCompletion } from './completion.ts';
+import { describeHelp } from './help.ts';
 import { version } from './version.ts';
 
 // Only the definitions of the commands are loaded at start-up (enough for --help and --version): a command's
@@ -70,7 +73,7 @@ export function program(io: Io, onExit: (code: number) => void, argv?: string[])
       const { buildContext } = await import('./context.ts');
       const ctx = buildContext({ ...globals, output: format }, io, argv);
       const result = await runner(ctx);
-      const text = query ? JSON.stringify(query.apply(result.json), null, 2) : render(result, format);
+      const text = query ? JSON.stringify(query.apply(result.json), null, 2) : render(result, format, { colour: colourEnabled(io.env, io.stdout) });
       if (text) io.stdout.write(`${text}\n`);
       code = result.exitCode ?? ExitCode.ok;
     } catch (error) {
@@ -175,6 +178,8 @@ export function program(io: Io, onExit: (code: number) => void, argv?: string[])
     .addOption(new Option('--target <name>', 'target from the config').env('SNAPCLONE_TARGET'))
     .action((document, opts) => execute(async (ctx) => (await import('../commands/iam.ts')).run({ document, ...opts }, ctx)));
 
+  addCompletion(root, io);
+  describeHelp(root);
   shortUsageAfterErrors(root);
   return root;
 }
