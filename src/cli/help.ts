@@ -13,10 +13,10 @@ export interface Example {
 /** Each command's examples, real invocations (the names are the sandbox's: npm run sandbox). A test parses every one. */
 export const EXAMPLES: Record<string, Example[]> = {
   snapclone: [
-    { what: 'See what can be restored, then clone it as it was on a day', line: 'snapclone points orders-db' },
-    { what: 'Clone it as it was at the end of that day (in the configured time zone)', line: 'snapclone create orders-db --date 2026-11-20' },
-    { what: 'Your clones, then the way in', line: 'snapclone list --mine' },
-    { what: 'Finished with it', line: 'snapclone delete snapclone-orders-db-20261120-alice' },
+    { what: 'What a source can be restored from', line: 'snapclone points orders-db' },
+    { what: 'Clone it as it was at the end of a day (in the configured time zone)', line: 'snapclone create orders-db --date 2026-11-20' },
+    { what: 'Your clones', line: 'snapclone list --mine' },
+    { what: 'Delete one when you are done', line: 'snapclone delete snapclone-orders-db-20261120-alice' },
   ],
   points: [
     { what: 'Every restorable point of a source, newest first', line: 'snapclone points orders-db' },

@@ -22,6 +22,7 @@ export function powershellScript(spec: CompletionSpec): string {
 # (add that line to your $PROFILE to keep it).
 Register-ArgumentCompleter -Native -CommandName ${psQuote(program)} -ScriptBlock {
   param($wordToComplete, $commandAst, $cursorPosition)
+  # Flags differ by case (-v is --verbose, -V --version): every comparison below is case-sensitive (-c…).
   $globals = @(${spec.globals.map(option).join(', ')})
   $inherited = @(${spec.inherited.map(option).join(', ')})
   $commands = @{
@@ -30,7 +31,7 @@ ${commands.join('\n')}
   $words = @($commandAst.CommandElements | Where-Object { $_.Extent.EndOffset -le $cursorPosition } | ForEach-Object { $_.Extent.Text })
   if ($wordToComplete -ne '' -and $words.Count -gt 0) { $words = @($words | Select-Object -First ($words.Count - 1)) }
 
-  function Find-Option($options, $flag) { $options | Where-Object { $_.flags -contains $flag } | Select-Object -First 1 }
+  function Find-Option($options, $flag) { $options | Where-Object { $_.flags -ccontains $flag } | Select-Object -First 1 }
   function Get-Values($spec, $prefix) {
     if ($spec.files) { return [System.Management.Automation.CompletionCompleters]::CompleteFilename($prefix) | ForEach-Object { $_.CompletionText } }
     $candidates = @($spec.words)
@@ -38,12 +39,12 @@ ${commands.join('\n')}
       # Names from the config (sources, sets, targets), asked of ${program} itself: it reads the config, never AWS.
       $config = @()
       for ($i = 1; $i -lt $words.Count; $i++) {
-        if ($words[$i] -in @('-c', '--config') -and $i + 1 -lt $words.Count) { $config = @('--config', $words[$i + 1]) }
+        if ($words[$i] -cin @('-c', '--config') -and $i + 1 -lt $words.Count) { $config = @('--config', $words[$i + 1]) }
         elseif ($words[$i] -like '--config=*') { $config = @('--config', $words[$i].Substring(9)) }
       }
       $candidates += @(& $words[0] @config __complete @($spec.names) 2>$null)
     }
-    $candidates | Where-Object { $_ -like "$prefix*" }
+    $candidates | Where-Object { $_ -clike "$prefix*" }
   }
 
   $command = $null; $positional = 0; $valueOf = $null
@@ -70,9 +71,9 @@ ${commands.join('\n')}
     $found = Find-Option $options $flag
     $results = if ($found) { Get-Values $found $prefix | ForEach-Object { "$flag=$_" } }
   } elseif ($wordToComplete -like '-*') {
-    $results = $options | ForEach-Object { $_.flags } | Select-Object -Unique | Where-Object { $_ -like "$prefix*" }
+    $results = $options | ForEach-Object { $_.flags } | Select-Object -Unique | Where-Object { $_ -clike "$prefix*" }
   } elseif (-not $command) {
-    $results = $commands.Keys | Sort-Object | Where-Object { $_ -like "$prefix*" }
+    $results = $commands.Keys | Sort-Object | Where-Object { $_ -clike "$prefix*" }
   } else {
     $arguments = @($commands[$command].arguments)
     $argument = if ($positional -lt $arguments.Count) { $arguments[$positional] } elseif ($arguments.Count -gt 0 -and $arguments[-1].variadic) { $arguments[-1] }
