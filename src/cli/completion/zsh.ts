@@ -51,8 +51,8 @@ _snapclone_names() {
   local i
   for ((i = 2; i < CURRENT; i++)); do
     case "\${words[i]}" in
-      -c|--config) config=(--config "\${~words[i+1]}") ;;
-      --config=*) config=(--config "\${~words[i]#--config=}") ;;
+      -c|--config) config=(--config "\${words[i+1]/#\\~/$HOME}") ;;
+      --config=*) config=(--config "\${\${words[i]#--config=}/#\\~/$HOME}") ;;
     esac
   done
   names=(\${(f)"$("\${words[1]}" "\${config[@]}" __complete "$@" 2>/dev/null)"})
