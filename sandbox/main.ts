@@ -115,6 +115,14 @@ function faultRules(specs: string[]): FaultRuleInput[] {
   }
 }
 
+/** One line for a port the sandbox cannot listen on (taken, or not allowed); undefined for other failures. */
+export function listenFailure(error: unknown, port: number): string | undefined {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'EADDRINUSE') return `port ${port} is in use; pass --port 0 (any free port) or another port`;
+  if (code === 'EACCES') return `port ${port} is not allowed for this user; pass --port 0 (any free port) or a port above 1023`;
+  return undefined;
+}
+
 async function main(): Promise<void> {
   let options: MainOptions | 'help';
   try {
@@ -130,7 +138,15 @@ async function main(): Promise<void> {
   }
 
   const { port, speed, enforceIam, faultSeed } = options;
-  const sandbox = await startSandbox({ port, speed, enforceIam, faultSeed });
+  let sandbox;
+  try {
+    sandbox = await startSandbox({ port, speed, enforceIam, faultSeed });
+  } catch (error) {
+    const message = listenFailure(error, port);
+    if (!message) throw error;
+    process.stderr.write(`snapclone sandbox: ${message}\n`);
+    process.exit(1);
+  }
   for (const rule of options.faults) {
     const added = sandbox.world.faults.add(rule);
     process.stderr.write(`snapclone sandbox: fault rule ${added.id}: ${JSON.stringify(rule)}\n`);

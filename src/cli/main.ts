@@ -2,12 +2,15 @@ import { Argument, Command, InvalidArgumentError, Option } from '@commander-js/e
 import { ExitCode, UsageError } from '../core/errors.ts';
 import type { Context } from '../core/context.ts';
 import { render, type CommandResult, type OutputFormat } from '../output/render.ts';
+import { colourEnabled } from '../output/colour.ts';
 import { DOCUMENTS, FORMATS } from '../iam/documents.ts';
 import type { GlobalOptions, Io } from './context.ts';
 import { explain, formatError } from './errors.ts';
 import { redact } from '../core/redact.ts';
 import { shortUsageAfterErrors } from './usage-hint.ts';
 import { defineInit } from '../commands/init-command.ts';
+import { addCompletion } from './completion.ts';
+import { describeHelp } from './help.ts';
 import { version } from './version.ts';
 
 // Only the definitions of the commands are loaded at start-up (enough for --help and --version): a command's
@@ -72,7 +75,7 @@ export function program(io: Io, onExit: (code: number) => void, argv?: string[])
       const query = globals.query === undefined ? undefined : (await import('../output/query.ts')).parseQuery(globals.query);
       const { buildContext } = await import('./context.ts');
       const result = typeof runner === 'function' ? await runner(buildContext({ ...globals, output: format }, io, argv)) : await runner.withoutConfig({ ...globals, output: format }, io);
-      const text = query ? JSON.stringify(query.apply(result.json), null, 2) : render(result, format);
+      const text = query ? JSON.stringify(query.apply(result.json), null, 2) : render(result, format, { colour: colourEnabled(io.env, io.stdout) });
       if (text) io.stdout.write(`${text}\n`);
       code = result.exitCode ?? ExitCode.ok;
     } catch (error) {
@@ -201,6 +204,8 @@ export function program(io: Io, onExit: (code: number) => void, argv?: string[])
 
   defineInit(root, (run) => execute({ withoutConfig: run }));
 
+  addCompletion(root, io);
+  describeHelp(root);
   shortUsageAfterErrors(root);
   return root;
 }

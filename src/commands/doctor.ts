@@ -10,6 +10,7 @@ import type { Conditions } from '../iam/declare.ts';
 import { declaredParts, permissionsIn, resourcesOf, scopeWhere, unboundBackupSources } from '../iam/policy.ts';
 import { IAM_QUOTAS, policiesFor, policySize } from '../iam/split.ts';
 import type { CommandResult } from '../output/render.ts';
+import type { Tone } from '../output/colour.ts';
 import { checkSourceKeys } from './doctor-keys.ts';
 import { targetsToSearch } from './common.ts';
 
@@ -269,6 +270,9 @@ async function checkSearch(ctx: Context, target: TargetRef): Promise<Check[]> {
  * simulation (every declared call allowed, every write on a source denied), and the placement. One line per
  * check; exit 0 only when every check passes, else 1.
  */
+/** In a terminal: a problem in red, a warning in yellow, ok in green. */
+const RESULT_TONES: Record<string, Tone> = { ok: 'green', WARNING: 'yellow', PROBLEM: 'red' };
+
 export async function run(options: DoctorOptions, ctx: Context): Promise<CommandResult> {
   const checks: Check[] = [
     {
@@ -285,6 +289,7 @@ export async function run(options: DoctorOptions, ctx: Context): Promise<Command
     table: {
       columns: ['target', 'check', 'result', 'detail'],
       rows: checks.map((c) => [c.target, c.check, c.ok ? (c.warning ? 'WARNING' : 'ok') : 'PROBLEM', c.fix ? `${c.detail} — ${c.fix}` : c.detail]),
+      tone: (cell, column) => (column === 2 ? RESULT_TONES[cell] : undefined),
     },
     exitCode: ok ? ExitCode.ok : ExitCode.failed,
   };

@@ -24,7 +24,7 @@ export function defineInit(root: Command, execute: RunWithoutConfig): void {
     .option('--target <name>', 'name of the target the clones go to', 'dev')
     .option('--role-name <name>', 'the role snapclone will run as (created later by snapclone iam template)', 'snapclone-operator')
     .option('--github-repo <org/repo>', 'a repository whose workflows may assume the role (repeatable)', many, [] as string[])
-    .option('--github-environment <name>', 'the GitHub environment those jobs run in (repeatable; default snapclone)', many, [] as string[])
+    .option('--github-environment <name>', 'the GitHub environment those jobs run in (repeatable; default: snapclone and snapclone-manage, as in examples/github)', many, [] as string[])
     .option('--principal <arn>', 'an IAM user or role that may assume the role with the external id, besides you (repeatable)', many, [] as string[])
     .option('--timezone <zone>', 'the time zone --date names days in', 'Asia/Tokyo')
     .addOption(new Option('-y, --yes', 'do not ask: take the flags (and the only candidate placement where there is one)'))

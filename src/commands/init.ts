@@ -70,7 +70,7 @@ function choicesFromFlags(o: InitOptions, d: Discovery): InitChoices {
     // Not a secret (AWS: it guards against the confused deputy), but not guessable either.
     externalId: `snapclone-${randomBytes(12).toString('hex')}`,
     githubRepositories: o.githubRepo,
-    githubEnvironments: o.githubEnvironment.length > 0 ? o.githubEnvironment : ['snapclone'],
+    githubEnvironments: o.githubEnvironment.length > 0 ? o.githubEnvironment : ['snapclone', 'snapclone-manage'],
     principals: [...new Set([d.caller, ...o.principal])],
     timezone: o.timezone,
   };

@@ -17,7 +17,13 @@ export function configPath(explicit: string | undefined, env: NodeJS.ProcessEnv,
   const chosen = explicit ?? env.SNAPCLONE_CONFIG;
   if (chosen) {
     const path = resolve(cwd, chosen);
-    if (!existsSync(path)) throw new UsageError(`Config file not found: ${path}`);
+    if (!existsSync(path)) {
+      const from = explicit !== undefined ? '--config' : 'SNAPCLONE_CONFIG';
+      throw new UsageError(
+        `Config file not found: ${path} (from ${from})`,
+        `Check the path given to ${from}, or create the file (see the README's "Configuration"). Without ${from}, snapclone reads ./${CONFIG_FILE}.`,
+      );
+    }
     if (!statSync(path).isFile()) throw new UsageError(`The config ${path} is not a file`, `Pass the path of a snapclone.yaml (--config or SNAPCLONE_CONFIG).`);
     return path;
   }

@@ -1,8 +1,12 @@
+import { paint, type Tone } from './colour.ts';
+
 export type OutputFormat = 'table' | 'json' | 'markdown';
 
 export interface Table {
   columns: string[];
   rows: string[][];
+  /** The colour of a cell in a terminal (doctor's PROBLEM in red); cells are measured without it. */
+  tone?: (cell: string, column: number) => Tone | undefined;
 }
 
 /**
@@ -20,14 +24,20 @@ export interface CommandResult {
   exitCode?: number;
 }
 
-function pad(cell: string, width: number): string {
-  return cell + ' '.repeat(Math.max(0, width - [...cell].length));
+/** `cell` (as `shown`, e.g. coloured) followed by the spaces that make it `width` characters wide. */
+function pad(cell: string, width: number, shown = cell): string {
+  return shown + ' '.repeat(Math.max(0, width - [...cell].length));
 }
 
-export function renderTable(table: Table): string {
+/** A plain-text table; with `colour`, cells take the table's tones (the padding stays outside the colour). */
+export function renderTable(table: Table, colour = false): string {
   const widths = table.columns.map((c, i) => Math.max([...c].length, ...table.rows.map((r) => [...(r[i] ?? '')].length)));
-  const line = (cells: string[]) => cells.map((c, i) => pad(c, widths[i])).join('  ').trimEnd();
-  return [line(table.columns.map((c) => c.toUpperCase())), ...table.rows.map(line)].join('\n');
+  const line = (cells: string[], tone?: Table['tone']) =>
+    cells
+      .map((c, i) => pad(c, widths[i], paint(c, tone?.(c, i), colour)))
+      .join('  ')
+      .trimEnd();
+  return [line(table.columns.map((c) => c.toUpperCase())), ...table.rows.map((row) => line(row, table.tone))].join('\n');
 }
 
 const escapeMd = (cell: string) => cell.replace(/\|/g, '\\|');
@@ -45,7 +55,7 @@ function renderFields(fields: [string, string][]): string {
   return fields.map(([name, value]) => `${`${name}:`.padEnd(width)} ${value}`).join('\n');
 }
 
-export function render(result: CommandResult, format: OutputFormat): string {
+export function render(result: CommandResult, format: OutputFormat, options: { colour?: boolean } = {}): string {
   if (format === 'json') return JSON.stringify(result.json, null, 2);
   const parts: string[] = [];
   if (result.table) {
@@ -54,7 +64,7 @@ export function render(result: CommandResult, format: OutputFormat): string {
         ? '(none)'
         : format === 'markdown'
           ? renderMarkdown(result.table)
-          : renderTable(result.table),
+          : renderTable(result.table, options.colour),
     );
   }
   if (result.fields?.length) parts.push(format === 'markdown' ? renderMarkdown({ columns: ['field', 'value'], rows: result.fields }) : renderFields(result.fields));

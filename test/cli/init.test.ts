@@ -119,7 +119,7 @@ describe('snapclone init', () => {
     expect(dev.access).toMatchObject({ roleArn: arn.role('snapclone-operator'), externalId: expect.stringMatching(/^snapclone-[0-9a-f]{24}$/) });
     expect(dev.access.trust).toMatchObject({
       principals: [arn.user(READER)],
-      github: { repositories: ['example-co/app'], environments: ['snapclone'], providerArn: sb.scenario.oidcProviderArn },
+      github: { repositories: ['example-co/app'], environments: ['snapclone', 'snapclone-manage'], providerArn: sb.scenario.oidcProviderArn },
     });
     expect(config.sources['orders-db']).toMatchObject({ engine: 'rds', id: 'orders-prod', restoreFrom: 'backup', backupVault: BACKUP_VAULT });
     expect(config.sources['catalog-db']).toMatchObject({ engine: 'aurora', restoreFrom: 'backup' });

@@ -2,6 +2,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MAX_HISTORY, parseOptions } from '../../sandbox/main.ts';
@@ -154,6 +155,31 @@ describe('parseOptions', () => {
     expect(parseOptions(['--history', String(MAX_HISTORY)])).toMatchObject({ history: MAX_HISTORY });
     for (const bad of ['-1', '1.5', '1e5', 'lots', '', String(MAX_HISTORY + 1)]) {
       expect(() => parseOptions([`--history=${bad}`]), bad).toThrow(`--history must be an integer from 0 to ${MAX_HISTORY}, not '${bad}'`);
+    }
+  });
+});
+
+describe('npm run sandbox on a port that is taken', () => {
+  it('prints one line that says what to do, no stack, and exits 1', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const child = spawn('npx', ['tsx', 'sandbox/main.ts', '--', '--port', String(port)], {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      expect(code).toBe(1);
+      expect(stdout).toBe('');
+      expect(stderr).toBe(`snapclone sandbox: port ${port} is in use; pass --port 0 (any free port) or another port\n`);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
     }
   });
 });
