@@ -73,7 +73,7 @@ function identityPolicies(principal: Principal): PolicyDocument[] {
 }
 
 function denied(ctx: RequestContext, action: string, resource: string, why: string): AwsError {
-  const code = ctx.protocol === 'awsQuery' ? 'AccessDenied' : 'AccessDeniedException';
+  const code = ctx.protocol === 'awsQuery' || ctx.protocol === 'restXml' ? 'AccessDenied' : 'AccessDeniedException';
   return new AwsError(
     code,
     `User: ${ctx.principal.arn} is not authorized to perform: ${action} on resource: ${resource} ${why}`,
@@ -206,7 +206,7 @@ export function resourcesOf(ctx: RequestContext, action: string, op: OperationDe
  * normally when allowed; throws AccessDenied (query) / AccessDeniedException (JSON) otherwise.
  */
 export function authorize(ctx: RequestContext, op: OperationDef, input: unknown, iamPrefix: string, naming?: ResourceNaming): string[] {
-  const action = `${iamPrefix}:${ctx.operation}`;
+  const action = op.action ?? `${iamPrefix}:${ctx.operation}`;
   const resources = resourcesOf(ctx, action, op, input, naming);
   const keys = Object.entries(op.conditionContext?.(input) ?? {}).filter((e): e is [string, string] => e[1] !== undefined);
   checkPermission(ctx, action, resources, { ...requestTagContext(op.requestTags?.(input)), ...Object.fromEntries(keys) });

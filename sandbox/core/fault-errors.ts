@@ -42,6 +42,8 @@ export const FAULT_ERRORS: Record<string, Record<ErrorFaultKind, Spelling>> = {
   tagging: spelled('ThrottledException', 'InternalServiceException'),
   // OpenSearch Service's model: ThrottlingException is a 429, InternalException a 500.
   es: spelled('ThrottlingException', 'InternalException', { throttleStatus: 429 }),
+  // S3 slows callers down with SlowDown 503 and fails with InternalError 500 (S3 API Reference, error codes).
+  s3: spelled('SlowDown', 'InternalError', { throttleStatus: 503 }),
 };
 
 /** The signing names fault rules may name (besides '*'). */

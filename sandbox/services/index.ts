@@ -4,6 +4,7 @@ import { elasticache } from './elasticache/index.ts';
 import { iam } from './iam/index.ts';
 import { opensearch } from './opensearch/index.ts';
 import { rds } from './rds/index.ts';
+import { s3 } from './s3/index.ts';
 import { secretsmanager } from './secretsmanager/index.ts';
 import { sts } from './sts/index.ts';
 import { tagging } from './tagging/index.ts';
@@ -18,4 +19,5 @@ export const services: Record<string, ServiceDef> = {
   backup,
   iam,
   es: opensearch,
+  s3,
 };
