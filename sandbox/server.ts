@@ -13,10 +13,11 @@ import { awsJson1_1 } from './protocols/json.ts';
 import { ec2Query } from './protocols/ec2.ts';
 import { awsQuery } from './protocols/query.ts';
 import { restJson1 } from './protocols/restjson.ts';
+import { restXml } from './protocols/restxml.ts';
 import type { WireProtocol } from './protocols/shapes.ts';
 import { services } from './services/index.ts';
 
-const protocols: Record<ServiceDef['protocol'], WireProtocol> = { awsQuery, ec2Query, restJson1, awsJson1_1 };
+const protocols: Record<ServiceDef['protocol'], WireProtocol> = { awsQuery, ec2Query, restJson1, awsJson1_1, restXml };
 
 /** Answers one request: authenticate, route to service and operation, authorise, run, serialise. */
 export async function handle(world: World, request: RawRequest): Promise<RawResponse> {
@@ -48,7 +49,7 @@ async function answer(world: World, request: RawRequest, requestId: string): Pro
       operation,
     };
     const resources = authorize(ctx, op, input, service.iamPrefix, service.resourceNaming);
-    world.observer?.({ action: `${service.iamPrefix}:${operation}`, resources, principalArn: principal.arn });
+    world.observer?.({ action: op.action ?? `${service.iamPrefix}:${operation}`, resources, principalArn: principal.arn });
     secretValues(input, world.secretValues);
     const output = await world.faults.runOperation(op, input, ctx);
     secretValues(output, world.secretValues);
@@ -84,7 +85,8 @@ export async function startSandbox(options: WorldOptions & { port?: number; worl
         if (!response) return; // a fault dropped the connection
         res.writeHead(response.status, {
           ...response.headers,
-          'content-length': Buffer.byteLength(response.body),
+          // A HEAD answer states the length of what a GET would send (S3's HeadObject), with no body.
+          'content-length': response.headers['content-length'] ?? Buffer.byteLength(response.body),
         });
         res.end(response.body);
       })

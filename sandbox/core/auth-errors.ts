@@ -24,6 +24,18 @@ export const AUTH_MESSAGES = {
   missingToken: 'Request is missing Authentication Token',
 };
 
+/**
+ * S3 (restXml) spells them its own way (S3 API Reference, "Error responses"): InvalidAccessKeyId 403,
+ * SignatureDoesNotMatch 403, ExpiredToken 400, InvalidToken 400, and an unsigned request is AccessDenied 403.
+ */
+const S3_NAMES: Record<AuthFailure, [string, number]> = {
+  'invalid-token': ['InvalidAccessKeyId', 403],
+  'bad-signature': ['SignatureDoesNotMatch', 403],
+  'expired-token': ['ExpiredToken', 400],
+  'missing-token': ['AccessDenied', 403],
+  'incomplete-signature': ['AuthorizationHeaderMalformed', 400],
+};
+
 /** An authentication refusal, carried as the awsQuery error until `as` names it for the service's protocol. */
 export class AuthError extends AwsError {
   constructor(
@@ -47,6 +59,7 @@ export class AuthError extends AwsError {
       const failed = this.failure === 'invalid-token' || this.failure === 'bad-signature';
       return failed ? new AwsError('AuthFailure', 'AWS was not able to validate the provided access credentials', 401) : this;
     }
+    if (protocol === 'restXml') return new AwsError(S3_NAMES[this.failure][0], this.message, S3_NAMES[this.failure][1]);
     return new AwsError(NAMES[this.failure].json, this.message, protocol === 'awsJson1_1' ? 400 : 403);
   }
 }

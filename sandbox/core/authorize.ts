@@ -76,7 +76,7 @@ function denied(ctx: RequestContext, action: string, resource: string, why: stri
   const message = `User: ${ctx.principal.arn} is not authorized to perform: ${action} on resource: ${resource} ${why}`;
   // EC2 answers Client.UnauthorizedOperation (its API reference, "Troubleshooting API request errors").
   if (ctx.protocol === 'ec2Query') return new AwsError('UnauthorizedOperation', `You are not authorized to perform this operation. ${message}`, 403);
-  return new AwsError(ctx.protocol === 'awsQuery' ? 'AccessDenied' : 'AccessDeniedException', message, 403);
+  return new AwsError(ctx.protocol === 'awsQuery' || ctx.protocol === 'restXml' ? 'AccessDenied' : 'AccessDeniedException', message, 403);
 }
 
 /** The SAR entry of an action; an action AWS's data does not know is a sandbox bug: a loud 500, never a silent allow. */
@@ -204,7 +204,7 @@ export function resourcesOf(ctx: RequestContext, action: string, op: OperationDe
  * normally when allowed; throws AccessDenied (query) / AccessDeniedException (JSON) otherwise.
  */
 export function authorize(ctx: RequestContext, op: OperationDef, input: unknown, iamPrefix: string, naming?: ResourceNaming): string[] {
-  const action = `${iamPrefix}:${ctx.operation}`;
+  const action = op.action ?? `${iamPrefix}:${ctx.operation}`;
   const resources = resourcesOf(ctx, action, op, input, naming);
   const keys = Object.entries(op.conditionContext?.(input) ?? {}).filter((e): e is [string, string] => e[1] !== undefined);
   checkPermission(ctx, action, resources, { ...requestTagContext(op.requestTags?.(input)), ...Object.fromEntries(keys) });

@@ -44,6 +44,8 @@ export const FAULT_ERRORS: Record<string, Record<ErrorFaultKind, Spelling>> = {
   es: spelled('ThrottlingException', 'InternalException', { throttleStatus: 429 }),
   // EC2's API reference: RequestLimitExceeded (throttling) and InternalError (500).
   ec2: spelled('RequestLimitExceeded', 'InternalError'),
+  // S3 slows callers down with SlowDown 503 and fails with InternalError 500 (S3 API Reference, error codes).
+  s3: spelled('SlowDown', 'InternalError', { throttleStatus: 503 }),
 };
 
 /** The signing names fault rules may name (besides '*'). */

@@ -12,7 +12,8 @@ export interface RawRequest {
 export interface RawResponse {
   status: number;
   headers: Record<string, string>;
-  body: string;
+  /** Text, or bytes (an S3 object's body). */
+  body: string | Buffer;
 }
 
 /** Reads a whole request off a Node HTTP server: raw path and query, headers joined, body buffered. */

@@ -22,6 +22,8 @@ export type Handler = (input: any, ctx: RequestContext) => unknown;
 
 export interface OperationDef {
   handler: Handler;
+  /** The IAM action, where it is not `<iamPrefix>:<operation>` (S3: ListObjectsV2 is s3:ListBucket). */
+  action?: string;
   /** ARNs the IAM check evaluates the call against; '*' when omitted. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   resources?: (input: any, ctx: RequestContext) => string[];
@@ -49,7 +51,7 @@ export interface ResourceNaming {
   arns: Record<string, (name: string, ctx: RequestContext) => string>;
 }
 
-export type ProtocolName = 'awsQuery' | 'ec2Query' | 'restJson1' | 'awsJson1_1';
+export type ProtocolName = 'awsQuery' | 'ec2Query' | 'restJson1' | 'awsJson1_1' | 'restXml';
 
 export interface ServiceDef {
   /** SigV4 credential-scope service name, e.g. 'rds', 'es', 'tagging'. */
@@ -63,6 +65,11 @@ export interface ServiceDef {
   xmlNamespace?: string;
   /** awsJson1_1: the X-Amz-Target prefix, e.g. 'secretsmanager'. */
   targetPrefix?: string;
+  /**
+   * restXml: labels that precede every operation's modelled path (S3 path-style addressing: `/{Bucket}/…`,
+   * the bucket the endpoint rules would otherwise put in the host name).
+   */
+  pathLabels?: string[];
   /** How many minutes off the wall clock a request's signing time may be (default 5). */
   signatureMinutes?: number;
   operations: Record<string, OperationDef>;

@@ -99,8 +99,8 @@ export async function verifySignature(
     region: scope.region,
     service: scope.service,
     sha256: Sha256,
-    // S3 is the only service signed without double-encoding the path; the sandbox serves none of it.
-    uriEscapePath: true,
+    // S3 is the only service signed without double-encoding the path (its keys are sent encoded once).
+    uriEscapePath: scope.service !== 's3',
     // Sign exactly the headers the client signed: botocore (the aws CLI) sends no x-amz-content-sha256.
     applyChecksum: false,
   });
@@ -125,8 +125,10 @@ export async function verifySignature(
   // The signer takes a signed x-amz-content-sha256 at its word; AWS hashes the body it received (a body
   // changed on the way no longer matches what was signed).
   const claimedHash = headers['x-amz-content-sha256'];
+  // S3 lets a client sign UNSIGNED-PAYLOAD instead of the body's hash (the signature then covers that word).
+  const unsignedPayload = scope.service === 's3' && claimedHash === 'UNSIGNED-PAYLOAD';
   if (
-    (claimedHash !== undefined && claimedHash !== createHash('sha256').update(request.body).digest('hex')) ||
+    (claimedHash !== undefined && !unsignedPayload && claimedHash !== createHash('sha256').update(request.body).digest('hex')) ||
     expected.length !== scope.signature.length ||
     !timingSafeEqual(Buffer.from(expected), Buffer.from(scope.signature))
   ) {

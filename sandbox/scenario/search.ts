@@ -15,6 +15,7 @@ import {
 import { rdsState, type RdsState } from '../services/rds/state.ts';
 import { ADMIN_USER, arn, COMPANY_ACCOUNT, COMPANY_REGION, GITHUB_ROLE, OPERATOR_ROLE, PROD_SEARCH } from './constants.ts';
 import { PROD_SECURITY_GROUP, PROD_SUBNET_GROUP } from './databases.ts';
+import { exposeRepositoryBucket } from './search-repository.ts';
 
 export { domainIndexDetails, domainIndices, masterPasswordOfDomain, opensearchState } from '../services/opensearch/state.ts';
 
@@ -147,6 +148,8 @@ export function seedSearch(world: World): void {
     state.domains.set(domain.name, domain);
 
     createBucket(world, spec.bucket, COMPANY_ACCOUNT, COMPANY_REGION);
+    // What S3 shows of the bucket: the repository as OpenSearch lays it out (search-repository.ts).
+    exposeRepositoryBucket(world, spec.bucket, COMPANY_ACCOUNT, COMPANY_REGION);
     const roleArn = arn.role(spec.snapshotRole);
     domain.repositories.set(spec.repository, {
       name: spec.repository,

@@ -5,6 +5,7 @@ import { elasticache } from './elasticache/index.ts';
 import { iam } from './iam/index.ts';
 import { opensearch } from './opensearch/index.ts';
 import { rds } from './rds/index.ts';
+import { s3 } from './s3/index.ts';
 import { secretsmanager } from './secretsmanager/index.ts';
 import { ssm } from './ssm/index.ts';
 import { sts } from './sts/index.ts';
@@ -22,4 +23,5 @@ export const services: Record<string, ServiceDef> = {
   ssm,
   es: opensearch,
   ec2,
+  s3,
 };

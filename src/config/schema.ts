@@ -217,6 +217,15 @@ export const SourceSchema = z
       .object({
         name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'a repository name'),
         bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name'),
+        /**
+         * The repository's base_path in the bucket, as it is registered on the source domain (GET _snapshot/<name>
+         * shows it); omitted when the repository is at the bucket's root. Snapclone reads the snapshots there through
+         * S3, and registers the repository on clones with it.
+         */
+        basePath: z
+          .string()
+          .regex(/^[A-Za-z0-9!_.'()-]+(\/[A-Za-z0-9!_.'()-]+)*$/, 'a path in the bucket such as snapshots/prod (no leading or trailing /, no * or ?: it is part of IAM resource ARNs)')
+          .optional(),
         /** The dedicated read-only role OpenSearch assumes for clones to read the bucket (not production's snapshot role: docs/iam.md). */
         roleArn: roleArn,
       })

@@ -2305,6 +2305,83 @@ export const AWS_REFERENCE: Record<string, ActionReference> = {
       }
     ]
   },
+  "s3:GetObject": {
+    "keys": [
+      "s3:AccessGrantsInstanceArn",
+      "s3:ExistingObjectTag/<key>",
+      "s3:ResourceAccount",
+      "s3:TlsVersion",
+      "s3:authType",
+      "s3:signatureAge",
+      "s3:signatureversion",
+      "s3:x-amz-content-sha256"
+    ],
+    "resources": [
+      {
+        "type": "accesspointobject",
+        "arn": "arn:${Partition}:s3:${Region}:${Account}:accesspoint/${AccessPointName}/object/${ObjectName}",
+        "required": false,
+        "keys": [],
+        "typeKeys": [
+          "aws:ResourceTag/${TagKey}",
+          "s3:AccessPointNetworkOrigin",
+          "s3:AccessPointTag/${TagKey}",
+          "s3:BucketTag/${TagKey}",
+          "s3:DataAccessPointAccount",
+          "s3:DataAccessPointArn"
+        ]
+      },
+      {
+        "type": "object",
+        "arn": "arn:${Partition}:s3:::${BucketName}/${ObjectName}",
+        "required": false,
+        "keys": [],
+        "typeKeys": [
+          "aws:ResourceTag/${TagKey}",
+          "s3:BucketTag/${TagKey}"
+        ]
+      }
+    ]
+  },
+  "s3:ListBucket": {
+    "keys": [
+      "s3:AccessGrantsInstanceArn",
+      "s3:ResourceAccount",
+      "s3:TlsVersion",
+      "s3:authType",
+      "s3:delimiter",
+      "s3:max-keys",
+      "s3:prefix",
+      "s3:signatureAge",
+      "s3:signatureversion",
+      "s3:x-amz-content-sha256"
+    ],
+    "resources": [
+      {
+        "type": "accesspoint",
+        "arn": "arn:${Partition}:s3:${Region}:${Account}:accesspoint/${AccessPointName}",
+        "required": false,
+        "keys": [],
+        "typeKeys": [
+          "aws:ResourceTag/${TagKey}",
+          "s3:AccessPointNetworkOrigin",
+          "s3:AccessPointTag/${TagKey}",
+          "s3:DataAccessPointAccount",
+          "s3:DataAccessPointArn"
+        ]
+      },
+      {
+        "type": "bucket",
+        "arn": "arn:${Partition}:s3:::${BucketName}",
+        "required": false,
+        "keys": [],
+        "typeKeys": [
+          "aws:ResourceTag/${TagKey}",
+          "s3:BucketTag/${TagKey}"
+        ]
+      }
+    ]
+  },
   "secretsmanager:CreateSecret": {
     "keys": [
       "aws:RequestTag/${TagKey}",

@@ -51,6 +51,10 @@ export type Scope =
   | 'connect-document'
   /** The Session Manager sessions the caller started (`session/<its session name>-*`). */
   | 'own-session'
+  /** The buckets of the sources' S3 snapshot repositories (OpenSearch): listed only under the repositories' own prefixes. */
+  | 'source-repository'
+  /** The repository data blobs (OpenSearch's `index-N`) in those buckets: read, never written. */
+  | 'source-repository-data'
   /** The action has no resource-level permissions: `Resource: "*"`. */
   | 'none';
 
@@ -80,7 +84,7 @@ export interface Permission {
    * `aurora-*`, Bool rds:PubliclyAccessible `false`): narrows what a create may make beyond its name and tags.
    * The builder puts each key only on the resource types AWS supplies it for (src/iam/reference.ts).
    */
-  requires?: (target: TargetConfig) => Conditions;
+  requires?: (target: TargetConfig, where: ScopeWhere) => Conditions;
   /**
    * A resource type of the `clone` scope that the call does not create but attaches the new resource to (an Aurora
    * writer's cluster): an existing clone, bound by its own tags (as `resource`), not by the request's.

@@ -92,7 +92,7 @@ function conditionsOf(p: Permission, engine: Engine, w: ScopeWhere, resource: st
       out[operator] = { ...out[operator], [key]: values };
     };
     for (const [operator, keys] of Object.entries(binding)) for (const [key, v] of Object.entries(keys)) add(operator, key, v);
-    for (const [operator, keys] of Object.entries(p.requires?.(w.target.config) ?? {})) for (const [key, v] of Object.entries(keys)) add(operator, key, v);
+    for (const [operator, keys] of Object.entries(p.requires?.(w.target.config, w) ?? {})) for (const [key, v] of Object.entries(keys)) add(operator, key, v);
     // The key of managed secrets named by alias, or none configured (Secrets Manager's AWS managed key): any key
     // of the account, only if it carries that alias.
     if (p.on.includes('secret-key') && resource.endsWith(':key/*')) add('ForAnyValue:StringEquals', 'kms:ResourceAliases', [secretKeyAlias(engine, w)]);

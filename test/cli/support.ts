@@ -42,14 +42,18 @@ const IAM_PREFIX: Record<string, string> = {
   STSClient: 'sts',
   IAMClient: 'iam',
   SSMClient: 'ssm',
+  S3Client: 's3',
 };
+
+/** Calls whose IAM action is not named after the operation (S3: ListObjectsV2 is s3:ListBucket, HeadObject s3:GetObject). */
+const ACTION_OF: Record<string, string> = { 's3:ListObjectsV2': 's3:ListBucket', 's3:HeadObject': 's3:GetObject' };
 
 /** Records every call a client makes as an IAM action (rds:DescribeDBInstances, tag:GetResources…). */
 function record(client: object, calls: CallLog): void {
   const prefix = IAM_PREFIX[client.constructor.name] ?? client.constructor.name;
   const middleware: InitializeMiddleware<object, MetadataBearer> = (next, context: HandlerExecutionContext) => (args) => {
     const command = String(context.commandName ?? '').replace(/Command$/, '');
-    calls.push(`${prefix}:${command}`);
+    calls.push(ACTION_OF[`${prefix}:${command}`] ?? `${prefix}:${command}`);
     if (prefix === 'backup' && command === 'StartRestoreJob') calls.push('iam:PassRole');
     return next(args);
   };

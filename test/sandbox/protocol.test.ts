@@ -223,7 +223,7 @@ describe('restJson1', () => {
     expect(res.status).toBe(404);
     expect(res.headers['x-amzn-errortype']).toBe('ResourceNotFoundException');
     expect(res.headers['content-type']).toBe('application/json');
-    expect(JSON.parse(res.body)).toMatchObject({ Message: 'Recovery point not found', message: 'Recovery point not found' });
+    expect(JSON.parse(String(res.body))).toMatchObject({ Message: 'Recovery point not found', message: 'Recovery point not found' });
   });
 
   it.skipIf(!services.backup)('answers an unimplemented Backup operation with NotImplemented naming it', async () => {

@@ -10,6 +10,7 @@ import { parseAuthorization, verifySignature } from '../../core/sigv4.ts';
 import type { World } from '../../core/world.ts';
 import { dataPlaneFaultError, failIndexRestore, restoreOf } from './fail-restore.ts';
 import { awsRefusal, OpenSearchHttpError, route, type DataRequest, type DataResponse } from './rest-api.ts';
+import { reachOf } from './reach.ts';
 import { authorizeRequest, iamUser, masterUser, securityApi, type SecurityUser } from './security.ts';
 import { listenerOf, processingStatus, setListener, type DomainListener, type DomainRecord } from './state.ts';
 
@@ -52,6 +53,9 @@ export async function closeEndpoint(domain: DomainRecord): Promise<void> {
 
 async function startListener(world: World, domain: DomainRecord): Promise<DomainListener> {
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const reach = reachOf(world, domain);
+    if (reach === 'refuse') return void req.socket.destroy();
+    if (reach === 'blackhole') return; // never answered; the socket goes when the client gives up or the sandbox closes
     readRequest(req)
       .then((request) => world.faults.respond(request, res, () => serve(world, domain, request)))
       .then((response) => {

@@ -36,3 +36,14 @@ export function repositoryOf(source: SourceRef): NonNullable<SourceConfig['snaps
 
 /** System and hidden indices (`.kibana_1`, `.opendistro-…`, `.plugins-…`) are never restored into a clone. */
 export const isSystemIndex = (index: string) => index.startsWith('.');
+
+export type Repository = NonNullable<SourceConfig['snapshotRepository']>;
+
+/** The key prefix of the repository's blobs: its base path and a slash, or nothing at the bucket's root. */
+export const repositoryPrefix = (repo: Repository) => (repo.basePath ? `${repo.basePath}/` : '');
+
+/** The two key prefixes snapclone lists (and the policy allows listing, s3:prefix): the repository data and the snapshot infos. */
+export const listedPrefixes = (repo: Repository) => [`${repositoryPrefix(repo)}index-`, `${repositoryPrefix(repo)}snap-`];
+
+/** The blobs snapclone reads (s3:GetObject): the repository data generations. */
+export const readKeys = (repo: Repository) => `${repositoryPrefix(repo)}index-*`;

@@ -1,14 +1,26 @@
-import { read, write, type EnginePermissions, type Scope, type ScopeWhere } from '../../iam/declare.ts';
+import type { TargetConfig } from '../../config/schema.ts';
+import { read, write, type Conditions, type EnginePermissions, type Scope, type ScopeWhere } from '../../iam/declare.ts';
 import { secretPermissions as secrets } from '../shared/permissions.ts';
+import { listedPrefixes, readKeys } from './aws.ts';
+
+/** s3:prefix: the prefixes snapclone lists in the sources' repositories (exactly those). */
+const listedUnder = (_target: TargetConfig, w: ScopeWhere): Conditions => ({
+  StringEquals: { 's3:prefix': [...new Set(w.sources.flatMap((s) => (s.config.snapshotRepository ? listedPrefixes(s.config.snapshotRepository) : [])))].sort() },
+});
 
 /**
  * Every IAM action the OpenSearch engine's code calls, per command. A clone is a domain named `<prefix>-*`;
- * its REST API (`es:ESHttp*`) is addressed as `domain/<name>/<path>`. The source domain is only read, and
- * only its snapshot listing (`_snapshot/<repo>/…`). On a clone the role may read (GET) anything, and write
+ * its REST API (`es:ESHttp*`) is addressed as `domain/<name>/<path>`. The source domain is only described
+ * (control plane); its snapshots are read from its S3 repository (s3:ListBucket under the repository's
+ * `index-` and `snap-` prefixes, s3:GetObject on its `index-*` blobs), never through its REST API. On a clone the role may read (GET) anything, and write
  * only what a read-only registration and a restore are: PUT `_snapshot/<repo>` and POST
  * `_snapshot/<repo>/<snapshot>/_restore` — never a snapshot, a deletion or a re-registration elsewhere.
  */
-const points = [read('es:DescribeDomain', 'source'), read('es:ESHttpGet', 'restore-input')];
+const points = [
+  // Listing only under the repository's own prefixes (repository.ts), however AWS treats a listing with none.
+  { ...read('s3:ListBucket', 'source-repository'), requires: listedUnder },
+  read('s3:GetObject', 'source-repository-data'),
+];
 
 const describe = [
   read('tag:GetResources', 'none'),
@@ -27,6 +39,8 @@ export const OPENSEARCH_PERMISSIONS: EnginePermissions = {
   describe,
   create: [
     ...points,
+    // The source's engine version and fine-grained access control, which the clone takes (control plane only).
+    read('es:DescribeDomain', 'source'),
     ...describe,
     identity,
     write('es:CreateDomain', ['clone'], 'request'),
@@ -62,11 +76,10 @@ export function opensearchResources(scope: Scope, w: ScopeWhere): string[] | und
       return repositories.map((repo) => domain(`${w.prefix}-*/_snapshot/${repo}/*/_restore`));
     case 'source':
       return w.sources.flatMap((s) => [domain(s.config.id), domain(`${s.config.id}/*`)]);
-    case 'restore-input':
-      return w.sources.flatMap((s) => {
-        const repo = s.config.snapshotRepository?.name;
-        return repo ? [domain(`${s.config.id}/_snapshot/${repo}`), domain(`${s.config.id}/_snapshot/${repo}/*`)] : [];
-      });
+    case 'source-repository':
+      return [...new Set(w.sources.flatMap((s) => (s.config.snapshotRepository ? [`arn:${w.partition}:s3:::${s.config.snapshotRepository.bucket}`] : [])))];
+    case 'source-repository-data':
+      return w.sources.flatMap((s) => (s.config.snapshotRepository ? [`arn:${w.partition}:s3:::${s.config.snapshotRepository.bucket}/${readKeys(s.config.snapshotRepository)}`] : []));
     case 'service-role':
       return [...new Set(w.sources.flatMap((s) => (s.config.snapshotRepository ? [s.config.snapshotRepository.roleArn] : [])))];
     case 'service-linked-role':

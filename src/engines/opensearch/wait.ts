@@ -8,6 +8,7 @@ import type { Clone, SourceRef } from '../types.ts';
 import { DOMAIN_KIND, isSystemIndex, repositoryOf } from './aws.ts';
 import { activeRecoveries, catIndices, dataPlane, listSnapshots, refusedExplained } from './data.ts';
 import { describeClone, describeDomain, endpointOf, isReady, readTags } from './describe.ts';
+import { ensureReachable } from './reach.ts';
 import { tagClone } from './tagging.ts';
 
 interface Poll {
@@ -50,7 +51,10 @@ async function registerRepository(p: Poll, client: Client, source: SourceRef): P
   await client.transport.request({
     method: 'PUT',
     path: `/_snapshot/${encodeURIComponent(repo.name)}`,
-    body: { type: 's3', settings: { bucket: repo.bucket, region: p.w.region, role_arn: repo.roleArn, readonly: true } },
+    body: {
+      type: 's3',
+      settings: { bucket: repo.bucket, ...(repo.basePath ? { base_path: repo.basePath } : {}), region: p.w.region, role_arn: repo.roleArn, readonly: true },
+    },
   });
 }
 
@@ -120,6 +124,7 @@ export async function waitForClone(w: Where, clone: Clone, onProgress: (p: Progr
   if (!tags?.[TAG.restored]) {
     const endpoint = await untilReady(p);
     const source = sourceOf(p);
+    await ensureReachable(w, clone, endpoint);
     const client = await dataPlane(w, endpoint);
     try {
       // The domain's REST API retries little by itself: each step rides out throttling and 5xx (and is

@@ -18,7 +18,7 @@ export interface Spec {
 }
 
 /** Actions the guard never refuses (listings, descriptions, tag reads, doctor's simulations): not generated. */
-export const PLAIN_READS = /^(rds:Describe|rds:ListTagsForResource|elasticache:Describe|elasticache:ListTagsForResource|es:Describe|es:ListTags|es:ListDomainNames|backup:List|tag:GetResources|sts:GetCallerIdentity|iam:GetRole|iam:SimulatePrincipalPolicy|kms:DescribeKey|secretsmanager:DescribeSecret)/;
+export const PLAIN_READS = /^(rds:Describe|rds:ListTagsForResource|elasticache:Describe|elasticache:ListTagsForResource|es:Describe|es:ListTags|es:ListDomainNames|backup:List|tag:GetResources|sts:GetCallerIdentity|iam:GetRole|iam:SimulatePrincipalPolicy|kms:DescribeKey|secretsmanager:DescribeSecret|s3:ListBucket|s3:GetObject)/;
 
 type InputForm = NonNullable<Target['input']>['form'];
 
@@ -302,14 +302,20 @@ export function specs(w: GuardWorld): Record<string, Spec> {
   const writes = [`/_snapshot/${repo}/daily-2099-01-01`, `/_snapshot/${repo}/_cleanup`, '/orders/_doc', `/_snapshot/other-repo`, `/_snapshot/${repo}/x/_restore/../../y`];
   rest('es:ESHttpPut', domain, [`/_snapshot/${repo}`], writes, 'changes');
   rest('es:ESHttpPost', domain, [`/_snapshot/${repo}/daily-2026-12-01/_restore`], [`/_snapshot/${repo}`, ...writes], 'changes');
+  // A source domain's REST API is never called: its snapshots are read from its S3 repository (issue 22), so every
+  // GET on a source domain is refused, whatever the path; on a clone any path may be read.
   const sourceDomains = ids('opensearch').map((id): Target => ({ type: 'domain', arn: es(id), name: id, kind: 'source', role: 'reads' }));
-  rest(
-    'es:ESHttpGet',
-    { good: fc.oneof(domain.good, ...(sourceDomains.length ? [of(...sourceDomains)] : [])), bad: domain.bad },
-    [`/_snapshot/${repo}`, `/_snapshot/${repo}/_all`],
-    ['/_cat/indices', '/orders/_search', '/_snapshot'],
-    'reads',
-  );
+  out['es:ESHttpGet'] = {
+    dims: {
+      domain: { good: domain.good, bad: sourceDomains.length ? fc.oneof(domain.bad, of(...sourceDomains)) : domain.bad },
+      path: { good: of(`/_snapshot/${repo}/_all`, '/_cat/indices', '/orders/_search') },
+    },
+    build: (v) => {
+      const d = v.domain as Target;
+      const path = v.path as string;
+      return { action: 'es:ESHttpGet', resources: [{ ...d, arn: es(d.name, path), path, role: 'reads' }], params: {} };
+    },
+  };
 
   // Roles passed and keys used.
   const roles = w.roles.map((r): [Target, string] => [{ type: 'role', arn: r.arn, name: r.arn, kind: 'placement', role: 'passes' }, r.service]);

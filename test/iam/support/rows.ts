@@ -167,7 +167,9 @@ export function contextOf(row: Row): Context {
   // Resource tags under every key pattern of the form `…/${TagKey}` (aws:ResourceTag, rds:db-tag…). The SAR
   // writes Secrets Manager's own one as the literal `secretsmanager:ResourceTag/tag-key`, which iam-simulate
   // does not know as a pattern: left out (the generated policy uses aws:ResourceTag).
-  for (const [key, value] of Object.entries(row.resourceTags ?? {})) {
+  // iam-simulate does not evaluate S3's resource tags (aws:ResourceTag, s3:BucketTag), and the generated policy
+  // puts no tag condition on S3 (the repositories are named): S3 rows carry none.
+  for (const [key, value] of Object.entries(row.action.startsWith('s3:') ? {} : (row.resourceTags ?? {}))) {
     for (const p of patterns.filter((p) => !REQUEST_TAG_KEY.test(p) && p.endsWith('${TagKey}'))) context[p.replace('${TagKey}', key)] = value;
   }
   const requestTags = Object.entries(row.requestTags ?? {});
