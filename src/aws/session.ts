@@ -1,9 +1,13 @@
-import { fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, StandardRetryBackoffStrategy } from '@smithy/types';
 import type { TargetConfig } from '../config/schema.ts';
-import { clientConfig, makeClient, type ClientClass, type ClientOptions, type Timeouts } from './clients.ts';
+import { roleSession, type RoleSession } from './assume-role.ts';
+import { callLogPlugin, type CallLogger } from './call-log.ts';
+import { makeClient, type ClientClass, type ClientOptions, type Timeouts } from './clients.ts';
 import { refreshable } from './credentials.ts';
 import { sessionName } from './names.ts';
+import { sessionCache } from './session-cache.ts';
+import { isExpiredSession } from './transient.ts';
 
 export { sessionName } from './names.ts';
 
@@ -27,7 +31,10 @@ export interface SessionOptions {
   person: string;
   /** Supplies the MFA code when the target's access names an MFA device. */
   mfaCode?: (serial: string) => Promise<string>;
-  /** Explicit endpoint for every client, STS AssumeRole included (tests, the sandbox); else AWS_ENDPOINT_URL… apply. */
+  /**
+   * Explicit endpoint for every client, STS AssumeRole included (--endpoint-url, tests); else the SDK's own
+   * AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL and the profile's endpoint_url apply.
+   */
   endpoint?: string;
   /**
    * The chain's credentials are already a session of the role to use (the GitHub Action assumed it with the
@@ -44,49 +51,76 @@ export interface SessionOptions {
   maxAttempts?: number;
   /** Told of each client the session makes (tests record the calls). */
   onClient?: (client: object) => void;
+  /** Told of every AWS call (--debug). */
+  onCall?: CallLogger;
+  /** Keep role sessions between runs in this directory (session-cache.ts); absent: assume the role each run. */
+  cacheDirectory?: string;
+  /** Told what the session decided (a cached session used, the current role session kept), for --verbose. */
+  note?: (message: string) => void;
 }
 
 /**
  * Short-lived credentials for a target: the standard chain (env, profile, SSO, web identity), then, when the
- * target names a role, AssumeRole with external id, MFA, duration, session name and SourceIdentity. The
- * provider refreshes itself when a long wait outlives the session; nothing is written to ~/.aws.
+ * target names a role, its session (assume-role.ts: cached between runs where asked, the current credentials
+ * when they already are a session of that role, else AssumeRole with external id, MFA, duration, session name
+ * and SourceIdentity). Nothing is written to ~/.aws.
  */
-export function targetCredentials(target: TargetConfig, options: SessionOptions): AwsCredentialIdentityProvider {
+export function targetCredentials(target: TargetConfig, options: SessionOptions): { provider: AwsCredentialIdentityProvider; role?: RoleSession } {
   const region = options.region ?? target.region;
   const base: AwsCredentialIdentityProvider =
     options.credentials === undefined
-      ? fromNodeProviderChain({ profile: options.profile ?? target.access.profile, clientConfig: { region } })
+      ? fromNodeProviderChain({
+          profile: options.profile ?? target.access.profile,
+          clientConfig: { region },
+          ...(options.onCall ? { clientPlugins: [callLogPlugin(options.onCall)] } : {}),
+        })
       : typeof options.credentials === 'function'
         ? options.credentials
         : () => Promise.resolve(options.credentials as AwsCredentialIdentity);
   const { roleArn, externalId, mfaSerial, durationSeconds } = target.access;
-  if (!roleArn || options.roleAssumed) return base;
-  return fromTemporaryCredentials({
-    masterCredentials: base,
-    params: {
-      RoleArn: roleArn,
-      RoleSessionName: sessionName(options.person),
-      SourceIdentity: sessionName(options.person),
-      ExternalId: externalId,
-      SerialNumber: mfaSerial,
-      DurationSeconds: durationSeconds,
-    },
-    clientConfig: clientConfig(transport(region, options)),
-    ...(mfaSerial && options.mfaCode ? { mfaCodeProvider: () => options.mfaCode!(mfaSerial) } : {}),
+  if (!roleArn || options.roleAssumed) return { provider: base };
+  const name = sessionName(options.person);
+  const cache =
+    options.cacheDirectory === undefined
+      ? undefined
+      : sessionCache(options.cacheDirectory, { roleArn, sourceIdentity: name, externalId, mfaSerial, endpoint: options.endpoint });
+  const role = roleSession({
+    roleArn,
+    externalId,
+    mfaSerial,
+    durationSeconds,
+    sessionName: name,
+    base,
+    transport: transport(region, options),
+    mfaCode: options.mfaCode,
+    cache,
+    note: options.note,
   });
+  return { provider: role.provider, role };
 }
 
 /** Where and how every client of a session reaches AWS. */
 function transport(region: string, options: SessionOptions): ClientOptions {
-  const { endpoint, backoff, timeouts, maxAttempts } = options;
-  return { region, endpoint, backoff, timeouts, maxAttempts };
+  const { endpoint, backoff, timeouts, maxAttempts, onCall } = options;
+  return { region, endpoint, backoff, timeouts, maxAttempts, onCall };
 }
+
+/** Refusals of a session AWS does not know: a cached one from elsewhere (another endpoint, a revoked session). */
+const UNKNOWN_SESSION = new Set(['InvalidClientTokenId', 'UnrecognizedClientException']);
 
 export function createClients(target: TargetConfig, options: SessionOptions): AwsClients {
   const region = options.region ?? target.region;
-  const session = refreshable(targetCredentials(target, options));
+  const { provider, role } = targetCredentials(target, options);
+  const session = refreshable(provider);
   const credentials = session.provider;
-  const settings = { ...transport(region, options), credentials, onExpiredSession: session.expire };
+  const renewSession = (error: unknown): boolean => {
+    const name = (error as { name?: string })?.name ?? '';
+    if (!isExpiredSession(error) && !(role?.fromCache() && UNKNOWN_SESSION.has(name))) return false;
+    role?.forget();
+    session.expire();
+    return true;
+  };
+  const settings: ClientOptions = { ...transport(region, options), credentials, renewSession };
   const made = new Map<ClientClass<object>, object>();
   return {
     region,
