@@ -25,8 +25,11 @@ export interface AssumeRoleSettings {
 
 export interface RoleSession {
   provider: AwsCredentialIdentityProvider;
-  /** Whether the session last handed out came from the cache (AWS refusing it then means: assume again). */
-  fromCache(): boolean;
+  /**
+   * Whether this access key (any, without one) was handed out from the cache: AWS not knowing it then means
+   * the cached session is stale (revoked, or another endpoint's), not that the credentials are wrong.
+   */
+  servedFromCache(accessKeyId?: string): boolean;
   /** Drops the cached session, so the next use assumes the role again. */
   forget(): void;
 }
@@ -41,11 +44,11 @@ const errorName = (error: unknown) => (error as { name?: string })?.name ?? 'Err
  */
 export function roleSession(settings: AssumeRoleSettings): RoleSession {
   const { roleArn, cache, note } = settings;
-  let lastFromCache = false;
+  const fromCache = new Set<string>();
   const provider: AwsCredentialIdentityProvider = async () => {
     const cached = cache?.read();
-    lastFromCache = cached !== undefined;
     if (cached) {
+      fromCache.add(cached.accessKeyId);
       note?.(`role session for ${roleArn} from the cache (until ${cached.expiration?.toISOString()})`);
       return cached;
     }
@@ -69,7 +72,7 @@ export function roleSession(settings: AssumeRoleSettings): RoleSession {
   };
   return {
     provider,
-    fromCache: () => lastFromCache,
+    servedFromCache: (accessKeyId) => (accessKeyId === undefined ? fromCache.size > 0 : fromCache.has(accessKeyId)),
     forget: () => cache?.forget(),
   };
 }

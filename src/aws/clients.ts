@@ -28,10 +28,10 @@ export interface ClientOptions {
   /** Connection and request timeouts (tests shorten them); default CONNECT_TIMEOUT_MS and REQUEST_TIMEOUT_MS. */
   timeouts?: Timeouts;
   /**
-   * Called when a call fails: true when the failure means the session is stale (AWS says it expired, or a
-   * cached one is unknown) and the call should be tried once more with a fresh session.
+   * Called when a call fails, with the access key id it was signed with: true when the failure means that
+   * session is stale (AWS says it expired, or a cached one is unknown) and the call is to be tried once more.
    */
-  renewSession?: (error: unknown) => boolean;
+  renewSession?: (error: unknown, usedKeyId?: string) => boolean;
   /** Told of every call (--debug): service, operation, status, duration, request id, retries. */
   onCall?: CallLogger;
 }
@@ -53,8 +53,16 @@ export function clientConfig(options: ClientOptions) {
 
 interface Stacked {
   middlewareStack: {
-    add(middleware: (next: (args: unknown) => Promise<unknown>) => (args: unknown) => Promise<unknown>, options: { step: 'initialize'; name: string }): void;
+    add(
+      middleware: (next: (args: unknown) => Promise<unknown>, context: SignedContext) => (args: unknown) => Promise<unknown>,
+      options: { step: 'initialize'; name: string },
+    ): void;
   };
+}
+
+/** Where the SDK keeps the identity a request was signed with (@smithy/core's httpAuthSchemeMiddleware). */
+interface SignedContext {
+  __smithy_context?: { selectedHttpAuthScheme?: { identity?: { accessKeyId?: string } } };
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -67,11 +75,11 @@ export function makeClient<C>(Client: ClientClass<C>, options: ClientOptions): C
   if (renewSession) {
     // A session AWS ended early (revoked, or shorter than it said): fetch a new one and try once more.
     (client as unknown as Stacked).middlewareStack.add(
-      (next) => async (args) => {
+      (next, context) => async (args) => {
         try {
           return await next(args);
         } catch (error) {
-          if (!renewSession(error)) throw error;
+          if (!renewSession(error, context.__smithy_context?.selectedHttpAuthScheme?.identity?.accessKeyId)) throw error;
           return next(args);
         }
       },

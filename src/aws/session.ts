@@ -113,11 +113,14 @@ export function createClients(target: TargetConfig, options: SessionOptions): Aw
   const { provider, role } = targetCredentials(target, options);
   const session = refreshable(provider);
   const credentials = session.provider;
-  const renewSession = (error: unknown): boolean => {
+  const renewSession = (error: unknown, usedKeyId?: string): boolean => {
     const name = (error as { name?: string })?.name ?? '';
-    if (!isExpiredSession(error) && !(role?.fromCache() && UNKNOWN_SESSION.has(name))) return false;
-    role?.forget();
-    session.expire();
+    if (!isExpiredSession(error) && !(UNKNOWN_SESSION.has(name) && role?.servedFromCache(usedKeyId))) return false;
+    // Calls under way together fail together: only the first drops the session, the others use its successor.
+    if (usedKeyId === undefined || session.isCurrent(usedKeyId)) {
+      role?.forget();
+      session.expire();
+    }
     return true;
   };
   const settings: ClientOptions = { ...transport(region, options), credentials, renewSession };
