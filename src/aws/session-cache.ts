@@ -25,19 +25,24 @@ export function cacheDirectory(env: NodeJS.ProcessEnv, platform: NodeJS.Platform
   return join(env.XDG_CACHE_HOME || join(home, '.cache'), 'snapclone');
 }
 
-/** What makes two sessions interchangeable: the role, who is recorded, the external id, the MFA device, and where AWS is. */
+/**
+ * What makes two sessions interchangeable: the role, who is recorded, the external id, the MFA device, the
+ * profile the role is assumed from, and where AWS is.
+ */
 export interface SessionKey {
   roleArn: string;
   sourceIdentity: string;
   externalId?: string;
   mfaSerial?: string;
+  /** --profile or access.profile: another profile is another caller, whose session this is not. */
+  profile?: string;
   /** The endpoint the session was issued by (a sandbox's session means nothing to AWS). */
   endpoint?: string;
 }
 
 /** The file name: a hash of the key, so that neither the role nor the external id shows in a directory listing. */
 export function sessionFileName(key: SessionKey): string {
-  const parts = [key.roleArn, key.sourceIdentity, key.externalId ?? '', key.mfaSerial ?? '', key.endpoint ?? ''];
+  const parts = [key.roleArn, key.sourceIdentity, key.externalId ?? '', key.mfaSerial ?? '', key.endpoint ?? '', key.profile ?? ''];
   return `${createHash('sha256').update(JSON.stringify(parts)).digest('hex')}.json`;
 }
 

@@ -1,6 +1,7 @@
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, StandardRetryBackoffStrategy } from '@smithy/types';
 import type { TargetConfig } from '../config/schema.ts';
+import { UsageError } from '../core/errors.ts';
 import { roleSession, type RoleSession } from './assume-role.ts';
 import { callLogPlugin, type CallLogger } from './call-log.ts';
 import { makeClient, type ClientClass, type ClientOptions, type Timeouts } from './clients.ts';
@@ -67,13 +68,19 @@ export interface SessionOptions {
  */
 export function targetCredentials(target: TargetConfig, options: SessionOptions): { provider: AwsCredentialIdentityProvider; role?: RoleSession } {
   const region = options.region ?? target.region;
+  const profile = options.profile ?? target.access.profile;
   const base: AwsCredentialIdentityProvider =
     options.credentials === undefined
-      ? fromNodeProviderChain({
-          profile: options.profile ?? target.access.profile,
-          clientConfig: { region },
-          ...(options.onCall ? { clientPlugins: [callLogPlugin(options.onCall)] } : {}),
-        })
+      ? explainedChain(
+          fromNodeProviderChain({
+            profile,
+            clientConfig: { region },
+            // The chain's warnings (e.g. keys in the environment that a named profile sets aside) go to --verbose.
+            logger: chainLogger(options.note),
+            ...(options.onCall ? { clientPlugins: [callLogPlugin(options.onCall)] } : {}),
+          }),
+          profile,
+        )
       : typeof options.credentials === 'function'
         ? options.credentials
         : () => Promise.resolve(options.credentials as AwsCredentialIdentity);
@@ -83,7 +90,7 @@ export function targetCredentials(target: TargetConfig, options: SessionOptions)
   const cache =
     options.cacheDirectory === undefined
       ? undefined
-      : sessionCache(options.cacheDirectory, { roleArn, sourceIdentity: name, externalId, mfaSerial, endpoint: options.endpoint });
+      : sessionCache(options.cacheDirectory, { roleArn, sourceIdentity: name, externalId, mfaSerial, profile, endpoint: options.endpoint });
   const role = roleSession({
     roleArn,
     externalId,
@@ -97,6 +104,37 @@ export function targetCredentials(target: TargetConfig, options: SessionOptions)
     note: options.note,
   });
   return { provider: role.provider, role };
+}
+
+function chainLogger(note: ((message: string) => void) | undefined) {
+  const say = (message: unknown) => note?.(`credentials: ${String(message).split('\n').map((l) => l.trim()).filter(Boolean).join(' ')}`);
+  return { trace: () => undefined, debug: () => undefined, info: () => undefined, warn: say, error: say };
+}
+
+/**
+ * The standard chain, its failures said as the aws CLI says them: no credentials at all is not AWS "rejecting"
+ * them (nothing was sent), and a named profile that gives none is named.
+ */
+function explainedChain(chain: AwsCredentialIdentityProvider, profile: string | undefined): AwsCredentialIdentityProvider {
+  return async (properties) => {
+    try {
+      return await chain(properties);
+    } catch (error) {
+      if ((error as { name?: string })?.name !== 'CredentialsProviderError') throw error;
+      const said = (error as Error).message;
+      const detail = /Could not load credentials from any providers/.test(said) ? '' : ` (${said})`;
+      if (profile) {
+        throw new UsageError(
+          `No AWS credentials from the profile '${profile}'${detail}: it is not in ~/.aws/config or ~/.aws/credentials, or it gives none.`,
+          `aws configure list-profiles lists your profiles; for an SSO profile, run aws sso login --profile ${profile} first. With a profile, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment are not used.`,
+        );
+      }
+      throw new UsageError(
+        `No AWS credentials found${detail}: none in the environment, no default profile, no SSO session, no web identity or instance role.`,
+        'Set AWS_PROFILE (or pass --profile NAME), export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run aws sso login first.',
+      );
+    }
+  };
 }
 
 /** Where and how every client of a session reaches AWS. */

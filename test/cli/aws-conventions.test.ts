@@ -150,6 +150,22 @@ describe('--endpoint-url and AWS_ENDPOINT_URL', () => {
   });
 });
 
+describe('credentials that cannot be found (audit M6): said as such, not as AWS rejecting them', () => {
+  it('a profile that does not exist is named, without the SDK\'s warning; no credentials at all is said plainly', async () => {
+    const noImds = { AWS_EC2_METADATA_DISABLED: 'true' };
+    const nope = await snapclone(['--profile', 'nope', 'list'], noImds);
+    expect(nope.code).toBe(2);
+    expect(nope.stderr).toContain("error: No AWS credentials from the profile 'nope'");
+    expect(nope.stderr).toContain('aws configure list-profiles');
+    expect(nope.stderr).not.toMatch(/WARNING|rejected/);
+    // (A cached session would serve without the keys it was assumed from, as the aws CLI's does: not read here.)
+    const none = await snapclone(['--no-session-cache', 'list'], { ...noImds, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('error: No AWS credentials found');
+    expect(none.stderr).not.toContain('rejected');
+  }, 60_000);
+});
+
 describe('role sessions cached between runs', () => {
   it('asks an MFA user for one code for two commands; the cache file is 0600 in a 0700 directory and holds no long-term key', async () => {
     const { mfa } = sb.scenario;

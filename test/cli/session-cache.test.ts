@@ -44,11 +44,11 @@ describe('a cached session', () => {
     expect(cache.read()).toBeUndefined();
   });
 
-  it('is keyed by role, source identity, external id, MFA device and endpoint', () => {
+  it('is keyed by role, source identity, external id, MFA device, profile and endpoint', () => {
     const names = new Set(
-      [key, { ...key, roleArn: `${key.roleArn}2` }, { ...key, sourceIdentity: 'snapclone-bob' }, { ...key, externalId: 'x1' }, { ...key, mfaSerial: undefined }, { ...key, endpoint: 'http://127.0.0.1:1' }].map(sessionFileName),
+      [key, { ...key, roleArn: `${key.roleArn}2` }, { ...key, sourceIdentity: 'snapclone-bob' }, { ...key, externalId: 'x1' }, { ...key, mfaSerial: undefined }, { ...key, endpoint: 'http://127.0.0.1:1' }, { ...key, profile: 'work' }].map(sessionFileName),
     );
-    expect(names.size).toBe(6);
+    expect(names.size).toBe(7);
   });
 
   it('is never written without a session token and an expiry (a long-term key is never cached)', () => {
