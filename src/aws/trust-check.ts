@@ -66,7 +66,7 @@ function names(principal: unknown, caller: Caller): boolean {
   const aws = list((principal as { AWS?: unknown } | undefined)?.AWS);
   const session = sessionRole(caller.arn);
   return aws.some((p) => {
-    if (p === '*' || p === caller.account || p === `arn:aws:iam::${caller.account}:root` || p === caller.arn) return true;
+    if (p === '*' || p === caller.account || p === caller.arn || new RegExp(`^arn:[\\w-]+:iam::${caller.account}:root$`).test(p)) return true;
     const role = roleOf(p);
     return Boolean(session && role && role.account === session.account && role.role === session.role);
   });
