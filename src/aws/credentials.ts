@@ -6,6 +6,8 @@ export interface RefreshableCredentials {
   provider: AwsCredentialIdentityProvider;
   /** AWS said the session is expired (earlier than its stated expiry): the next use fetches a new one. */
   expire(): void;
+  /** Whether this access key is the session's current one (a call signed with an older one needs no renewal). */
+  isCurrent(accessKeyId: string): boolean;
 }
 
 /** A session is renewed this long before its stated expiry, as the SDK does. */
@@ -34,6 +36,7 @@ export function refreshable(source: AwsCredentialIdentityProvider, now: () => nu
       if (copy.expiration) issued.push(copy);
       return copy;
     },
+    isCurrent: (accessKeyId) => current?.accessKeyId === accessKeyId,
     expire() {
       for (const identity of issued) identity.expiration = new Date(0);
       issued = [];

@@ -1,9 +1,14 @@
-import { fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, StandardRetryBackoffStrategy } from '@smithy/types';
 import type { TargetConfig } from '../config/schema.ts';
-import { clientConfig, makeClient, type ClientClass, type ClientOptions, type Timeouts } from './clients.ts';
+import { UsageError } from '../core/errors.ts';
+import { roleSession, type RoleSession } from './assume-role.ts';
+import { callLogPlugin, type CallLogger } from './call-log.ts';
+import { makeClient, type ClientClass, type ClientOptions, type Timeouts } from './clients.ts';
 import { refreshable } from './credentials.ts';
 import { sessionName } from './names.ts';
+import { sessionCache } from './session-cache.ts';
+import { isExpiredSession } from './transient.ts';
 
 export { sessionName } from './names.ts';
 
@@ -27,7 +32,10 @@ export interface SessionOptions {
   person: string;
   /** Supplies the MFA code when the target's access names an MFA device. */
   mfaCode?: (serial: string) => Promise<string>;
-  /** Explicit endpoint for every client, STS AssumeRole included (tests, the sandbox); else AWS_ENDPOINT_URL… apply. */
+  /**
+   * Explicit endpoint for every client, STS AssumeRole included (--endpoint-url, tests); else the SDK's own
+   * AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL and the profile's endpoint_url apply.
+   */
   endpoint?: string;
   /**
    * The chain's credentials are already a session of the role to use (the GitHub Action assumed it with the
@@ -44,49 +52,116 @@ export interface SessionOptions {
   maxAttempts?: number;
   /** Told of each client the session makes (tests record the calls). */
   onClient?: (client: object) => void;
+  /** Told of every AWS call (--debug). */
+  onCall?: CallLogger;
+  /** Keep role sessions between runs in this directory (session-cache.ts); absent: assume the role each run. */
+  cacheDirectory?: string;
+  /** Told what the session decided (a cached session used, the current role session kept), for --verbose. */
+  note?: (message: string) => void;
 }
 
 /**
  * Short-lived credentials for a target: the standard chain (env, profile, SSO, web identity), then, when the
- * target names a role, AssumeRole with external id, MFA, duration, session name and SourceIdentity. The
- * provider refreshes itself when a long wait outlives the session; nothing is written to ~/.aws.
+ * target names a role, its session (assume-role.ts: cached between runs where asked, the current credentials
+ * when they already are a session of that role, else AssumeRole with external id, MFA, duration, session name
+ * and SourceIdentity). Nothing is written to ~/.aws.
  */
-export function targetCredentials(target: TargetConfig, options: SessionOptions): AwsCredentialIdentityProvider {
+export function targetCredentials(target: TargetConfig, options: SessionOptions): { provider: AwsCredentialIdentityProvider; role?: RoleSession } {
   const region = options.region ?? target.region;
+  const profile = options.profile ?? target.access.profile;
   const base: AwsCredentialIdentityProvider =
     options.credentials === undefined
-      ? fromNodeProviderChain({ profile: options.profile ?? target.access.profile, clientConfig: { region } })
+      ? explainedChain(
+          fromNodeProviderChain({
+            profile,
+            clientConfig: { region },
+            // The chain's warnings (e.g. keys in the environment that a named profile sets aside) go to --verbose.
+            logger: chainLogger(options.note),
+            ...(options.onCall ? { clientPlugins: [callLogPlugin(options.onCall)] } : {}),
+          }),
+          profile,
+        )
       : typeof options.credentials === 'function'
         ? options.credentials
         : () => Promise.resolve(options.credentials as AwsCredentialIdentity);
   const { roleArn, externalId, mfaSerial, durationSeconds } = target.access;
-  if (!roleArn || options.roleAssumed) return base;
-  return fromTemporaryCredentials({
-    masterCredentials: base,
-    params: {
-      RoleArn: roleArn,
-      RoleSessionName: sessionName(options.person),
-      SourceIdentity: sessionName(options.person),
-      ExternalId: externalId,
-      SerialNumber: mfaSerial,
-      DurationSeconds: durationSeconds,
-    },
-    clientConfig: clientConfig(transport(region, options)),
-    ...(mfaSerial && options.mfaCode ? { mfaCodeProvider: () => options.mfaCode!(mfaSerial) } : {}),
+  if (!roleArn || options.roleAssumed) return { provider: base };
+  const name = sessionName(options.person);
+  const cache =
+    options.cacheDirectory === undefined
+      ? undefined
+      : sessionCache(options.cacheDirectory, { roleArn, sourceIdentity: name, externalId, mfaSerial, profile, endpoint: options.endpoint });
+  const role = roleSession({
+    roleArn,
+    externalId,
+    mfaSerial,
+    durationSeconds,
+    sessionName: name,
+    base,
+    transport: transport(region, options),
+    mfaCode: options.mfaCode,
+    cache,
+    note: options.note,
   });
+  return { provider: role.provider, role };
+}
+
+function chainLogger(note: ((message: string) => void) | undefined) {
+  const say = (message: unknown) => note?.(`credentials: ${String(message).split('\n').map((l) => l.trim()).filter(Boolean).join(' ')}`);
+  return { trace: () => undefined, debug: () => undefined, info: () => undefined, warn: say, error: say };
+}
+
+/**
+ * The standard chain, its failures said as the aws CLI says them: no credentials at all is not AWS "rejecting"
+ * them (nothing was sent), and a named profile that gives none is named.
+ */
+function explainedChain(chain: AwsCredentialIdentityProvider, profile: string | undefined): AwsCredentialIdentityProvider {
+  return async (properties) => {
+    try {
+      return await chain(properties);
+    } catch (error) {
+      if ((error as { name?: string })?.name !== 'CredentialsProviderError') throw error;
+      const said = (error as Error).message;
+      const detail = /Could not load credentials from any providers/.test(said) ? '' : ` (${said})`;
+      if (profile) {
+        throw new UsageError(
+          `No AWS credentials from the profile '${profile}'${detail}: it is not in ~/.aws/config or ~/.aws/credentials, or it gives none.`,
+          `aws configure list-profiles lists your profiles; for an SSO profile, run aws sso login --profile ${profile} first. With a profile, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment are not used.`,
+        );
+      }
+      throw new UsageError(
+        `No AWS credentials found${detail}: none in the environment, no default profile, no SSO session, no web identity or instance role.`,
+        'Set AWS_PROFILE (or pass --profile NAME), export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run aws sso login first.',
+      );
+    }
+  };
 }
 
 /** Where and how every client of a session reaches AWS. */
 function transport(region: string, options: SessionOptions): ClientOptions {
-  const { endpoint, backoff, timeouts, maxAttempts } = options;
-  return { region, endpoint, backoff, timeouts, maxAttempts };
+  const { endpoint, backoff, timeouts, maxAttempts, onCall } = options;
+  return { region, endpoint, backoff, timeouts, maxAttempts, onCall };
 }
+
+/** Refusals of a session AWS does not know: a cached one from elsewhere (another endpoint, a revoked session). */
+const UNKNOWN_SESSION = new Set(['InvalidClientTokenId', 'UnrecognizedClientException']);
 
 export function createClients(target: TargetConfig, options: SessionOptions): AwsClients {
   const region = options.region ?? target.region;
-  const session = refreshable(targetCredentials(target, options));
+  const { provider, role } = targetCredentials(target, options);
+  const session = refreshable(provider);
   const credentials = session.provider;
-  const settings = { ...transport(region, options), credentials, onExpiredSession: session.expire };
+  const renewSession = (error: unknown, usedKeyId?: string): boolean => {
+    const name = (error as { name?: string })?.name ?? '';
+    if (!isExpiredSession(error) && !(UNKNOWN_SESSION.has(name) && role?.servedFromCache(usedKeyId))) return false;
+    // Calls under way together fail together: only the first drops the session, the others use its successor.
+    if (usedKeyId === undefined || session.isCurrent(usedKeyId)) {
+      role?.forget();
+      session.expire();
+    }
+    return true;
+  };
+  const settings: ClientOptions = { ...transport(region, options), credentials, renewSession };
   const made = new Map<ClientClass<object>, object>();
   return {
     region,

@@ -1,5 +1,7 @@
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { loadConfig } from '../config/load.ts';
+import { formatCall } from '../aws/call-log.ts';
+import { cacheDirectory } from '../aws/session-cache.ts';
 import { createClients, type AwsClients, type SessionOptions } from '../aws/session.ts';
 import { resolveTarget, type Context } from '../core/context.ts';
 import { Interrupted, UsageError } from '../core/errors.ts';
@@ -17,6 +19,12 @@ export interface GlobalOptions {
   mfaCode?: string;
   /** JMESPath expression applied to the JSON output (--query). */
   query?: string;
+  /** Every AWS call on stderr: service, operation, status, duration, request id, retries (--debug; implies --verbose). */
+  debug?: boolean;
+  /** One endpoint for every AWS client, as the aws CLI's --endpoint-url (over AWS_ENDPOINT_URL…). */
+  endpointUrl?: string;
+  /** false with --no-session-cache: assume the role afresh instead of reusing a cached session. */
+  sessionCache?: boolean;
 }
 
 export interface Io {
@@ -39,30 +47,35 @@ export function isInteractive(io: Io): boolean {
 }
 
 export function makeReporter(options: GlobalOptions, io: Io): Reporter {
-  const settings = { quiet: options.quiet, verbose: options.verbose, stream: io.stderr };
+  const settings = { quiet: options.quiet, verbose: options.verbose || options.debug, stream: io.stderr };
   if (options.output === 'json') return new JsonReporter(settings);
   if (isInteractive(io)) return new TtyReporter({ ...settings, input: io.stdin });
   return new PlainReporter(settings);
 }
 
-/** Builds the context a command runs in from the global options and the process's environment. */
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Global settings that reach AWS, checked before anything is read: a region must look like one, and an
- * endpoint override (AWS_ENDPOINT_URL and the per-service ones) must be an http(s) URL.
+ * endpoint override (--endpoint-url, AWS_ENDPOINT_URL and the per-service ones) must be an http(s) URL.
  */
 export function checkEnvironment(options: GlobalOptions, env: NodeJS.ProcessEnv): void {
   if (options.region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(options.region)) {
     throw new UsageError(`--region '${options.region}' is not an AWS region`, 'Write a region such as ap-northeast-1 or us-east-1.');
   }
+  if (options.endpointUrl !== undefined && !isHttpUrl(options.endpointUrl)) {
+    throw new UsageError(`--endpoint-url '${options.endpointUrl}' is not an http(s) URL`, 'Write the endpoint\'s URL, e.g. http://127.0.0.1:4566 for a local sandbox.');
+  }
   for (const [key, value] of Object.entries(env)) {
     if (!/^AWS_ENDPOINT_URL(_[A-Z0-9_]+)?$/.test(key) || value === undefined || value === '') continue;
-    let url: URL | undefined;
-    try {
-      url = new URL(value);
-    } catch {
-      url = undefined;
-    }
-    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    if (!isHttpUrl(value)) {
       throw new UsageError(`${key} '${value}' is not an http(s) URL`, `Set it to the endpoint's URL (e.g. https://rds.ap-northeast-1.amazonaws.com), or unset it.`);
     }
   }
@@ -107,6 +120,7 @@ export function interruptibleSleep(ms: number, signal?: AbortSignal): Promise<vo
   });
 }
 
+/** Builds the context a command runs in from the global options and the process's environment. */
 export function buildContext(options: GlobalOptions, io: Io, argv?: string[]): Context {
   checkEnvironment(options, io.env);
   const timeScale = sandboxSpeed(io.env);
@@ -120,6 +134,10 @@ export function buildContext(options: GlobalOptions, io: Io, argv?: string[]): C
     person,
     roleAssumed: io.env.SNAPCLONE_ROLE_ASSUMED || undefined,
     credentials: io.credentials,
+    endpoint: options.endpointUrl,
+    ...(options.debug ? { onCall: (call) => reporter.debug(formatCall(call)) } : {}),
+    ...(options.sessionCache === false ? {} : { cacheDirectory: cacheDirectory(io.env) }),
+    note: (message) => reporter.debug(message),
     mfaCode: async (serial) => {
       // `--mfa-code -`: from standard input (e.g. a password manager's pipe), seen by nobody else.
       if (options.mfaCode === '-') return firstLine(io.stdin);

@@ -203,27 +203,28 @@ describe('snapclone as a process', () => {
         `$1mfaSerial: ${sb.scenario.mfa.serialNumber}`,
       ),
     );
+    // Each run asks for its code (--no-session-cache): a cached session would let the later ones through without one.
     const alice = {
       AWS_ACCESS_KEY_ID: sb.scenario.mfa.accessKeyId,
       AWS_SECRET_ACCESS_KEY: sb.scenario.mfa.secretAccessKey,
       SNAPCLONE_OWNER: 'alice',
     };
-    const without = await snapclone(['points', 'orders-db', '--config', mfaConfig], alice);
+    const without = await snapclone(['points', 'orders-db', '--config', mfaConfig, '--no-session-cache'], alice);
     expect(without.code).toBe(2);
     expect(without.stderr).toContain('--mfa-code');
     const code = totp(sb.scenario.mfa.totpSecret, sb.world.clock.nowMs());
-    const withCode = await snapclone(['points', 'orders-db', '--config', mfaConfig, '--mfa-code', code], alice);
+    const withCode = await snapclone(['points', 'orders-db', '--config', mfaConfig, '--no-session-cache', '--mfa-code', code], alice);
     expect(withCode.stderr).toBe('');
     expect(withCode.code).toBe(0);
     // Also from the environment, or piped to `--mfa-code -`: not in the process list for anyone to see.
     sb.world.clock.advance(30_000);
-    const fromEnv = await snapclone(['points', 'orders-db', '--config', mfaConfig], { ...alice, SNAPCLONE_MFA_CODE: totp(sb.scenario.mfa.totpSecret, sb.world.clock.nowMs()) });
+    const fromEnv = await snapclone(['points', 'orders-db', '--config', mfaConfig, '--no-session-cache'], { ...alice, SNAPCLONE_MFA_CODE: totp(sb.scenario.mfa.totpSecret, sb.world.clock.nowMs()) });
     expect(fromEnv.code).toBe(0);
     sb.world.clock.advance(30_000);
-    const piped = await snapclone(['points', 'orders-db', '--config', mfaConfig, '--mfa-code', '-'], alice, `${totp(sb.scenario.mfa.totpSecret, sb.world.clock.nowMs())}\n`);
+    const piped = await snapclone(['points', 'orders-db', '--config', mfaConfig, '--no-session-cache', '--mfa-code', '-'], alice, `${totp(sb.scenario.mfa.totpSecret, sb.world.clock.nowMs())}\n`);
     expect(piped.stderr).toBe('');
     expect(piped.code).toBe(0);
-    const nothing = await snapclone(['points', 'orders-db', '--config', mfaConfig, '--mfa-code', '-'], alice, '');
+    const nothing = await snapclone(['points', 'orders-db', '--config', mfaConfig, '--no-session-cache', '--mfa-code', '-'], alice, '');
     expect(nothing.code).toBe(2);
     expect(nothing.stderr).toContain('reads the MFA code from standard input, which gave none');
     // The session says who acted: session name and SourceIdentity both carry the person.
