@@ -241,6 +241,43 @@ describe('README.ja.md stays in step with README.md', () => {
       .filter((line) => /[—–]|: /.test(withoutCode(line)));
     expect(offending, `${JA}: use 。、（）「」： instead of — – and ": " in these lines`).toEqual([]);
   });
+
+  it.each([EN, JA])('%s links only to headings it has', (name) => {
+    // GitHub's anchors: the heading in lower case, without punctuation but hyphens, blanks as hyphens.
+    const slug = (heading: string) =>
+      heading
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N}\s-]/gu, '')
+        .replace(/\s/g, '-');
+    const anchors = new Set(
+      proseLines(readmes[name])
+        .filter((line) => /^#{1,6} /.test(line))
+        .map((line) => slug(line.replace(/^#+ /, ''))),
+    );
+    const links = [...readmes[name].matchAll(/\]\(#([^)]+)\)/g)].map((m) => m[1]);
+    expect(links.length).toBeGreaterThan(0);
+    expect(
+      links.filter((link) => !anchors.has(link)),
+      `${name}: links to headings it does not have`,
+    ).toEqual([]);
+  });
+
+  it('uses one Japanese term per concept in README.ja.md', () => {
+    // 復元 (restore) and 復旧ポイント (AWS Backup's recovery points), as AWS's Japanese documentation writes them.
+    const avoided: Record<string, string> = {
+      リストア: '復元',
+      ジャニター: '`janitor`（期限切れクローンの自動削除）',
+      アクター: 'ワークフローを実行した GitHub ユーザー',
+      ワイヤ: '実際の AWS と同じ通信プロトコル',
+      シード: 'あらかじめ用意された',
+      あなたの: '（主語を省く）',
+    };
+    const found = Object.keys(avoided).filter((word) => proseLines(ja).some((line) => line.includes(word)));
+    expect(
+      found.map((word) => `${word} → ${avoided[word]}`),
+      `${JA}: words to write as the rest of the README does`,
+    ).toEqual([]);
+  });
 });
 
 describe("the READMEs' command sections say what the CLI defines", () => {
