@@ -10,6 +10,7 @@ import { opensslPath } from './certificate.ts';
 import type { DataSet, TableSchema } from './dataset.ts';
 import type { Engine, EngineSpec, RunningEngine } from './engine.ts';
 import type { Keyspace, RedisValue } from './keyspace-history.ts';
+import { RespServer } from './resp-server.ts';
 import { encodeCommand, ReplyError, ReplyReader, type Reply } from './resp.ts';
 
 /**
@@ -18,8 +19,8 @@ import { encodeCommand, ReplyError, ReplyReader, type Reply } from './resp.ts';
  * (lazy.ts), where the sandbox ends TLS with its own certificate when the group has in-transit encryption (as
  * ElastiCache's "required" mode: a plain client fails the handshake). The default user takes the group's AUTH
  * token and is denied the commands ElastiCache restricts; a user of the sandbox's own, with a random password
- * that never leaves this process, loads the keys and changes the token. Where redis-server is not installed the
- * clone's port answers with a RESP error saying so, and everything else works.
+ * that never leaves this process, loads the keys and changes the token. Where redis-server is not installed, the
+ * sandbox's own small read-only RESP server (resp-server.ts) holds the keys instead, behind the same TLS and AUTH.
  */
 
 const SERVERS = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'];
@@ -63,18 +64,25 @@ export function keyspaceDataSet(keys: Keyspace, now: number): DataSet {
   return { tables: [{ schema: KEYSPACE, rows }] };
 }
 
+/** The keys a DataSet made by keyspaceDataSet holds, with the milliseconds each has left. */
+function entriesOf(data: DataSet): { key: string; value: RedisValue; ttlMs: number | null }[] {
+  const rows = data.tables.find((t) => t.schema.name === KEYSPACE.name)?.rows ?? [];
+  return rows.map((row) => ({
+    key: String(row.key),
+    value: { type: row.type, value: JSON.parse(String(row.value)) } as RedisValue,
+    ttlMs: row.ttl_ms === null ? null : Number(row.ttl_ms),
+  }));
+}
+
 /** The commands that write a keyspace (SET, HSET, RPUSH, SADD, then PEXPIRE). */
 function loadCommands(data: DataSet): string[][] {
-  const rows = data.tables.find((t) => t.schema.name === KEYSPACE.name)?.rows ?? [];
-  return rows.flatMap((row) => {
-    const key = String(row.key);
-    const value = { type: row.type, value: JSON.parse(String(row.value)) } as RedisValue;
+  return entriesOf(data).flatMap(({ key, value, ttlMs }) => {
     const write =
       value.type === 'string' ? ['SET', key, value.value]
       : value.type === 'hash' ? ['HSET', key, ...Object.entries(value.value).flat()]
       : value.type === 'list' ? ['RPUSH', key, ...value.value]
       : ['SADD', key, ...value.value];
-    return row.ttl_ms === null ? [write] : [write, ['PEXPIRE', key, String(row.ttl_ms)]];
+    return ttlMs === null ? [write] : [write, ['PEXPIRE', key, String(ttlMs)]];
   });
 }
 
@@ -232,16 +240,8 @@ async function startServer(spec: EngineSpec, certificate: Certificate | undefine
     throw error;
   }
 
-  let tls: TlsServer | undefined;
-  if (certificate) {
-    tls = createTlsServer({ key: certificate.key, cert: certificate.cert }, (secure) => pipeTo(secure, socketPath));
-    tls.on('tlsClientError', (_error, socket) => socket.destroy());
-  }
   return {
-    serve(socket) {
-      if (tls) tls.emit('connection', socket);
-      else pipeTo(socket, socketPath);
-    },
+    serve: frontOf(certificate, (client) => pipeTo(client, socketPath)),
     async setPassword(password) {
       await admin.run([['ACL', 'SETUSER', 'default', 'resetpass', passwordRule(password)]]);
     },
@@ -249,6 +249,28 @@ async function startServer(spec: EngineSpec, certificate: Certificate | undefine
       admin.close();
       await cleanUp();
     },
+  };
+}
+
+/** Hands each client to `serve`: through TLS with the certificate when there is one, else as it comes. */
+function frontOf(certificate: Certificate | undefined, serve: (client: Socket) => void): (socket: Socket) => void {
+  if (!certificate) return serve;
+  const tls: TlsServer = createTlsServer({ key: certificate.key, cert: certificate.cert }, serve);
+  tls.on('tlsClientError', (_error, socket) => socket.destroy());
+  return (socket) => tls.emit('connection', socket);
+}
+
+/** The sandbox's own RESP server (resp-server.ts) holding the keys, where redis-server is not installed. */
+function startOwnServer(spec: EngineSpec, certificate: Certificate | undefined): RunningEngine {
+  const now = Date.now();
+  const keys = new Map(entriesOf(spec.data).map(({ key, value, ttlMs }) => [key, { value, expiresAt: ttlMs === null ? undefined : now + ttlMs }]));
+  const server = new RespServer(keys, spec.password);
+  return {
+    serve: frontOf(certificate, (client) => server.serve(client)),
+    async setPassword(password) {
+      server.setPassword(password);
+    },
+    async stop() {},
   };
 }
 
@@ -271,21 +293,26 @@ function refuseWith(socket: Socket, message: string, certificate: Promise<Certif
 
 /**
  * The Redis engine: with `certificate`, clients must speak TLS and are given that certificate (one per sandbox:
- * data-plane.ts); without it, plain RESP (a group without in-transit encryption).
+ * data-plane.ts); without it, plain RESP (a group without in-transit encryption). redis-server where installed
+ * (`installed: false` forces the sandbox's own server, for its tests), else the sandbox's own RESP server.
  */
-export function redisEngine(certificate?: () => Promise<Certificate>): Engine {
+export function redisEngine(certificate?: () => Promise<Certificate>, options: { installed?: boolean } = {}): Engine {
+  const useInstalled = () => options.installed !== false && serverPath() !== undefined;
   return {
     name: 'Redis',
     unavailable() {
-      if (!serverPath()) return "redis-server is not installed (Debian's package redis-server)";
       if (certificate && !opensslPath()) return 'openssl is not installed (it makes the TLS certificate the clone presents)';
       return undefined;
     },
     async start(spec) {
-      return startServer(spec, certificate ? await certificate() : undefined);
+      const tls = certificate ? await certificate() : undefined;
+      return useInstalled() ? startServer(spec, tls) : startOwnServer(spec, tls);
     },
     refuse(socket, message) {
       refuseWith(socket, message, certificate && opensslPath() ? certificate() : undefined);
     },
   };
 }
+
+/** Whether clones are served by redis-server (else by the sandbox's own RESP server), for messages and tests. */
+export const redisServerInstalled = (): boolean => serverPath() !== undefined;
