@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
-import { ModifyReplicationGroupCommand } from '@aws-sdk/client-elasticache';
+import { CreateReplicationGroupCommand, DeleteReplicationGroupCommand, DescribeReplicationGroupsCommand, ModifyReplicationGroupCommand } from '@aws-sdk/client-elasticache';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CreatedJson } from '../../src/commands/create.ts';
 import * as credentials from '../../src/commands/credentials.ts';
@@ -10,7 +10,7 @@ import { opensslPath } from '../../sandbox/data/certificate.ts';
 import { redisServerInstalled } from '../../sandbox/data/redis.ts';
 import { certificateFile, lineageOfGroup } from '../../sandbox/services/elasticache/data-plane.ts';
 import { authTokenOf, elasticacheState } from '../../sandbox/services/elasticache/state.ts';
-import { COMPANY_ACCOUNT, COMPANY_REGION } from '../../sandbox/scenario/index.ts';
+import { COMPANY_ACCOUNT, COMPANY_REGION, DEV_CACHE_SUBNET_GROUP, DEV_SECURITY_GROUP } from '../../sandbox/scenario/index.ts';
 import { recordedCreates, startCli, type TestCli } from './support.ts';
 
 /**
@@ -20,6 +20,7 @@ import { recordedCreates, startCli, type TestCli } from './support.ts';
 
 const SOURCE = 'sessions-cache';
 const PROD = 'sessions-prod';
+const MINUTE = 60_000;
 const REDIS_CLI = ['/usr/bin/redis-cli', '/usr/local/bin/redis-cli'].find((path) => {
   try {
     accessSync(path, constants.X_OK);
@@ -127,7 +128,7 @@ describe.skipIf(missing !== undefined)(`a cache clone holds the keys of its snap
     expect(await redis(creds, ['PING'], { password: before })).toContain('WRONGPASS');
   });
 
-  it('--latest: the newest snapshot, with the keys written since the --date one', async () => {
+  it('--latest: the newest snapshot, with the keys written since the --date one; a snapshot of that clone holds them too', async () => {
     const latest = (await make({ latest: true, name: 'snapclone-sessions-data-latest' })).entry;
     const latestCreds = await credentialsOf(latest.name);
     expect(latestCreds.port).not.toBe(creds.port);
@@ -136,7 +137,29 @@ describe.skipIf(missing !== undefined)(`a cache clone holds the keys of its snap
     const keys = await expectKeysOf(latestCreds, takenAt);
     const older = keyspaceAt(history(), Date.parse(byDate.point.time));
     expect([...keys.keys()].filter((k) => !older.has(k)).length).toBeGreaterThan(10);
-    await del.run({ clones: [latest.name], yes: true, wait: true }, cli.context().ctx);
+
+    // A snapshot of the clone (its final one) holds the clone's keys: a group restored from it serves them too.
+    const final = `${latest.name}-final`;
+    await cli.admin.elasticache.send(new DeleteReplicationGroupCommand({ ReplicationGroupId: latest.name, FinalSnapshotIdentifier: final }));
+    expect(await redis(latestCreds, ['PING'])).toMatch(/Could not connect|Connection refused/);
+    cli.sb.world.clock.advance(30 * MINUTE);
+    const token = 'copy-of-copy-token-0123456789';
+    await cli.admin.elasticache.send(new CreateReplicationGroupCommand({
+      ReplicationGroupId: 'copy-of-copy',
+      ReplicationGroupDescription: 'a group restored from a snapshot of a clone',
+      SnapshotName: final,
+      CacheNodeType: 'cache.t4g.small',
+      CacheSubnetGroupName: DEV_CACHE_SUBNET_GROUP,
+      SecurityGroupIds: [DEV_SECURITY_GROUP],
+      TransitEncryptionEnabled: true,
+      AuthToken: token,
+    }));
+    cli.sb.world.clock.advance(30 * MINUTE);
+    const described = await cli.admin.elasticache.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: 'copy-of-copy' }));
+    const endpoint = described.ReplicationGroups![0].NodeGroups![0].PrimaryEndpoint!;
+    const copyCreds = { host: endpoint.Address!, port: endpoint.Port!, username: 'default', password: token, tls: true };
+    await expectKeysOf(copyCreds, takenAt);
+    await cli.admin.elasticache.send(new DeleteReplicationGroupCommand({ ReplicationGroupId: 'copy-of-copy' }));
   }, 60_000);
 
   it('delete: the endpoint refuses connections', async () => {
