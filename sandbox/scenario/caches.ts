@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { World } from '../core/world.ts';
+import { seedKeyspaceHistory } from '../data/keyspace-history.ts';
 import {
   cacheClusterArn,
   configOf,
@@ -110,6 +111,8 @@ export function seedCaches(world: World): void {
       lastAutomaticSnapshotAt: now - spec.snapshotRetentionLimit * DAY,
     };
     state.replicationGroups.set(group.id, group);
+    // Its keys over the last 40 days: a clone of a snapshot holds those of the snapshot's time (data-plane.ts).
+    seedKeyspaceHistory(world, COMPANY_ACCOUNT, COMPANY_REGION, group.id);
     for (const m of members) {
       const cluster: CacheCluster = {
         ...configOf(group),

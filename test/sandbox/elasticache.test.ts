@@ -316,7 +316,12 @@ describe('CreateReplicationGroup from a snapshot', () => {
     advance(2 * MINUTE);
     const g = await group('copy-1');
     expect(g).toMatchObject({ Status: 'available', AutomaticFailover: 'enabled' });
-    expect(g.NodeGroups![0].PrimaryEndpoint!.Address).toMatch(/^master\.copy-1\.[0-9a-f]{6}\.apne1\.cache\.amazonaws\.com$/);
+    // A copy of a cache with a history of keys is served on loopback by a real engine (data-plane.ts), every
+    // endpoint naming it; production keeps its AWS-shaped names.
+    const served = g.NodeGroups![0].PrimaryEndpoint!;
+    expect(served).toEqual({ Address: '127.0.0.1', Port: expect.any(Number) });
+    expect(g.NodeGroups![0].ReaderEndpoint).toEqual(served);
+    expect(g.NodeGroups![0].NodeGroupMembers!.map((m) => m.ReadEndpoint)).toEqual([served, served]);
     expect((await ec.send(new DescribeSnapshotsCommand({ SnapshotName: MANUAL }))).Snapshots![0].SnapshotStatus).toBe('available');
 
     // Tags given at creation are on the group and on its member clusters.

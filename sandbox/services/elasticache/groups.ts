@@ -12,6 +12,7 @@ import {
   checkSnapshotWindow,
   ecErrors,
 } from './errors.ts';
+import { serveGroupCopy, stopServing } from './data-plane.ts';
 import { page } from './paging.ts';
 import {
   cacheClusterArn,
@@ -379,6 +380,7 @@ export function createReplicationGroup(input: CreateGroupInput, ctx: RequestCont
   for (const ng of group.nodeGroups) {
     for (const m of ng.members) state.clusters.set(m.clusterId, memberCluster(group, ng.id, m, now));
   }
+  serveGroupCopy(ctx, group);
   return { ReplicationGroup: groupView(state, group, now, region, accountId) };
 }
 
@@ -470,6 +472,7 @@ export function deleteReplicationGroup(
     goneAt = snapshot.availableAt + world.scaled(DURATIONS.deletion);
   }
   group.deletion = { requestedAt: now, goneAt };
+  stopServing(ctx, group.arn);
   for (const cluster of state.clusters.values()) {
     if (cluster.replicationGroupId !== group.id) continue;
     if (retain && cluster.id === primary.clusterId) continue;

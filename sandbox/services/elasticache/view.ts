@@ -1,3 +1,4 @@
+import { servedEndpoint } from './data-plane.ts';
 import {
   cacheSubnetGroupArn,
   clusterStatus,
@@ -57,6 +58,9 @@ export function groupView(state: ElastiCacheState, group: ReplicationGroup, now:
   const h = hosts(group, region, accountId);
   const pending = Object.assign({}, ...group.phases.map((p) => p.pending ?? {}));
   const nodeStatus = status === 'creating' || status === 'deleting' ? status : 'available';
+  // A copy served by a real engine: its loopback address and port for every endpoint (data-plane.ts).
+  const served = servedEndpoint(state, group.arn);
+  const at = (address: string) => served ?? { Address: address, Port: group.port };
   return {
     ReplicationGroupId: group.id,
     Description: group.description,
@@ -66,13 +70,13 @@ export function groupView(state: ElastiCacheState, group: ReplicationGroup, now:
     NodeGroups: group.nodeGroups.map((ng) => ({
       NodeGroupId: ng.id,
       Status: nodeStatus,
-      PrimaryEndpoint: created && !group.clusterMode ? { Address: h.primary, Port: group.port } : undefined,
-      ReaderEndpoint: created && !group.clusterMode ? { Address: h.reader, Port: group.port } : undefined,
+      PrimaryEndpoint: created && !group.clusterMode ? at(h.primary) : undefined,
+      ReaderEndpoint: created && !group.clusterMode ? at(h.reader) : undefined,
       Slots: group.clusterMode ? ng.slots : undefined,
       NodeGroupMembers: ng.members.map((m) => ({
         CacheClusterId: m.clusterId,
         CacheNodeId: '0001',
-        ReadEndpoint: created && !group.clusterMode ? { Address: h.node(m.clusterId), Port: group.port } : undefined,
+        ReadEndpoint: created && !group.clusterMode ? at(h.node(m.clusterId)) : undefined,
         PreferredAvailabilityZone: m.az,
         CurrentRole: group.clusterMode ? undefined : m.role,
       })),
@@ -144,7 +148,7 @@ export function clusterView(
               CacheNodeId: '0001',
               CacheNodeStatus: status === 'deleting' ? 'deleting' : 'available',
               CacheNodeCreateTime: new Date(cluster.availableAt),
-              Endpoint: { Address: h.node(cluster.id), Port: cluster.port },
+              Endpoint: (group && servedEndpoint(state, group.arn)) ?? { Address: h.node(cluster.id), Port: cluster.port },
               ParameterGroupStatus: 'in-sync',
               SourceCacheNodeId: cluster.role === 'replica' && primary ? '0001' : undefined,
               CustomerAvailabilityZone: cluster.az,
