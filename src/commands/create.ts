@@ -216,8 +216,14 @@ export async function run(options: CreateOptions, ctx: Context): Promise<Command
       const resumed = restored.resumed;
       let clone = restored.clone;
       if (options.wait) {
-        clone = await p.engine.wait(clone, ctx, (progress) => ctx.reporter.progress(progress));
-        ctx.reporter.done(`${name} is ready`);
+        try {
+          clone = await p.engine.wait(clone, ctx, (progress) => ctx.reporter.progress({ ...progress, subject: name }));
+        } catch (error) {
+          // A member that fails leaves no progress line behind (its failure is in the result).
+          ctx.reporter.done(undefined, name);
+          throw error;
+        }
+        ctx.reporter.done(`${name} is ready`, name);
       }
       return { p, clone, resumed };
     }),
