@@ -1,8 +1,21 @@
+import { displayWidth, fitWidth } from './width.ts';
+
 export type OutputFormat = 'table' | 'json' | 'markdown';
+
+/** A column a table may cut to fit its width: down to `min` columns, keeping both ends where `keepEnd`. */
+export interface Shrinkable {
+  column: number;
+  min: number;
+  /** Cut in the middle (a clone name's end, its day and owner, tells it apart from its neighbours). */
+  keepEnd?: boolean;
+}
 
 export interface Table {
   columns: string[];
+  /** A row of a single cell is a heading across the columns (a set, over its members). */
   rows: string[][];
+  /** The terminal table at most this wide: columns cut, in this order, only as much as needed. */
+  fit?: { width: number; shrink: Shrinkable[] };
 }
 
 /**
@@ -19,13 +32,43 @@ export interface CommandResult {
 }
 
 function pad(cell: string, width: number): string {
-  return cell + ' '.repeat(Math.max(0, width - [...cell].length));
+  return cell + ' '.repeat(Math.max(0, width - displayWidth(cell)));
+}
+
+/** `cell` cut to `width` columns; with `keepEnd`, the middle goes ("snapclone-orders…-20261120-alice"). */
+function cut(cell: string, width: number, keepEnd = false): string {
+  if (displayWidth(cell) <= width) return cell;
+  if (!keepEnd || width < 5) return fitWidth(cell, width);
+  const chars = [...cell];
+  const tail = Math.floor((width - 1) / 2);
+  const head = fitWidth(chars.slice(0, chars.length - tail).join(''), width - tail);
+  return head.endsWith('…') ? head + chars.slice(chars.length - tail).join('') : fitWidth(cell, width);
+}
+
+const isHeading = (row: string[], table: Table) => row.length === 1 && table.columns.length > 1;
+
+/** The column widths: each its widest cell, then cut in the table's order until the table fits. */
+function columnWidths(table: Table): number[] {
+  const full = table.rows.filter((r) => !isHeading(r, table));
+  const widths = table.columns.map((c, i) => Math.max(displayWidth(c), ...full.map((r) => displayWidth(r[i] ?? ''))));
+  if (!table.fit) return widths;
+  let excess = widths.reduce((n, w) => n + w, 0) + 2 * (widths.length - 1) - table.fit.width;
+  for (const { column, min } of table.fit.shrink) {
+    if (excess <= 0) break;
+    const by = Math.min(excess, Math.max(0, widths[column] - Math.max(min, displayWidth(table.columns[column]))));
+    widths[column] -= by;
+    excess -= by;
+  }
+  return widths;
 }
 
 export function renderTable(table: Table): string {
-  const widths = table.columns.map((c, i) => Math.max([...c].length, ...table.rows.map((r) => [...(r[i] ?? '')].length)));
-  const line = (cells: string[]) => cells.map((c, i) => pad(c, widths[i])).join('  ').trimEnd();
-  return [line(table.columns.map((c) => c.toUpperCase())), ...table.rows.map(line)].join('\n');
+  const widths = columnWidths(table);
+  const keepEnd = new Set(table.fit?.shrink.filter((s) => s.keepEnd).map((s) => s.column));
+  const line = (cells: string[]) => cells.map((c, i) => pad(cut(c, widths[i], keepEnd.has(i)), widths[i])).join('  ').trimEnd();
+  const total = widths.reduce((n, w) => n + w, 0) + 2 * (widths.length - 1);
+  const heading = (row: string[]) => (table.fit ? cut(row[0], Math.max(table.fit.width, total)) : row[0]);
+  return [line(table.columns.map((c) => c.toUpperCase())), ...table.rows.map((r) => (isHeading(r, table) ? heading(r) : line(r)))].join('\n');
 }
 
 const escapeMd = (cell: string) => cell.replace(/\|/g, '\\|');
@@ -34,7 +77,9 @@ export function renderMarkdown(table: Table): string {
   return [
     `| ${table.columns.join(' | ')} |`,
     `| ${table.columns.map(() => '---').join(' | ')} |`,
-    ...table.rows.map((r) => `| ${r.map(escapeMd).join(' | ')} |`),
+    ...table.rows.map((r) =>
+      isHeading(r, table) ? `| **${escapeMd(r[0])}** |${' |'.repeat(table.columns.length - 1)}` : `| ${r.map(escapeMd).join(' | ')} |`,
+    ),
   ].join('\n');
 }
 
