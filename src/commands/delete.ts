@@ -122,7 +122,6 @@ export async function run(options: DeleteOptions, ctx: Context): Promise<Command
     const list = unique.map((r) => `${r.clone.clone} (${r.clone.source}, owner ${r.clone.owner}, ${r.clone.status})`).join(', ');
     const ok = await ctx.reporter.confirm(`Delete ${unique.length === 1 ? 'clone' : `${unique.length} clones`} ${list}?`);
     if (!ok) {
-      ctx.reporter.info('Nothing was deleted.');
       return { json: { deleted: [], cancelled: true }, lines: ['Cancelled: nothing was deleted.'] };
     }
   }

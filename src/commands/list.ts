@@ -6,6 +6,7 @@ import { PRICE_TABLE } from '../cost/prices.ts';
 import type { Clone } from '../engines/types.ts';
 import type { Table } from '../output/render.ts';
 import { formatDuration } from '../output/reporter.ts';
+import { statusLabel } from '../output/status.ts';
 import { ageText, cloneCost, cloneJson, EXPIRING_SOON_MS, expiryText, isExpired, targetsToSearch, when, zoneOf } from './common.ts';
 
 export interface ListOptions {
@@ -23,7 +24,8 @@ export interface ListOptions {
 export const LIST_WIDTH = 80;
 
 function statusText(c: Clone): string {
-  return c.tagged ? (c.credentials === 'pending' ? `${c.status} (password pending)` : c.status) : `${c.status} (untagged)`;
+  const status = statusLabel(c.status);
+  return c.tagged ? (c.credentials === 'pending' ? `${status} (password pending)` : status) : `${status} (untagged)`;
 }
 
 /** The time left, without the date and time (--wide has them): "in 7h12m", "in 45m00s (soon)", "EXPIRED 2h00m ago". */
@@ -35,7 +37,7 @@ function timeLeft(c: Clone, now: Date): string {
 }
 
 /** The status, short: a clone whose password is not replaced yet is marked "*" (told below the table). */
-const shortStatus = (c: Clone): string => (c.tagged && c.credentials === 'pending' ? `${c.status}*` : statusText(c));
+const shortStatus = (c: Clone): string => (c.tagged && c.credentials === 'pending' ? `${statusLabel(c.status)}*` : statusText(c));
 
 /**
  * The default table: name, status, owner, time left (and the target when clones are in several), each set's

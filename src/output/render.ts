@@ -29,6 +29,8 @@ export interface CommandResult {
   lines?: string[];
   /** A result that is printed but is not a success (doctor found problems): the exit code to end with. */
   exitCode?: number;
+  /** The formats that print the table (default: table and markdown); the others print the lines alone. */
+  tableIn?: OutputFormat[];
 }
 
 function pad(cell: string, width: number): string {
@@ -86,7 +88,7 @@ export function renderMarkdown(table: Table): string {
 export function render(result: CommandResult, format: OutputFormat): string {
   if (format === 'json') return JSON.stringify(result.json, null, 2);
   const parts: string[] = [];
-  if (result.table) {
+  if (result.table && (result.tableIn ?? ['table', 'markdown']).includes(format)) {
     parts.push(
       result.table.rows.length === 0
         ? '(none)'

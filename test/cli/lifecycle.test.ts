@@ -98,7 +98,7 @@ describe('list and show', () => {
     expect(shown.json.clone.details).toMatchObject({ instanceClass: 'db.t4g.micro', multiAZ: 'false', publiclyAccessible: 'false' });
     const rows = Object.fromEntries(shown.result.table!.rows);
     expect(rows.endpoint).toMatch(/:3306$/);
-    expect(rows.password).toBe(`generated: snapclone credentials ${alice.name}`);
+    expect(rows.password).toBe(`generated (run snapclone credentials ${alice.name})`);
   });
 
   it('an unknown clone is bad input (exit 2), never a source', async () => {
