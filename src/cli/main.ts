@@ -119,6 +119,7 @@ export function program(io: Io, onExit: (code: number) => void, argv?: string[])
     .description('list clones with owner, age, expiry and status')
     .option('--mine', 'only clones you own')
     .option('--expired', 'only expired clones')
+    .option('--wide', 'every column (set, target, source, age, data from, cost); default: what fits 80 columns')
     .addOption(new Option('--target <name>', 'target from the config (default: all)').env('SNAPCLONE_TARGET'))
     .action((opts) => execute(async (ctx) => (await import('../commands/list.ts')).run(opts, ctx)));
 

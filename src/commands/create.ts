@@ -8,6 +8,8 @@ import { assertOwnClone, cloneTags, type CloneTags } from '../core/tags.ts';
 import { resolveTtl, type Ttl } from '../core/ttl.ts';
 import type { Clone, Engine, RestorePlan, SourceRef, TargetRef } from '../engines/types.ts';
 import type { CommandResult } from '../output/render.ts';
+import type { Progress } from '../output/reporter.ts';
+import { statusLabel } from '../output/status.ts';
 import {
   allOrReport,
   carriedOnBy,
@@ -58,6 +60,8 @@ interface Prepared {
 interface Planned extends Prepared {
   plan: RestorePlan;
   choice: Choice;
+  /** Why the default name is shorter than <prefix>-<source>-<date>-<owner>, when it is. */
+  shortened?: string;
 }
 
 /** The option that names the point asked for, as typed. */
@@ -129,8 +133,29 @@ function connectLines(clone: Clone, username: string | undefined): string[] {
     `  host:     ${clone.endpoint.host}`,
     `  port:     ${clone.endpoint.port}`,
     `  user:     ${username ?? '-'}`,
-    `  password: snapclone credentials ${clone.clone}`,
+    `  password: (run snapclone credentials ${clone.clone})`,
   ];
+}
+
+/** Usable: available, with its own password. */
+const isReady = (clone: Clone) => clone.status === 'available' && clone.credentials !== 'pending';
+
+/** Waits once more at most this often when another run of the same clone is still at it (re-applying its password). */
+const EXTRA_WAITS = 3;
+
+/**
+ * Why the default name of a clone is shorter than `<prefix>-<source>-<date>-<owner>`, or undefined when it is
+ * not: the engine's identifiers are shorter (OpenSearch domain names: 28 characters).
+ */
+function shortening(name: string, parts: Parameters<typeof defaultCloneName>[0], rules: Engine['identifierRules']): string | undefined {
+  let full: string;
+  try {
+    full = defaultCloneName(parts, { ...rules, maxLength: Number.MAX_SAFE_INTEGER });
+  } catch {
+    return undefined;
+  }
+  if (full === name) return undefined;
+  return `named ${name}, not ${full}: ${rules.label} are at most ${rules.maxLength} characters.`;
 }
 
 /**
@@ -175,12 +200,9 @@ export async function run(options: CreateOptions, ctx: Context): Promise<Command
         latestFromWindow: p.engine.latestFromWindow,
         now,
       });
-      const name =
-        options.name ??
-        defaultCloneName(
-          { prefix: ctx.config.prefix, source: p.source.name, day: dayOf(choice.time, zone), owner: ctx.person },
-          p.engine.identifierRules,
-        );
+      const parts = { prefix: ctx.config.prefix, source: p.source.name, day: dayOf(choice.time, zone), owner: ctx.person };
+      const name = options.name ?? defaultCloneName(parts, p.engine.identifierRules);
+      const shortened = options.name === undefined ? shortening(name, parts, p.engine.identifierRules) : undefined;
       const tags: CloneTags = {
         clone: name,
         owner: ctx.person,
@@ -202,7 +224,7 @@ export async function run(options: CreateOptions, ctx: Context): Promise<Command
           'Choose another --name, or delete the existing clone first (snapclone delete).',
         );
       }
-      return { ...p, choice, plan: { source: p.source, target: p.target, point: choice.point, at: choice.at, tags, force: options.force } };
+      return { ...p, choice, shortened, plan: { source: p.source, target: p.target, point: choice.point, at: choice.at, tags, force: options.force } };
     }),
     { writes: false },
   );
@@ -211,15 +233,35 @@ export async function run(options: CreateOptions, ctx: Context): Promise<Command
   const settled = await Promise.allSettled(
     planned.map(async (p) => {
       const name = p.plan.tags.clone;
+      if (p.shortened) ctx.reporter.info(`${p.source.name}: ${p.shortened}`);
       ctx.reporter.info(`${p.source.name} → ${name}: ${p.choice.reason}`);
       const restored = await p.engine.restore(p.plan, ctx);
       const resumed = restored.resumed;
       let clone = restored.clone;
+      let finishing = false;
       if (options.wait) {
-        clone = await p.engine.wait(clone, ctx, (progress) => ctx.reporter.progress(progress));
-        ctx.reporter.done(`${name} is ready`);
+        const onProgress = (progress: Progress) => ctx.reporter.progress({ ...progress, subject: name });
+        try {
+          clone = await p.engine.wait(clone, ctx, onProgress);
+          // Another run of the same clone (the same person's concurrent create) may be applying the same password
+          // again just as this one finished: wait for it too, so that "ready" is only said of a usable clone.
+          for (let extra = 0; !isReady(clone) && extra < EXTRA_WAITS; extra++) clone = await p.engine.wait(clone, ctx, onProgress);
+        } catch (error) {
+          // A member that fails leaves no progress line behind (its failure is in the result).
+          ctx.reporter.done(undefined, name);
+          throw error;
+        }
+        finishing = !isReady(clone) && resumed;
+        ctx.reporter.done(
+          isReady(clone)
+            ? `${name} is ready`
+            : finishing
+              ? `${name}: another run is finishing it; snapclone show ${name} follows it`
+              : `${name} is not ready yet (${clone.status})`,
+          name,
+        );
       }
-      return { p, clone, resumed };
+      return { p, clone, resumed, finishing };
     }),
   );
   const results = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
@@ -237,7 +279,7 @@ export async function run(options: CreateOptions, ctx: Context): Promise<Command
 
   const after = ctx.now();
   const entries: CreatedJson[] = results.map(({ p, clone, resumed }) => {
-    const ready = clone.status === 'available' && clone.credentials !== 'pending';
+    const ready = isReady(clone);
     return {
       ...cloneJson(clone, after),
       resumed,
@@ -261,16 +303,18 @@ export async function run(options: CreateOptions, ctx: Context): Promise<Command
   });
 
   const lines: string[] = [];
-  for (const [i, { p, clone }] of results.entries()) {
+  for (const [i, { p, clone, finishing }] of results.entries()) {
     const entry = entries[i];
     const from = p.choice.at
       ? `point-in-time restore to ${formatTime(p.choice.at, zone, { seconds: true })}`
       : describePoint(p.choice.point, zone, { id: false });
     lines.push(`${clone.clone} ← ${p.source.name}, ${from}`);
-    lines.push(`  status:   ${clone.status}${entry.resumed ? ' (resumed)' : ''}`);
+    lines.push(`  status:   ${statusLabel(clone.status)}${entry.resumed ? ' (resumed)' : ''}`);
     lines.push(`  expires:  ${expiryText(clone, after, zone)}, TTL ${p.ttl.text}`);
     if (entry.ready) {
       lines.push(...connectLines(clone, clone.details.masterUsername));
+    } else if (finishing) {
+      lines.push(`  Another run is finishing it; snapclone show ${clone.clone} follows it.`);
     } else {
       lines.push(
         `  The restore is under way; the clone keeps its source's password until a waiting run finishes it:`,
@@ -296,10 +340,12 @@ export async function run(options: CreateOptions, ctx: Context): Promise<Command
   return {
     json: { set: set ?? null, clones: entries, failed },
     ...(failed.length > 0 ? { exitCode: ExitCode.failed } : {}),
+    // On a terminal the block of each clone says everything; the table is for markdown (pasted in a PR or chat).
+    tableIn: ['markdown'],
     table: {
       columns: ['clone', 'source', 'status', 'data from', 'expires'],
       rows: [
-        ...results.map(({ p, clone }) => [clone.clone, p.source.name, clone.status, formatTime(p.choice.time, zone), expiryText(clone, after, zone)]),
+        ...results.map(({ p, clone }) => [clone.clone, p.source.name, statusLabel(clone.status), formatTime(p.choice.time, zone), expiryText(clone, after, zone)]),
         ...failed.map((f) => [f.name, f.source, 'FAILED', '-', '-']),
       ],
     },

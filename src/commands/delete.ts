@@ -122,7 +122,6 @@ export async function run(options: DeleteOptions, ctx: Context): Promise<Command
     const list = unique.map((r) => `${r.clone.clone} (${r.clone.source}, owner ${r.clone.owner}, ${r.clone.status})`).join(', ');
     const ok = await ctx.reporter.confirm(`Delete ${unique.length === 1 ? 'clone' : `${unique.length} clones`} ${list}?`);
     if (!ok) {
-      ctx.reporter.info('Nothing was deleted.');
       return { json: { deleted: [], cancelled: true }, lines: ['Cancelled: nothing was deleted.'] };
     }
   }
@@ -133,8 +132,14 @@ export async function run(options: DeleteOptions, ctx: Context): Promise<Command
     names,
     unique.map(async (r) => {
       const clone = await claimFor(ctx, r, 'delete', options.force);
-      await r.engine.delete(clone, ctx, { wait: options.wait, onProgress: (p) => ctx.reporter.progress(p) });
-      ctx.reporter.done(options.wait ? `${r.clone.clone} is gone` : `${r.clone.clone} is being deleted`);
+      const subject = r.clone.clone;
+      try {
+        await r.engine.delete(clone, ctx, { wait: options.wait, onProgress: (p) => ctx.reporter.progress({ ...p, subject }) });
+      } catch (error) {
+        ctx.reporter.done(undefined, subject);
+        throw error;
+      }
+      ctx.reporter.done(options.wait ? `${subject} is gone` : `${subject} is being deleted`, subject);
     }),
   ).catch((error: unknown) => {
     throw carriedOnBy(error, rerunOf(ctx, fallback));

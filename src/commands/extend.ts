@@ -33,6 +33,24 @@ export function newExpiry(clone: Clone, ttlMs: number, target: { name: string; m
 }
 
 /**
+ * The --ttl of extend: as create's, but too long a TTL gets extend's own advice (the expiry is now + TTL, within
+ * the target's maximum from the clone's creation).
+ */
+function extendTtl(requested: string, target: { name: string; defaultTtl: string; maxTtl: string; maxRenewals: number }) {
+  const ms = parseDuration(requested);
+  const max = parseDuration(target.maxTtl);
+  if (ms !== undefined && max !== undefined && ms > max) {
+    throw new UsageError(
+      `--ttl ${requested} is longer than the maximum TTL of target ${target.name} (${target.maxTtl})`,
+      `extend sets the expiry to now + --ttl, at most ${target.maxTtl} after the clone was created` +
+        (target.maxRenewals > 0 ? ` (or from now, with one of the target's ${target.maxRenewals} renewals)` : '') +
+        `: ask for at most ${target.maxTtl}.`,
+    );
+  }
+  return resolveTtl(requested, target);
+}
+
+/**
  * snapclone extend <clone|set>... --ttl 1d [--force]: moves each clone's expiry to now + TTL, bounded by the
  * target's maxTtl from creation unless it allows renewals (maxRenewals); records who extended it and when.
  * Everything is checked before anything is written.
@@ -50,12 +68,20 @@ export async function run(options: ExtendOptions, ctx: Context): Promise<Command
   const now = ctx.now();
   const plans = found.map((f) => {
     const target = resolveTarget(ctx, f.clone.target).config;
-    const ttl = resolveTtl(options.ttl, { name: f.target.name, ...target });
+    const ttl = extendTtl(options.ttl, { name: f.target.name, ...target });
     if (!f.clone.tagged) throw new UsageError(`${f.clone.clone} has no snapclone tags, so no expiry to move; delete it (with --force) instead.`);
     return { f, ttl, ...newExpiry(f.clone, ttl.ms, { name: f.target.name, ...target }, now) };
   });
   // Another person's clone is refused before anything is written, unless --force.
   for (const p of plans) if (p.f.clone.owner !== ctx.person && !options.force) await claimFor(ctx, p.f, 'extend', false);
+  for (const p of plans) {
+    const before = p.f.clone.expiresAt;
+    if (before.getTime() > p.expiresAt.getTime()) {
+      ctx.reporter.warn(
+        `${p.f.clone.clone}: this shortens its life: it was to expire ${formatTime(before, zone)}, now ${formatTime(p.expiresAt, zone)} (--ttl counts from now).`,
+      );
+    }
+  }
 
   const done = await allOrReport(
     ctx,

@@ -47,7 +47,10 @@ export async function run(options: PointsOptions, ctx: Context): Promise<Command
   };
   const engine = engineOf(source);
   const target = chooseTarget(ctx, options.target, source);
-  const points = await engine.points(source, target, ctx, range);
+  const listed = await engine.points(source, target, ctx, range);
+  const points = listed.filter((p) => !p.unrestorable);
+  const unrestorable = listed.filter((p) => p.unrestorable);
+  const hasWindow = points.some((p) => p.kind === 'point-in-time');
   const json = {
     source: source.name,
     engine: engine.name,
@@ -65,25 +68,28 @@ export async function run(options: PointsOptions, ctx: Context): Promise<Command
         note: p.note ?? null,
       }),
     ),
+    /** Points the service lists that cannot be restored (an OpenSearch snapshot that is PARTIAL or FAILED). */
+    unrestorable: unrestorable.map((p) => ({ kind: p.kind, id: p.id, time: p.time.toISOString(), state: p.unrestorable! })),
   };
+  const notes = listed.some((p) => p.note || p.unrestorable);
   return {
     json,
     table: {
-      columns: ['time', 'kind', 'size', 'id', ...(points.some((p) => p.note) ? ['note'] : [])],
-      rows: points.map((p) => [
+      columns: ['time', 'kind', 'size', 'id', ...(notes ? ['note'] : [])],
+      rows: listed.map((p) => [
         p.kind === 'point-in-time' && p.earliest
           ? `${formatTime(p.earliest, zone)} … ${formatTime(p.time, zone)}`
           : formatTime(p.time, zone),
         KIND_LABEL[p.kind],
         p.sizeGb === undefined ? '-' : `${p.sizeGb} GB`,
         p.id,
-        ...(points.some((q) => q.note) ? [p.note ?? ''] : []),
+        ...(notes ? [p.unrestorable ? `not restorable (${p.unrestorable})` : (p.note ?? '')] : []),
       ]),
     },
     lines: [
       points.length === 0
         ? `${source.name} has no restorable points${options.from || options.to ? ' in that range' : ''}.`
-        : `${points.length} restorable point${points.length === 1 ? '' : 's'} of ${source.name} (times in ${zone}; create restores from ${source.config.restoreFrom === 'backup' ? 'AWS Backup recovery points' : 'snapshots'} by default, --at uses point-in-time).`,
+        : `${points.length} restorable point${points.length === 1 ? '' : 's'} of ${source.name} (times in ${zone}; create restores from ${source.config.restoreFrom === 'backup' ? 'AWS Backup recovery points' : 'snapshots'} by default, ${hasWindow ? '--at uses point-in-time' : '--at takes the latest snapshot before it'}).`,
     ],
   };
 }

@@ -1,5 +1,6 @@
 import type { Context } from '../core/context.ts';
 import type { CommandResult } from '../output/render.ts';
+import { statusLabel } from '../output/status.ts';
 import { costText } from '../cost/estimate.ts';
 import { ageText, cloneCost, cloneJson, expiryText, lookupClone, setMembers, unknownClone, when, zoneOf } from './common.ts';
 
@@ -18,7 +19,7 @@ export async function run(options: ShowOptions, ctx: Context): Promise<CommandRe
   const now = ctx.now();
   const rows: [string, string][] = [
     ['name', clone.clone],
-    ['status', clone.tagged ? clone.status : `${clone.status} (not tagged yet)`],
+    ['status', clone.tagged ? statusLabel(clone.status) : `${statusLabel(clone.status)} (not tagged yet)`],
     ['engine', clone.engine],
     ['target', clone.target],
     ['source', clone.source],
@@ -33,7 +34,7 @@ export async function run(options: ShowOptions, ctx: Context): Promise<CommandRe
       'password',
       clone.credentials === 'pending'
         ? "not replaced yet (still the source's): resume with snapclone create … --name " + clone.clone
-        : `${clone.credentials}: snapclone credentials ${clone.clone}`,
+        : `${clone.credentials} (run snapclone credentials ${clone.clone})`,
     ],
     ['cost', costText(cloneCost(clone, now))],
     ['arn', clone.arn],
@@ -59,7 +60,7 @@ async function showSet(ctx: Context, options: ShowOptions): Promise<CommandResul
         clone.clone,
         clone.source,
         clone.owner,
-        clone.status,
+        statusLabel(clone.status),
         clone.endpoint ? `${clone.endpoint.host}:${clone.endpoint.port}` : '-',
         when(clone.restoreTime, zone),
         expiryText(clone, now, zone),

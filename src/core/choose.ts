@@ -82,7 +82,7 @@ function rangeHint(candidates: RestorePoint[], pitr: RestorePoint | undefined, z
  * Chooses the restore point:
  * - --date D: the latest point created on or before the end of day D in the configured zone;
  * - --at T: exactly T by point-in-time restore where the window covers it, else the latest point before T
- *   (said plainly through the reporter);
+ *   (said plainly in the choice's reason, which create prints);
  * - --latest: the newest point.
  * Discrete points of the `preferred` kinds are used when there are any (the source's restoreFrom), else
  * any discrete point. A request outside what exists gets a UsageError naming the oldest and newest points.
@@ -99,6 +99,18 @@ export function choosePoint(
     latestFromWindow?: boolean;
   },
 ): Choice {
+  const { zone, source } = options;
+  const choice = chooseAmong(points.filter((p) => !p.unrestorable), request, options);
+  // Points the service lists but cannot restore (an OpenSearch snapshot that is PARTIAL), newer than the choice
+  // and within what was asked for: said, so that nobody wonders why the day asked for was not taken.
+  const end = request.kind === 'date' ? request.end.getTime() : request.kind === 'at' ? request.at.getTime() : Infinity;
+  const skipped = points.filter((p) => p.unrestorable && p.time.getTime() > choice.time.getTime() && p.time.getTime() <= end);
+  if (skipped.length === 0) return choice;
+  const said = skipped.map((p) => `${p.id} of ${formatTime(p.time, zone)} is ${p.unrestorable}`).join(', ');
+  return { ...choice, reason: `${choice.reason}; skipped as not restorable: ${said} (snapclone points ${source} lists it)` };
+}
+
+function chooseAmong(points: RestorePoint[], request: ParsedRequest, options: Parameters<typeof choosePoint>[2]): Choice {
   const { zone, source } = options;
   const discrete = points.filter((p) => p.kind !== 'point-in-time');
   const preferred = discrete.filter((p) => options.preferred.includes(p.kind));
@@ -142,8 +154,8 @@ export function choosePoint(
   const why = pitr
     ? `The point-in-time window of ${source} (${formatTime(pitr.earliest ?? pitr.time, zone)} – ${formatTime(pitr.time, zone)}) does not cover ${formatTime(at, zone, { seconds: true })}`
     : `${source} has no point-in-time restore window`;
+  // Said once, as the choice's reason (create prints it).
   const message = `${why}: using the latest restore point before it instead, the ${describePoint(point, zone)}.`;
-  options.reporter?.info(message);
   return { point, time: point.time, reason: message };
 }
 

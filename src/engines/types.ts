@@ -26,6 +26,8 @@ export interface RestorePoint {
   sizeGb?: number;
   /** What else the service says of it (OpenSearch: its state and indices). */
   note?: string;
+  /** Why it cannot be restored (OpenSearch: its state, PARTIAL or FAILED): listed by `points`, never chosen. */
+  unrestorable?: string;
 }
 
 export interface SourceRef {

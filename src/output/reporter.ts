@@ -1,5 +1,6 @@
 import pc from 'picocolors';
 import { redact } from '../core/redact.ts';
+import { DEFAULT_COLUMNS, LiveLines } from './live-lines.ts';
 
 export interface Progress {
   /** What is happening, e.g. "restoring", "rotating password". */
@@ -9,6 +10,8 @@ export interface Progress {
   elapsedMs: number;
   /** Estimated time left, where known. */
   remainingMs?: number;
+  /** What this is the progress of (a clone's name): a terminal shows one line per subject in progress. */
+  subject?: string;
 }
 
 /**
@@ -21,8 +24,8 @@ export interface Reporter {
   /** Only with --verbose. */
   debug(message: string): void;
   progress(update: Progress): void;
-  /** Ends an in-place progress display. */
-  done(message?: string): void;
+  /** Ends the progress of `subject` (of everything when none is named), saying `message` if given. */
+  done(message?: string, subject?: string): void;
   /** Asks yes/no; only called when `interactive` is true. */
   confirm(question: string): Promise<boolean>;
   /** Asks for a line of text (an MFA code); only called when `interactive` is true. */
@@ -35,6 +38,8 @@ export interface ReporterOptions {
   verbose?: boolean;
   stream?: NodeJS.WritableStream;
   now?: () => Date;
+  /** The terminal's width now (default: the stream's `columns`, which Node keeps up to date on SIGWINCH). */
+  columns?: () => number | undefined;
 }
 
 export function formatDuration(ms: number): string {
@@ -56,7 +61,8 @@ export function describeProgress(p: Progress): string {
 /** Non-TTY (CI, pipes, --output json): timestamped lines on stderr, no prompts. */
 export class PlainReporter implements Reporter {
   readonly interactive = false;
-  private lastProgress = '';
+  /** The last phase (and tenth of percent) said, per subject. */
+  private readonly lastProgress = new Map<string, string>();
   constructor(protected readonly options: ReporterOptions = {}) {}
   protected write(line: string): void {
     const stamp = (this.options.now?.() ?? new Date()).toISOString().slice(0, 19) + 'Z';
@@ -74,12 +80,14 @@ export class PlainReporter implements Reporter {
   progress(update: Progress): void {
     // One line per change of phase or percent, so CI logs stay readable.
     const key = `${update.phase}:${update.percent === undefined ? '' : Math.floor(update.percent / 10)}`;
-    if (key === this.lastProgress) return;
-    this.lastProgress = key;
+    const subject = update.subject ?? '';
+    if (key === this.lastProgress.get(subject)) return;
+    this.lastProgress.set(subject, key);
     this.info(describeProgress(update));
   }
-  done(message?: string): void {
-    this.lastProgress = '';
+  done(message?: string, subject?: string): void {
+    if (subject === undefined) this.lastProgress.clear();
+    else this.lastProgress.delete(subject);
     if (message) this.info(message);
   }
   confirm(): Promise<boolean> {
@@ -90,67 +98,69 @@ export class PlainReporter implements Reporter {
   }
 }
 
-/** A terminal: colour (unless NO_COLOR), an in-place progress line, prompts. */
+/**
+ * A terminal: colour (unless NO_COLOR), prompts, and progress as live lines at the bottom, one per clone in
+ * progress, each cut to the terminal's width (src/output/live-lines.ts): they never wrap, so never leave copies.
+ */
 export class TtyReporter implements Reporter {
   readonly interactive = true;
-  private progressShown = false;
-  constructor(
-    private readonly options: ReporterOptions & { input?: NodeJS.ReadableStream } = {},
-  ) {}
+  private readonly live: LiveLines;
+  constructor(private readonly options: ReporterOptions & { input?: NodeJS.ReadableStream } = {}) {
+    this.live = new LiveLines(
+      (text) => this.out.write(text),
+      () => this.options.columns?.() ?? (this.out as { columns?: number }).columns ?? process.stdout.columns ?? DEFAULT_COLUMNS,
+      (line) => `${pc.cyan('›')} ${line}`,
+    );
+  }
   private get out(): NodeJS.WritableStream {
     return this.options.stream ?? process.stderr;
   }
   /** Everything shown passes here: no secret this run knows reaches the terminal. */
   private put(text: string): void {
-    this.out.write(redact(text));
-  }
-  private clearProgress(): void {
-    if (this.progressShown) {
-      this.put('\r\x1b[2K');
-      this.progressShown = false;
-    }
+    this.live.above(redact(text));
   }
   info(message: string): void {
     if (this.options.quiet) return;
-    this.clearProgress();
     this.put(`${message}\n`);
   }
   warn(message: string): void {
-    this.clearProgress();
     this.put(`${pc.yellow('warning:')} ${message}\n`);
   }
   debug(message: string): void {
     if (!this.options.verbose) return;
-    this.clearProgress();
     this.put(`${pc.dim(message)}\n`);
   }
   progress(update: Progress): void {
     if (this.options.quiet) return;
-    this.put(`\r\x1b[2K${pc.cyan('›')} ${describeProgress(update)}`);
-    this.progressShown = true;
+    // Redacted before it is cut: a secret cut in half would no longer be recognised.
+    this.live.set(update.subject ?? '', redact(describeProgress(update)));
   }
-  done(message?: string): void {
-    this.clearProgress();
-    if (message) this.info(`${pc.green('✓')} ${message}`);
+  done(message?: string, subject?: string): void {
+    this.live.remove(subject);
+    if (message && !this.options.quiet) this.put(`${pc.green('✓')} ${message}\n`);
+    else this.live.redraw();
   }
   async confirm(question: string): Promise<boolean> {
     const answer = await this.ask(`${question} [y/N] `);
     return /^y(es)?$/i.test(answer.trim());
   }
   async ask(question: string): Promise<string> {
-    this.clearProgress();
+    // The question takes the block's place while it is asked; the block comes back after the answer.
+    this.live.erase();
     const { createInterface } = await import('node:readline/promises');
     const rl = createInterface({ input: this.options.input ?? process.stdin, output: this.out });
     try {
       return await rl.question(question);
     } finally {
       rl.close();
+      this.live.draw();
     }
   }
 }
 
 export type ReporterEvent =
-  | { kind: 'info' | 'warn' | 'debug' | 'done'; message: string }
+  | { kind: 'info' | 'warn' | 'debug'; message: string }
+  | { kind: 'done'; message: string; subject?: string }
   | { kind: 'progress'; progress: Progress };
 
 /** Collects what a command said, for tests; answers prompts from a script. */
@@ -172,8 +182,8 @@ export class TestReporter implements Reporter {
   progress(progress: Progress): void {
     this.events.push({ kind: 'progress', progress });
   }
-  done(message?: string): void {
-    this.events.push({ kind: 'done', message: redact(message ?? '') });
+  done(message?: string, subject?: string): void {
+    this.events.push({ kind: 'done', message: redact(message ?? ''), ...(subject === undefined ? {} : { subject }) });
   }
   confirm(question: string): Promise<boolean> {
     return this.ask(question).then((a) => /^y/i.test(a));

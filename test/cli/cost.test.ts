@@ -26,7 +26,7 @@ describe('cost', () => {
     const made = await create.run({ sources: ['orders-db'], date: cli.day(3), name: 'snapclone-cost-a', wait: true }, cli.context().ctx);
     const clone = (made.json as { clones: CreatedJson[] }).clones[0];
     cli.sb.world.clock.advance(10 * HOUR);
-    const listed = await list.run({}, cli.context().ctx);
+    const listed = await list.run({ wide: true }, cli.context().ctx);
     const json = listed.json as { clones: CloneJson[]; total: { soFar: number; perDay: number; unpriced: number; prices: string } };
     const entry = json.clones.find((c) => c.name === clone.name)!;
     // orders-db: MySQL, db.t4g.micro, 20 GB gp3 in ap-northeast-1.

@@ -86,7 +86,7 @@ describe('snapclone extend', () => {
     const soon = await made('snapclone-extend-soon', 'alice', '50m');
     const gone = await made('snapclone-extend-gone', 'alice', '30m');
     cli.sb.world.clock.advance(40 * 60_000);
-    const listed = (await list.run({}, cli.context().ctx)) as { json: { clones: CloneJson[] }; table?: { rows: string[][] } };
+    const listed = (await list.run({ wide: true }, cli.context().ctx)) as { json: { clones: CloneJson[] }; table?: { rows: string[][] } };
     const byName = (n: string) => listed.json.clones.find((c) => c.name === n)!;
     expect(byName(soon.name)).toMatchObject({ expired: false, expiringSoon: true });
     expect(byName(soon.name).expiresInSeconds).toBeGreaterThan(0);

@@ -74,7 +74,9 @@ describe('list and show', () => {
     const a = all.json.clones.find((c) => c.name === alice.name)!;
     expect(a).toMatchObject({ owner: 'alice', source: 'orders-db', status: 'available', tagged: true, expired: false, target: 'dev' });
     expect(a.endpoint?.port).toBe(3306);
-    expect(all.result.table!.rows.find((r) => r[1] === alice.name)![7]).toMatch(/\+09:00 \(in [67]h\d\dm\)/);
+    expect(all.result.table!.rows.find((r) => r[0] === alice.name)![3]).toMatch(/^in [67]h\d\dm$/);
+    const wide = await run<{ clones: CloneJson[] }>((ctx) => list.run({ wide: true }, ctx));
+    expect(wide.result.table!.rows.find((r) => r[1] === alice.name)![7]).toMatch(/\+09:00 \(in [67]h\d\dm\)/);
     expect(undeclared(all.calls, actionsOf(RDS_PERMISSIONS.describe))).toEqual([]);
     expect(all.calls).toContain('tag:GetResources');
 
@@ -98,7 +100,7 @@ describe('list and show', () => {
     expect(shown.json.clone.details).toMatchObject({ instanceClass: 'db.t4g.micro', multiAZ: 'false', publiclyAccessible: 'false' });
     const rows = Object.fromEntries(shown.result.table!.rows);
     expect(rows.endpoint).toMatch(/:3306$/);
-    expect(rows.password).toBe(`generated: snapclone credentials ${alice.name}`);
+    expect(rows.password).toBe(`generated (run snapclone credentials ${alice.name})`);
   });
 
   it('an unknown clone is bad input (exit 2), never a source', async () => {
@@ -144,7 +146,9 @@ describe('delete', () => {
     const { ctx, reporter } = cli.context({ interactive: true, answers: ['n'] });
     const result = await del.run({ clones: [alice.name], wait: true }, ctx);
     expect(result.json).toEqual({ deleted: [], cancelled: true });
-    expect(reporter.text).toContain('Nothing was deleted');
+    // Said once, as the result (audit m6).
+    expect(result.lines).toEqual(['Cancelled: nothing was deleted.']);
+    expect(reporter.text).not.toContain('othing was deleted');
     expect(await status(alice.name)).toBe('available');
   });
 

@@ -28,7 +28,7 @@ afterEach(() => {
   delete process.env.SNAPCLONE_REACH_TIMEOUT_MS;
 });
 
-type PointsJson = { points: { id: string; time: string; note: string | null }[] };
+type PointsJson = { points: { id: string; time: string; note: string | null }[]; unrestorable: { id: string; state: string }[] };
 
 describe('with the production domain unreachable', () => {
   for (const reach of ['blackhole', 'refuse'] as const) {
@@ -49,11 +49,11 @@ describe('with the production domain unreachable', () => {
   it('does not offer the PARTIAL snapshot, and says so; --date of its day takes the day before', async () => {
     makeUnreachable(cli.sb.world, PROD, 'blackhole');
     const partialDay = cli.day(PARTIAL_SEARCH_SNAPSHOT_DAYS_AGO);
-    const { ctx, reporter } = cli.context();
+    const { ctx } = cli.context();
     const out = (await points.run({ source: SOURCE }, ctx)).json as PointsJson;
     expect(out.points.map((p) => p.id)).not.toContain(`daily-${partialDay}`);
     expect(out.points.map((p) => p.id)).toContain(`daily-${cli.day(PARTIAL_SEARCH_SNAPSHOT_DAYS_AGO + 1)}`);
-    expect(reporter.text).toContain(`not restorable, so not offered: daily-${partialDay} (PARTIAL: some shards failed`);
+    expect(out.unrestorable).toContainEqual(expect.objectContaining({ id: `daily-${partialDay}`, state: 'PARTIAL' }));
   });
 
   it('create --date restores a clone from the repository without any call to the production domain', async () => {

@@ -114,7 +114,7 @@ describe('a clone whose password is not proven replaced is pending', () => {
     expect(`${refused.message} ${refused.hint ?? ''} ${reporter.text}`).not.toContain(sourcePassword);
     const shown = await show.run({ clone: name }, cli.context().ctx);
     expect(JSON.stringify(shown.table)).toContain('not replaced yet');
-    const listed = await list.run({}, cli.context().ctx);
+    const listed = await list.run({ wide: true }, cli.context().ctx);
     expect(JSON.stringify(listed.table)).toContain('available (password pending)');
     expect(JSON.stringify(listed.json)).toContain('"credentials":"pending"');
 

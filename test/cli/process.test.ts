@@ -130,8 +130,10 @@ describe('snapclone as a process', () => {
 
     const list = await snapclone(['list', '--mine', '--output', 'json']);
     expect(JSON.parse(list.stdout).clones.map((c: { name: string }) => c.name)).toEqual([clone.name]);
-    const table = await snapclone(['list']);
+    const table = await snapclone(['list', '--wide']);
     expect(table.stdout).toMatch(new RegExp(`${clone.name}\\s+dev\\s+orders-db\\s+tester\\s+available`));
+    const compact = await snapclone(['list']);
+    expect(compact.stdout).toMatch(new RegExp(`${clone.name}\\s+available\\s+tester\\s+in \\d`));
 
     const show = await snapclone(['show', clone.name, '--output', 'markdown']);
     expect(show.code).toBe(0);

@@ -43,7 +43,7 @@ describe('sets', () => {
 
     const listed = (await list.run({}, ctx())).json as { clones: CloneJson[]; sets: { name: string; clones: string[] }[] };
     expect(listed.sets).toEqual([{ name: set, clones: json.clones.map((c) => c.name).sort() }]);
-    const table = (await list.run({}, ctx())).table!;
+    const table = (await list.run({ wide: true }, ctx())).table!;
     expect(table.columns[0]).toBe('set');
     expect(table.rows.filter((r) => r[0] === set)).toHaveLength(2);
 

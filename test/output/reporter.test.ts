@@ -1,7 +1,9 @@
 import { PassThrough } from 'node:stream';
+import pc from 'picocolors';
 import { describe, expect, it } from 'vitest';
 import { JsonReporter, PlainReporter, TestReporter, TtyReporter, describeProgress } from '../../src/output/reporter.ts';
 import { render } from '../../src/output/render.ts';
+import { displayWidth } from '../../src/output/width.ts';
 
 function capture() {
   const stream = new PassThrough();
@@ -9,6 +11,9 @@ function capture() {
   stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
   return { stream, text: () => text };
 }
+
+/** The text without its colours. */
+const plain = (text: string) => text.replaceAll(pc.cyan('›'), '›').replaceAll(pc.green('✓'), '✓');
 
 const now = () => new Date('2026-11-23T01:02:03.456Z');
 
@@ -60,12 +65,40 @@ describe('reporters', () => {
     const r = new TtyReporter({ stream: out.stream, input });
     r.progress({ phase: 'restoring', percent: 50, elapsedMs: 1000 });
     r.done('available');
-    expect(out.text()).toContain('\r\x1b[2K');
-    expect(out.text()).toContain('restoring · 50%');
+    // Up over the live line and erase to the end of the screen, then the message (test/cli/progress-screen.test.ts
+    // plays whole runs in a terminal emulator).
+    expect(out.text()).toContain('restoring · 50% · elapsed 1s\n\r\x1b[1A\x1b[J');
     expect(out.text()).toContain('available\n');
     const answer = r.confirm('Delete?');
     input.write('y\n');
     await expect(answer).resolves.toBe(true);
+  });
+
+  it('tty: one live line per subject, cut to the width less one column; a subject done leaves the others', () => {
+    const out = capture();
+    let columns = 30;
+    const r = new TtyReporter({ stream: out.stream, columns: () => columns });
+    r.progress({ subject: 'a', phase: 'a: restoring the first clone of two', elapsedMs: 1000 });
+    r.progress({ subject: 'b', phase: 'b: 復元しています（二つ目のクローン）', elapsedMs: 2000 });
+    r.progress({ subject: 'a', phase: 'a: still restoring', elapsedMs: 3000 });
+    const drawn = out.text().split('\x1b[J').at(-1)!;
+    expect(plain(drawn)).toBe('› a: still restoring · elaps…\n› b: 復元しています（二つ目…\n');
+    // Wide characters take two columns; one that would end past column 29 is left out whole.
+    expect(displayWidth('› b: 復元しています（二つ目…')).toBe(28);
+    columns = 200;
+    r.done('a is ready', 'a');
+    const after = plain(out.text().split('\x1b[2A\x1b[J').at(-1)!);
+    expect(after).toBe('✓ a is ready\n› b: 復元しています（二つ目のクローン） · elapsed 2s\n');
+  });
+
+  it('plain: progress lines de-duplicated per subject, so two members in turn each say each phase once', () => {
+    const out = capture();
+    const r = new PlainReporter({ stream: out.stream, now });
+    for (let i = 0; i < 3; i++) {
+      r.progress({ subject: 'a', phase: 'a: creating', elapsedMs: i * 1000 });
+      r.progress({ subject: 'b', phase: 'b: creating', elapsedMs: i * 1000 });
+    }
+    expect(out.text().trim().split('\n')).toEqual(['2026-11-23T01:02:03Z a: creating · elapsed 0s', '2026-11-23T01:02:03Z b: creating · elapsed 0s']);
   });
 
   it('test reporter answers prompts from its script and refuses unscripted ones', async () => {

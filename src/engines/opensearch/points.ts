@@ -15,8 +15,9 @@ function notRestorable(s: RepositorySnapshot): string | undefined {
 
 /**
  * The manual snapshots in the source's S3 repository, read through S3 (repository.ts), newest first: no call
- * reaches the production domain. Only SUCCESS snapshots can be restored; the others of the range are said,
- * with why. A snapshot's time is when it finished (the repository records no start times).
+ * reaches the production domain. Only SUCCESS snapshots can be restored: the others of the range are returned
+ * marked unrestorable (`points` lists them, `create` says it passed them over), or said when their time is unknown.
+ * A snapshot's time is when it finished (the repository records no start times).
  */
 export async function searchPoints(w: Where, source: SourceRef, range: Range = {}): Promise<RestorePoint[]> {
   const repo = repositoryOf(source);
@@ -26,6 +27,10 @@ export async function searchPoints(w: Where, source: SourceRef, range: Range = {
   for (const s of snapshots) {
     if (s.finishedAt && !inRange(s.finishedAt, range)) continue;
     const why = notRestorable(s);
+    if (why && s.finishedAt) {
+      points.push({ kind: 'snapshot', id: s.name, time: s.finishedAt, note: why, unrestorable: s.state ?? why });
+      continue;
+    }
     if (why) {
       skipped.push(`${s.name} (${why})`);
       continue;

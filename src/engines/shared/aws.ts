@@ -87,7 +87,8 @@ export async function waitUntilGone(
   for (;;) {
     const now = await steadily(w.ctx, `${clone.clone} to be deleted`, status);
     if (now === undefined) return;
-    onProgress({ phase: `${clone.clone}: ${now ?? 'deleting'}`, elapsedMs: w.ctx.now().getTime() - startedAt });
+    // One case for every engine's status (OpenSearch says "Deleting", the others "deleting").
+    onProgress({ phase: `${clone.clone}: ${(now ?? 'deleting').toLowerCase()}`, elapsedMs: w.ctx.now().getTime() - startedAt });
     await poll.wait();
   }
 }

@@ -32,6 +32,16 @@ export function attach(w: Where, existing: Clone, plan: RestorePlan): RestoreRes
 }
 
 
+/**
+ * Where a resumed clone stands, in words: AWS's status is shown as AWS names it, snapclone's own ('no-instance':
+ * an Aurora cluster waiting for the writer instance an interrupted create did not add) as what happens next.
+ */
+export function resumedState(status: string): string {
+  if (status === 'available') return 'made (available)';
+  if (status === 'no-instance') return 'under way: its cluster is made, its writer instance is added now';
+  return `under way (${status})`;
+}
+
 /** A resource of the clone's name that snapclone did not make: bad input, nothing written. */
 export function notAClone(kind: string, name: string): UsageError {
   return new UsageError(`A ${kind} named ${name} already exists and is not a snapclone clone. Nothing was changed.`, 'Choose another --name.');
@@ -44,7 +54,7 @@ export function notAClone(kind: string, name: string): UsageError {
 export function resumeExisting(w: Where, existing: Clone | undefined, plan: RestorePlan, kind: string): RestoreResult {
   if (!existing) throw notAClone(kind, plan.tags.clone);
   const result = attach(w, existing, plan);
-  w.ctx.reporter.info(`${plan.tags.clone}: resuming the clone already ${existing.status === 'available' ? 'made' : 'under way'} (${existing.status}).`);
+  w.ctx.reporter.info(`${plan.tags.clone}: resuming the clone already ${resumedState(existing.status)}.`);
   return result;
 }
 
