@@ -42,6 +42,7 @@ const IAM_PREFIX: Record<string, string> = {
   STSClient: 'sts',
   IAMClient: 'iam',
   SSMClient: 'ssm',
+  EC2Client: 'ec2',
 };
 
 /** Records every call a client makes as an IAM action (rds:DescribeDBInstances, tag:GetResources…). */
