@@ -46,6 +46,8 @@ export const FAULT_ERRORS: Record<string, Record<ErrorFaultKind, Spelling>> = {
   ec2: spelled('RequestLimitExceeded', 'InternalError'),
   // S3 slows callers down with SlowDown 503 and fails with InternalError 500 (S3 API Reference, error codes).
   s3: spelled('SlowDown', 'InternalError', { throttleStatus: 503 }),
+  // Systems Manager's model names ThrottlingException and InternalServerError (its 500).
+  ssm: spelled('ThrottlingException', 'InternalServerError'),
 };
 
 /** The signing names fault rules may name (besides '*'). */

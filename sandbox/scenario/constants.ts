@@ -25,6 +25,14 @@ export const DEV_CACHE_SUBNET_GROUP = 'snapclone-dev-cache';
 export const DEV_SECURITY_GROUP = 'sg-0d0e0f1011121314a';
 export const DEV_VPC = 'vpc-0dev0000000000001';
 export const PROD_VPC = 'vpc-0prod000000000001';
+/**
+ * The development VPC's relay (an EC2 instance `snapclone connect` can forward through), its own security group
+ * and private address: DEV_SECURITY_GROUP admits the clones' engine ports from that group only
+ * (docs/reaching-clones.md). The scenario's config names no relay; tests that reach clones through one do.
+ */
+export const DEV_RELAY = 'i-0123456789abcdef0';
+export const DEV_RELAY_SECURITY_GROUP = 'sg-0e1a2b3c4d5e6f708';
+export const DEV_RELAY_ADDRESS = '10.1.0.10';
 
 /** Production sources: name in the snapclone config → RDS DB instance. */
 export const PROD_DATABASES = [

@@ -12,6 +12,7 @@ import { IAM_QUOTAS, policiesFor, policySize } from '../iam/split.ts';
 import type { CommandResult } from '../output/render.ts';
 import type { Tone } from '../output/colour.ts';
 import { checkSourceKeys } from './doctor-keys.ts';
+import { checkSecurityGroups } from './doctor-network.ts';
 import { targetsToSearch } from './common.ts';
 
 export interface DoctorOptions {
@@ -227,6 +228,7 @@ async function checkTarget(ctx: Context, target: TargetRef): Promise<Check[]> {
   checks.push(checkPolicySize(ctx, target));
   checks.push(...checkUnboundRestoreInputs(ctx, target));
   checks.push(...(await checkPlacements(ctx, target)));
+  checks.push(...(await checkSecurityGroups(ctx, target)));
   checks.push(...(await checkSearch(ctx, target)));
   checks.push(...(await checkRelay(ctx, target)));
   checks.push(...(await checkSourceKeys(ctx, target, role ?? source)));

@@ -23,6 +23,24 @@ export const AWS_REFERENCE: Record<string, ActionReference> = {
     "keys": [],
     "resources": []
   },
+  "ec2:DescribeInstances": {
+    "keys": [
+      "ec2:Region"
+    ],
+    "resources": []
+  },
+  "ec2:DescribeSecurityGroups": {
+    "keys": [
+      "ec2:Region"
+    ],
+    "resources": []
+  },
+  "ec2:DescribeSubnets": {
+    "keys": [
+      "ec2:Region"
+    ],
+    "resources": []
+  },
   "elasticache:AddTagsToResource": {
     "keys": [
       "aws:RequestTag/${TagKey}",

@@ -12,6 +12,11 @@ export const COMMAND_PERMISSIONS: Record<string, Permission[]> = {
     read('iam:SimulatePrincipalPolicy', 'self'),
     // Whether the relay is online in Session Manager (the action has no resource types).
     { ...read('ssm:DescribeInstanceInformation', 'none'), when: throughRelay },
+    // Whether the placement's security groups admit the path (docs/reaching-clones.md): the groups' rules, the
+    // relay's groups and address, OpenSearch's subnets' VPC. EC2's Describe calls have no resource types.
+    read('ec2:DescribeSecurityGroups', 'none'),
+    { ...read('ec2:DescribeInstances', 'none'), when: throughRelay },
+    { ...read('ec2:DescribeSubnets', 'none'), when: (target) => target.opensearch !== undefined },
   ],
   /**
    * connect: a port-forwarding session on the relay only, only with the target's own document (whose host

@@ -36,6 +36,10 @@ describe('snapclone doctor', () => {
       'placement (aurora):true',
       'placement (elasticache):true',
       'placement (opensearch):true',
+      'security groups (rds):true',
+      'security groups (aurora):true',
+      'security groups (elasticache):true',
+      'security groups (opensearch):true',
       'opensearch service-linked role:true',
       'opensearch repository role trust:true',
       'opensearch repository role read-only:true',
@@ -61,9 +65,9 @@ describe('snapclone doctor', () => {
     expect(byName('restore inputs (rds)')!.detail).toMatch(/^arn:aws:rds:ap-northeast-1:123456789012:snapshot:\* unbound: without sources\.<s>\.backupTag \(orders-db, billing-db\)/);
     expect(byName('restore inputs (aurora)')!.detail).toContain('cluster-snapshot:* unbound');
     expect(byName('restore inputs (elasticache)')!.detail).toContain('(sessions-cache)');
-    expect(result.table!.rows).toHaveLength(18);
+    expect(result.table!.rows).toHaveLength(22);
     expect(calls).toEqual(
-      expect.arrayContaining(['sts:GetCallerIdentity', 'iam:SimulatePrincipalPolicy', 'rds:DescribeDBSubnetGroups', 'elasticache:DescribeCacheSubnetGroups']),
+      expect.arrayContaining(['sts:GetCallerIdentity', 'iam:SimulatePrincipalPolicy', 'rds:DescribeDBSubnetGroups', 'elasticache:DescribeCacheSubnetGroups', 'ec2:DescribeSecurityGroups']),
     );
   });
 

@@ -86,6 +86,8 @@ async function snapclone(args: string[]): Promise<{ code: number; stdout: string
 const SEARCH = PROD_SEARCH[0];
 const searchRepository = `catalog-search=${SEARCH.repository},${SEARCH.bucket},${arn.role(SEARCH.readerRole)}`;
 const ALL_FOUR = ['--source', 'orders-db=orders-prod', '--source', 'catalog-db=catalog-prod', '--source', 'sessions-cache=sessions-prod', '--source', 'catalog-search=search-prod'];
+// The development VPC holds the clones' group and the relay's: init is told which one clones get.
+const DEV_GROUP = ['--security-group', DEV_SECURITY_GROUP];
 
 describe('snapclone init', () => {
   it('--print-policy prints the read-only policy it needs, every action a List or Read in the SAR, and calls nothing', async () => {
@@ -106,7 +108,7 @@ describe('snapclone init', () => {
 
   it('--yes with flags: discovers all four engines read-only and writes a commented config the schema loads', async () => {
     const path = join(dir, 'four.yaml');
-    const ran = await snapclone(['init', '--yes', '--config', path, ...ALL_FOUR, '--search-repository', searchRepository, '--github-repo', 'example-co/app']);
+    const ran = await snapclone(['init', '--yes', '--config', path, ...ALL_FOUR, ...DEV_GROUP, '--search-repository', searchRepository, '--github-repo', 'example-co/app']);
     expect(ran.code, ran.stderr).toBe(0);
     const text = readFileSync(path, 'utf8');
     const config = parseConfig(text, path);
@@ -138,11 +140,11 @@ describe('snapclone init', () => {
   it('refuses to overwrite a file without --force (exit 2, the file untouched), and replaces it with --force', async () => {
     const path = join(dir, 'snapclone.yaml');
     writeFileSync(path, '# mine\n');
-    const refused = await snapclone(['init', '--yes', '--source', 'orders-db=orders-prod']);
+    const refused = await snapclone(['init', '--yes', '--source', 'orders-db=orders-prod', ...DEV_GROUP]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('--force');
     expect(readFileSync(path, 'utf8')).toBe('# mine\n');
-    const forced = await snapclone(['init', '--yes', '--force', '--source', 'orders-db=orders-prod']);
+    const forced = await snapclone(['init', '--yes', '--force', '--source', 'orders-db=orders-prod', ...DEV_GROUP]);
     expect(forced.code, forced.stderr).toBe(0);
     expect(parseConfig(readFileSync(path, 'utf8'), path).sources['orders-db'].id).toBe('orders-prod');
   });
@@ -171,8 +173,9 @@ describe('snapclone init', () => {
     );
     const discovery = await discover(clients);
     const orders = discovery.sources.findIndex((s) => s.id === 'orders-prod') + 1;
-    // Sources: orders-prod by number and sessions-prod by id; names: the suggestion, then one typed; placements: the defaults.
-    const reporter = new TestReporter(true, [`${orders}, sessions-prod`, '', 'sessions', '', '', '', 'example-co/app']);
+    // Sources: orders-prod by number and sessions-prod by id; names: the suggestion, then one typed; subnet groups: the
+    // defaults; security groups: typed (the development VPC holds the relay's group too).
+    const reporter = new TestReporter(true, [`${orders}, sessions-prod`, '', 'sessions', '', '', DEV_SECURITY_GROUP, 'example-co/app']);
     const base = { target: 'dev', sources: [], searchRepositories: {}, roleName: 'snapclone-operator', externalId: 'snapclone-test', githubRepositories: [], githubEnvironments: ['snapclone'], principals: [discovery.caller], timezone: 'Asia/Tokyo' };
     const choices = await askChoices(discovery, base, reporter);
     expect(choices.sources).toEqual([{ name: 'orders-db', id: 'orders-prod' }, { name: 'sessions', id: 'sessions-prod' }]);

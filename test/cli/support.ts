@@ -43,6 +43,7 @@ const IAM_PREFIX: Record<string, string> = {
   IAMClient: 'iam',
   SSMClient: 'ssm',
   S3Client: 's3',
+  EC2Client: 'ec2',
 };
 
 /** Calls whose IAM action is not named after the operation (S3: ListObjectsV2 is s3:ListBucket, HeadObject s3:GetObject). */

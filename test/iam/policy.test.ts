@@ -292,7 +292,7 @@ describe('the generated policy, by two evaluators', () => {
     const actions = policy.Statement.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
     expect(actions.some((a) => a.includes('*'))).toBe(false);
     const starred = policy.Statement.filter((s) => s.Resource === '*' || (Array.isArray(s.Resource) && s.Resource.includes('*')));
-    expect(starred.flatMap((s) => s.Action).sort()).toEqual(['backup:ListRestoreJobs', 'es:ListDomainNames', 'sts:GetCallerIdentity', 'tag:GetResources']);
+    expect(starred.flatMap((s) => s.Action).sort()).toEqual(['backup:ListRestoreJobs', 'ec2:DescribeSecurityGroups', 'ec2:DescribeSubnets', 'es:ListDomainNames', 'sts:GetCallerIdentity', 'tag:GetResources']);
   });
 
   it('allows exactly the declared actions (for a target without a customer KMS key)', () => {

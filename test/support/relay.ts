@@ -2,9 +2,10 @@ import { ConfigSchema, type Config } from '../../src/config/schema.ts';
 import { policiesFor } from '../../src/iam/split.ts';
 import type { PolicyDocument } from '../../sandbox/core/iam.ts';
 import { scenarioConfig, SCENARIO_TARGET } from '../../sandbox/scenario/config.ts';
+import { DEV_RELAY } from '../../sandbox/scenario/constants.ts';
 
-/** The relay instance of the tests that reach clones through Session Manager (the scenario itself has none). */
-export const RELAY = 'i-0123456789abcdef0';
+/** The relay instance of the tests that reach clones through Session Manager (seeded in EC2; the scenario's config names none). */
+export const RELAY = DEV_RELAY;
 
 /** A config whose target `dev` reaches clones through the relay (connect.relay). */
 export function withRelay(config: Config): Config {

@@ -1,7 +1,7 @@
 import { byKey, keyedPage } from '../../core/paging.ts';
 import type { RequestContext } from '../../core/service.ts';
 import { ec2Errors } from './errors.ts';
-import { ec2State, securityGroupArn, subnetArn, type SecurityGroup, type Subnet, type Vpc } from './state.ts';
+import { ec2State, securityGroupArn, subnetArn, type Instance, type IpPermission, type SecurityGroup, type Subnet, type Vpc } from './state.ts';
 
 interface Filter {
   Name?: string;
@@ -60,8 +60,8 @@ function groupView(g: SecurityGroup, ctx: RequestContext) {
     VpcId: g.vpcId,
     OwnerId: ctx.accountId,
     SecurityGroupArn: securityGroupArn(ctx.region, ctx.accountId, g.id),
-    IpPermissions: [],
-    IpPermissionsEgress: [],
+    IpPermissions: g.ingress,
+    IpPermissionsEgress: g.egress,
     Tags: tagList(g.tags),
   };
 }
@@ -135,4 +135,81 @@ export function describeSubnets(input: Paged & { SubnetIds?: string[] }, ctx: Re
   });
   const page = paged(subnets, input, Boolean(input.SubnetIds?.length));
   return { Subnets: page.items.map((s) => subnetView(s, ctx)), NextToken: page.NextToken };
+}
+
+/** EC2's instance state codes (the API reference, InstanceState). */
+const STATE_CODES: Record<Instance['state'], number> = { pending: 0, running: 16, stopping: 64, stopped: 80 };
+
+function instanceView(i: Instance, groups: Map<string, SecurityGroup>) {
+  return {
+    InstanceId: i.id,
+    InstanceType: i.instanceType,
+    State: { Code: STATE_CODES[i.state], Name: i.state },
+    VpcId: i.vpcId,
+    SubnetId: i.subnetId,
+    PrivateIpAddress: i.privateIpAddress,
+    SecurityGroups: i.securityGroupIds.map((id) => ({ GroupId: id, GroupName: groups.get(id)?.name })),
+    Tags: tagList(i.tags),
+  };
+}
+
+/**
+ * DescribeInstances: by InstanceIds (each must exist: InvalidInstanceID.NotFound; a malformed id:
+ * InvalidInstanceID.Malformed), filters instance-id, vpc-id, subnet-id, instance-state-name, instance.group-id.
+ * One reservation per instance (the sandbox launches none together).
+ */
+export function describeInstances(input: Paged & { InstanceIds?: string[] }, ctx: RequestContext) {
+  const state = ec2State(ctx.world, ctx.accountId, ctx.region);
+  for (const id of input.InstanceIds ?? []) if (!/^i-([0-9a-f]{8}|[0-9a-f]{17})$/.test(id)) throw ec2Errors.instanceMalformed(id);
+  const instances = filtered(byIds(state.instances, input.InstanceIds, ec2Errors.instanceNotFound), input.Filters, {
+    'instance-id': (i) => [i.id],
+    'vpc-id': (i) => [i.vpcId],
+    'subnet-id': (i) => [i.subnetId],
+    'instance-state-name': (i) => [i.state],
+    'instance.group-id': (i) => i.securityGroupIds,
+  });
+  const page = paged(instances, input, Boolean(input.InstanceIds?.length));
+  return {
+    Reservations: page.items.map((i) => ({ ReservationId: `r-${i.id.slice(2)}`, OwnerId: ctx.accountId, Instances: [instanceView(i, state.securityGroups)] })),
+    NextToken: page.NextToken,
+  };
+}
+
+const samePorts = (a: IpPermission, b: IpPermission) => a.IpProtocol === b.IpProtocol && a.FromPort === b.FromPort && a.ToPort === b.ToPort;
+
+/** The single sources of a rule (one CIDR, prefix list or group each), as keys: EC2 refuses a rule it already has. */
+function sourcesOf(p: IpPermission): string[] {
+  return [
+    ...(p.IpRanges ?? []).map((r) => `cidr:${r.CidrIp}`),
+    ...(p.Ipv6Ranges ?? []).map((r) => `cidr6:${r.CidrIpv6}`),
+    ...(p.PrefixListIds ?? []).map((r) => `pl:${r.PrefixListId}`),
+    ...(p.UserIdGroupPairs ?? []).map((r) => `sg:${r.GroupId}`),
+  ];
+}
+
+/**
+ * AuthorizeSecurityGroupIngress by GroupId with IpPermissions (what the aws CLI's --protocol/--port/--cidr/
+ * --source-group build): the group and each referenced group must exist (InvalidGroup.NotFound), a rule the group
+ * already has is InvalidPermission.Duplicate, and `tcp`/`udp` need a port range.
+ */
+export function authorizeSecurityGroupIngress(input: { GroupId?: string; IpPermissions?: IpPermission[] }, ctx: RequestContext) {
+  const state = ec2State(ctx.world, ctx.accountId, ctx.region);
+  const group = state.securityGroups.get(input.GroupId ?? '');
+  if (!group) throw ec2Errors.groupNotFound(input.GroupId ?? '');
+  const added: IpPermission[] = [];
+  for (const p of input.IpPermissions ?? []) {
+    const protocol = String(p.IpProtocol ?? '').toLowerCase();
+    if (!protocol) throw ec2Errors.missingParameter('IpPermissions.IpProtocol');
+    if ((protocol === 'tcp' || protocol === 'udp') && (p.FromPort === undefined || p.ToPort === undefined)) {
+      throw ec2Errors.invalidParameter(`Invalid value 'Must specify both from and to ports with TCP/UDP.' for portRange`);
+    }
+    for (const pair of p.UserIdGroupPairs ?? []) if (!state.securityGroups.has(pair.GroupId)) throw ec2Errors.groupNotFound(pair.GroupId);
+    const rule: IpPermission = { ...p, IpProtocol: protocol, ...(protocol === '-1' ? { FromPort: undefined, ToPort: undefined } : {}) };
+    const existing = new Set(group.ingress.filter((r) => samePorts(r, rule)).flatMap(sourcesOf));
+    const duplicate = sourcesOf(rule).find((source) => existing.has(source));
+    if (duplicate) throw ec2Errors.duplicatePermission(group.id, rule, duplicate.replace(/^\w+:/, ''));
+    added.push(rule);
+  }
+  group.ingress.push(...added);
+  return { Return: true };
 }

@@ -4,7 +4,7 @@ import type { Where } from '../shared/aws.ts';
 import type { PlacementCheck } from '../types.ts';
 import { placementOf } from './aws.ts';
 
-/** The placement's cache subnet group exists (security groups are not checked: that would need EC2 reads). */
+/** The placement's cache subnet group exists (doctor's security groups check reads the groups: src/commands/doctor-network.ts). */
 export async function checkCacheSubnetGroup(w: Where): Promise<PlacementCheck> {
   const placement = placementOf(w.target);
   try {
@@ -13,7 +13,7 @@ export async function checkCacheSubnetGroup(w: Where): Promise<PlacementCheck> {
     const zones = new Set(group?.Subnets?.map((s) => s.SubnetAvailabilityZone?.Name));
     return {
       ok: true,
-      detail: `cache subnet group ${placement.subnetGroup}: ${group?.VpcId ?? 'no VPC'}, ${group?.Subnets?.length ?? 0} subnets in ${zones.size} zones (security groups ${placement.securityGroupIds.join(', ')} not checked)`,
+      detail: `cache subnet group ${placement.subnetGroup}: ${group?.VpcId ?? 'no VPC'}, ${group?.Subnets?.length ?? 0} subnets in ${zones.size} zones (security groups: the security groups check)`,
     };
   } catch (error) {
     return { ok: false, detail: explain(error).message, fix: `Check targets.${w.target.name}.elasticache.subnetGroup.` };

@@ -21,10 +21,10 @@ export const operations: EngineOperations = {
   lookup: (ref, target, ctx) => lookupDomain(where(ctx, target), ref),
   credentials: (clone, ctx) => readCredentials(whereClone(ctx, clone), clone),
   tag: (clone, tags, ctx) => tagClone(whereClone(ctx, clone), clone, tags),
-  // The VPC subnets and security groups are EC2's: checking them would need EC2 reads snapclone does not ask for.
+  // The VPC subnets and security groups are EC2's: doctor's security groups check reads them (src/commands/doctor-network.ts).
   checkPlacement: async (target) => {
     const p = placementOf(target);
-    return { ok: true, detail: `subnets ${p.subnetIds.join(', ')} and security groups ${p.securityGroupIds.join(', ')} not checked (EC2 reads are not asked for)` };
+    return { ok: true, detail: `subnets ${p.subnetIds.join(', ')} and security groups ${p.securityGroupIds.join(', ')} (the security groups check reads them)` };
   },
   delete: (clone, ctx, options) => deleteClone(whereClone(ctx, clone), clone, options),
   audit: (target, ctx) => auditDomains(where(ctx, target)),

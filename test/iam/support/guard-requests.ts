@@ -18,7 +18,7 @@ export interface Spec {
 }
 
 /** Actions the guard never refuses (listings, descriptions, tag reads, doctor's simulations): not generated. */
-export const PLAIN_READS = /^(rds:Describe|rds:ListTagsForResource|elasticache:Describe|elasticache:ListTagsForResource|es:Describe|es:ListTags|es:ListDomainNames|backup:List|tag:GetResources|sts:GetCallerIdentity|iam:GetRole|iam:SimulatePrincipalPolicy|kms:DescribeKey|secretsmanager:DescribeSecret|s3:ListBucket|s3:GetObject)/;
+export const PLAIN_READS = /^(rds:Describe|rds:ListTagsForResource|elasticache:Describe|elasticache:ListTagsForResource|es:Describe|es:ListTags|es:ListDomainNames|backup:List|tag:GetResources|sts:GetCallerIdentity|iam:GetRole|iam:SimulatePrincipalPolicy|kms:DescribeKey|ec2:Describe|secretsmanager:DescribeSecret|s3:ListBucket|s3:GetObject)/;
 
 type InputForm = NonNullable<Target['input']>['form'];
 
