@@ -150,7 +150,12 @@ function cli(): { globals: Option[]; commands: Map<string, Option[]> } {
   const visible = (options: readonly Option[]) => options.filter((o) => !o.hidden && o.long !== '--help');
   return {
     globals: visible(root.options),
-    commands: new Map(root.commands.map((c) => [c.name(), visible(c.options)] as const)),
+    // Hidden commands (`__complete`, which the completion scripts call) are no part of the documented CLI.
+    commands: new Map(
+      root.commands
+        .filter((c) => !(c as unknown as { _hidden?: boolean })._hidden)
+        .map((c) => [c.name(), visible(c.options)] as const),
+    ),
   };
 }
 
