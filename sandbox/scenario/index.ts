@@ -1,4 +1,5 @@
 import type { World } from '../core/world.ts';
+import { seedDataHistories } from '../data/scenario.ts';
 import { seedCaches } from './caches.ts';
 import { seedClusters } from './clusters.ts';
 import { seedDatabases } from './databases.ts';
@@ -15,7 +16,8 @@ export interface Scenario extends IamSeed {
 /**
  * Seeds the company: IAM (users, roles, keys), the production databases and Aurora clusters with 35 days of
  * backups, the production caches (ElastiCache) with 35 days of automatic snapshots, and the production search
- * domain (OpenSearch Service) with 35 days of manual snapshots in its S3 repository.
+ * domain (OpenSearch Service) with 35 days of manual snapshots in its S3 repository; the SQL sources' histories of
+ * data (sandbox/data), which their copies hold at their restore times.
  */
 export function seedScenario(world: World): Scenario {
   const iam = seedIam(world);
@@ -23,5 +25,6 @@ export function seedScenario(world: World): Scenario {
   seedClusters(world);
   seedCaches(world);
   seedSearch(world);
+  seedDataHistories(world);
   return { ...iam, seededAt: world.clock.now() };
 }
