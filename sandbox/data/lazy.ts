@@ -12,7 +12,7 @@ export interface LazyEndpoint {
   readonly port: number | undefined;
   /** Whether the engine has been started. */
   readonly started: boolean;
-  /** Closes the port (connections are refused from then on) and stops the engine. */
+  /** Closes the port (connections are refused from then on) and stops the engine; every call waits for the one stop. */
   stop(): Promise<void>;
 }
 
@@ -38,6 +38,8 @@ export function serveLazily(engine: Engine, spec: LazySpec): LazyEndpoint {
   /** Connections are readied one after another: the engine starts once, passwords change in order. */
   let queue: Promise<unknown> = Promise.resolve();
   let stopped = false;
+  /** Stopping once: later calls (the sandbox closing after a delete) wait for the same stop. */
+  let stopping: Promise<void> | undefined;
   const sockets = new Set<Socket>();
 
   const ready = async (password: string): Promise<RunningEngine> => {
@@ -85,16 +87,17 @@ export function serveLazily(engine: Engine, spec: LazySpec): LazyEndpoint {
     get started() {
       return running !== undefined;
     },
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      await new Promise<void>((resolve) => {
-        if (!server.listening) server.once('listening', () => server.close());
-        server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-      });
-      const engineStarted = running;
-      if (engineStarted) await engineStarted.then((e) => e.stop(), () => undefined);
+    stop() {
+      stopping ??= (async () => {
+        stopped = true;
+        await new Promise<void>((resolve) => {
+          if (!server.listening) server.once('listening', () => server.close());
+          server.close(() => resolve());
+          for (const socket of sockets) socket.destroy();
+        });
+        if (running) await running.then((e) => e.stop(), () => undefined);
+      })();
+      return stopping;
     },
   };
 }

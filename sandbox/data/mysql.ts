@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -43,7 +43,10 @@ const SQL_MODE = "SET SESSION sql_mode = CONCAT(@@sql_mode, ',NO_BACKSLASH_ESCAP
 /** Small buffers: a clone holds hundreds of rows, and a test may run several. */
 const SERVER_OPTIONS = ['--innodb-buffer-pool-size=8M', '--innodb-log-file-size=4M', '--skip-log-bin', '--performance-schema=OFF', '--skip-name-resolve'];
 
-/** Every folder and server this process started, removed and killed when it exits, whatever happened before. */
+/**
+ * Every folder and server this process started: each is removed when its clone is deleted or its sandbox closes;
+ * should the process exit first, they are removed and killed then.
+ */
 const leftovers = { dirs: new Set<string>(), servers: new Set<ChildProcess>() };
 let exitHookInstalled = false;
 function track(dir: string): void {
@@ -56,22 +59,19 @@ function track(dir: string): void {
   });
 }
 
-/** A data directory made by mariadb-install-db once per process, copied for each clone (copying is fast, installing is not). */
-let template: Promise<string> | undefined;
-
-function installTemplate(): Promise<string> {
-  template ??= new Promise<string>((resolve, reject) => {
-    const dir = mkdtempSync(join(tmpdir(), 'snapclone-mariadb-template-'));
-    track(dir);
-    const data = join(dir, 'data');
+/**
+ * A fresh data directory made by mariadb-install-db (a second or two). One per clone, in the clone's own folder:
+ * nothing is shared between clones or left to clean up once the clone's folder is removed.
+ */
+function installDataDir(data: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     const args = ['--no-defaults', `--datadir=${data}`, '--auth-root-authentication-method=normal', '--skip-test-db', `--user=${userInfo().username}`, '--innodb-log-file-size=4M'];
     const install = spawn(programs().installDb!, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     install.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     install.on('error', reject);
-    install.on('exit', (code) => (code === 0 ? resolve(data) : reject(new Error(`mariadb-install-db failed (${code}): ${stderr.trim().slice(-500)}`))));
+    install.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`mariadb-install-db failed (${code}): ${stderr.trim().slice(-500)}`))));
   });
-  return template;
 }
 
 /** Runs SQL through the mariadb client on the server's socket as root (password in the environment, never in argv). */
@@ -112,11 +112,16 @@ function waitForSocket(path: string, server: ChildProcess, log: () => string): P
 const account = (username: string) => `${literal(username)}@'%'`;
 
 async function startMysql(spec: EngineSpec): Promise<RunningEngine> {
-  const base = await installTemplate();
   const dir = mkdtempSync(join(tmpdir(), 'snapclone-mariadb-'));
   track(dir);
   const data = join(dir, 'data');
-  cpSync(base, data, { recursive: true });
+  try {
+    await installDataDir(data);
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    leftovers.dirs.delete(dir);
+    throw error;
+  }
   const socketPath = join(dir, 'mysqld.sock');
   const server = spawn(
     programs().server!,
@@ -197,6 +202,9 @@ export const mysql: Engine = {
 
 /** Whether this machine can serve MySQL clones (tests skip what needs it, saying why). */
 export const mysqlAvailable = (): boolean => mysql.unavailable() === undefined;
+
+/** The folders of the MariaDB servers this process runs (tests check that none is left behind). */
+export const mysqlFolders = (): string[] => [...leftovers.dirs];
 
 /** Exported for tests that read a clone with the stock client. */
 export const mysqlClient = (): string | undefined => programs().client;

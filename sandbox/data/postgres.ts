@@ -14,7 +14,6 @@ import { insertsOf } from './sql.ts';
  * served one at a time (a second waits until the first disconnects).
  */
 
-const SERVER_VERSION = '16.4';
 const TYPES: Record<ColumnType, string> = { id: 'integer PRIMARY KEY', int: 'integer', text: 'text', money: 'numeric(12,2)', time: 'timestamptz' };
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
 const timeLiteral = (ms: number) => `'${new Date(ms).toISOString()}'`;
@@ -46,6 +45,11 @@ function templateFor(database: string, username: string): Promise<Blob> {
       if (database !== 'postgres') await db.exec(`CREATE DATABASE ${quote(database)} OWNER ${quote(username)}`);
       return dump(db);
     });
+    // A failure is not remembered: the next clone tries again.
+    template.catch(() => {
+      templates.delete(key);
+      initialized = undefined;
+    });
     templates.set(key, template);
   }
   return template;
@@ -71,6 +75,8 @@ async function startPostgres(spec: EngineSpec): Promise<RunningEngine> {
   const PGlite = await pglite();
   const db = await PGlite.create({ loadDataDir: await templateFor(spec.database, spec.username), database: spec.database, username: spec.username });
   await db.exec(['BEGIN;', ...schemaSql(spec.data), ...insertsOf(spec.data, quote, timeLiteral), 'COMMIT;'].join('\n'));
+  // The version PGlite is (psql adapts to it), not the copy's EngineVersion: the sandbox serves the data, not the version.
+  const serverVersion = (await db.query<{ server_version: string }>('SHOW server_version')).rows[0].server_version;
   let scram: Promise<ScramSha256Data> = createScramSha256Data(spec.password);
   // A user other than the master user gets data no password matches: the same answer as a wrong password.
   const nobody = createScramSha256Data(randomBytes(24).toString('base64'));
@@ -87,7 +93,7 @@ async function startPostgres(spec: EngineSpec): Promise<RunningEngine> {
       void (stopped ? Promise.resolve() : db.exec('ROLLBACK; DISCARD ALL;').catch(() => undefined)).finally(done);
     });
     void fromNodeSocket(socket, {
-      serverVersion: SERVER_VERSION,
+      serverVersion,
       auth: {
         method: 'scram-sha-256',
         getScramSha256Data: ({ username }) => (username === spec.username ? scram : nobody),

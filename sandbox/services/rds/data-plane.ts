@@ -26,8 +26,6 @@ export interface Lineage {
 export interface ServedCopy {
   endpoint: LazyEndpoint;
   lineage: Lineage;
-  /** Unregisters the sandbox's close hook (the copy was deleted first). */
-  release: () => void;
 }
 
 /** What a restore copies: a source (its identifier and ARN) as it was at `at`. */
@@ -73,8 +71,9 @@ function serve(where: Where, state: RdsState, copy: { arn: string; engine: strin
     username: copy.masterUsername,
     password,
   });
-  const release = world.onClose(() => endpoint.stop());
-  state.dataPlanes.set(copy.arn, { endpoint, lineage, release });
+  // Also after a delete: closing the sandbox waits for the engine's stop (its files removed) if still under way.
+  world.onClose(() => endpoint.stop());
+  state.dataPlanes.set(copy.arn, { endpoint, lineage });
 }
 
 /** Serves a restored DB instance's data (restore.ts), when its source has any. */
@@ -103,10 +102,7 @@ export function serveClusterCopy(where: Where, cluster: DbCluster, origin: CopyO
 /** Stops serving a copy being deleted: its endpoint refuses connections from now on. */
 export function stopServing(where: Where, arn: string): void {
   const state = rdsState(where.world, where.accountId, where.region);
-  const served = state.dataPlanes.get(arn);
-  if (!served) return;
-  served.release();
-  void served.endpoint.stop();
+  void state.dataPlanes.get(arn)?.endpoint.stop();
 }
 
 /** The endpoint of a served copy (a cluster member's is its cluster's), or undefined (AWS-shaped names apply). */
