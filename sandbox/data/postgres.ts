@@ -1,7 +1,6 @@
 import type { Socket } from 'node:net';
 import type { PGlite } from '@electric-sql/pglite';
-import { createScramSha256Data, type ScramSha256Data } from 'pg-gateway';
-import { fromNodeSocket } from 'pg-gateway/node';
+import type { ScramSha256Data } from 'pg-gateway';
 import { randomBytes } from 'node:crypto';
 import type { ColumnType, DataSet } from './dataset.ts';
 import type { Engine, EngineSpec, RunningEngine } from './engine.ts';
@@ -20,8 +19,12 @@ const timeLiteral = (ms: number) => `'${new Date(ms).toISOString()}'`;
 /** The Terminate message's type byte: pg-gateway closes the connection itself; PGlite must not see it. */
 const TERMINATE = 0x58;
 
-/** PGlite's module, imported when the first engine starts: importing it takes a second or more, which a sandbox nobody connects to should not pay. */
+/**
+ * PGlite's and pg-gateway's modules, imported when the first engine starts: importing PGlite takes a second or
+ * more, which a sandbox nobody connects to should not pay.
+ */
 const pglite = () => import('@electric-sql/pglite').then((m) => m.PGlite);
+const gateway = async () => ({ ...(await import('pg-gateway')), ...(await import('pg-gateway/node')) });
 
 /** The data directory a fresh PGlite starts from (initdb once per process: seconds; loading a copy: about one). */
 let initialized: Promise<Blob> | undefined;
@@ -73,6 +76,7 @@ class Sessions {
 
 async function startPostgres(spec: EngineSpec): Promise<RunningEngine> {
   const PGlite = await pglite();
+  const { createScramSha256Data, fromNodeSocket } = await gateway();
   const db = await PGlite.create({ loadDataDir: await templateFor(spec.database, spec.username), database: spec.database, username: spec.username });
   await db.exec(['BEGIN;', ...schemaSql(spec.data), ...insertsOf(spec.data, quote, timeLiteral), 'COMMIT;'].join('\n'));
   // The version PGlite is (psql adapts to it), not the copy's EngineVersion: the sandbox serves the data, not the version.
