@@ -45,7 +45,12 @@ export function serveLazily(engine: Engine, spec: LazySpec): LazyEndpoint {
   const ready = async (password: string): Promise<RunningEngine> => {
     if (!running) {
       applied = password;
-      running = engine.start({ data: spec.data(), database: spec.database, username: spec.username, password });
+      const starting = engine.start({ data: spec.data(), database: spec.database, username: spec.username, password });
+      running = starting;
+      // A start that failed is tried again by the next connection.
+      starting.catch(() => {
+        if (running === starting) running = undefined;
+      });
     }
     const started = await running;
     if (password !== applied) {

@@ -1,4 +1,5 @@
 import type { World } from '../core/world.ts';
+import { seedDataHistories } from '../data/scenario.ts';
 import { seedCaches } from './caches.ts';
 import { seedClusters } from './clusters.ts';
 import { seedDatabases } from './databases.ts';
@@ -17,7 +18,8 @@ export interface Scenario extends IamSeed {
  * Seeds the company: IAM (users, roles, keys), the production databases and Aurora clusters with 35 days of
  * backups, the production caches (ElastiCache) with 35 days of automatic snapshots, and the production search
  * domain (OpenSearch Service) with 35 days of manual snapshots in its S3 repository, and the network they sit in
- * (EC2: VPCs, subnets, security groups).
+ * (EC2: VPCs, subnets, security groups); the SQL sources' histories of data (sandbox/data), which their copies
+ * hold at their restore times.
  */
 export function seedScenario(world: World): Scenario {
   const iam = seedIam(world);
@@ -26,5 +28,6 @@ export function seedScenario(world: World): Scenario {
   seedCaches(world);
   seedSearch(world);
   seedNetwork(world);
+  seedDataHistories(world);
   return { ...iam, seededAt: world.clock.now() };
 }

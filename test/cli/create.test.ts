@@ -93,7 +93,9 @@ describe('snapclone create', () => {
     expect(tags[TAG.restorePoint]).toBe(entry.point.id);
     expect(Date.parse(tags[TAG.expiresAt]) - Date.parse(tags[TAG.createdAt])).toBe(8 * 3_600_000);
     // How to connect, without the password.
-    expect(entry.connect).toMatchObject({ port: 3306, username: 'admin', passwordCommand: `snapclone credentials ${entry.name}` });
+    // The clone's endpoint: in the sandbox, the loopback port its data is served on (sandbox/services/rds/data-plane.ts).
+    expect(entry.connect).toMatchObject({ host: '127.0.0.1', port: expect.any(Number), username: 'admin', passwordCommand: `snapclone credentials ${entry.name}` });
+    expect(entry.connect!.port).not.toBe(3306);
     expect(result.lines!.join('\n')).toContain(`snapclone credentials ${entry.name}`);
     expect(everything(result, reporter)).not.toContain(password);
     // Progress was reported while RDS created it.
@@ -120,7 +122,7 @@ describe('snapclone create', () => {
     const { tags, password } = await expectSafeClone(entry, 'billing-db', 'billing-prod');
     expect(tags[TAG.restorePoint]).toBe(entry.point.id);
     expect(Date.parse(tags[TAG.expiresAt]) - Date.parse(tags[TAG.createdAt])).toBe(86_400_000);
-    expect(entry.connect).toMatchObject({ port: 5432, username: 'postgres' });
+    expect(entry.connect).toMatchObject({ host: '127.0.0.1', port: expect.any(Number), username: 'postgres' });
     expect(everything(result, reporter)).not.toContain(password);
     expect(calls).toContain('rds:RestoreDBInstanceFromDBSnapshot');
     expect(calls.filter((c) => !c.startsWith('sts:') && !actionsOf(RDS_PERMISSIONS.create).includes(c))).toEqual([]);

@@ -157,6 +157,7 @@ export function startRestoreJob(
       tags: input.CopySourceTagsToRestoredResource ? snapshot.sourceTags : new Map(),
       visibleFrom: runningAt,
       availableAt: endAt,
+      origin: { sourceId: snapshot.instanceId, sourceArn: point.resourceArn, at: snapshot.createdAt },
     });
     outcome = { status: 'COMPLETED', instance };
   } catch (error) {

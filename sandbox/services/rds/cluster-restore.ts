@@ -21,6 +21,7 @@ import { clusterView } from './cluster-view.ts';
 import { checkClusterRetention, mustFindCluster } from './clusters.ts';
 import { checkIdentifier, checkSecurityGroups, rdsErrors } from './errors.ts';
 import { checkServerlessScaling, restoredVersion } from './aurora-versions.ts';
+import { serveClusterCopy, type CopyOrigin } from './data-plane.ts';
 import { rdsState, type RdsState } from './state.ts';
 import { tagsFromInput } from './tags.ts';
 
@@ -50,6 +51,8 @@ interface ClusterPlan {
   tags: Map<string, string>;
   availableAt: number;
   clone?: { groupId: string };
+  /** The source and time the copy holds the data of (served by a real engine when the source has data). */
+  origin?: CopyOrigin;
 }
 
 /**
@@ -107,6 +110,7 @@ function createRestoredCluster(ctx: RequestContext, plan: ClusterPlan): DbCluste
   cluster.phases.push({ status: 'backing-up', until: backedUp });
   cluster.firstBackup = { at: plan.availableAt, until: backedUp };
   state.clusters.set(id, cluster);
+  serveClusterCopy(ctx, cluster, plan.origin);
   return cluster;
 }
 
@@ -177,6 +181,7 @@ export function restoreDBClusterFromSnapshot(
     params: input,
     tags,
     availableAt: now + world.scaled(CLUSTER_DURATIONS.fullCopy(snapshot.config.storageGb)),
+    origin: { sourceId: snapshot.clusterId, sourceArn: clusterArn(region, accountId, snapshot.clusterId), at: snapshot.createdAt },
   });
   return { DBCluster: clusterView(state, cluster, now, region, accountId) };
 }
@@ -255,6 +260,8 @@ export function restoreDBClusterToPointInTime(
     tags,
     availableAt: now + world.scaled(duration),
     clone,
+    // A copy-on-write clone shares the source's volume as it is now: its data is of the latest restorable time.
+    origin: { sourceId: source.id, sourceArn: source.arn, at: input.RestoreToTime?.getTime() ?? window.latest },
   });
   // The source joins the clone group once it has a clone (AWS shows the same CloneGroupId on both).
   if (clone) source.cloneGroupId = clone.groupId;

@@ -1,4 +1,5 @@
 import { tagList } from '../../core/tags.ts';
+import { servedEndpoint } from './data-plane.ts';
 import {
   clusterMembers,
   clusterRestoreWindow,
@@ -20,6 +21,8 @@ export function clusterView(state: RdsState, cluster: DbCluster, now: number, re
   const members = clusterMembers(state, cluster, now);
   const pending = Object.assign({}, ...cluster.phases.map((p) => p.pending ?? {}));
   const host = `c${accountId.slice(0, 10)}.${region}.rds.amazonaws.com`;
+  // A copy served by a real engine: its loopback address and port for the writer and reader endpoints (data-plane.ts).
+  const served = servedEndpoint(state, cluster.arn);
   return {
     AllocatedStorage: 1,
     AvailabilityZones: [...cluster.availabilityZones],
@@ -30,13 +33,13 @@ export function clusterView(state: RdsState, cluster: DbCluster, now: number, re
     DBSubnetGroup: cluster.subnetGroupName,
     Status: status,
     EarliestRestorableTime: window ? new Date(window.earliest) : undefined,
-    Endpoint: `${cluster.id}.cluster-${host}`,
-    ReaderEndpoint: `${cluster.id}.cluster-ro-${host}`,
+    Endpoint: served?.Address ?? `${cluster.id}.cluster-${host}`,
+    ReaderEndpoint: served?.Address ?? `${cluster.id}.cluster-ro-${host}`,
     MultiAZ: new Set(members.map((m) => m.availabilityZone)).size > 1,
     Engine: cluster.engine,
     EngineVersion: cluster.engineVersion,
     LatestRestorableTime: window ? new Date(window.latest) : undefined,
-    Port: cluster.port,
+    Port: served?.Port ?? cluster.port,
     MasterUsername: cluster.masterUsername,
     DBClusterOptionGroupMemberships: [],
     PreferredBackupWindow: cluster.preferredBackupWindow,

@@ -20,6 +20,7 @@ import {
 import { clusterSnapshotView, clusterView } from './cluster-view.ts';
 import { checkIdentifier, checkPasswordChange, checkSecurityGroups, rdsErrors } from './errors.ts';
 import { applyFilters, page, type Filter } from './paging.ts';
+import { stopServing } from './data-plane.ts';
 import { createManagedSecret, deleteManagedSecret, notManaged } from './secrets.ts';
 import { checkServerlessScaling } from './aurora-versions.ts';
 import { dbArn, idOf, identifierTaken, rdsState, type DbInstance, type RdsState } from './state.ts';
@@ -261,6 +262,7 @@ export function deleteDBCluster(
   }
   deleteManagedSecret(ctx, cluster);
   cluster.deletion = { requestedAt: now, goneAt, deleteAutomatedBackups: input.DeleteAutomatedBackups !== false };
+  stopServing(ctx, cluster.arn);
   return { DBCluster: clusterView(state, cluster, now, region, accountId) };
 }
 

@@ -8,6 +8,7 @@ import {
   rdsErrors,
 } from './errors.ts';
 import { applyFilters, page, type Filter } from './paging.ts';
+import { stopServing } from './data-plane.ts';
 import { createManagedSecret, deleteManagedSecret, notManaged } from './secrets.ts';
 import {
   DURATIONS,
@@ -242,6 +243,7 @@ export function deleteDBInstance(
   }
   deleteManagedSecret(ctx, instance);
   instance.deletion = { requestedAt: now, goneAt, deleteAutomatedBackups: input.DeleteAutomatedBackups !== false };
+  stopServing(ctx, instance.arn);
   return { DBInstance: instanceView(state, instance, now, region, accountId) };
 }
 

@@ -6,6 +6,7 @@ import type { World } from '../../core/world.ts';
 import { findAutomatedBackups } from './automated-backups.ts';
 import type { RestoreWindow } from './backup-window.ts';
 import { checkIdentifier, checkInstanceClass, checkRetention, checkSecurityGroups, rdsErrors } from './errors.ts';
+import { serveInstanceCopy, type CopyOrigin } from './data-plane.ts';
 import { createManagedSecret } from './secrets.ts';
 import {
   configOf,
@@ -62,6 +63,8 @@ export interface RestorePlan {
   visibleFrom: number;
   /** When its creation is over (then it takes its first automated backup, if it keeps any). */
   availableAt: number;
+  /** The source and time the copy holds the data of (served by a real engine when the source has data). */
+  origin?: CopyOrigin;
 }
 
 interface Where {
@@ -162,6 +165,7 @@ export function createRestoredInstance(where: Where, plan: RestorePlan): DbInsta
   }
   if (p.ManageMasterUserPassword) createManagedSecret(where, instance, p.MasterUserSecretKmsKeyId);
   state.instances.set(id, instance);
+  serveInstanceCopy(where, instance, plan.origin);
   return instance;
 }
 
@@ -212,6 +216,7 @@ export function restoreFromSnapshot(
     tags,
     visibleFrom: now,
     availableAt: now + restoreDuration(world, snapshot.config.allocatedStorage),
+    origin: { sourceId: snapshot.instanceId, sourceArn: dbArn(region, accountId, snapshot.instanceId), at: snapshot.createdAt },
   });
   return { DBInstance: instanceView(state, instance, now, region, accountId) };
 }
@@ -261,6 +266,7 @@ export function restoreToPointInTime(
     tags,
     visibleFrom: now,
     availableAt: now + restoreDuration(world, source.config.allocatedStorage, DURATIONS.logReplay),
+    origin: { sourceId: source.id, sourceArn: dbArn(region, accountId, source.id), at: input.RestoreTime?.getTime() ?? window.latest },
   });
   return { DBInstance: instanceView(state, instance, now, region, accountId) };
 }

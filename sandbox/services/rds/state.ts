@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { byKey } from '../../core/paging.ts';
 import type { World } from '../../core/world.ts';
 import { automatedSnapshotId, dueAutomatedSnapshots, windowOf, type FirstBackup, type RestoreWindow } from './backup-window.ts';
+import type { ServedCopy } from './data-plane.ts';
 import { findCluster, findClusterSnapshot, liveClusters, liveClusterSnapshots, type ClusterSnapshot, type DbCluster } from './cluster-state.ts';
 
 /**
@@ -154,6 +155,8 @@ export interface RdsState {
   /** Aurora DB clusters and their cluster snapshots (see cluster-state.ts). */
   clusters: Map<string, DbCluster>;
   clusterSnapshots: Map<string, ClusterSnapshot>;
+  /** The engines serving copies' data, by the copy's ARN (data-plane.ts). */
+  dataPlanes: Map<string, ServedCopy>;
 }
 
 const tagSourceRegistered = new WeakSet<World>();
@@ -173,6 +176,7 @@ export function rdsState(world: World, accountId: string, region: string): RdsSt
     retainedBackups: new Map(),
     clusters: new Map(),
     clusterSnapshots: new Map(),
+    dataPlanes: new Map(),
   }));
 }
 

@@ -1,4 +1,6 @@
 import { tagList } from '../../core/tags.ts';
+import { clusterArn } from './cluster-state.ts';
+import { servedEndpoint } from './data-plane.ts';
 import {
   instanceStatus,
   restoreWindow,
@@ -58,6 +60,8 @@ export function instanceView(state: RdsState, instance: DbInstance, now: number,
       ? {
           Address: `${instance.id}.c${accountId.slice(0, 10)}.${region}.rds.amazonaws.com`,
           Port: instance.port,
+          // A copy served by a real engine: its loopback address and port (data-plane.ts).
+          ...servedEndpoint(state, instance.clusterId ? clusterArn(region, accountId, instance.clusterId) : instance.arn),
           HostedZoneId: HOSTED_ZONE,
         }
       : undefined,
