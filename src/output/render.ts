@@ -56,9 +56,13 @@ function cut(cell: string, width: number, keepEnd = false): string {
 const isHeading = (row: string[], table: Table) => row.length === 1 && table.columns.length > 1;
 
 /** The column widths: each its widest cell, then cut in the table's order until the table fits. */
+/** A cell's lines: a multi-line cell (doctor's list of likely causes) goes on under its own column. */
+const cellLines = (cell: string): string[] => cell.split('\n').map((line, k) => (k === 0 ? line : line.trimStart()));
+const cellWidth = (cell: string): number => Math.max(...cellLines(cell).map(displayWidth));
+
 function columnWidths(table: Table): number[] {
   const full = table.rows.filter((r) => !isHeading(r, table));
-  const widths = table.columns.map((c, i) => Math.max(displayWidth(c), ...full.map((r) => displayWidth(r[i] ?? ''))));
+  const widths = table.columns.map((c, i) => Math.max(displayWidth(c), ...full.map((r) => cellWidth(r[i] ?? ''))));
   if (!table.fit) return widths;
   let excess = widths.reduce((n, w) => n + w, 0) + 2 * (widths.length - 1) - table.fit.width;
   for (const { column, min } of table.fit.shrink) {
@@ -74,20 +78,22 @@ function columnWidths(table: Table): number[] {
 export function renderTable(table: Table, colour = false): string {
   const widths = columnWidths(table);
   const keepEnd = new Set(table.fit?.shrink.filter((s) => s.keepEnd).map((s) => s.column));
-  const line = (cells: string[], tone?: Table['tone']) =>
+  const subLine = (cells: string[], k: number, tone?: Table['tone']) =>
     cells
       .map((c, i) => {
-        const shown = cut(c, widths[i], keepEnd.has(i));
+        const shown = cut(cellLines(c)[k] ?? '', widths[i], keepEnd.has(i));
         return pad(shown, widths[i], paint(shown, tone?.(c, i), colour));
       })
       .join('  ')
       .trimEnd();
+  const line = (cells: string[], tone?: Table['tone']) =>
+    Array.from({ length: Math.max(1, ...cells.map((c) => cellLines(c).length)) }, (_, k) => subLine(cells, k, tone)).join('\n');
   const total = widths.reduce((n, w) => n + w, 0) + 2 * (widths.length - 1);
   const heading = (row: string[]) => (table.fit ? cut(row[0], Math.max(table.fit.width, total)) : row[0]);
   return [line(table.columns.map((c) => c.toUpperCase())), ...table.rows.map((r) => (isHeading(r, table) ? heading(r) : line(r, table.tone)))].join('\n');
 }
 
-const escapeMd = (cell: string) => cell.replace(/\|/g, '\\|');
+const escapeMd = (cell: string) => cell.replace(/\|/g, '\\|').replace(/\n\s*/g, '<br>');
 
 export function renderMarkdown(table: Table): string {
   return [

@@ -1,3 +1,5 @@
+import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
+import { DescribeInstanceInformationCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { BackupClient, ListBackupVaultsCommand } from '@aws-sdk/client-backup';
 import { DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeCacheSubnetGroupsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
@@ -58,6 +60,8 @@ const READS: Record<string, () => Promise<unknown>> = {
   tagging: () => new ResourceGroupsTaggingAPIClient(sb.config()).send(new GetResourcesCommand({})),
   es: () => new OpenSearchClient(sb.config()).send(new ListDomainNamesCommand({})),
   ec2: () => new EC2Client(sb.config()).send(new DescribeSecurityGroupsCommand({})),
+  s3: () => new S3Client({ ...sb.config(), forcePathStyle: true }).send(new ListBucketsCommand({})),
+  ssm: () => new SSMClient(sb.config()).send(new DescribeInstanceInformationCommand({})),
 };
 
 describe('error faults, as each service spells them', () => {
@@ -69,7 +73,7 @@ describe('error faults, as each service spells them', () => {
   it.each(Object.keys(READS))('%s: throttle is its throttling error, which the SDK classifies as throttling', async (service) => {
     sb.world.faults.add({ service, kind: 'throttle', count: 1 });
     const [code, status] = FAULT_ERRORS[service].throttle;
-    expect(await classified(READS[service]())).toMatchObject({ name: code, status, fault: 'client', throttling: true });
+    expect(await classified(READS[service]())).toMatchObject({ name: code, status, fault: status >= 500 ? 'server' : 'client', throttling: true }); // S3's SlowDown is a 503
     await READS[service](); // the count is spent
   });
 
