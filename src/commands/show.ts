@@ -1,4 +1,5 @@
 import type { Context } from '../core/context.ts';
+import { finishCommand, PASSWORD_NOT_REPLACED } from '../core/finish.ts';
 import type { CommandResult } from '../output/render.ts';
 import { statusLabel } from '../output/status.ts';
 import { costText } from '../cost/estimate.ts';
@@ -33,7 +34,7 @@ export async function run(options: ShowOptions, ctx: Context): Promise<CommandRe
     [
       'password',
       clone.credentials === 'pending'
-        ? "not replaced yet (still the source's): resume with snapclone create … --name " + clone.clone
+        ? `${PASSWORD_NOT_REPLACED}; finish it: ${finishCommand(clone, Object.keys(ctx.config.targets).length)}`
         : `${clone.credentials} (run snapclone credentials ${clone.clone})`,
     ],
     ['cost', costText(cloneCost(clone, now))],
