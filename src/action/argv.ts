@@ -1,5 +1,5 @@
 /** What the Action may run: everything but `credentials` (its output would be readable by everyone). */
-export const COMMANDS = ['create', 'delete', 'extend', 'list', 'show', 'janitor'] as const;
+export const COMMANDS = ['create', 'delete', 'extend', 'list', 'show', 'points', 'janitor'] as const;
 
 export interface ActionInputs {
   command: (typeof COMMANDS)[number];
@@ -15,6 +15,8 @@ export interface ActionInputs {
   region: string;
   force: boolean;
   dryRun: boolean;
+  /** list: only the clones of the person who ran the workflow. */
+  mine?: boolean;
 }
 
 /** An input that reached the Action in a form it refuses (nothing was run). */
@@ -66,7 +68,9 @@ export function argvFor(i: ActionInputs): string[] {
     case 'show':
       return ['show', ...target, ...globals, ...operands];
     case 'list':
-      return ['list', ...target, ...globals];
+      return ['list', ...(i.mine ? ['--mine'] : []), ...target, ...globals];
+    case 'points':
+      return ['points', ...target, ...globals, ...operands];
     case 'janitor':
       return ['janitor', ...(i.dryRun ? ['--dry-run'] : []), ...target, ...globals];
   }

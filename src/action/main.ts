@@ -34,6 +34,7 @@ function inputs(): ActionInputs {
     region: core.getInput('region').trim(),
     force: bool('force'),
     dryRun: bool('dry-run'),
+    mine: bool('mine'),
   };
 }
 

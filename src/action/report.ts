@@ -50,6 +50,8 @@ export function outputsOf(command: ActionInputs['command'], result: Json): { clo
       return { clones: list('extended') };
     case 'janitor':
       return { clones: list('resources') };
+    case 'points':
+      return { clones: [] };
   }
 }
 
@@ -75,6 +77,7 @@ export function summaryOf(i: ActionInputs, result: Json, who: { person: string; 
   const t = textFor(view.language);
   const clones = outputsOf(i.command, result).clones;
   const lines = [`## snapclone ${i.command}`, ''];
+  if (i.command === 'points') return [...lines, ...pointsSection(result, view)].join('\n');
   if (clones.length === 0) {
     lines.push(t.nothing);
     return lines.join('\n');
@@ -153,4 +156,16 @@ function handOffSection(handOff: HandOff, language: Language): string[] {
     '',
     ...t.makeKey,
   ];
+}
+
+/** The restore points of a source, for choosing the clone workflow's date (the requester cannot run points). */
+function pointsSection(result: Json, view: SummaryView): string[] {
+  const t = textFor(view.language);
+  const points = (result.points as Json[] | undefined) ?? [];
+  if (points.length === 0) return [t.nothing];
+  const rows = points.map((p) => {
+    const time = p.earliest ? `${timeIn(p.earliest, view.timeZone)} … ${timeIn(p.time, view.timeZone)}` : timeIn(p.time, view.timeZone);
+    return row([cell(time), cell(p.kind), `\`${cell(p.id)}\``]);
+  });
+  return [t.pointsIntro(String(result.source ?? ''), view.timeZone), '', ...header(t.pointsColumns), ...rows];
 }

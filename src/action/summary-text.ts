@@ -9,6 +9,8 @@ export interface SummaryText {
   intro: (person: string, set: string | null, zone: string) => string;
   createColumns: readonly string[];
   listColumns: readonly string[];
+  pointsColumns: readonly string[];
+  pointsIntro: (source: string, zone: string) => string;
   point: (time: string, kind: string) => string;
   failed: (name: string, source: string, error: string) => string;
   connectionTitle: (actor: string) => string;
@@ -49,6 +51,8 @@ const en: SummaryText = {
   intro: (person, set, zone) => `Requested by **${person}**${set ? ` as set \`${set}\`` : ''}. Times are in ${zone}.`,
   createColumns: ['clone', 'source', 'data from', 'status', 'endpoint', 'user', 'expires'],
   listColumns: ['clone', 'status', 'endpoint', 'expires'],
+  pointsColumns: ['time', 'kind', 'id'],
+  pointsIntro: (source, zone) => `Restorable points of ${source}, newest first (times in ${zone}). Pick a day for the clone workflow's date input.`,
   point: (time, kind) =>
     `${time} (${({ backup: 'AWS Backup recovery point', snapshot: 'manual snapshot', 'automated-snapshot': 'automated snapshot', 'point-in-time': 'point in time' })[kind] ?? kind})`,
   failed: (name, source, error) => `**Failed**: \`${name}\` (${source}): ${error}`,
@@ -82,6 +86,8 @@ const ja: SummaryText = {
   intro: (person, set, zone) => `依頼者：**${person}**${set ? `（セット \`${set}\`）` : ''}。時刻は ${zone} で表示しています。`,
   createColumns: ['クローン', 'ソース', 'データの時点', '状態', 'エンドポイント', 'ユーザー', '有効期限'],
   listColumns: ['クローン', '状態', 'エンドポイント', '有効期限'],
+  pointsColumns: ['日時', '種類', 'ID'],
+  pointsIntro: (source, zone) => `${source} の復元できる時点です（新しい順、時刻は ${zone}）。clone ワークフローの date に日付を指定してください。`,
   point: (time, kind) =>
     `${time}（${({ backup: 'AWS Backup の復旧ポイント', snapshot: '手動スナップショット', 'automated-snapshot': '自動スナップショット', 'point-in-time': 'ポイントインタイムリカバリ' })[kind] ?? kind}）`,
   failed: (name, source, error) => `**失敗**：\`${name}\`（${source}）：${error}`,

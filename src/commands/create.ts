@@ -2,6 +2,8 @@ import { explain } from '../cli/errors.ts';
 import type { Context } from '../core/context.ts';
 import { describePoint, findPoint, parseRequest, restorePointLabel, type Choice } from '../core/choose.ts';
 import { dayOf, formatTime } from '../core/dates.ts';
+import { rerunCommand } from '../core/rerun.ts';
+import { finishCommand, PASSWORD_NOT_REPLACED, requestTag } from '../core/finish.ts';
 import { ExitCode, Interrupted, RefusedError, UsageError } from '../core/errors.ts';
 import { defaultCloneName, validateCloneName } from '../core/naming.ts';
 import { assertOwnClone, cloneTags, type CloneTags } from '../core/tags.ts';
@@ -83,6 +85,16 @@ export function expandSources(ctx: Context, names: string[]): { sources: string[
   const sets = names.filter((n) => !own(ctx.config.sources, n) && own(ctx.config.sets, n));
   const sources = [...new Set(names.flatMap((n) => (sets.includes(n) ? ctx.config.sets[n] : [n])))];
   return { sources, sets };
+}
+
+/**
+ * The one command that finishes every clone of a create run with --no-wait: the command as typed (less
+ * --no-wait); pinned to the set's name where it would not come out the same (--latest: the set's day is today's).
+ */
+function finishAll(ctx: Context, options: CreateOptions, set: string | undefined): string {
+  const typed = ctx.invocation?.filter((arg) => arg !== '--no-wait');
+  const pins = set && options.latest ? ['--set', set] : [];
+  return rerunCommand(typed, createArgs(options), pins);
 }
 
 /** The set name: --set, else a config set's name, else (several sources) the sources', with the day and the owner. */
@@ -215,6 +227,7 @@ export async function run(options: CreateOptions, ctx: Context): Promise<Command
         expiresAt: new Date(now.getTime() + p.ttl.ms),
         set,
         engine: p.engine.name,
+        request: requestTag(request),
       };
       const existing = await p.engine.describe(name, p.target, ctx);
       if (existing?.tagged) assertOwnClone(cloneTags(existing), name, ctx.person);
@@ -315,14 +328,22 @@ export async function run(options: CreateOptions, ctx: Context): Promise<Command
       lines.push(...connectLines(clone, clone.details.masterUsername));
     } else if (finishing) {
       lines.push(`  Another run is finishing it; snapclone show ${clone.clone} follows it.`);
-    } else {
+    } else if (results.length === 1) {
       lines.push(
-        `  The restore is under way; the clone keeps its source's password until a waiting run finishes it:`,
-        `    snapclone create ${p.source.name} --name ${clone.clone} ${pointArgs(options).join(' ')}`,
+        `  The restore is under way; ${PASSWORD_NOT_REPLACED}. Finish it (this resumes the create and waits):`,
+        `    ${finishCommand(clone, Object.keys(ctx.config.targets).length)}`,
         `  snapclone show ${clone.clone} follows it meanwhile.`,
       );
+    } else {
+      lines.push(`  The restore is under way; ${PASSWORD_NOT_REPLACED}.`);
     }
   }
+  // Several clones under way: one command finishes them all (the set's, as typed, waiting this time).
+  const waiting = results.filter(({ clone, finishing }) => !isReady(clone) && !finishing);
+  if (!options.wait && results.length > 1 && waiting.length > 0) {
+    lines.push('Finish them all (this resumes the create and waits):', `    ${finishAll(ctx, options, set)}`);
+  }
+  if (set) lines.push(`set: ${set} (delete it with snapclone delete ${set})`);
 
   const failed = failures.map((f) => ({
     source: f.p.source.name,

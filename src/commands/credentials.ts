@@ -1,4 +1,5 @@
 import type { Context } from '../core/context.ts';
+import { passwordNotReplaced } from '../core/finish.ts';
 import type { ConnectionDetails, TargetRef } from '../engines/types.ts';
 import type { CommandResult } from '../output/render.ts';
 import { clientCommand, connectionEnv, connectionUrl, envFileLines, passwordVariable, protocolOf } from '../connect/clients.ts';
@@ -35,6 +36,8 @@ function pathOf(clone: string, c: ConnectionDetails, target: TargetRef) {
 export async function run(options: CredentialsOptions, ctx: Context): Promise<CommandResult> {
   const found = await findClone(ctx, options.clone, options.target);
   const clone = await claimFor(ctx, found, 'read the credentials of', options.force);
+  // Said before any engine is asked, in the same words as create and show (the engines check it again).
+  if (clone.credentials === 'pending') throw passwordNotReplaced(clone, Object.keys(ctx.config.targets).length);
   const c = await found.engine.credentials(clone, ctx);
   const at = { host: c.host, port: c.port };
   const url = connectionUrl(c, at, c.password || undefined);

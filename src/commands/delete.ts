@@ -9,6 +9,7 @@ import { where } from '../engines/shared/aws.ts';
 import { deleteCloneSecret } from '../engines/shared/secret.ts';
 import type { TargetRef } from '../engines/types.ts';
 import type { CommandResult } from '../output/render.ts';
+import { membersOfConfigSet } from './config-sets.ts';
 import { allOrReport, carriedOnBy, claimFor, rerunOf, setMembers, targetsToSearch, unknownClone, type Found } from './common.ts';
 
 export interface DeleteOptions {
@@ -55,6 +56,9 @@ async function resolve(ctx: Context, ref: string, explicitTarget?: string): Prom
   // Not a resource: a set deletes every member (each still passes the guard right before its delete).
   const members = await setMembers(ctx, ref, explicitTarget);
   if (members.length > 0) return members.map((m) => ({ ref, ...m }));
+  // A set of the config: the one set made from it that is the caller's (said, and listed by the question).
+  const fromConfig = await membersOfConfigSet(ctx, ref, 'delete', explicitTarget);
+  if (fromConfig) return fromConfig.map((m) => ({ ref, ...m }));
   // A delete interrupted after the clone's resources went leaves its secret: that is the clone now.
   for (const target of targetsToSearch(ctx, explicitTarget)) {
     const owner = await leftoverSecret(ctx, target, ref);

@@ -5,6 +5,7 @@ import { TAG } from '../core/tags.ts';
 import { formatTtl, parseDuration, resolveTtl } from '../core/ttl.ts';
 import type { Clone } from '../engines/types.ts';
 import type { CommandResult } from '../output/render.ts';
+import { membersOfConfigSet } from './config-sets.ts';
 import { allOrReport, claimFor, expiryText, lookupClone, resolveTarget, setMembers, unknownClone, zoneOf, type Found } from './common.ts';
 
 export interface ExtendOptions {
@@ -61,7 +62,8 @@ export async function run(options: ExtendOptions, ctx: Context): Promise<Command
   const found: Found[] = [];
   for (const ref of [...new Set(options.clones)]) {
     const one = await lookupClone(ctx, ref, options.target);
-    const members = one ? [one] : await setMembers(ctx, ref, options.target);
+    const made = one ? [one] : await setMembers(ctx, ref, options.target);
+    const members = made.length > 0 ? made : ((await membersOfConfigSet(ctx, ref, 'extend', options.target)) ?? []);
     if (members.length === 0) throw unknownClone(ctx, ref, options.target);
     found.push(...members);
   }

@@ -1,7 +1,9 @@
 import type { Context } from '../core/context.ts';
+import { finishCommand, PASSWORD_NOT_REPLACED } from '../core/finish.ts';
 import type { CommandResult } from '../output/render.ts';
 import { statusLabel } from '../output/status.ts';
 import { costText } from '../cost/estimate.ts';
+import { membersOfConfigSet } from './config-sets.ts';
 import { ageText, cloneCost, cloneJson, expiryText, lookupClone, setMembers, unknownClone, when, zoneOf } from './common.ts';
 
 export interface ShowOptions {
@@ -33,7 +35,7 @@ export async function run(options: ShowOptions, ctx: Context): Promise<CommandRe
     [
       'password',
       clone.credentials === 'pending'
-        ? "not replaced yet (still the source's): resume with snapclone create … --name " + clone.clone
+        ? `${PASSWORD_NOT_REPLACED}; finish it: ${finishCommand(clone, Object.keys(ctx.config.targets).length)}`
         : `${clone.credentials} (run snapclone credentials ${clone.clone})`,
     ],
     ['cost', costText(cloneCost(clone, now))],
@@ -49,11 +51,12 @@ export async function run(options: ShowOptions, ctx: Context): Promise<CommandRe
 /** snapclone show <set>: every member, one row each. */
 async function showSet(ctx: Context, options: ShowOptions): Promise<CommandResult> {
   const zone = zoneOf(ctx);
-  const members = await setMembers(ctx, options.clone, options.target);
+  const made = await setMembers(ctx, options.clone, options.target);
+  const members = made.length > 0 ? made : ((await membersOfConfigSet(ctx, options.clone, 'show', options.target)) ?? []);
   if (members.length === 0) throw unknownClone(ctx, options.clone, options.target);
   const now = ctx.now();
   return {
-    json: { set: options.clone, clones: members.map((m) => cloneJson(m.clone, now)) },
+    json: { set: members[0].clone.set ?? options.clone, clones: members.map((m) => cloneJson(m.clone, now)) },
     table: {
       columns: ['name', 'source', 'owner', 'status', 'endpoint', 'data from', 'expires', 'cost'],
       rows: members.map(({ clone }) => [

@@ -17,6 +17,8 @@ export const TAG = {
   expiresAt: 'snapclone:expires-at',
   /** The set a clone was made in with other sources from the same date. */
   set: 'snapclone:set',
+  /** Which data create was asked for ('date:YYYY-MM-DD', 'at:<ISO>', 'latest'): the exact command that finishes it. */
+  request: 'snapclone:request',
   /** Set once the data is in the clone, for engines that restore it after making the resource (OpenSearch). */
   restored: 'snapclone:restored',
   /** Set once the clone's master password has been replaced: 'generated' or 'managed'. */
@@ -52,6 +54,8 @@ export interface CloneTags {
   engine?: string;
   /** Renewals past maxTtl used so far by `extend`. */
   renewals?: number;
+  /** The point asked for (requestTag in core/finish.ts); absent on clones made before the tag existed. */
+  request?: string;
 }
 
 export function cloneTags(t: CloneTags): Record<string, string> {
@@ -70,6 +74,7 @@ export function cloneTags(t: CloneTags): Record<string, string> {
   if (t.restoreJob) tags[TAG.restoreJob] = t.restoreJob;
   if (t.set) tags[TAG.set] = t.set;
   if (t.engine) tags[TAG.engine] = t.engine;
+  if (t.request) tags[TAG.request] = t.request;
   return tags;
 }
 
@@ -147,6 +152,7 @@ export function readCloneTags(packed: Record<string, string>): CloneTags | undef
     set: tags[TAG.set],
     engine: tags[TAG.engine],
     renewals: tags[TAG.renewals] === undefined ? undefined : Number(tags[TAG.renewals]) || 0,
+    request: tags[TAG.request],
   };
 }
 

@@ -326,12 +326,33 @@ describe('the GitHub Action', () => {
     expect(JSON.parse(extended.outputs.clones)[0].name).toBe(name);
     const listed = await action({ command: 'list' });
     expect(listed.outputs.names).toBe(name);
+    // list.yml's `mine`: only the clones of the actor; someone else's run sees none of octocat's.
+    const mine = await action({ command: 'list', mine: 'true' });
+    expect(mine.code, mine.stderr).toBe(0);
+    expect(mine.outputs.names).toBe(name);
+    const theirs = await action({ command: 'list', mine: 'true' }, { GITHUB_ACTOR: 'hanako' });
+    expect(theirs.code, theirs.stderr).toBe(0);
+    expect(theirs.outputs.names).toBe('');
     const janitor = await action({ command: 'janitor', 'dry-run': 'true' });
     expect(janitor.code).toBe(0);
     expect(JSON.parse(janitor.outputs.result)).toMatchObject({ dryRun: true, failed: 0 });
     const deleted = await action({ command: 'delete', sources: name });
     expect(deleted.code, deleted.stderr).toBe(0);
     expect(sb.world.tagsOf(arn.db(name))).toBeUndefined();
+  });
+
+  it('points: the restorable points of a source in the summary, in the config\'s time zone (points.yml)', async () => {
+    const ran = await action({ command: 'points', sources: 'orders-db' });
+    expect(ran.code, ran.stderr).toBe(0);
+    const result = JSON.parse(ran.outputs.result) as { source: string; points: { time: string; id: string }[] };
+    expect(result.source).toBe('orders-db');
+    expect(result.points.length).toBeGreaterThan(0);
+    expect(ran.summary).toContain('Restorable points of orders-db, newest first (times in Asia/Tokyo)');
+    const newest = result.points[0];
+    // A point-in-time window shows as 'earliest … latest'.
+    expect(ran.summary).toContain(`${formatTime(new Date(newest.time), 'Asia/Tokyo')} |`);
+    expect(ran.summary).toContain(`\`${newest.id}\``);
+    expectNoAwsOnlyAdvice(ran.summary);
   });
 
   it('fails, creating nothing, when the token names another repository (the role does not trust it)', async () => {
@@ -349,7 +370,7 @@ describe('the GitHub Action', () => {
   it('refuses commands it does not offer (credentials would put a password in the log)', async () => {
     const ran = await action({ command: 'credentials', sources: 'x' });
     expect(ran.code).toBe(1);
-    expect(ran.stdout).toContain("::error::command 'credentials' is not one of create, delete, extend, list, show, janitor");
+    expect(ran.stdout).toContain("::error::command 'credentials' is not one of create, delete, extend, list, show, points, janitor");
   });
 });
 

@@ -8,6 +8,7 @@ import * as points from '../../src/commands/points.ts';
 import * as show from '../../src/commands/show.ts';
 import { dayOf } from '../../src/core/dates.ts';
 import { UsageError } from '../../src/core/errors.ts';
+import { PASSWORD_NOT_REPLACED } from '../../src/core/finish.ts';
 import { render } from '../../src/output/render.ts';
 import { createdClones, rejection, startCli, type TestCli } from './support.ts';
 
@@ -176,7 +177,7 @@ describe('resuming', () => {
       const [entry] = createdClones(result.json);
       expect(entry).toMatchObject({ name, ready: true, status: 'available' });
       expect(count(run.reporter.text, `${name} is ready`)).toBe(1);
-      expect(render(result, 'table')).not.toContain("keeps its source's password");
+      expect(render(result, 'table')).not.toContain(PASSWORD_NOT_REPLACED);
     }
     expect(createdClones(b.json)[0].resumed).toBe(true);
   });

@@ -11,6 +11,7 @@ import * as list from '../../src/commands/list.ts';
 import * as show from '../../src/commands/show.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { ExitCode, SnapcloneError } from '../../src/core/errors.ts';
+import { PASSWORD_NOT_REPLACED } from '../../src/core/finish.ts';
 import { TAG } from '../../src/core/tags.ts';
 import { policyFor } from '../../src/iam/policy.ts';
 import type { PolicyDocument } from '../../sandbox/core/iam.ts';
@@ -100,8 +101,15 @@ describe('a clone whose password is not proven replaced is pending', () => {
     const name = 'snapclone-pw-pending';
     // Started without waiting: the restore is under way, its password still the source's.
     const at = recent();
-    const started = await create.run({ sources: ['orders-db'], at, name, wait: false }, cli.context({ config: managedMode }).ctx);
+    const startedRun = cli.context({ config: managedMode });
+    const started = await create.run({ sources: ['orders-db'], at, name, wait: false }, startedRun.ctx);
     expect(createdClones(started.json)[0]).toMatchObject({ ready: false, credentials: 'pending' });
+    // One truth, said the same way by create, show and credentials, with the exact command that finishes it
+    // (its --at read back from the clone's tags), and no claim of a new password before there is one.
+    const finish = `snapclone create orders-db --name ${name} --at ${at}`;
+    const said = `${started.lines!.join('\n')}\n${startedRun.reporter.text}`;
+    expect(said).toContain(`${PASSWORD_NOT_REPLACED}. Finish it (this resumes the create and waits):\n    ${finish}\n`);
+    expect(said).not.toMatch(/new managed master password|with a new .*password/);
     cli.sb.world.clock.advance(60 * MINUTE);
     expect(state().instances.get(name)!.tags.get(TAG.password)).toBeUndefined();
     const sourcePassword = cli.masterPassword('orders-prod')!;
@@ -110,15 +118,19 @@ describe('a clone whose password is not proven replaced is pending', () => {
     const { ctx, reporter } = cli.context({ config: managedMode });
     const refused = await rejection(credentials.run({ clone: name }, ctx), SnapcloneError);
     expect(refused.exitCode).toBe(ExitCode.failed);
-    expect(refused.message).toContain('has not been replaced yet');
+    expect(refused.message).toBe(`${name}: ${PASSWORD_NOT_REPLACED}, so snapclone does not hand it out.`);
+    expect(refused.hint).toBe(`Finish it (this resumes the create and waits): ${finish}`);
     expect(`${refused.message} ${refused.hint ?? ''} ${reporter.text}`).not.toContain(sourcePassword);
     const shown = await show.run({ clone: name }, cli.context().ctx);
-    expect(JSON.stringify(shown.table)).toContain('not replaced yet');
+    expect(shown.table!.rows).toContainEqual(['password', `${PASSWORD_NOT_REPLACED}; finish it: ${finish}`]);
     const listed = await list.run({ wide: true }, cli.context().ctx);
     expect(JSON.stringify(listed.table)).toContain('available (password pending)');
     expect(JSON.stringify(listed.json)).toContain('"credentials":"pending"');
 
-    const again = await create.run({ sources: ['orders-db'], at, name, wait: true }, cli.context({ config: managedMode }).ctx);
+    // The command as printed, parsed back: it resumes the clone rather than refusing a different point.
+    const args = finish.split(' ');
+    expect(args.slice(0, 6)).toEqual(['snapclone', 'create', 'orders-db', '--name', name, '--at']);
+    const again = await create.run({ sources: [args[2]], at: args[6], name: args[4], wait: true }, cli.context({ config: managedMode }).ctx);
     expect(createdClones(again.json)[0]).toMatchObject({ resumed: true, ready: true, credentials: 'managed' });
     const creds = (await credentials.run({ clone: name }, cli.context({ config: managedMode }).ctx)).json as { password: string };
     expect(creds.password).not.toBe(sourcePassword);

@@ -3,6 +3,7 @@ import * as create from '../../src/commands/create.ts';
 import type { CreatedJson } from '../../src/commands/create.ts';
 import type { CloneJson } from '../../src/commands/common.ts';
 import * as del from '../../src/commands/delete.ts';
+import * as extend from '../../src/commands/extend.ts';
 import * as list from '../../src/commands/list.ts';
 import * as show from '../../src/commands/show.ts';
 import { parseConfig } from '../../src/config/load.ts';
@@ -101,5 +102,79 @@ describe('sets', () => {
     expect(cli.instanceIds()).toEqual(before);
     expect(() => parseConfig('targets: {}\nsources: {}\nsets:\n  checkout: [orders-db]\n', 'x.yaml')).toThrow(/sets.checkout: 'orders-db' is not a source/);
     await rejection(show.run({ clone: 'no-such-set' }, cli.context().ctx), UsageError);
+  });
+});
+
+describe('a set is named by what was typed (audit M8)', () => {
+  const as = (person = 'alice') => cli.context({ config: withSets, person });
+  const names = (result: { json: unknown }) => (result.json as Created).clones.map((c) => c.name).sort();
+
+  it('create prints the set made and how to delete it; --no-wait prints one command that finishes the whole set', async () => {
+    const d = day(3);
+    const set = `checkout-${compact(d)}-alice`;
+    const started = await create.run({ sources: ['checkout'], date: d, wait: false }, as().ctx);
+    const text = started.lines!.join('\n');
+    expect(text).toContain(`set: ${set} (delete it with snapclone delete ${set})`);
+    // One finishing command for the set, as typed (never one per member).
+    expect(text.match(/snapclone create /g)).toHaveLength(1);
+    expect(text).toContain(`Finish them all (this resumes the create and waits):\n    snapclone create checkout --date ${d}\n`);
+    // That command, run, resumes the same two clones.
+    const finished = await create.run({ sources: ['checkout'], date: d, wait: true }, as().ctx);
+    expect((finished.json as Created).clones.map((c) => [c.resumed, c.ready])).toEqual([[true, true], [true, true]]);
+    expect(names(finished)).toEqual(names(started));
+
+    // (Another day: the same sources on the same day would be the same clones.)
+    const several = await create.run({ sources: ['orders-db', 'billing-db'], date: day(2), wait: false }, as().ctx);
+    const severalSet = (several.json as Created).set!;
+    expect(severalSet).toBe(`orders-db-billing-db-${compact(day(2))}-alice`);
+    expect(several.lines!.join('\n')).toContain(`set: ${severalSet} (delete it with snapclone delete ${severalSet})`);
+    await del.run({ clones: [severalSet], yes: true, wait: false }, as().ctx);
+  });
+
+  it("show, extend and delete of a config set's name act on the one set made from it that is yours, and say so; never on another's", async () => {
+    // Alice's set is the one the test before made and finished.
+    const d = day(3);
+    const mine = `checkout-${compact(d)}-alice`;
+    const bobs = await create.run({ sources: ['checkout'], date: d, wait: false }, as('bob').ctx);
+    const bobSet = (bobs.json as Created).set!;
+    expect(bobSet).toBe(`checkout-${compact(d)}-bob`);
+
+    const showing = as();
+    const shown = await show.run({ clone: 'checkout' }, showing.ctx);
+    expect((shown.json as { set: string }).set).toBe(mine);
+    expect(showing.reporter.text).toContain(`checkout is a set of the config: show acts on the set made from it that is yours, ${mine} (alice, 2 clones).`);
+
+    const extending = as();
+    const extended = await extend.run({ clones: ['checkout'], ttl: '2h' }, extending.ctx);
+    expect((extended.json as { extended: { name: string }[] }).extended.map((c) => c.name).sort()).toEqual(
+      (shown.json as { clones: CloneJson[] }).clones.map((c) => c.name).sort(),
+    );
+
+    const deleting = as();
+    const deleted = await del.run({ clones: ['checkout'], yes: true, wait: true }, deleting.ctx);
+    expect(deleting.reporter.text).toContain(`delete acts on the set made from it that is yours, ${mine} (alice, 2 clones)`);
+    const gone = (deleted.json as { deleted: { name: string }[] }).deleted.map((c) => c.name);
+    expect(gone.every((n) => n.endsWith('-alice'))).toBe(true);
+    expect(gone).toHaveLength(2);
+    // Bob's set is untouched, and alice's next `delete checkout` names it rather than deleting it.
+    for (const c of (bobs.json as Created).clones) expect(cli.instanceIds()).toContain(c.name);
+    const refused = await rejection(del.run({ clones: ['checkout'], yes: true, wait: false }, as().ctx), UsageError);
+    expect(refused.message).toBe(`checkout is a set of the config, not a set of clones; none of the sets made from it is yours: ${bobSet} (bob, 2 clones)`);
+    for (const c of (bobs.json as Created).clones) expect(cli.instanceIds()).toContain(c.name);
+    await del.run({ clones: ['checkout'], yes: true, wait: false }, as('bob').ctx);
+  });
+
+  it('several sets of yours made from it: refused, each named, nothing deleted; none at all: says how to make one', async () => {
+    const first = await create.run({ sources: ['checkout'], date: day(6), wait: false }, as().ctx);
+    const second = await create.run({ sources: ['checkout'], date: day(7), wait: false }, as().ctx);
+    const sets = [(first.json as Created).set!, (second.json as Created).set!].sort();
+    const before = cli.instanceIds();
+    const refused = await rejection(del.run({ clones: ['checkout'], yes: true, wait: false }, as().ctx), UsageError);
+    expect(refused.message).toContain(`several of the sets made from it are yours: ${sets[0]} (alice, 2 clones), ${sets[1]} (alice, 2 clones)`);
+    expect(refused.hint).toBe(`Name the set: snapclone delete ${sets[0]}`);
+    expect(cli.instanceIds()).toEqual(before);
+    for (const set of sets) await del.run({ clones: [set], yes: true, wait: true }, as().ctx);
+    const none = await rejection(show.run({ clone: 'checkout' }, as().ctx), UsageError);
+    expect(none.message).toBe('checkout is a set of the config, and no set made from it exists now');
   });
 });

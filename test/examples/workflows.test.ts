@@ -81,7 +81,7 @@ const bashSyntax = (script: string) => execFileSync('bash', ['-n'], { input: scr
 
 describe('@action-validator/core', () => {
   it('finds the examples', () => {
-    expect(workflowFiles).toEqual(expect.arrayContaining(['clone.yml', 'delete.yml', 'extend.yml', 'janitor.yml']));
+    expect(workflowFiles).toEqual(expect.arrayContaining(['clone.yml', 'delete.yml', 'extend.yml', 'janitor.yml', 'list.yml', 'points.yml']));
   });
 
   it('action.yml is a valid action (node24 aside, see actionErrors)', () => {
@@ -179,6 +179,8 @@ describe('the GitHub workflows and the Action', () => {
     'delete.yml': 'delete',
     'extend.yml': 'extend',
     'janitor.yml': 'janitor',
+    'list.yml': 'list',
+    'points.yml': 'points',
   };
 
   /** clone.yml in the environment that may require an approval; the rest in the one that never does. */
@@ -272,8 +274,40 @@ describe('the GitHub workflows and the Action', () => {
     expect(dict(inputsOf('extend.yml').name)).toMatchObject({ type: 'string', required: true });
     expect(dict(inputsOf('extend.yml').ttl)).toMatchObject({ type: 'choice' });
     expect(dict(inputsOf('janitor.yml')['dry-run'])).toMatchObject({ type: 'boolean', default: false });
+    // For people without AWS access: which days exist, and which clones are theirs (audit M11).
+    expect(dict(inputsOf('points.yml').source)).toMatchObject({ type: 'choice', required: true });
+    expect(dict(inputsOf('list.yml').mine)).toMatchObject({ type: 'boolean', default: true });
+    const withOf = (file: string) => dict(steps(workflows.find((w) => w.file === file)!.doc).find(({ step }) => ACTION_USES.test(String(step.uses ?? '')))!.step.with);
+    expect(withOf('points.yml')).toMatchObject({ command: 'points', sources: '${{ inputs.source }}' });
+    expect(withOf('list.yml')).toMatchObject({ command: 'list', mine: "${{ inputs.mine && 'true' || 'false' }}" });
+    // The name inputs point at what the requester can run (list.yml), never at a CLI command.
+    for (const file of ['delete.yml', 'extend.yml']) expect(String(dict(inputsOf(file).name).description)).toContain('list.yml');
     const janitorOn = dict(workflows.find((w) => w.file === 'janitor.yml')!.doc.on);
     expect(janitorOn.schedule).toEqual([{ cron: expect.stringMatching(/^\d{1,2} \* \* \* \*$/) }]);
+  });
+});
+
+describe("the requester's surface (audit M12)", () => {
+  it.each(workflowFiles)('%s: every input is described in English and Japanese, briefly, and names no command they cannot run', (file) => {
+    const inputs = dict(dict(dict(workflows.find((w) => w.file === file)!.doc.on).workflow_dispatch).inputs);
+    expect(Object.keys(inputs).length).toBeGreaterThan(0);
+    for (const [name, input] of Object.entries(inputs)) {
+      const description = String(dict(input).description ?? '');
+      const [english, japanese] = description.split(' / ');
+      expect(english, `${file} ${name}`).toMatch(/^[\x20-\x7e]+$/);
+      expect(japanese, `${file} ${name}`).toMatch(/[ぁ-んァ-ヶ一-龯]/);
+      expect(description.length, `${file} ${name}`).toBeLessThanOrEqual(120);
+      expect(description, `${file} ${name}`).not.toMatch(/snapclone (list|points|show|credentials)/);
+    }
+  });
+
+  it('docs/github.md lists every workflow, pins each in the trust, and says how gh users read the summary', () => {
+    for (const file of workflowFiles) {
+      expect(githubDoc).toContain(`\`${file}\``);
+      expect(githubDoc).toContain(`      - .github/workflows/${file}@refs/heads/main`);
+    }
+    expect(githubDoc).toMatch(/^gh run watch /m);
+    expect(githubDoc).toMatch(/^gh run view --web /m);
   });
 });
 

@@ -21,13 +21,13 @@ export async function readCredentials(w: Where, clone: Clone): Promise<Connectio
     action: 'read the credentials of',
     clone: clone.clone,
   });
-  const mode = replacedPasswordMode(tags, clone);
+  const mode = replacedPasswordMode(tags, clone, Object.keys(w.ctx.config.targets).length);
   if (!cluster.Endpoint || !cluster.Port) throw new SnapcloneError(`${clone.clone} has no endpoint yet (status ${cluster.Status}).`);
   const secretId = mode === 'generated' ? secretName(clone) : cluster.MasterUserSecret?.SecretArn;
   if (!secretId) throw new SnapcloneError(`${clone.clone} has no master user secret.`);
   // A secret RDS reports is the clone's only when RDS tied it to this cluster (it can be the source's, inherited).
   if (mode === 'managed' && !(await secretOwnedBy(w, secretId, CLUSTER_OWNER_TAG, cluster.DBClusterArn ?? clone.arn))) {
-    throw notOwnSecret(clone);
+    throw notOwnSecret(clone, Object.keys(w.ctx.config.targets).length);
   }
   const value = await readSecretPassword(w, secretId, clone, mode === 'generated' ? { key: 'dbClusterIdentifier', id: clone.id } : undefined);
   return {

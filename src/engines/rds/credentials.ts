@@ -20,7 +20,7 @@ export async function readCredentials(w: Where, clone: Clone): Promise<Connectio
     action: 'read the credentials of',
     clone: clone.clone,
   });
-  const mode = replacedPasswordMode(tags, clone);
+  const mode = replacedPasswordMode(tags, clone, Object.keys(w.ctx.config.targets).length);
   if (!instance.Endpoint?.Address || !instance.Endpoint.Port) {
     throw new SnapcloneError(`${clone.clone} has no endpoint yet (status ${instance.DBInstanceStatus}).`);
   }
@@ -28,7 +28,7 @@ export async function readCredentials(w: Where, clone: Clone): Promise<Connectio
   if (!secretId) throw new SnapcloneError(`${clone.clone} has no master user secret.`);
   // A secret RDS reports is the clone's only when RDS tied it to this instance (it can be the source's, inherited).
   if (mode === 'managed' && !(await secretOwnedBy(w, secretId, OWNER_TAG, instance.DBInstanceArn ?? clone.arn))) {
-    throw notOwnSecret(clone);
+    throw notOwnSecret(clone, Object.keys(w.ctx.config.targets).length);
   }
   const value = await readSecretPassword(w, secretId, clone, mode === 'generated' ? { key: 'dbInstanceIdentifier', id: clone.id } : undefined);
   return {

@@ -1,5 +1,6 @@
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ExitCode, SnapcloneError } from '../../core/errors.ts';
+import { finishCommand, passwordNotReplaced } from '../../core/finish.ts';
 import { fromTagList } from '../../core/tags.ts';
 import { isError, type Where } from './aws.ts';
 
@@ -23,28 +24,24 @@ export async function secretOwnedBy(w: Where, secretArn: string | undefined, own
 }
 
 /** credentials of a clone whose reported secret is not its own: nothing is read, nothing handed out. */
-export function notOwnSecret(clone: { clone: string; source: string }): SnapcloneError {
-  return new SnapcloneError(
-    `The master user secret RDS reports for ${clone.clone} is not tied to the clone (it may be its source's), so its password counts as not replaced yet and snapclone does not hand it out.`,
-    ExitCode.failed,
-    `Finish the clone: snapclone create ${clone.source} --name ${clone.clone} with the same --date/--at/--latest (it resumes and waits).`,
-  );
+export function notOwnSecret(clone: Parameters<typeof passwordNotReplaced>[0], targets?: number): SnapcloneError {
+  return passwordNotReplaced(clone, targets, 'the master user secret RDS reports for it is not tied to it: it may be its source\'s');
 }
 
 /** RDS refused the password change itself: the clone stays pending (its password may still be its source's). */
-export function refusedChange(clone: { clone: string }, error: unknown): SnapcloneError {
+export function refusedChange(clone: Parameters<typeof finishCommand>[0], error: unknown): SnapcloneError {
   return new SnapcloneError(
     `${clone.clone}: RDS refused to replace its master password (${(error as Error).message}), so the clone may still have its source's password; snapclone does not hand it out.`,
     ExitCode.failed,
-    `Delete it (snapclone delete ${clone.clone}), or re-run the same create with --name ${clone.clone} once the cause is fixed.`,
+    `Delete it (snapclone delete ${clone.clone}), or once the cause is fixed finish it: ${finishCommand(clone)}`,
   );
 }
 
 /** RDS took a password change but its answer never showed it done: the clone stays pending. */
-export function notReplaced(clone: { clone: string }): SnapcloneError {
+export function notReplaced(clone: Parameters<typeof finishCommand>[0]): SnapcloneError {
   return new SnapcloneError(
     `${clone.clone}: RDS took the password change but does not report it done (no master user secret of the clone's own, or the old one still there), so the clone may still have its source's password; snapclone does not hand it out.`,
     ExitCode.failed,
-    `Re-run the same create (with --name ${clone.clone}) to try again, or delete the clone.`,
+    `Try again (this resumes the create and waits): ${finishCommand(clone)}; or delete the clone.`,
   );
 }

@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { CreateSecretCommand, DeleteSecretCommand, DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { ExitCode, SnapcloneError, UsageError } from '../../core/errors.ts';
+import { SnapcloneError, UsageError } from '../../core/errors.ts';
+import { passwordNotReplaced } from '../../core/finish.ts';
 import { rememberSecret } from '../../core/redact.ts';
 import { guarded, guardProblem } from '../../core/guard.ts';
 import { cloneTags, fromTagList, TAG, toTagList, type CloneTags } from '../../core/tags.ts';
@@ -152,12 +153,8 @@ export async function deleteCloneSecret(w: Where, clone: { clone: string }): Pro
  * The password mode recorded on a clone (snapclone:password), or an error when its password has not been
  * replaced yet: snapclone never hands out a password that may still be its source's.
  */
-export function replacedPasswordMode(tags: Record<string, string>, clone: { clone: string; source: string }): 'generated' | 'managed' {
+export function replacedPasswordMode(tags: Record<string, string>, clone: Parameters<typeof passwordNotReplaced>[0], targets?: number): 'generated' | 'managed' {
   const mode = tags[TAG.password];
   if (mode === 'generated' || mode === 'managed') return mode;
-  throw new SnapcloneError(
-    `The password of ${clone.clone} has not been replaced yet (the clone still has its source's), so snapclone does not hand it out.`,
-    ExitCode.failed,
-    `Finish the clone: snapclone create ${clone.source} --name ${clone.clone} with the same --date/--at/--latest (it resumes and waits).`,
-  );
+  throw passwordNotReplaced(clone, targets);
 }
