@@ -36,7 +36,7 @@ describe('the --fault spec grammar', () => {
   it.each([
     ['rds=throttle', /is not a fault spec/],
     ['rds:*=explode', /kind must be one of throttle, error500/],
-    ['s3:*=throttle', /service must be '\*' or one of sts, rds, elasticache, iam, backup, secretsmanager, tagging, es/],
+    ['lambda:*=throttle', /service must be '\*' or one of sts, rds, elasticache, iam, backup, secretsmanager, tagging, es, ec2, s3, ssm/],
     ['rds:*=throttle@2', /rate must be a number from 0 to 1/],
     ['rds:*=throttle#0', /count must be a positive integer/],
     ['rds:*=throttle#1#2', /# is given twice/],
