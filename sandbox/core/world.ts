@@ -38,6 +38,11 @@ export interface WorldOptions {
   clock?: Clock;
   /** Seeds the generators of rate-based fault rules (default 1). */
   faultSeed?: number;
+  /**
+   * Serve copies' data on loopback ports (sandbox/data; default: on). Off, copies keep AWS-shaped endpoints, as a
+   * test of a path that must name them as AWS does (Session Manager's host pattern) needs.
+   */
+  dataPlane?: boolean;
 }
 
 /** Everything the sandbox knows: IAM, issued keys, and each service's state per account and region. */
@@ -50,6 +55,7 @@ export class World {
   wallClock: () => number = () => Date.now();
   speed: number;
   enforceIam: boolean;
+  readonly dataPlane: boolean;
   readonly users = new Map<string, IamUser>();
   readonly roles = new Map<string, IamRole>();
   readonly credentials = new Map<string, IssuedCredentials>();
@@ -71,6 +77,7 @@ export class World {
     this.clock = options.clock ?? new Clock();
     this.speed = options.speed ?? 1;
     this.enforceIam = options.enforceIam ?? true;
+    this.dataPlane = options.dataPlane ?? true;
     this.faults = new Faults(this, options.faultSeed);
   }
 

@@ -3,7 +3,7 @@ import type { Context } from '../core/context.ts';
 import { ExitCode, SnapcloneError, UsageError } from '../core/errors.ts';
 import type { ConnectionDetails } from '../engines/types.ts';
 import type { CommandResult } from '../output/render.ts';
-import { connectionEnv, connectionUrl, type Address } from '../connect/clients.ts';
+import { commandFor, connectionEnv, connectionUrl, type Address } from '../connect/clients.ts';
 import { directly, forwardPort, type Tunnel } from '../connect/forward.ts';
 import { claimFor, findClone } from './common.ts';
 
@@ -80,8 +80,11 @@ export async function run(options: ConnectOptions, ctx: Context): Promise<Comman
   try {
     if (options.command && options.command.length > 0) {
       const env = { ...(options.env ?? process.env), ...connectionEnv(details, tunnel.local) };
-      ctx.reporter.info(`${clone.clone}: ${url} (${tunnel.via}); running ${options.command[0]}`);
-      const exitCode = await runCommand(options.command, env, options.output);
+      const argv = commandFor(details, tunnel.local, options.command);
+      // The program and what connect added to its arguments (never a secret: the password is in the environment).
+      const program = argv.slice(0, argv.length - options.command.length + 1).join(' ');
+      ctx.reporter.info(`${clone.clone}: ${url} (${tunnel.via}); running ${program}`);
+      const exitCode = await runCommand(argv, env, options.output);
       return { json: { ...json, exitCode }, lines: [], exitCode };
     }
     options.onReady?.([

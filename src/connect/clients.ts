@@ -121,3 +121,25 @@ export function passwordVariable(engine: string): string | undefined {
 export function envFileLines(env: Record<string, string>): string[] {
   return Object.entries(env).map(([key, value]) => `${key}=${shellWord(value)}`);
 }
+
+/** Whether `program` (a path or a name) is redis-cli, or valkey-cli (the same client under Valkey's name). */
+const isRedisCli = (program: string) => /(^|\/)(redis|valkey)-cli$/.test(program);
+
+/**
+ * The command `snapclone connect` runs: as given, except redis-cli, which reads no host, port or TLS setting from
+ * its environment (only the password, REDISCLI_AUTH): it gets `-h`, `-p` and, for a clone that requires TLS,
+ * `--tls` right after its name, each unless the user already passed it (or a `-u` URI). Verifying the server's
+ * certificate stays the user's: AWS's is trusted by the system's store; the sandbox's is self-signed
+ * (`--insecure`, or `--cacert FILE`).
+ */
+export function commandFor(c: ConnectionDetails, at: Address, argv: string[]): string[] {
+  if (protocolOf(c.engine) !== 'redis' || !isRedisCli(argv[0] ?? '')) return argv;
+  const given = new Set(argv.slice(1));
+  if (given.has('-u')) return argv;
+  const added = [
+    ...(given.has('-h') ? [] : ['-h', at.host]),
+    ...(given.has('-p') ? [] : ['-p', String(at.port)]),
+    ...(c.tls && !given.has('--tls') ? ['--tls'] : []),
+  ];
+  return [argv[0], ...added, ...argv.slice(1)];
+}

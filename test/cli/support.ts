@@ -103,9 +103,9 @@ export interface TestContext {
 }
 
 /** Starts a seeded sandbox, writes the scenario config, and builds contexts against it. */
-export async function startCli(options: { speed?: number } = {}): Promise<TestCli> {
+export async function startCli(options: { speed?: number; dataPlane?: boolean } = {}): Promise<TestCli> {
   // The CLI runs in-process on the sandbox's clock (ctx.now), pinned to a fixed time of day (test/support/clock.ts).
-  const sb = await startTestSandbox({ speed: options.speed ?? 20, clock: testClock() });
+  const sb = await startTestSandbox({ speed: options.speed ?? 20, clock: testClock(), dataPlane: options.dataPlane });
   const dir = mkdtempSync(join(tmpdir(), 'snapclone-cli-'));
   const configPath = writeScenarioConfig(dir);
   const config = parseConfig(readFileSync(configPath, 'utf8'), configPath);

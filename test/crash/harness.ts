@@ -10,7 +10,7 @@ import { dayOf } from '../../src/core/dates.ts';
 import { AwsError } from '../../sandbox/core/errors.ts';
 import { writeScenarioConfig } from '../../sandbox/scenario/config.ts';
 import { saveCalledActions } from '../support/actions.ts';
-import { buildCli, spawnCli, type Run } from '../support/cli-process.ts';
+import { buildCli, spawnCli as spawnProcess, type Run } from '../support/cli-process.ts';
 import { cliEnv, startTestSandbox, taggedAs, type TestSandbox } from '../support/sandbox.ts';
 
 /** Restores run this many times faster than AWS's: a resumed run finds the restore done, so no run sleeps. */
@@ -51,6 +51,8 @@ export async function startCrashes(owner: string): Promise<Crashes> {
   const bin = await buildCli(dir);
   const sb = await startTestSandbox({ speed: SPEED });
   const env = cliEnv(sb, dir, writeScenarioConfig(dir), owner);
+  // Every run assumes the role afresh: a session cached by an earlier run would change the calls kill points count.
+  const spawnCli = (path: string, args: string[], environment: NodeJS.ProcessEnv) => spawnProcess(path, [...args, '--no-session-cache'], environment);
   let restored = 0;
   let onCall: ((action: string) => void) | undefined;
   sb.world.observer = (call) => {

@@ -1,7 +1,7 @@
 // The infrastructure team's path, from nothing, in the sandbox with IAM enforced: `init --yes` with read-only
 // credentials → `iam template` deployed into the sandbox's IAM with the real aws CLI → `doctor` passes under the
 // deployed role → an engineer's clone through the bundled GitHub Action → the requester opens the hand-off with the
-// stock `age` and reaches the clone.
+// stock `age` and connects to the clone with the mysql client, reading the rows of the day asked for.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -198,12 +198,13 @@ describe.skipIf(!hasTools)("the infrastructure team's path, from nothing", () =>
     const sealed = /-----BEGIN AGE ENCRYPTED FILE-----[\s\S]+?-----END AGE ENCRYPTED FILE-----\n/.exec(created.summary)?.[0];
     expect(sealed, created.summary).toBeDefined();
     const handoff = handoffFields(execFileSync(AGE, ['-d', '-i', join(dir, 'id_ed25519')], { input: sealed }).toString());
-    expect(handoff).toMatchObject({ user: 'admin', port: '3306' });
     for (const text of [created.stdout, created.stderr, created.summary]) expect(text).not.toContain(handoff.password);
 
-    // 6. … and reaches the clone with it.
+    // 6. … and connects with it (the mysql client): the clone holds orders-db's rows of the day asked for.
     const [instance] = (await new RDSClient(sb.config()).send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: name }))).DBInstances ?? [];
-    const endpoint = `${instance.Endpoint!.Address}:${instance.Endpoint!.Port}`;
-    requesterReachesClone(sb.world, COMPANY_ACCOUNT, COMPANY_REGION, { name, endpoint }, handoff);
+    expect(handoff).toMatchObject({ user: 'admin', host: instance.Endpoint!.Address, port: String(instance.Endpoint!.Port), database: 'orders' });
+    const restoreTime = instance.TagList?.find((t) => t.Key === 'snapclone:restore-time')?.Value;
+    expect(new Date(Date.parse(restoreTime!)).toLocaleDateString('en-CA', { timeZone: config.timezone })).toBe(date);
+    await requesterReachesClone(sb.world, COMPANY_ACCOUNT, COMPANY_REGION, { arn: instance.DBInstanceArn!, engine: instance.Engine!, restoreTime: Date.parse(restoreTime!) }, handoff);
   }, 300_000);
 });

@@ -76,7 +76,7 @@ const unreachable = (status: string) => status === 'creating' || status === 'del
 export function serveGroupCopy(where: Where, group: ReplicationGroup): void {
   const { world, accountId, region } = where;
   const origin = group.fromSnapshot;
-  if (!origin?.replicationGroupId || group.clusterMode) return;
+  if (!origin?.replicationGroupId || group.clusterMode || !world.dataPlane) return;
   const state = elasticacheState(world, accountId, region);
   const plane = planeOf(state);
   const lineage = keyspaceHistoryOf(world, accountId, region, origin.replicationGroupId)

@@ -63,7 +63,7 @@ const unreachable = (status: string) => /^(creating|deleting|stopped|stopping|st
 function serve(where: Where, state: RdsState, copy: { arn: string; engine: string; masterUsername: string; database?: string }, origin: CopyOrigin | undefined, password: () => string | undefined): void {
   const engine = engineFor(copy.engine);
   const lineage = origin && lineageOf(where, state, origin);
-  if (!engine || !lineage) return;
+  if (!engine || !lineage || !where.world.dataPlane) return;
   const { world, accountId, region } = where;
   const endpoint = serveLazily(engine, {
     data: () => stateAt(historyOf(world, accountId, region, lineage.sourceId)!, lineage.at),
