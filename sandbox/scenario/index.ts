@@ -1,5 +1,6 @@
 import type { World } from '../core/world.ts';
 import { seedDataHistories } from '../data/scenario.ts';
+import { seedBackupPlan } from './backup-plan.ts';
 import { seedCaches } from './caches.ts';
 import { seedClusters } from './clusters.ts';
 import { seedDatabases } from './databases.ts';
@@ -16,7 +17,7 @@ export interface Scenario extends IamSeed {
 
 /**
  * Seeds the company: IAM (users, roles, keys), the production databases and Aurora clusters with 35 days of
- * backups, the production caches (ElastiCache) with 35 days of automatic snapshots, and the production search
+ * backups (and the AWS Backup plan that makes them), the production caches (ElastiCache) with 35 days of automatic snapshots, and the production search
  * domain (OpenSearch Service) with 35 days of manual snapshots in its S3 repository, and the network they sit in
  * (EC2: VPCs, subnets, security groups); the SQL sources' histories of data (sandbox/data), which their copies
  * hold at their restore times.
@@ -25,6 +26,7 @@ export function seedScenario(world: World): Scenario {
   const iam = seedIam(world);
   seedDatabases(world);
   seedClusters(world);
+  seedBackupPlan(world);
   seedCaches(world);
   seedSearch(world);
   seedNetwork(world);

@@ -3,11 +3,14 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createClients } from '../aws/session.ts';
 import { isInteractive, makeReporter, type GlobalOptions, type Io } from '../cli/context.ts';
+import { explain } from '../cli/errors.ts';
+import { isError } from '../engines/shared/aws.ts';
 import { UsageError } from '../core/errors.ts';
 import { currentPerson } from '../core/person.ts';
 import { initPolicy } from '../iam/init.ts';
 import { discover, type Discovery } from '../init/discover.ts';
-import { planConfig, renderConfig } from '../init/config-text.ts';
+import type { AwsClients } from '../aws/session.ts';
+import { planConfig, planLines, renderConfig } from '../init/config-text.ts';
 import type { InitChoices } from '../init/plan.ts';
 import { askChoices } from '../init/prompts.ts';
 import type { Reporter } from '../output/reporter.ts';
@@ -78,7 +81,24 @@ function choicesFromFlags(o: InitOptions, d: Discovery): InitChoices {
 
 /** One line per discovered resource: what could be a source, and what it can be restored from. */
 function summarize(d: Discovery, reporter: Reporter): void {
-  reporter.info(`${d.account} ${d.region}, as ${d.caller}: ${d.sources.length} possible source(s), ${d.dbSubnetGroups.length} DB and ${d.cacheSubnetGroups.length} cache subnet group(s), ${d.securityGroups.length} security group(s), ${d.backupVaults.length} backup vault(s)`);
+  reporter.info(`${d.account} ${d.region}, as ${d.caller}: ${d.sources.length} possible source(s), ${d.dbSubnetGroups.length} DB and ${d.cacheSubnetGroups.length} cache subnet group(s), ${d.securityGroups.length} security group(s), ${d.backupVaults.length} backup vault(s), ${d.backupPlans.length} backup plan(s)`);
+  for (const s of d.sources) if (s.backupRules) reporter.info(`  ${s.engine} ${s.id}: ${planLines(s).join('; ')}`);
+}
+
+/**
+ * Discovery with the caller's own credentials: a refusal says which permissions init needs (not the role's policy,
+ * which does not exist yet).
+ */
+async function discoverAs(clients: AwsClients, reporter: Reporter): Promise<Discovery> {
+  try {
+    return await discover(clients, (what) => reporter.debug(`reading ${what}`));
+  } catch (error) {
+    if (!isError(error, 'AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'AuthorizationError')) throw error;
+    throw new UsageError(
+      explain(error).message,
+      'init reads the account with your own credentials: get the read-only permissions `snapclone init --print-policy` prints (AWS\'s ReadOnlyAccess covers them too).',
+    );
+  }
 }
 
 /**
@@ -105,7 +125,7 @@ export async function run(o: InitOptions, globals: GlobalOptions, io: Io): Promi
     { account: '000000000000', region, access: { durationSeconds: 3600 }, publicAccess: false, defaultTtl: '8h', maxTtl: '3d', maxRenewals: 0 },
     { profile: globals.profile, region, person: currentPerson(io.env), credentials: io.credentials },
   );
-  const discovery = await discover(clients, (what) => reporter.debug(`reading ${what}`));
+  const discovery = await discoverAs(clients, reporter);
   summarize(discovery, reporter);
   let choices = choicesFromFlags(o, discovery);
   if (asking) choices = await askChoices(discovery, choices, reporter);

@@ -24,6 +24,12 @@ export const INIT_PERMISSIONS: Permission[] = [
   read('backup:ListBackupVaults', 'none'),
   read('backup:ListProtectedResources', 'none'),
   read('backup:ListRecoveryPointsByResource', 'none'),
+  read('backup:ListBackupPlans', 'none'),
+  read('backup:GetBackupPlan', 'account'),
+  read('backup:ListBackupSelections', 'account'),
+  read('backup:GetBackupSelection', 'account'),
+  // snapclone's own clones (tagged snapclone:managed=true, in any state) are left out of the candidate sources.
+  read('tag:GetResources', 'none'),
   read('ec2:DescribeSecurityGroups', 'none'),
   read('iam:ListOpenIDConnectProviders', 'none'),
 ];

@@ -2,6 +2,7 @@ import { Document, isMap, type Scalar } from 'yaml';
 import { ConfigSchema } from '../config/schema.ts';
 import { UsageError } from '../core/errors.ts';
 import { candidateGroups, candidateSecurityGroups, defaultClass, onlyCandidate, smallClasses, sourceById, NAME, type InitChoices } from './plan.ts';
+import { describeRule } from './backup-plans.ts';
 import type { DiscoveredSource, DiscoveredSubnetGroup, Discovery, PointSpan } from './discover.ts';
 
 /** A comment above a key of the YAML, by its path. */
@@ -14,6 +15,7 @@ const span = (s: PointSpan) => `${s.count} (${day(s.oldest)} … ${day(s.newest)
 function backupsComment(s: DiscoveredSource): string {
   const lines = [`${s.engine} ${s.id}: ${s.runs}`];
   for (const [vault, points] of Object.entries(s.backup)) lines.push(`AWS Backup vault ${vault}: ${span(points)} recovery points`);
+  if (s.backupRules) lines.push(...planLines(s));
   for (const [type, points] of Object.entries(s.snapshots)) lines.push(`${type} snapshots: ${span(points)}`);
   if (s.pointInTime) lines.push(`point-in-time restore: ${s.pointInTime.earliest?.toISOString() ?? '?'} … ${s.pointInTime.latest?.toISOString() ?? '?'}`);
   if (s.retentionDays !== undefined) lines.push(`retention: ${s.retentionDays} days`);
@@ -23,9 +25,22 @@ function backupsComment(s: DiscoveredSource): string {
   return lines.join('\n');
 }
 
-/** The vault with the newest recovery points, if any. */
-function newestVault(s: DiscoveredSource): string | undefined {
-  return Object.entries(s.backup).sort((a, b) => (b[1].newest?.getTime() ?? 0) - (a[1].newest?.getTime() ?? 0))[0]?.[0];
+/** Which AWS Backup plan rules back a source up (RDS, Aurora), or that none does. */
+export function planLines(s: DiscoveredSource): string[] {
+  if (!s.backupRules || s.backupRules.length === 0) return ['AWS Backup: no backup plan selects it'];
+  return s.backupRules.map((r) => `AWS Backup plan ${describeRule(r)}`);
+}
+
+/**
+ * The vault `create` restores from: only where a backup plan backs the source up and recovery points exist —
+ * the vault of one of its rules that holds points, else the one with the newest points. Without a plan, points
+ * stop coming and age out, so snapshots are the steadier choice.
+ */
+function backupVault(s: DiscoveredSource): string | undefined {
+  if (!s.backupRules || s.backupRules.length === 0) return undefined;
+  const withPoints = Object.entries(s.backup).filter(([, p]) => p.count > 0);
+  const ruled = withPoints.find(([vault]) => s.backupRules!.some((r) => r.vault === vault));
+  return (ruled ?? withPoints.sort((a, b) => (b[1].newest?.getTime() ?? 0) - (a[1].newest?.getTime() ?? 0))[0])?.[0];
 }
 
 function subnetGroupOf(groups: DiscoveredSubnetGroup[], d: Discovery, name: string | undefined, what: string, flag: string): DiscoveredSubnetGroup {
@@ -106,7 +121,7 @@ export function planConfig(d: Discovery, c: InitChoices): PlannedConfig {
   if (github) comments.push([[...t, 'access', 'trust', 'github', 'environments'], 'Only jobs in these GitHub environments: protect them (docs/github.md)']);
   const sources: Record<string, unknown> = {};
   for (const { name, source } of chosen) {
-    const vault = newestVault(source);
+    const vault = backupVault(source);
     const base = { engine: source.engine, id: source.id, account: d.account, region: d.region };
     if (source.engine === 'opensearch') {
       const repository = c.searchRepositories[name];
@@ -115,6 +130,7 @@ export function planConfig(d: Discovery, c: InitChoices): PlannedConfig {
     } else if (vault && source.engine !== 'elasticache') sources[name] = { ...base, restoreFrom: 'backup', backupVault: vault };
     else sources[name] = { ...base, restoreFrom: 'snapshot' };
     comments.push([['sources', name], backupsComment(source)]);
+    if (!vault && Object.keys(source.backup).length > 0) warnings.push(`${name} (${source.id}) has AWS Backup recovery points but no backup plan selects it: it restores from snapshots (restoreFrom: snapshot).`);
     if (Object.values(source.snapshots).every((s) => s.count === 0) && !vault && !source.pointInTime) warnings.push(`${name} (${source.id}) has no backups snapclone can restore yet.`);
   }
   const config = { timezone: c.timezone, prefix: 'snapclone', defaultTarget: c.target, targets: { [c.target]: target }, sources };

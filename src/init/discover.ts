@@ -18,9 +18,13 @@ import {
   paginateDescribeDBSubnetGroups,
   RDSClient,
 } from '@aws-sdk/client-rds';
+import { paginateGetResources, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsClients } from '../aws/session.ts';
+import { fromTagList, TAG } from '../core/tags.ts';
 import { AURORA_ENGINES, RDS_INSTANCE_ENGINES } from '../engines/rds/engines.ts';
+import { isError } from '../engines/shared/aws.ts';
+import { protectingRules, readPlans, type PlanRule } from './backup-plans.ts';
 
 /**
  * What `snapclone init` reads of an account and region, with read-only calls only (src/iam/init.ts declares
@@ -49,6 +53,10 @@ export interface DiscoveredSource {
   kmsKeyId?: string;
   /** AWS Backup recovery points per vault (RDS, Aurora). */
   backup: Record<string, PointSpan>;
+  /** RDS, Aurora: the AWS Backup plan rules whose selections select it (empty: no plan backs it up). */
+  backupRules?: PlanRule[];
+  /** RDS, Aurora: its tags, which backup selections may select by. */
+  tags?: Record<string, string>;
   /** The service's own snapshots by type (manual, automated, awsbackup). */
   snapshots: Record<string, PointSpan>;
   /** The point-in-time restore window (RDS, Aurora). */
@@ -82,6 +90,7 @@ export interface Discovery {
   cacheSubnetGroups: DiscoveredSubnetGroup[];
   securityGroups: DiscoveredSecurityGroup[];
   backupVaults: string[];
+  backupPlans: string[];
   /** The account's GitHub Actions OIDC provider, if it has one (the template then reuses it). */
   githubProviderArn?: string;
 }
@@ -107,7 +116,29 @@ export function principalOf(callerArn: string): string {
   return m ? `arn:${m[1]}:iam::${m[2]}:role/${m[3]}` : callerArn;
 }
 
-async function rdsSources(rds: RDSClient): Promise<{ sources: DiscoveredSource[]; subnetGroups: DiscoveredSubnetGroup[] }> {
+/** The ARNs of snapclone's own clones (tagged snapclone:managed=true, in any state): never candidate sources. */
+async function cloneArns(tagging: ResourceGroupsTaggingAPIClient): Promise<Set<string>> {
+  const pages = paginateGetResources(
+    { client: tagging },
+    { TagFilters: [{ Key: TAG.managed, Values: ['true'] }], ResourceTypeFilters: ['rds:db', 'rds:cluster', 'elasticache:replicationgroup', 'es:domain'] },
+  );
+  return new Set((await all(pages)).flatMap((p) => p.ResourceTagMappingList ?? []).map((r) => r.ResourceARN!));
+}
+
+const isClone = (clones: Set<string>, arn: string | undefined, tags: Record<string, string> = {}) =>
+  tags[TAG.managed] === 'true' || (arn !== undefined && clones.has(arn));
+
+/** An instance's automated backups; none (DBInstanceAutomatedBackupNotFound) when it has never had any. */
+async function automatedBackups(rds: RDSClient, id: string) {
+  try {
+    return (await all(paginateDescribeDBInstanceAutomatedBackups({ client: rds }, { DBInstanceIdentifier: id }))).flatMap((p) => p.DBInstanceAutomatedBackups ?? []);
+  } catch (error) {
+    if (isError(error, 'DBInstanceAutomatedBackupNotFound')) return [];
+    throw error;
+  }
+}
+
+async function rdsSources(rds: RDSClient, clones: Set<string>): Promise<{ sources: DiscoveredSource[]; subnetGroups: DiscoveredSubnetGroup[] }> {
   const subnetGroups = (await all(paginateDescribeDBSubnetGroups({ client: rds }, {}))).flatMap((p) => p.DBSubnetGroups ?? []).map((g) => ({
     name: g.DBSubnetGroupName ?? '',
     vpcId: g.VpcId ?? '',
@@ -119,12 +150,14 @@ async function rdsSources(rds: RDSClient): Promise<{ sources: DiscoveredSource[]
   for (const db of instances) {
     // Aurora members are cloned through their cluster; other engines are not supported.
     if (db.DBClusterIdentifier || !(RDS_INSTANCE_ENGINES as readonly string[]).includes(db.Engine ?? '')) continue;
+    const tags = fromTagList(db.TagList);
+    if (isClone(clones, db.DBInstanceArn, tags)) continue;
     const id = db.DBInstanceIdentifier!;
     const snapshots: Record<string, PointSpan> = {};
     for (const page of await all(paginateDescribeDBSnapshots({ client: rds }, { DBInstanceIdentifier: id }))) {
       for (const s of page.DBSnapshots ?? []) snapshots[s.SnapshotType ?? 'manual'] = count(snapshots[s.SnapshotType ?? 'manual'], s.SnapshotCreateTime);
     }
-    const automated = (await all(paginateDescribeDBInstanceAutomatedBackups({ client: rds }, { DBInstanceIdentifier: id }))).flatMap((p) => p.DBInstanceAutomatedBackups ?? []);
+    const automated = await automatedBackups(rds, id);
     const window = automated.find((b) => b.Status === 'active')?.RestoreWindow ?? automated[0]?.RestoreWindow;
     sources.push({
       engine: 'rds',
@@ -134,6 +167,7 @@ async function rdsSources(rds: RDSClient): Promise<{ sources: DiscoveredSource[]
       vpcId: db.DBSubnetGroup?.VpcId ?? vpcOf(db.DBSubnetGroup?.DBSubnetGroupName),
       kmsKeyId: db.KmsKeyId,
       backup: {},
+      tags,
       snapshots,
       pointInTime: (db.BackupRetentionPeriod ?? 0) > 0 ? { earliest: window?.EarliestTime, latest: db.LatestRestorableTime ?? window?.LatestTime } : undefined,
       retentionDays: db.BackupRetentionPeriod,
@@ -142,6 +176,8 @@ async function rdsSources(rds: RDSClient): Promise<{ sources: DiscoveredSource[]
   const clusters = (await all(paginateDescribeDBClusters({ client: rds }, {}))).flatMap((p) => p.DBClusters ?? []);
   for (const c of clusters) {
     if (!(AURORA_ENGINES as readonly string[]).includes(c.Engine ?? '')) continue;
+    const tags = fromTagList(c.TagList);
+    if (isClone(clones, c.DBClusterArn, tags)) continue;
     const id = c.DBClusterIdentifier!;
     const snapshots: Record<string, PointSpan> = {};
     for (const page of await all(paginateDescribeDBClusterSnapshots({ client: rds }, { DBClusterIdentifier: id }))) {
@@ -155,6 +191,7 @@ async function rdsSources(rds: RDSClient): Promise<{ sources: DiscoveredSource[]
       vpcId: vpcOf(c.DBSubnetGroup),
       kmsKeyId: c.KmsKeyId,
       backup: {},
+      tags,
       snapshots,
       pointInTime: { earliest: c.EarliestRestorableTime, latest: c.LatestRestorableTime },
       retentionDays: c.BackupRetentionPeriod,
@@ -163,7 +200,7 @@ async function rdsSources(rds: RDSClient): Promise<{ sources: DiscoveredSource[]
   return { sources, subnetGroups };
 }
 
-async function cacheSources(ec: ElastiCacheClient): Promise<{ sources: DiscoveredSource[]; subnetGroups: DiscoveredSubnetGroup[] }> {
+async function cacheSources(ec: ElastiCacheClient, clones: Set<string>): Promise<{ sources: DiscoveredSource[]; subnetGroups: DiscoveredSubnetGroup[] }> {
   const subnetGroups = (await all(paginateDescribeCacheSubnetGroups({ client: ec }, {}))).flatMap((p) => p.CacheSubnetGroups ?? []).map((g) => ({
     name: g.CacheSubnetGroupName ?? '',
     vpcId: g.VpcId ?? '',
@@ -174,6 +211,7 @@ async function cacheSources(ec: ElastiCacheClient): Promise<{ sources: Discovere
   const sources: DiscoveredSource[] = [];
   for (const g of groups) {
     const id = g.ReplicationGroupId!;
+    if (isClone(clones, g.ARN)) continue;
     const member = clusters.find((c) => c.ReplicationGroupId === id);
     const engine = g.Engine ?? member?.Engine ?? 'redis';
     if (engine !== 'redis' && engine !== 'valkey') continue;
@@ -196,13 +234,14 @@ async function cacheSources(ec: ElastiCacheClient): Promise<{ sources: Discovere
   return { sources, subnetGroups };
 }
 
-async function searchSources(os: OpenSearchClient): Promise<DiscoveredSource[]> {
+async function searchSources(os: OpenSearchClient, clones: Set<string>): Promise<DiscoveredSource[]> {
   const names = ((await os.send(new ListDomainNamesCommand({}))).DomainNames ?? []).map((d) => d.DomainName!).filter(Boolean);
   const sources: DiscoveredSource[] = [];
   // DescribeDomains takes at most five names.
   for (let i = 0; i < names.length; i += 5) {
     const out = await os.send(new DescribeDomainsCommand({ DomainNames: names.slice(i, i + 5) }));
     for (const d of out.DomainStatusList ?? []) {
+      if (isClone(clones, d.ARN)) continue;
       sources.push({
         engine: 'opensearch',
         id: d.DomainName!,
@@ -218,13 +257,18 @@ async function searchSources(os: OpenSearchClient): Promise<DiscoveredSource[]> 
   return sources;
 }
 
-/** AWS Backup: the vaults, and for each protected RDS or Aurora source its recovery points per vault. */
-async function backups(backup: BackupClient, sources: DiscoveredSource[]): Promise<string[]> {
+/**
+ * AWS Backup: the vaults and plans; for each RDS or Aurora source the plan rules that back it up and its
+ * recovery points per vault.
+ */
+async function backups(backup: BackupClient, sources: DiscoveredSource[]): Promise<{ vaults: string[]; plans: string[] }> {
   const vaults = (await all(paginateListBackupVaults({ client: backup }, {}))).flatMap((p) => p.BackupVaultList ?? []).map((v) => v.BackupVaultName!);
   const protectedArns = new Set(
     (await all(paginateListProtectedResources({ client: backup }, {}))).flatMap((p) => p.Results ?? []).map((r) => r.ResourceArn),
   );
+  const plans = await readPlans(backup);
   for (const source of sources) {
+    if (source.arn && (source.engine === 'rds' || source.engine === 'aurora')) source.backupRules = protectingRules(plans, source.arn, source.tags ?? {});
     if (!source.arn || !protectedArns.has(source.arn)) continue;
     for (const page of await all(paginateListRecoveryPointsByResource({ client: backup }, { ResourceArn: source.arn }))) {
       for (const p of page.RecoveryPoints ?? []) {
@@ -234,22 +278,24 @@ async function backups(backup: BackupClient, sources: DiscoveredSource[]): Promi
       }
     }
   }
-  return vaults;
+  return { vaults, plans: plans.map((p) => p.name) };
 }
 
 /** Reads the account: every call read-only, each declared in src/iam/init.ts. */
 export async function discover(clients: AwsClients, onStep: (what: string) => void = () => {}): Promise<Discovery> {
   onStep('who you are');
   const me = await clients.of(STSClient).send(new GetCallerIdentityCommand({}));
+  onStep("snapclone's own clones (tagged snapclone:managed=true), which are never sources");
+  const clones = await cloneArns(clients.of(ResourceGroupsTaggingAPIClient));
   onStep('RDS DB instances and Aurora DB clusters, their snapshots and point-in-time windows');
-  const rds = await rdsSources(clients.of(RDSClient));
+  const rds = await rdsSources(clients.of(RDSClient), clones);
   onStep('ElastiCache replication groups and their snapshots');
-  const caches = await cacheSources(clients.of(ElastiCacheClient));
+  const caches = await cacheSources(clients.of(ElastiCacheClient), clones);
   onStep('OpenSearch domains');
-  const search = await searchSources(clients.of(OpenSearchClient));
+  const search = await searchSources(clients.of(OpenSearchClient), clones);
   const sources = [...rds.sources, ...caches.sources, ...search];
-  onStep('AWS Backup vaults and recovery points');
-  const backupVaults = await backups(clients.of(BackupClient), sources);
+  onStep('AWS Backup vaults, plans and recovery points');
+  const backup = await backups(clients.of(BackupClient), sources);
   onStep('VPC security groups');
   const securityGroups = (await all(paginateDescribeSecurityGroups({ client: clients.of(EC2Client) }, {})))
     .flatMap((p) => p.SecurityGroups ?? [])
@@ -264,7 +310,8 @@ export async function discover(clients: AwsClients, onStep: (what: string) => vo
     dbSubnetGroups: rds.subnetGroups,
     cacheSubnetGroups: caches.subnetGroups,
     securityGroups,
-    backupVaults,
+    backupVaults: backup.vaults,
+    backupPlans: backup.plans,
     githubProviderArn: providers.map((p) => p.Arn!).find((arn) => arn.endsWith(':oidc-provider/token.actions.githubusercontent.com')),
   };
 }

@@ -12,6 +12,7 @@ function describe(s: DiscoveredSource): string {
   if (backups) parts.push(`${backups} AWS Backup recovery points`);
   if (snapshots) parts.push(`${snapshots} snapshots`);
   if (s.pointInTime) parts.push('point-in-time');
+  if (s.backupRules) parts.push(s.backupRules.length > 0 ? `backed up by ${s.backupRules.map((r) => `${r.plan}/${r.rule} (${r.schedule}${r.timezone ? ` ${r.timezone}` : ''}, vault ${r.vault}, ${r.deleteAfterDays ?? '∞'} days)`).join(' and ')}` : 'no AWS Backup plan');
   return parts.join(', ');
 }
 

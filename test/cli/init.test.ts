@@ -29,7 +29,12 @@ import {
   PROD_SEARCH,
 } from '../../sandbox/scenario/index.ts';
 import { PROD_SECURITY_GROUP } from '../../sandbox/scenario/databases.ts';
+import { seedManyClones } from '../../sandbox/scenario/many-clones.ts';
+import { backupState } from '../../sandbox/services/backup/state.ts';
+import { rdsState } from '../../sandbox/services/rds/state.ts';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
+import { errorOf } from '../support/errors.ts';
+import { DescribeDBInstanceAutomatedBackupsCommand, RDSClient } from '@aws-sdk/client-rds';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -130,6 +135,12 @@ describe('snapclone init', () => {
     // Commented: what each source can be restored from, and where clones go.
     expect(text).toMatch(/# rds orders-prod: mysql [\d.]+\n\s+# AWS Backup vault Default: \d+ \(\d{4}-\d\d-\d\d … \d{4}-\d\d-\d\d\) recovery points/);
     expect(text).toMatch(/# point-in-time restore: \S+ … \S+/);
+    // Which plan rule backs each source up: the instance by ARN, the Aurora cluster by its env=production tag.
+    const rule = '# AWS Backup plan production-daily/daily-0300-jst-35d: cron(0 3 ? * * *) Asia/Tokyo into vault Default, kept 35 days';
+    expect(text).toContain(`${rule} (selection production-instances)`);
+    expect(text).toContain(`${rule} (selection production-aurora)`);
+    expect(ran.stderr).toContain('1 backup plan(s)');
+    expect(ran.stderr).toMatch(/rds orders-prod: AWS Backup plan production-daily\/daily-0300-jst-35d/);
     expect(text).toContain(`# RDS clones: private, in ${DEV_SUBNET_GROUP}`);
     // Read-only: exactly the declared calls, every one of them.
     expect([...called].sort()).toEqual([...new Set(INIT_PERMISSIONS.map((p) => p.action))].sort());
@@ -182,5 +193,70 @@ describe('snapclone init', () => {
     expect(choices).toMatchObject({ subnetGroup: DEV_SUBNET_GROUP, cacheSubnetGroup: DEV_CACHE_SUBNET_GROUP, securityGroupIds: [DEV_SECURITY_GROUP], githubRepositories: ['example-co/app'] });
     expect(reporter.text).toContain(`${orders}. rds orders-prod`);
     expect(Object.keys(planConfig(discovery, choices).config.sources as object)).toEqual(['orders-db', 'sessions']);
+  });
+});
+
+describe('snapclone init, around backup plans, clones and permissions', () => {
+  const clients = () =>
+    createClients(
+      { account: COMPANY_ACCOUNT, region: COMPANY_REGION, access: { durationSeconds: 3600 }, publicAccess: false, defaultTtl: '8h', maxTtl: '3d', maxRenewals: 0 },
+      { person: 'infra', region: COMPANY_REGION, endpoint: sb.url, credentials: reader, maxAttempts: 1 },
+    );
+  const base = { target: 'dev', searchRepositories: {}, roleName: 'snapclone-operator', externalId: 'snapclone-test', githubRepositories: [], githubEnvironments: ['snapclone'], principals: [arn.user(READER)], timezone: 'Asia/Tokyo', securityGroupIds: [DEV_SECURITY_GROUP] };
+
+  it('with recovery points but no plan selecting the source, restores from snapshots and says no plan does', async () => {
+    const plan = [...backupState(sb.world, COMPANY_ACCOUNT, COMPANY_REGION).plans.values()][0];
+    const selections = plan.selections;
+    plan.selections = selections.filter((s) => s.name !== 'production-instances');
+    try {
+      const discovery = await discover(clients());
+      const orders = discovery.sources.find((s) => s.id === 'orders-prod')!;
+      expect(orders.backupRules).toEqual([]);
+      expect(orders.backup[BACKUP_VAULT].count).toBeGreaterThan(0);
+      const planned = planConfig(discovery, { ...base, sources: [{ name: 'orders-db', id: 'orders-prod' }, { name: 'catalog-db', id: 'catalog-prod' }] });
+      expect((planned.config.sources as Record<string, object>)['orders-db']).toMatchObject({ restoreFrom: 'snapshot' });
+      expect((planned.config.sources as Record<string, object>)['catalog-db']).toMatchObject({ restoreFrom: 'backup', backupVault: BACKUP_VAULT });
+      expect(planned.comments.find(([path]) => path.join('.') === 'sources.orders-db')![1]).toContain('AWS Backup: no backup plan selects it');
+      expect(planned.warnings.join('\n')).toContain('orders-db (orders-prod) has AWS Backup recovery points but no backup plan selects it');
+    } finally {
+      plan.selections = selections;
+    }
+  });
+
+  it('leaves snapclone\'s own clones out of the sources, and an instance without automated backups has no point-in-time window', async () => {
+    const clones = seedManyClones(sb.world, { count: 4, label: 'init' });
+    const ran = await snapclone(['init', '--yes', '--config', join(dir, 'with-clones.yaml'), '--source', 'orders-db=orders-prod', ...DEV_GROUP]);
+    expect(ran.code, ran.stderr).toBe(0);
+    const discovery = await discover(clients());
+    const ids = discovery.sources.map((s) => s.id);
+    for (const clone of clones) expect(ids).not.toContain(clone.name);
+    expect(ids).toEqual(expect.arrayContaining(['orders-prod', 'catalog-prod', 'sessions-prod', SEARCH.id]));
+    // A DB instance that is not snapclone's and has never had an automated backup (DBInstanceAutomatedBackupNotFound).
+    const rdsClone = clones.find((c) => c.engine === 'rds')!;
+    rdsState(sb.world, COMPANY_ACCOUNT, COMPANY_REGION).instances.get(rdsClone.name)!.tags.delete('snapclone:managed');
+    const asked = new RDSClient(sb.config()).send(new DescribeDBInstanceAutomatedBackupsCommand({ DBInstanceIdentifier: rdsClone.name }));
+    expect((await errorOf(asked)).name).toBe('DBInstanceAutomatedBackupNotFoundFault');
+    const unmanaged = (await discover(clients())).sources.find((s) => s.id === rdsClone.name);
+    expect(unmanaged).toMatchObject({ engine: 'rds', backupRules: [] });
+    expect(unmanaged!.pointInTime).toBeUndefined();
+  });
+
+  it('refused a read, says to get the permissions init --print-policy prints (not the role\'s policy)', async () => {
+    const policy = initPolicy();
+    policy.Statement[0].Action = (policy.Statement[0].Action as string[]).filter((a) => a !== 'backup:GetBackupPlan');
+    const user = createUser(sb.world, COMPANY_ACCOUNT, 'infra-partial', [policy as unknown as PolicyDocument]);
+    const key = issueUserKey(sb.world, user);
+    const saved = reader;
+    reader = { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey };
+    try {
+      const ran = await snapclone(['init', '--yes', '--config', join(dir, 'denied.yaml'), '--source', 'orders-db=orders-prod', ...DEV_GROUP]);
+      expect(ran.code).toBe(2);
+      expect(ran.stderr).toContain('backup:GetBackupPlan');
+      expect(ran.stderr).toContain('snapclone init --print-policy');
+      expect(ran.stderr).not.toContain('Ask for the snapclone policy');
+      expect(() => readFileSync(join(dir, 'denied.yaml'))).toThrow();
+    } finally {
+      reader = saved;
+    }
   });
 });

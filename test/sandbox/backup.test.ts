@@ -2,7 +2,11 @@ import {
   BackupClient,
   DescribeRecoveryPointCommand,
   DescribeRestoreJobCommand,
+  GetBackupPlanCommand,
+  GetBackupSelectionCommand,
   GetRecoveryPointRestoreMetadataCommand,
+  ListBackupPlansCommand,
+  ListBackupSelectionsCommand,
   ListBackupVaultsCommand,
   ListProtectedResourcesCommand,
   ListRecoveryPointsByBackupVaultCommand,
@@ -87,6 +91,46 @@ async function devMetadata(pointArn: string, id: string): Promise<Record<string,
     DeletionProtection: 'false',
   };
 }
+
+describe('backup plans', () => {
+  it('reads the plan that made the recovery points: its rule, and selections by ARN and by tag', async () => {
+    const plans = (await backup.send(new ListBackupPlansCommand({}))).BackupPlansList!;
+    expect(plans.map((p) => p.BackupPlanName)).toEqual(['production-daily']);
+    const planId = plans[0].BackupPlanId!;
+    const point = await latestCompleted(arn.db(ORDERS.id));
+    expect(point.CreatedBy).toMatchObject({ BackupPlanId: planId, BackupPlanArn: plans[0].BackupPlanArn, BackupPlanVersion: plans[0].VersionId });
+    expect(plans[0].LastExecutionDate!.getTime()).toBeGreaterThanOrEqual(point.CreationDate!.getTime());
+    const plan = await backup.send(new GetBackupPlanCommand({ BackupPlanId: planId }));
+    expect(plan.BackupPlan!.Rules).toEqual([
+      expect.objectContaining({
+        RuleId: point.CreatedBy!.BackupRuleId,
+        RuleName: point.CreatedBy!.BackupRuleName,
+        ScheduleExpression: point.CreatedBy!.BackupRuleCron,
+        ScheduleExpressionTimezone: 'Asia/Tokyo',
+        TargetBackupVaultName: BACKUP_VAULT,
+        Lifecycle: expect.objectContaining({ DeleteAfterDays: 35 }),
+      }),
+    ]);
+    const selections = (await backup.send(new ListBackupSelectionsCommand({ BackupPlanId: planId }))).BackupSelectionsList!;
+    expect(selections.map((s) => s.SelectionName)).toEqual(['production-aurora', 'production-instances']);
+    const [aurora, instances] = await Promise.all(selections.map((s) => backup.send(new GetBackupSelectionCommand({ BackupPlanId: planId, SelectionId: s.SelectionId }))));
+    expect(instances.BackupSelection!.Resources!.sort()).toEqual([arn.db(BILLING.id), arn.db(ORDERS.id)].sort());
+    expect(aurora.BackupSelection).toMatchObject({ Resources: ['arn:aws:rds:*:*:cluster:*'], Conditions: { StringEquals: [{ ConditionKey: 'aws:ResourceTag/env', ConditionValue: 'production' }] } });
+    expect(instances.BackupSelection!.IamRoleArn).toBe(RESTORE_ROLE_ARN);
+  });
+
+  it('answers ResourceNotFoundException for an unknown plan, version or selection', async () => {
+    const planId = (await backup.send(new ListBackupPlansCommand({}))).BackupPlansList![0].BackupPlanId!;
+    for (const call of [
+      new GetBackupPlanCommand({ BackupPlanId: 'no-such-plan' }),
+      new GetBackupPlanCommand({ BackupPlanId: planId, VersionId: 'no-such-version' }),
+      new ListBackupSelectionsCommand({ BackupPlanId: 'no-such-plan' }),
+      new GetBackupSelectionCommand({ BackupPlanId: planId, SelectionId: 'no-such-selection' }),
+    ]) {
+      expect((await errorOf(backup.send(call as GetBackupPlanCommand))).name).toBe('ResourceNotFoundException');
+    }
+  });
+});
 
 describe('vaults, protected resources and recovery points', () => {
   it('lists the backup vault with its recovery points', async () => {

@@ -9,12 +9,15 @@ import {
   listRecoveryPointsByResource,
 } from './recovery-points.ts';
 import { failRestoreJob } from './fail-restore.ts';
+import { planArn } from './plan-state.ts';
+import { getBackupPlan, getBackupSelection, listBackupPlans, listBackupSelections } from './plans.ts';
 import { describeRestoreJob, listRestoreJobs, startRestoreJob } from './restore-jobs.ts';
 import { vaultArn } from './state.ts';
 
+const planOf = (input: { BackupPlanId?: string }, ctx: { region: string; accountId: string }) => [planArn(ctx.region, ctx.accountId, input.BackupPlanId ?? '*')];
 const pointArn = (input: { RecoveryPointArn?: string }) => [input.RecoveryPointArn ?? '*'];
 
-/** AWS Backup (restJson1): vaults, recovery points of RDS instances, restore jobs. */
+/** AWS Backup (restJson1): vaults, backup plans and their selections, recovery points of RDS instances, restore jobs. */
 export const backup: ServiceDef = {
   signingName: 'backup',
   iamPrefix: 'backup',
@@ -23,6 +26,10 @@ export const backup: ServiceDef = {
   operations: {
     ListBackupVaults: { handler: listBackupVaults },
     ListProtectedResources: { handler: listProtectedResources },
+    ListBackupPlans: { handler: listBackupPlans },
+    GetBackupPlan: { handler: getBackupPlan, resources: planOf },
+    ListBackupSelections: { handler: listBackupSelections, resources: planOf },
+    GetBackupSelection: { handler: getBackupSelection, resources: planOf },
     ListRecoveryPointsByBackupVault: {
       handler: listRecoveryPointsByBackupVault,
       resources: (input, ctx) => [vaultArn(ctx.region, ctx.accountId, input.BackupVaultName ?? '*')],

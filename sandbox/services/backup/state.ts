@@ -3,6 +3,7 @@ import { DAY_MS as DAY, nextDailyUtc } from '../../core/clock.ts';
 import { AwsError } from '../../core/errors.ts';
 import { keyedPage } from '../../core/paging.ts';
 import type { World } from '../../core/world.ts';
+import type { BackupPlanRecord } from './plan-state.ts';
 import { clusterSnapshotOf } from '../rds/cluster-state.ts';
 import { rdsState, snapshotOf, type DbInstance } from '../rds/state.ts';
 
@@ -93,6 +94,8 @@ export interface BackupState {
   /** Idempotency tokens of StartRestoreJob (valid for an hour). */
   tokens: Map<string, { jobId: string; at: number }>;
   schedules: BackupSchedule[];
+  /** Backup plans by id (sandbox/services/backup/plan-state.ts): what the schedules' BackupPlanRef name. */
+  plans: Map<string, BackupPlanRecord>;
   /** Bumped whenever recoveryPoints gains or loses a point (see orderedPoints). */
   revision: number;
   /** The live points newest first, as of `revision`: listings slice it instead of sorting per page. */
@@ -106,6 +109,7 @@ export function backupState(world: World, accountId: string, region: string): Ba
     jobs: new Map(),
     tokens: new Map(),
     schedules: [],
+    plans: new Map(),
     revision: 0,
   }));
 }
