@@ -13,6 +13,8 @@ import { encryptToSshKeys, supportedKey } from '../handoff/age.ts';
 import { githubOidcCredentials } from './oidc-credentials.ts';
 import { outputsOf, summaryOf, type HandOff, type SummaryView } from './report.ts';
 import { loadConfig } from '../config/load.ts';
+import { sealedDetails, type CredentialsJson } from './handoff-text.ts';
+import type { Language } from './summary-text.ts';
 
 function inputs(): ActionInputs {
   const command = core.getInput('command', { required: true }).trim();
@@ -117,7 +119,8 @@ async function publishedKeys(actor: string): Promise<{ keys: string[] } | { fail
 }
 
 /**
- * The clones' connection details, for the requester only: encrypted (age format) to the SSH public keys
+ * The clones' connection details (as `snapclone credentials` gives them: the URL, the client command, the path
+ * to the clone), for the requester only: encrypted (age format) to the SSH public keys
  * GitHub publishes for the actor; the summary shows how to decrypt them. The password itself never reaches
  * the log, the summary or the outputs (docs/github.md). Nothing to hand off: undefined.
  */
@@ -125,6 +128,7 @@ async function handOff(
   person: string,
   names: string[],
   given: ActionInputs,
+  language: Language,
   credentials?: AwsCredentialIdentityProvider,
 ): Promise<HandOff | undefined> {
   if (names.length === 0) return undefined;
@@ -137,17 +141,7 @@ async function handOff(
   for (const name of names) {
     const out = await runCli(['credentials', ...argvFor({ ...given, command: 'list' }).slice(1), '--', name], credentials);
     if (out.code !== 0) continue;
-    const c = JSON.parse(out.json) as { host: string; port: number; username: string; password: string; database: string | null; engine: string; tls: boolean | null };
-    details.push(
-      `# ${name} (${c.engine})`,
-      `host=${c.host}`,
-      `port=${c.port}`,
-      `user=${c.username}`,
-      `password=${c.password}`,
-      ...(c.database ? [`database=${c.database}`] : []),
-      ...(c.tls !== null && c.tls !== undefined ? [`tls=${c.tls ? 'on' : 'off'}`] : []),
-      '',
-    );
+    details.push(...sealedDetails(name, JSON.parse(out.json) as CredentialsJson, language));
   }
   if (details.length === 0) return undefined;
   const sealed = encryptToSshKeys(details.join('\n'), keys.filter(supportedKey));
@@ -158,13 +152,27 @@ async function handOff(
   return { kind: 'no-key', actor, unusable };
 }
 
-/** The config's time zone and language for the summary (the defaults when the config could not be read). */
+/**
+ * docs/reaching-clones.md in the Action's own repository at the ref the workflow uses: the runner sets
+ * GITHUB_ACTION_REPOSITORY and GITHUB_ACTION_REF for a step that runs an action from a repository (not for
+ * `uses: ./…`, actions/runner#804); undefined there.
+ */
+function reachingClonesDoc(env: NodeJS.ProcessEnv): string | undefined {
+  const repository = env.GITHUB_ACTION_REPOSITORY;
+  const ref = env.GITHUB_ACTION_REF;
+  if (!repository || !ref) return undefined;
+  return `${env.GITHUB_SERVER_URL || 'https://github.com'}/${repository}/blob/${ref}/docs/reaching-clones.md`;
+}
+
+/** The config's time zone, language and relays for the summary (the defaults when the config could not be read). */
 function summaryView(path: string): SummaryView {
+  const reachingDoc = reachingClonesDoc(process.env);
   try {
     const { config } = loadConfig(path, process.env, process.cwd());
-    return { timeZone: config.timezone, language: config.language };
+    const relays = Object.fromEntries(Object.entries(config.targets).flatMap(([name, t]) => (t.connect ? [[name, t.connect.relay]] : [])));
+    return { timeZone: config.timezone, language: config.language, relays, reachingDoc };
   } catch {
-    return { timeZone: 'Asia/Tokyo', language: 'en' };
+    return { timeZone: 'Asia/Tokyo', language: 'en', relays: {}, reachingDoc };
   }
 }
 
@@ -181,8 +189,9 @@ export async function run(): Promise<void> {
     core.setOutput('result', JSON.stringify(result));
     core.setOutput('clones', JSON.stringify(outputs.clones));
     core.setOutput('names', outputs.clones.map((c) => c.name).join(' '));
-    const handed = given.command === 'create' ? await handOff(person, outputs.clones.map((c) => c.name), given, credentials) : undefined;
-    const summary = summaryOf(given, result, { person, repository: process.env.GITHUB_REPOSITORY ?? '' }, summaryView(given.config), handed);
+    const view = summaryView(given.config);
+    const handed = given.command === 'create' ? await handOff(person, outputs.clones.map((c) => c.name), given, view.language, credentials) : undefined;
+    const summary = summaryOf(given, result, { person, repository: process.env.GITHUB_REPOSITORY ?? '' }, view, handed);
     await core.summary.addRaw(summary, true).write();
     if (code !== 0) {
       const why = errors.filter((l) => l.startsWith('error:')).map((l) => l.slice('error:'.length).trim());

@@ -1,3 +1,4 @@
+import { connectCommand } from '../connect/clients.ts';
 import { formatTime } from '../core/dates.ts';
 import type { ActionInputs } from './argv.ts';
 import { textFor, type Language } from './summary-text.ts';
@@ -10,10 +11,14 @@ export interface CloneOutput {
   expiresAt: string | null;
 }
 
-/** How the summary shows times and in which language: the config's `timezone` and `language`. */
+/** How the summary shows times and in which language (the config's `timezone` and `language`), and how clones are reached. */
 export interface SummaryView {
   timeZone: string;
   language: Language;
+  /** The relay instance of each target whose config has `connect.relay`; clones of other targets are reached directly. */
+  relays: Record<string, string>;
+  /** docs/reaching-clones.md as a URL, when known. */
+  reachingDoc?: string;
 }
 
 /** What became of the connection details of the clones made (main.ts reads and seals them). */
@@ -105,6 +110,7 @@ export function summaryOf(i: ActionInputs, result: Json, who: { person: string; 
     );
   }
   for (const f of (result.failed as Json[] | undefined) ?? []) lines.push('', t.failed(cell(f.name), cell(f.source), cell(f.error)));
+  lines.push(...reachSection(made, view, handOff?.kind === 'sealed'));
   if (handOff) lines.push('', ...handOffSection(handOff, view.language));
   lines.push(
     '',
@@ -120,6 +126,37 @@ export function summaryOf(i: ActionInputs, result: Json, who: { person: string; 
     '```',
   );
   return lines.join('\n');
+}
+
+/**
+ * How each clone is reached on the path its target's config sets: through the relay with `snapclone connect`
+ * (and what to ask for without AWS access), or directly from inside the VPC or over the company VPN.
+ */
+function reachSection(made: Json[], view: SummaryView, sealed: boolean): string[] {
+  const t = textFor(view.language);
+  const reachable = made.filter((c) => c.connect);
+  if (reachable.length === 0) return [];
+  const lines = ['', `### ${t.reachTitle}`, ''];
+  const paths = new Set<'relay' | 'direct'>();
+  for (const c of reachable) {
+    const name = String(c.name);
+    const relay = view.relays[String(c.target)];
+    const connect = c.connect as { host: string; port: number };
+    const details = (c.details as Record<string, string> | undefined) ?? {};
+    // The database or cache engine (postgres 16.3, valkey…) names the client; OpenSearch has none.
+    const engine = details.dbEngine ?? details.cacheEngine ?? String(c.engine);
+    paths.add(relay ? 'relay' : 'direct');
+    lines.push(
+      relay
+        ? `- ${t.reachRelay(name, relay, connectCommand(name, engine, details.tls === 'on'))}`
+        : `- ${t.reachDirect(name, `${connect.host.includes(':') ? `[${connect.host}]` : connect.host}:${connect.port}`)}`,
+    );
+  }
+  const docs = t.reachDocs(view.reachingDoc);
+  if (paths.has('relay')) lines.push('', t.reachRelayHelp(docs));
+  if (paths.has('direct')) lines.push('', t.reachDirectHelp(docs));
+  if (sealed) lines.push('', t.reachInSealed);
+  return lines;
 }
 
 /** How the requester gets the connection details: install age, decrypt (bash/zsh, PowerShell), or why not. */

@@ -25,6 +25,18 @@ export interface SummaryText {
   apiFailure: (actor: string, failure: string) => string;
   extendOrDelete: string;
   extendOrDeleteHow: string;
+  reachTitle: string;
+  reachDirect: (name: string, address: string) => string;
+  reachRelay: (name: string, relay: string, command: string) => string;
+  reachDirectHelp: (docs: string) => string;
+  reachRelayHelp: (docs: string) => string;
+  reachInSealed: string;
+  /** `docs/reaching-clones.md`, as a link when the Action knows where its repository is. */
+  reachDocs: (url: string | undefined) => string;
+  /** Lines of the sealed hand-off (what `age -d` shows). */
+  sealedPassword: (program: string, variable: string, bash: string, powershell: string) => string;
+  sealedDirect: string;
+  sealedRelay: (command: string, relay: string) => string;
 }
 
 /** age's install line per OS (the age README's packages; winget's id is FiloSottile.age). */
@@ -78,6 +90,18 @@ const en: SummaryText = {
     `GitHub's API did not give the SSH keys of ${actor} (${failure}), so the password could not be sealed here. Later, ${RUN_AGAIN.en} and tries again. Your infrastructure team can also give you the connection details.`,
   extendOrDelete: 'Extend or delete',
   extendOrDeleteHow: 'From the Actions tab (the extend and delete workflows), or with gh:',
+  reachTitle: 'How to reach the clones',
+  reachDirect: (name, address) => `\`${name}\`: from inside the VPC or over the company VPN, at \`${address}\`.`,
+  reachRelay: (name, relay, command) =>
+    `\`${name}\`: its endpoint is private. From a machine with AWS access to the target, through the relay \`${relay}\`: \`${command}\``,
+  reachDirectHelp: (docs) => `Not on the company VPN? Ask your infrastructure team for VPN access to the clones' VPC (${docs}).`,
+  reachRelayHelp: (docs) =>
+    `No AWS access? Ask your infrastructure team for access to \`snapclone connect\` (the target's role), or for the company VPN into the clones' VPC if they offer one (${docs}).`,
+  reachInSealed: 'The sealed block below holds the password, the connection URL and a ready client command.',
+  reachDocs: (url) => (url ? `[how clones are reached](${url})` : "how clones are reached: `docs/reaching-clones.md` in snapclone's repository"),
+  sealedPassword: (program, variable, bash, powershell) => `# ${program} takes the password from ${variable}: ${bash} (bash, zsh) or ${powershell} (PowerShell)`,
+  sealedDirect: 'connect=direct: from inside the VPC or over the company VPN',
+  sealedRelay: (command, relay) => `connect=${command}   (through the relay ${relay}, with AWS access to the target; the endpoint is private)`,
 };
 
 const ja: SummaryText = {
@@ -113,6 +137,18 @@ const ja: SummaryText = {
     `GitHub の API から ${actor} さんの SSH 鍵を取得できなかった（${failure}）ため、パスワードを暗号化して渡せませんでした。しばらくしてから${RUN_AGAIN.ja}もう一度試します。接続情報はインフラチームから受け取ることもできます。`,
   extendOrDelete: '延長・削除',
   extendOrDeleteHow: 'Actions タブの extend / delete ワークフローから、または gh で実行できます。',
+  reachTitle: 'クローンへの接続方法',
+  reachDirect: (name, address) => `\`${name}\`：VPC 内から、または社内 VPN 経由で \`${address}\` に接続します。`,
+  reachRelay: (name, relay, command) =>
+    `\`${name}\`：エンドポイントはプライベートです。ターゲットの AWS アカウントにアクセスできる端末から、中継インスタンス \`${relay}\` 経由で接続します：\`${command}\``,
+  reachDirectHelp: (docs) => `社内 VPN に接続できない場合は、インフラチームにクローンの VPC へ入れる VPN の利用を依頼してください（${docs}）。`,
+  reachRelayHelp: (docs) =>
+    `AWS へのアクセス権がない場合は、インフラチームに \`snapclone connect\` を使う権限（ターゲットのロール）か、クローンの VPC へ入れる社内 VPN（用意されていれば）の利用を依頼してください（${docs}）。`,
+  reachInSealed: 'パスワード、接続 URL、そのまま使えるクライアントのコマンドは、下の暗号化された接続情報に入っています。',
+  reachDocs: (url) => (url ? `[クローンへの接続経路の説明](${url})` : 'クローンへの接続経路の説明：snapclone リポジトリの `docs/reaching-clones.md`'),
+  sealedPassword: (program, variable, bash, powershell) => `# ${program} はパスワードを ${variable} から読み取ります：${bash}（bash、zsh）または ${powershell}（PowerShell）`,
+  sealedDirect: 'connect=直接：VPC 内から、または社内 VPN 経由',
+  sealedRelay: (command, relay) => `connect=${command}   （中継インスタンス ${relay} 経由。ターゲットの AWS アカウントへのアクセス権が必要です。エンドポイントはプライベートです）`,
 };
 
 export function textFor(language: Language): SummaryText {

@@ -2,7 +2,7 @@ import type { Context } from '../core/context.ts';
 import { passwordNotReplaced } from '../core/finish.ts';
 import type { ConnectionDetails, TargetRef } from '../engines/types.ts';
 import type { CommandResult } from '../output/render.ts';
-import { clientCommand, connectionEnv, connectionUrl, envFileLines, passwordVariable, protocolOf } from '../connect/clients.ts';
+import { clientCommand, connectCommand, connectionEnv, connectionUrl, envFileLines, passwordVariable } from '../connect/clients.ts';
 import { claimFor, findClone } from './common.ts';
 
 export interface CredentialsOptions {
@@ -14,17 +14,13 @@ export interface CredentialsOptions {
   format?: 'env';
 }
 
-/** The engine's own client program, as `snapclone connect NAME -- <it>` runs it. */
-const CLIENT: Record<string, string> = { postgresql: 'psql', mysql: 'mysql', redis: 'redis-cli' };
-
 /** How to reach the clone from where the config says clones are reached: through the relay, or directly. */
 function pathOf(clone: string, c: ConnectionDetails, target: TargetRef) {
   const relay = target.config.connect?.relay;
   if (!relay) {
     return { via: 'direct' as const, how: 'direct: reachable from inside its VPC (company VPN, a runner in the VPC): docs/reaching-clones.md' };
   }
-  const client = CLIENT[protocolOf(c.engine) ?? ''];
-  const command = `snapclone connect ${clone}${client ? ` -- ${client}${client === 'redis-cli' && c.tls ? ' --tls' : ''}` : ''}`;
+  const command = connectCommand(clone, c.engine, c.tls);
   return { via: 'relay' as const, relay, command, how: `${command}   (through the relay ${relay}; the endpoint is private)` };
 }
 

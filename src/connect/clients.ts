@@ -111,6 +111,18 @@ export function clientCommand(c: ConnectionDetails, at: Address): string | undef
   }
 }
 
+/** The engine's own client program, as `snapclone connect NAME -- <it>` runs it. */
+const CLIENT_PROGRAM: Partial<Record<Protocol, string>> = { postgresql: 'psql', mysql: 'mysql', redis: 'redis-cli' };
+
+/**
+ * `snapclone connect <clone> -- <client>` for a clone of `engine` (`redis-cli --tls` for a clone that requires
+ * TLS; no command for OpenSearch): what `credentials` and the Action's summary say where a relay is configured.
+ */
+export function connectCommand(clone: string, engine: string, tls?: boolean): string {
+  const client = CLIENT_PROGRAM[protocolOf(engine) ?? 'opensearch'];
+  return `snapclone connect ${shellWord(clone)}${client ? ` -- ${client}${client === 'redis-cli' && tls ? ' --tls' : ''}` : ''}`;
+}
+
 /** The variable a client command takes the password from. */
 export function passwordVariable(engine: string): string | undefined {
   const protocol = protocolOf(engine);

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromTagList, TAG } from '../../src/core/tags.ts';
 import { mintGithubToken, type GithubTokenOptions } from '../../sandbox/core/oidc.ts';
@@ -220,10 +220,23 @@ describe('the GitHub Action', () => {
     // The same block for PowerShell, in a here-string piped to age.
     expect(sealedIn(ran.summary, 'powershell')).toBe(sealed);
     expect(ran.summary).toContain(`'@ | age -d -i "$HOME\\.ssh\\id_ed25519"`);
+    // No relay in the config: reached directly, from inside the VPC or over the VPN, at the endpoint.
+    expect(ran.summary).toContain('### How to reach the clones');
+    expect(ran.summary).toContain(`- \`${name}\`: from inside the VPC or over the company VPN, at \`${clone.endpoint}\`.`);
+    expect(ran.summary).toContain("Not on the company VPN? Ask your infrastructure team for VPN access to the clones' VPC");
+    expect(ran.summary).toContain("`docs/reaching-clones.md` in snapclone's repository");
+    expect(ran.summary).not.toContain('snapclone connect');
+    expectNoAwsOnlyAdvice(ran.summary);
     if (hasAge) {
       const opened = execFileSync(AGE, ['-d', '-i', keys.mine], { input: sealed }).toString();
       expect(opened).toContain(`password=${password}`);
       expect(opened).toContain(`user=admin`);
+      // What `snapclone credentials` gives: the URL (password inside), the client line (password from MYSQL_PWD).
+      const [host, port] = clone.endpoint.split(':');
+      expect(opened).toContain(`url=mysql://admin:${encodeURIComponent(password)}@${clone.endpoint}`);
+      expect(opened).toContain(`client=mysql -h ${host} -P ${port} -u admin`);
+      expect(opened).toContain(`# mysql takes the password from MYSQL_PWD: export MYSQL_PWD=`);
+      expect(opened).toContain('connect=direct: from inside the VPC or over the company VPN');
       expect(() => execFileSync(AGE, ['-d', '-i', keys.other], { input: sealed, stdio: 'pipe' })).toThrow();
       // PowerShell on Windows sends CRLF line ends: age still reads the block.
       expect(execFileSync(AGE, ['-d', '-i', keys.mine], { input: sealed!.replaceAll('\n', '\r\n') }).toString()).toContain(`password=${password}`);
@@ -273,13 +286,85 @@ describe('the GitHub Action', () => {
     expect(ran.summary).not.toContain('Requested by');
     expect(ran.summary).not.toContain('Connection details');
     expectNoAwsOnlyAdvice(ran.summary);
+    const [made] = JSON.parse(ran.outputs.clones) as { endpoint: string }[];
+    expect(ran.summary).toContain('### クローンへの接続方法');
+    expect(ran.summary).toContain(`- \`${name}\`：VPC 内から、または社内 VPN 経由で \`${made.endpoint}\` に接続します。`);
+    expect(ran.summary).toContain('社内 VPN に接続できない場合は、インフラチームにクローンの VPC へ入れる VPN の利用を依頼してください');
+    expect(ran.summary).not.toContain('How to reach');
+    const password = masterPasswordOf(sb.world, COMPANY_ACCOUNT, COMPANY_REGION, name)!;
+    for (const text of [ran.stdout, ran.stderr, ran.summary, JSON.stringify(ran.outputs)]) expect(text).not.toContain(password);
     if (hasAge) {
-      const password = masterPasswordOf(sb.world, COMPANY_ACCOUNT, COMPANY_REGION, name)!;
-      expect(execFileSync(AGE, ['-d', '-i', keys.mine], { input: sealedIn(ran.summary, 'sh') }).toString()).toContain(`password=${password}`);
+      const opened = execFileSync(AGE, ['-d', '-i', keys.mine], { input: sealedIn(ran.summary, 'sh') }).toString();
+      expect(opened).toContain(`password=${password}`);
+      const [user, database] = ['user', 'database'].map((key) => new RegExp(`^${key}=(.+)$`, 'm').exec(opened)![1]);
+      expect(opened).toContain(`url=postgresql://${user}:${encodeURIComponent(password)}@${made.endpoint}/${database}\n`);
+      expect(opened).toContain(`client=psql -h 127.0.0.1 -p ${made.endpoint.split(':')[1]} -U ${user} -d ${database}\n`);
+      expect(opened).toContain('# psql はパスワードを PGPASSWORD から読み取ります：export PGPASSWORD=');
+      expect(opened).toContain('connect=直接：VPC 内から、または社内 VPN 経由');
     }
     const deleted = await action({ command: 'delete', sources: name, config: 'snapclone-ja.yaml' });
     expect(deleted.code, deleted.stderr).toBe(0);
     expect(deleted.summary).toContain('| クローン | 状態 | エンドポイント | 有効期限 |');
+  });
+
+  it('create with connect.relay: the summary says snapclone connect through the relay and what to ask for without AWS access, in English and Japanese', async () => {
+    const RELAY = 'i-0123456789abcdef0';
+    const withRelay = (language: 'en' | 'ja') => {
+      const config = parseYaml(scenarioConfigText()) as { targets: Record<string, Record<string, unknown>> };
+      config.targets[SCENARIO_TARGET].connect = { relay: RELAY };
+      return `language: ${language}\n${stringifyYaml(config)}`;
+    };
+    writeFileSync(join(dir, 'snapclone-relay.yaml'), withRelay('en'));
+    writeFileSync(join(dir, 'snapclone-relay-ja.yaml'), withRelay('ja'));
+    // The Action from a repository: the runner names it and its ref, so the summary links the doc there.
+    const fromRepo = { GITHUB_ACTION_REPOSITORY: 'example-co/snapclone', GITHUB_ACTION_REF: 'v1', GITHUB_SERVER_URL: 'https://github.com' };
+    const doc = 'https://github.com/example-co/snapclone/blob/v1/docs/reaching-clones.md';
+
+    const cache = 'snapclone-relay-cache';
+    const ran = await action({ command: 'create', sources: 'sessions-cache', latest: 'true', name: cache, ttl: '1h', config: 'snapclone-relay.yaml' }, fromRepo);
+    expect(ran.code, ran.stderr + ran.stdout).toBe(0);
+    const [made] = JSON.parse(ran.outputs.clones) as { endpoint: string }[];
+    expect(ran.summary).toContain('### How to reach the clones');
+    expect(ran.summary).toContain(
+      `- \`${cache}\`: its endpoint is private. From a machine with AWS access to the target, through the relay \`${RELAY}\`: \`snapclone connect ${cache} -- redis-cli --tls\``,
+    );
+    expect(ran.summary).toContain(`No AWS access? Ask your infrastructure team for access to \`snapclone connect\` (the target's role), or for the company VPN`);
+    expect(ran.summary).toContain(`[how clones are reached](${doc})`);
+    expect(ran.summary).not.toContain('from inside the VPC or over the company VPN, at');
+    expectNoAwsOnlyAdvice(ran.summary);
+    if (hasAge) {
+      const opened = execFileSync(AGE, ['-d', '-i', keys.mine], { input: sealedIn(ran.summary, 'sh') }).toString();
+      const password = /^password=(.+)$/m.exec(opened)![1];
+      expect(password.length).toBeGreaterThan(0);
+      for (const text of [ran.stdout, ran.stderr, ran.summary, JSON.stringify(ran.outputs)]) expect(text).not.toContain(password);
+      expect(opened).toContain(`url=rediss://default:${encodeURIComponent(password)}@${made.endpoint}`);
+      expect(opened).toContain(`client=redis-cli --tls -h 127.0.0.1 -p ${made.endpoint.split(':')[1]}`);
+      expect(opened).toContain(`# redis-cli takes the password from REDISCLI_AUTH: export REDISCLI_AUTH=`);
+      expect(opened).toContain(`connect=snapclone connect ${cache} -- redis-cli --tls   (through the relay ${RELAY}, with AWS access to the target; the endpoint is private)`);
+    }
+
+    const db = 'snapclone-relay-ja';
+    const ja = await action({ command: 'create', sources: 'billing-db', latest: 'true', name: db, ttl: '1h', config: 'snapclone-relay-ja.yaml' }, fromRepo);
+    expect(ja.code, ja.stderr + ja.stdout).toBe(0);
+    expect(ja.summary).toContain('### クローンへの接続方法');
+    expect(ja.summary).toContain(
+      `- \`${db}\`：エンドポイントはプライベートです。ターゲットの AWS アカウントにアクセスできる端末から、中継インスタンス \`${RELAY}\` 経由で接続します：\`snapclone connect ${db} -- psql\``,
+    );
+    expect(ja.summary).toContain('AWS へのアクセス権がない場合は、インフラチームに `snapclone connect` を使う権限（ターゲットのロール）か、クローンの VPC へ入れる社内 VPN');
+    expect(ja.summary).toContain(`[クローンへの接続経路の説明](${doc})`);
+    expect(ja.summary).toContain('パスワード、接続 URL、そのまま使えるクライアントのコマンドは、下の暗号化された接続情報に入っています。');
+    expectNoAwsOnlyAdvice(ja.summary);
+    const password = masterPasswordOf(sb.world, COMPANY_ACCOUNT, COMPANY_REGION, db)!;
+    for (const text of [ja.stdout, ja.stderr, ja.summary, JSON.stringify(ja.outputs)]) expect(text).not.toContain(password);
+    if (hasAge) {
+      const opened = execFileSync(AGE, ['-d', '-i', keys.mine], { input: sealedIn(ja.summary, 'sh') }).toString();
+      expect(opened).toContain(`url=postgresql://postgres:${encodeURIComponent(password)}@`);
+      expect(opened).toMatch(/^client=psql -h 127\.0\.0\.1 -p \d+ -U postgres -d billing$/m);
+      expect(opened).toContain(`connect=snapclone connect ${db} -- psql   （中継インスタンス ${RELAY} 経由。`);
+    }
+    for (const [name, config] of [[cache, 'snapclone-relay.yaml'], [db, 'snapclone-relay-ja.yaml']]) {
+      expect((await action({ command: 'delete', sources: name, config })).code).toBe(0);
+    }
   });
 
   it('says how to get the password when the requester has no usable SSH key on GitHub', async () => {
