@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { DAY_MS } from '../core/clock.ts';
 import type { World } from '../core/world.ts';
+import type { History } from '../data/history.ts';
+import { catalogSearchModel, documentsAt } from '../data/search-documents.ts';
+import { dataHistories, historyOrigin } from '../data/sources.ts';
 import { newDomain } from '../services/opensearch/domains.ts';
 import { addSnapshotSchedule, createBucket, tokyoDate } from '../services/opensearch/snapshots.ts';
 import {
@@ -40,12 +43,19 @@ function seedNetwork(state: OpenSearchState, rds: RdsState): void {
 }
 
 /**
- * The production catalog's indices at a time: `products` and `customers` growing slowly, a monthly
+ * The production catalog's indices at a time: `products` and `customers` holding the documents of their
+ * history at that time (search-documents.ts; their store sizes stay those of production, so restores take
+ * production's time, while the documents are a sample small enough to replay), a monthly
  * `orders-YYYY.MM` index for the month of `at` and the two before (the current one filling day by day), and
  * the system indices of Dashboards, the job scheduler and the security plugin.
  */
-function catalogAt(domainName: string, seededAt: number): (at: number) => IndexRecord[] {
+function catalogAt(domainName: string, seededAt: number, history: History): (at: number) => IndexRecord[] {
   return (at) => {
+    const documents = documentsAt(history, at);
+    const withDocuments = (record: IndexRecord): IndexRecord => {
+      const held = documents.get(record.name)!;
+      return { ...record, docs: held.length, documents: held };
+    };
     const days = (at - seededAt) / DAY_MS;
     const index = (name: string, primaries: number, docs: number, bytesPerDoc: number, system = false): IndexRecord => ({
       name,
@@ -67,8 +77,8 @@ function catalogAt(domainName: string, seededAt: number): (at: number) => IndexR
       return index(name, 2, filled * ORDERS_PER_DAY, 1_100);
     });
     return [
-      index('products', 3, 1_284_000 + days * 850, 1_750),
-      index('customers', 2, 412_300 + days * 120, 1_550),
+      withDocuments(index('products', 3, 1_284_000 + days * 850, 1_750)),
+      withDocuments(index('customers', 2, 412_300 + days * 120, 1_550)),
       ...months,
       index('.kibana_1', 1, 58, 4_200, true),
       index('.opendistro-job-scheduler-lock', 1, 3, 4_800, true),
@@ -144,7 +154,10 @@ export function seedSearch(world: World): void {
     domain.createdAt = now - 400 * DAY_MS;
     domain.activeAt = domain.createdAt + 17 * 60_000;
     domain.indices.clear();
-    domain.dataAt = catalogAt(spec.id, now);
+    // The domain's documents have a history like the SQL sources' (by the domain's name, for tests to replay).
+    const history: History = { model: catalogSearchModel, seed: `snapclone-sandbox/${spec.id}`, origin: historyOrigin(now) };
+    dataHistories(world, COMPANY_ACCOUNT, COMPANY_REGION).set(spec.id, history);
+    domain.dataAt = catalogAt(spec.id, now, history);
     state.domains.set(domain.name, domain);
 
     createBucket(world, spec.bucket, COMPANY_ACCOUNT, COMPANY_REGION);

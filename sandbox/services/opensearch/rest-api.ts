@@ -2,6 +2,7 @@ import { checkPermission } from '../../core/authorize.ts';
 import { evaluate } from '../../core/iam-eval.ts';
 import type { RequestContext } from '../../core/service.ts';
 import type { World } from '../../core/world.ts';
+import { documentsKept, searchRoute } from './search-api.ts';
 import { createBucket, snapshotIndicesOf, snapshotsOf, takeSnapshot } from './snapshots.ts';
 import {
   dataNodeCount,
@@ -27,7 +28,7 @@ import {
 /**
  * The REST API of one domain, as much of it as a restore needs, with OpenSearch's JSON shapes: snapshot
  * repositories (type s3), snapshots, restore, _cat/indices, _cat/recovery, _recovery, _cluster/health, GET /,
- * DELETE/HEAD of an index. Restores progress on the sandbox clock (nothing runs in the background).
+ * DELETE/HEAD of an index, and _count/_search over the documents (search-api.ts). Restores progress on the sandbox clock (nothing runs in the background).
  */
 
 export interface DataResponse {
@@ -107,7 +108,7 @@ function catAnswer(query: URLSearchParams, rows: Record<string, string | null>[]
 }
 
 /** Matches index names against comma-separated patterns with `*` wildcards (no exclusions). */
-function namesMatching(names: string[], expression: string | undefined): string[] {
+export function namesMatching(names: string[], expression: string | undefined): string[] {
   if (!expression || expression === '_all' || expression === '*') return names;
   const patterns = expression.split(',').map((p) => p.trim()).filter(Boolean);
   return names.filter((name) => patterns.some((p) => wildcard(p, name)));
@@ -229,7 +230,7 @@ function clusterHealth(req: DataRequest, indexExpression?: string): DataResponse
   return { status: timedOut ? 408 : 200, body };
 }
 
-const indexNotFound = (name: string) =>
+export const indexNotFound = (name: string) =>
   osException('index_not_found_exception', `no such index [${name}]`, 404, {
     index: name,
     'resource.id': name,
@@ -816,12 +817,14 @@ function restore(req: DataRequest, repositoryName: string, snapshotName: string)
     const kept = 1 - (source.failedShards?.length ?? 0) / source.primaries;
     const bytes = Math.round(source.primaryBytes * kept);
     const primariesDoneAt = now + world.scaled(DURATIONS.restorePrimaries(bytes));
+    const documents = source.documents && documentsKept(source.documents, source.primaries, source.failedShards);
     const index: IndexRecord = {
       name: target,
       uuid: osUuid(),
       primaries: source.primaries,
       replicas: replicas ?? source.replicas,
-      docs: Math.round(source.docs * kept),
+      docs: documents ? documents.length : Math.round(source.docs * kept),
+      documents,
       primaryBytes: bytes,
       createdAt: now,
       recovery: {
@@ -890,6 +893,8 @@ export function route(req: DataRequest): DataResponse {
   }
   if (first === '_recovery' && get && s.length === 1) return recoveryApi(req);
   if (s.length === 2 && second === '_recovery' && get) return recoveryApi(req, first);
+  const searched = searchRoute(req);
+  if (searched) return searched;
   if (s.length === 1 && !first.startsWith('_')) {
     if (method === 'DELETE') return deleteIndex(req, first);
     if (method === 'HEAD') return headIndex(req, first);

@@ -113,6 +113,8 @@ export function actionOf(method: string, s: string[]): { kind: 'cluster' | 'inde
   if (first === '_cat' && second === 'indices') return { kind: 'index', action: 'indices:monitor/stats' };
   if (first === '_cat' && second === 'recovery') return { kind: 'index', action: 'indices:monitor/recovery' };
   if (first === '_recovery' || second === '_recovery') return { kind: 'index', action: 'indices:monitor/recovery' };
+  // _count runs as a search in OpenSearch (RestCountAction sends a SearchRequest).
+  if (second === '_search' || second === '_count') return { kind: 'index', action: 'indices:data/read/search' };
   if (method === 'DELETE') return { kind: 'index', action: 'indices:admin/delete' };
   if (method === 'HEAD') return { kind: 'index', action: 'indices:admin/exists' };
   return { kind: 'index', action: method === 'GET' ? 'indices:data/read/search' : 'indices:data/write/index' };

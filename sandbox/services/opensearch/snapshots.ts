@@ -46,6 +46,7 @@ export function snapshotIndicesOf(domain: DomainRecord, at: number): SnapshotInd
       primaries: i.primaries,
       replicas: i.autoExpandReplicas ? 1 : i.replicas,
       docs: i.docs,
+      documents: i.documents,
       primaryBytes: i.primaryBytes,
     }));
 }

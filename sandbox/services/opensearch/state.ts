@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { World } from '../../core/world.ts';
+import type { SearchDocument } from '../../data/search-documents.ts';
 import type { DomainSecurity } from './security.ts';
 
 /**
@@ -39,6 +40,8 @@ export interface IndexRecord {
   /** System indices whose replicas follow the node count (auto_expand_replicas 0-1). */
   autoExpandReplicas?: boolean;
   docs: number;
+  /** The documents, where the sandbox models them (then `docs` is their number); else only their count. */
+  documents?: readonly SearchDocument[];
   /** Size of one copy of the data (the primaries). */
   primaryBytes: number;
   createdAt: number;
@@ -278,6 +281,8 @@ export interface SnapshotIndex {
   primaries: number;
   replicas: number;
   docs: number;
+  /** The documents the index held when the snapshot was taken (where the sandbox models them). */
+  documents?: readonly SearchDocument[];
   primaryBytes: number;
   /** Shards that failed to snapshot (a PARTIAL snapshot). */
   failedShards?: number[];
