@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
@@ -6,6 +6,8 @@ import { defineConfig } from 'vitest/config';
 // Where the end-to-end tests' sandboxes record the IAM actions snapclone's roles called; the summary reporter
 // checks them against the generated policy and removes the folder (test/support/actions.ts).
 const actionsDir = mkdtempSync(join(tmpdir(), 'snapclone-actions-'));
+// Also when no summary reporter runs (the times-of-day runs of scripts/times-of-day.sh): gone when vitest exits.
+process.on('exit', () => rmSync(actionsDir, { recursive: true, force: true }));
 
 export default defineConfig({
   test: {

@@ -3,7 +3,7 @@
 // port, the direct path, the missing plugin, a command's environment and exit code (no password on its command
 // line or in any output); the Session Manager statements refusing what they must; doctor's relay check.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, connect as tcp, type AddressInfo, type Server } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,14 +53,23 @@ beforeAll(async () => {
   admin.destroy();
 }, 120_000);
 
+/** The stand-in plugins' folders, removed after the tests. */
+const plugins: string[] = [];
+const standIn = () => {
+  const plugin = standInPlugin();
+  plugins.push(plugin.dir);
+  return plugin;
+};
+
 afterAll(async () => {
+  for (const dir of plugins) rmSync(dir, { recursive: true, force: true });
   echo?.close();
   await cli?.close();
 });
 
 describe('connect through the relay (a stand-in session-manager-plugin)', () => {
   it('hands the plugin what the aws CLI hands it, runs the command with the connection in its environment, ends with its exit code, then closes the tunnel and ends the session', async () => {
-    const plugin = standInPlugin();
+    const plugin = standIn();
     const env = { ...process.env, PATH: plugin.path, STANDIN_RECORD: plugin.record, STANDIN_ROUTES: JSON.stringify({ [`${clone.host}:${clone.port}`]: `127.0.0.1:${echoPort}` }) };
     const stdout = capture();
     const stderr = capture();
@@ -98,7 +107,7 @@ describe('connect through the relay (a stand-in session-manager-plugin)', () => 
   });
 
   it('without a command: says where to connect (no password), keeps the port open until Ctrl-C, then closes it', async () => {
-    const plugin = standInPlugin();
+    const plugin = standIn();
     const env = { ...process.env, PATH: plugin.path, STANDIN_RECORD: plugin.record, STANDIN_ROUTES: JSON.stringify({ [`${clone.host}:${clone.port}`]: `127.0.0.1:${echoPort}` }) };
     const stop = new AbortController();
     const { ctx } = cli.context({ config: withRelay });

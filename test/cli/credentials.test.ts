@@ -2,7 +2,7 @@
 // (read back by a real shell), `-o markdown` as a table, and how to connect on the configured path (direct, or
 // `snapclone connect` through the relay). Against the sandbox under the generated policy.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,8 +27,12 @@ afterAll(() => cli?.close());
 /** What a POSIX shell reads from .env lines: the value of `variable`. */
 function shellValue(lines: string[], variable: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'snapclone-env-'));
-  writeFileSync(join(dir, '.env'), `${lines.join('\n')}\n`, { mode: 0o600 });
-  return execFileSync('/bin/sh', ['-c', `. ./.env; printf %s "$${variable}"`], { cwd: dir, encoding: 'utf8' });
+  try {
+    writeFileSync(join(dir, '.env'), `${lines.join('\n')}\n`, { mode: 0o600 });
+    return execFileSync('/bin/sh', ['-c', `. ./.env; printf %s "$${variable}"`], { cwd: dir, encoding: 'utf8' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 describe('credentials', () => {
