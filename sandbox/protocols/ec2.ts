@@ -3,7 +3,7 @@ import { XmlShapeSerializer } from '@aws-sdk/core/protocols';
 import { AwsError } from '../core/errors.ts';
 import type { ServiceDef } from '../core/service.ts';
 import type { RawRequest, RawResponse } from '../core/http.ts';
-import { fromText, NormalizedSchema, schemasOf, type WireProtocol } from './shapes.ts';
+import { fromText, NormalizedSchema, schemasOf, xmlResponse, type WireProtocol } from './shapes.ts';
 
 /**
  * The `ec2Query` protocol (EC2 only), as the SDK's AwsEc2QueryProtocol writes and reads it — not awsQuery:
@@ -72,11 +72,7 @@ export const ec2Query: WireProtocol = {
       .withName(`${operation}Response`)
       .addAttribute('xmlns', service.xmlNamespace ?? '');
     response.addChildNode(XmlNode.of('requestId').addChildNode(new XmlText(requestId)));
-    return {
-      status: 200,
-      headers: { 'content-type': 'text/xml;charset=UTF-8' },
-      body: `<?xml version="1.0" encoding="UTF-8"?>\n${response.toString()}`,
-    };
+    return xmlResponse(200, 'text/xml;charset=UTF-8', response);
   },
 
   serializeError(_service, error, requestId): RawResponse {
@@ -87,10 +83,6 @@ export const ec2Query: WireProtocol = {
         ),
       )
       .addChildNode(XmlNode.of('RequestID', requestId));
-    return {
-      status: error.status,
-      headers: { 'content-type': 'text/xml;charset=UTF-8' },
-      body: `<?xml version="1.0" encoding="UTF-8"?>\n${node.toString()}`,
-    };
+    return xmlResponse(error.status, 'text/xml;charset=UTF-8', node);
   },
 };

@@ -3,7 +3,7 @@ import { XmlShapeSerializer } from '@aws-sdk/core/protocols';
 import { AwsError } from '../core/errors.ts';
 import type { ServiceDef } from '../core/service.ts';
 import type { RawRequest, RawResponse } from '../core/http.ts';
-import { fromText, NormalizedSchema, schemasOf, type WireProtocol } from './shapes.ts';
+import { fromText, NormalizedSchema, schemasOf, xmlResponse, type WireProtocol } from './shapes.ts';
 
 /**
  * Reads the value of `schema` stored under `key` in awsQuery form fields — the inverse of the SDK's
@@ -78,11 +78,7 @@ export const awsQuery: WireProtocol = {
     response.addChildNode(
       XmlNode.of('ResponseMetadata').addChildNode(XmlNode.of('RequestId').addChildNode(new XmlText(requestId))),
     );
-    return {
-      status: 200,
-      headers: { 'content-type': 'text/xml' },
-      body: `<?xml version="1.0" encoding="UTF-8"?>\n${response.toString()}`,
-    };
+    return xmlResponse(200, 'text/xml', response);
   },
 
   serializeError(_service, error, requestId): RawResponse {
@@ -94,10 +90,6 @@ export const awsQuery: WireProtocol = {
           .addChildNode(XmlNode.of('Message', error.message)),
       )
       .addChildNode(XmlNode.of('RequestId', requestId));
-    return {
-      status: error.status,
-      headers: { 'content-type': 'text/xml' },
-      body: `<?xml version="1.0" encoding="UTF-8"?>\n${node.toString()}`,
-    };
+    return xmlResponse(error.status, 'text/xml', node);
   },
 };

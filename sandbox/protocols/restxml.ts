@@ -3,7 +3,7 @@ import { XmlNode } from '@aws-sdk/xml-builder';
 import { AwsError } from '../core/errors.ts';
 import type { RawRequest, RawResponse } from '../core/http.ts';
 import { modelOperations, type ServiceDef } from '../core/service.ts';
-import { fromText, schemasOf, type NormalizedSchema, type WireProtocol } from './shapes.ts';
+import { fromText, schemasOf, xmlResponse, type NormalizedSchema, type WireProtocol } from './shapes.ts';
 
 /**
  * restXml (S3, and any service whose SDK model says `aws.protocols#restXml`): operations found by method, path
@@ -198,10 +198,6 @@ export const restXml: WireProtocol = {
     for (const [key, value] of Object.entries((error as AwsError & { details?: Record<string, string> }).details ?? {})) {
       node.addChildNode(XmlNode.of(key, value));
     }
-    return {
-      status: error.status,
-      headers: { 'content-type': XML },
-      body: `<?xml version="1.0" encoding="UTF-8"?>\n${node.toString()}`,
-    };
+    return xmlResponse(error.status, XML, node);
   },
 };

@@ -41,3 +41,12 @@ export function fromText(member: NormalizedSchema, text: string): unknown {
   }
   return text;
 }
+
+/** An XML document as the XML protocols answer it (awsQuery, ec2Query, restXml): the declaration, then `node`. */
+export function xmlResponse(status: number, contentType: string, node: { toString(): string }): RawResponse {
+  return {
+    status,
+    headers: { 'content-type': contentType },
+    body: `<?xml version="1.0" encoding="UTF-8"?>\n${node.toString()}`,
+  };
+}
