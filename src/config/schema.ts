@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { isTimeZone } from '../core/dates.ts';
 import { SUPPORTED_ENGINES_TEXT } from '../engines/shared/supported.ts';
+import { MaskingSchema, maskingProblems } from '../masking/config.ts';
 
 const accountId = z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id');
 const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as ap-northeast-1');
@@ -231,11 +232,20 @@ export const SourceSchema = z
       })
       .strict()
       .optional(),
+    /**
+     * What is masked in every clone before anyone receives its credentials (docs/masking.md): per table (rds,
+     * aurora), key pattern (elasticache) or index pattern (opensearch), each field's rule or `keep`; fail closed.
+     */
+    masking: MaskingSchema.optional(),
   })
   .strict()
   .refine((s) => s.engine !== 'opensearch' || s.snapshotRepository !== undefined, {
     message: 'an opensearch source names its snapshotRepository (name, bucket, roleArn)',
     path: ['snapshotRepository'],
+  })
+  .superRefine((s, ctx) => {
+    if (!s.masking) return;
+    for (const [path, message] of maskingProblems(s.engine, s.masking)) ctx.addIssue({ code: 'custom', message, path: ['masking', ...path] });
   });
 
 export const ConfigSchema = z
