@@ -30,6 +30,12 @@ export const TAG = {
   /** Who acted on another person's clone (or one whose owner is unknown) with --force, and when. */
   forcedBy: 'snapclone:forced-by',
   forcedAt: 'snapclone:forced-at',
+  /**
+   * The clone's masking (docs/masking.md): 'required' from the restore on when its source has masking rules,
+   * then 'verified tables=N rows=N rules=N checks=N' or 'failed rules=N locked|deleted'. Nothing is handed out
+   * while it is there and not verified.
+   */
+  masking: 'snapclone:masking',
 } as const;
 
 /** What a --force records on the clone it acted on. */
@@ -56,6 +62,8 @@ export interface CloneTags {
   renewals?: number;
   /** The point asked for (requestTag in core/finish.ts); absent on clones made before the tag existed. */
   request?: string;
+  /** The masking state (TAG.masking); absent on clones of sources without masking rules. */
+  masking?: string;
 }
 
 export function cloneTags(t: CloneTags): Record<string, string> {
@@ -75,6 +83,7 @@ export function cloneTags(t: CloneTags): Record<string, string> {
   if (t.set) tags[TAG.set] = t.set;
   if (t.engine) tags[TAG.engine] = t.engine;
   if (t.request) tags[TAG.request] = t.request;
+  if (t.masking) tags[TAG.masking] = t.masking;
   return tags;
 }
 
@@ -153,6 +162,7 @@ export function readCloneTags(packed: Record<string, string>): CloneTags | undef
     engine: tags[TAG.engine],
     renewals: tags[TAG.renewals] === undefined ? undefined : Number(tags[TAG.renewals]) || 0,
     request: tags[TAG.request],
+    masking: tags[TAG.masking],
   };
 }
 

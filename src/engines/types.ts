@@ -186,6 +186,11 @@ export interface Engine {
    * instead, and `tags` must then be its full clone tags.
    */
   tag(clone: Clone, tags: Record<string, string>, ctx: Context): Promise<void>;
+  /**
+   * Records that the clone's master password was replaced, in its database, by one nobody is told (the masking
+   * lock): the clone is then pending, and the next create run applies its own password again before masking.
+   */
+  markLocked?(clone: Clone, ctx: Context): Promise<void>;
   /** `doctor`: whether the target's placement for this engine exists, in one line. */
   checkPlacement(target: TargetRef, ctx: Context): Promise<PlacementCheck>;
   /** Deletes the clone and what belongs to it (its secret); the guard has been applied by the caller and again here. */

@@ -5,7 +5,17 @@
  */
 
 /** The built-in transforms; `sql` is a raw SQL expression for the column's new value (SQL engines only). */
-export const TRANSFORMS = ['null', 'fixed', 'keep-format', 'hash', 'fake-email', 'fake-phone', 'fake-name', 'date-shift', 'sql'] as const;
+export const TRANSFORMS = [
+  'null',
+  'fixed',
+  'keep-format',
+  'hash',
+  'fake-email',
+  'fake-phone',
+  'fake-name',
+  'date-shift',
+  'sql',
+] as const;
 export type TransformName = (typeof TRANSFORMS)[number];
 
 /** One field's rule, normalised from the config's short and long forms. */
@@ -95,7 +105,11 @@ export interface MaskingTx {
    * Rewrites every row's `fields` with `change` (given the row's current values of `fields`, it returns the new
    * ones), in batches; returns the rows rewritten.
    */
-  rewrite(c: Collection, fields: string[], change: (values: Record<string, unknown>) => Record<string, unknown>): Promise<number>;
+  rewrite(
+    c: Collection,
+    fields: string[],
+    change: (values: Record<string, unknown>) => Record<string, unknown>,
+  ): Promise<number>;
   /** A raw SQL rule: `UPDATE <c> SET <field> = <sql>` (SQL engines only); returns the rows updated. */
   setExpression?(c: Collection, field: string, sql: string): Promise<number>;
   /** Calls `each` with the given fields of every row, in batches (full checks after masking). */

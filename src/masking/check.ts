@@ -1,0 +1,161 @@
+import type { Collection, CollectionRules, Field, Inventory, MaskingRules, Rule } from './model.ts';
+import { VALUE_FIELD } from './model.ts';
+
+/** One reason masking refuses to run, naming the collection and field it is about. */
+export interface Problem {
+  collection: string;
+  field?: string;
+  message: string;
+}
+
+/** A glob (`*`, `?`, `[…]`) as a case-insensitive regular expression over the whole name. */
+export function globRegExp(glob: string): RegExp {
+  let source = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i];
+    if (c === '*') source += '.*';
+    else if (c === '?') source += '.';
+    else if (c === '[') {
+      const end = glob.indexOf(']', i + 1);
+      if (end < 0) source += '\\[';
+      else {
+        source += `[${glob.slice(i + 1, end).replace(/\\/g, '\\\\')}]`;
+        i = end;
+      }
+    } else source += c.replace(/[.+^${}()|\\\]]/g, '\\$&');
+  }
+  return new RegExp(`^${source}$`, 'i');
+}
+
+/** The first sensitive pattern a field of a collection matches (`*email*` on the field, `customers.*` on both). */
+export function sensitiveMatch(patterns: string[], collection: string, field: string): string | undefined {
+  return patterns.find((p) => globRegExp(p).test(p.includes('.') ? `${collection}.${field}` : field));
+}
+
+const fieldLabel = (field: string) => (field === VALUE_FIELD ? 'the value' : field);
+
+/** Whether a rule can apply to a field of this type, and why not when it cannot. */
+function typeProblem(rule: Rule, field: Field): string | undefined {
+  const t = field.type;
+  switch (rule.transform) {
+    case 'null':
+      return field.nullable
+        ? undefined
+        : `'null' on a NOT NULL column (${field.typeName}) would fail at the update: choose fixed or another transform`;
+    case 'date-shift':
+      return t === 'date' || t === 'timestamp'
+        ? undefined
+        : `date-shift on a ${field.typeName} field: it moves dates and timestamps only`;
+    case 'hash':
+      return ['text', 'integer', 'bigint'].includes(t)
+        ? undefined
+        : `hash on a ${field.typeName} field: it maps text and integers`;
+    case 'keep-format':
+    case 'fake-email':
+    case 'fake-phone':
+    case 'fake-name':
+      return t === 'text' ? undefined : `${rule.transform} on a ${field.typeName} field: it makes text`;
+    case 'sql':
+      return undefined;
+    case 'fixed':
+      if (typeof rule.value === 'string' && field.maxLength !== undefined && rule.value.length > field.maxLength) {
+        return `the fixed value is longer than ${field.typeName} allows`;
+      }
+      return undefined;
+  }
+}
+
+function checkRuled(rules: CollectionRules, collection: Collection, problems: Problem[], sqlAllowed: boolean): void {
+  const named = collection.name;
+  if (collection.unmaskable)
+    problems.push({ collection: named, message: `${named} cannot be masked: ${collection.unmaskable}` });
+  const fields = new Map(collection.fields.map((f) => [f.name, f]));
+  for (const [name, rule] of Object.entries(rules.rules)) {
+    const field = fields.get(name);
+    if (!field) {
+      problems.push({
+        collection: named,
+        field: name,
+        message: `a rule names ${named}.${fieldLabel(name)}, which the clone does not have (renamed or dropped?)`,
+      });
+      continue;
+    }
+    if (rule.transform === 'sql' && !sqlAllowed)
+      problems.push({
+        collection: named,
+        field: name,
+        message: `${named}.${fieldLabel(name)}: sql rules are for SQL engines`,
+      });
+    const wrong = typeProblem(rule, field);
+    if (wrong) problems.push({ collection: named, field: name, message: `${named}.${fieldLabel(name)}: ${wrong}` });
+  }
+  for (const name of rules.keep) {
+    if (!fields.has(name))
+      problems.push({
+        collection: named,
+        field: name,
+        message: `keep names ${named}.${fieldLabel(name)}, which the clone does not have (renamed or dropped?)`,
+      });
+  }
+  for (const field of collection.fields) {
+    if (field.name in rules.rules || rules.keep.includes(field.name)) continue;
+    problems.push({
+      collection: named,
+      field: field.name,
+      message: `${named}.${fieldLabel(field.name)} (${field.typeName}) has neither a rule nor keep (added after the rules were written?)`,
+    });
+  }
+}
+
+/**
+ * Every reason not to mask (and so not to hand over) a clone whose data looks like `inventory`: fail closed.
+ * Nothing here reads data; it runs before anything is changed.
+ */
+export function checkInventory(masking: MaskingRules, inventory: Inventory): Problem[] {
+  const problems: Problem[] = [];
+  const sqlAllowed = masking.kind === 'tables';
+  const byName = new Map(inventory.collections.map((c) => [c.name, c]));
+  const ruled = new Set<string>();
+  for (const rules of masking.collections) {
+    const collection = byName.get(rules.name);
+    ruled.add(rules.name);
+    if (!collection) {
+      // A key or index pattern may match nothing at some date (no carts that night); what it would have matched is
+      // then unclaimed, and checked against the sensitive patterns. A table is named: its absence is a rename.
+      if (masking.kind === 'tables')
+        problems.push({
+          collection: rules.name,
+          message: `rules for the table ${rules.name}, which the clone does not have (renamed or dropped?)`,
+        });
+      continue;
+    }
+    checkRuled(rules, collection, problems, sqlAllowed);
+  }
+  for (const collection of inventory.collections) {
+    if (ruled.has(collection.name)) continue;
+    for (const field of collection.fields) {
+      const pattern = sensitiveMatch(masking.sensitive, collection.name, field.name);
+      if (pattern) {
+        problems.push({
+          collection: collection.name,
+          field: field.name,
+          message: `${collection.name}.${fieldLabel(field.name)} looks sensitive (matches '${pattern}') and ${collection.name} has no rules: add rules or keep for each of its fields`,
+        });
+      }
+    }
+  }
+  for (const key of inventory.unclaimed ?? []) {
+    const byName = masking.sensitive.find((p) => !p.includes('.') && globRegExp(p).test(key.name));
+    const byField = key.fields
+      .map((f) => [f, sensitiveMatch(masking.sensitive, key.name, f)] as const)
+      .find(([, p]) => p);
+    if (byName || byField) {
+      problems.push({
+        collection: key.name,
+        field: byField?.[0],
+        message: `the key ${key.name} matches no rule's pattern and ${byName ? `its name looks sensitive (matches '${byName}')` : `its field ${fieldLabel(byField![0])} looks sensitive (matches '${byField![1]}')`}: add a key pattern with rules for it`,
+      });
+    }
+  }
+  return problems;
+}
