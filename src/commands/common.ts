@@ -159,6 +159,8 @@ export interface CloneJson {
   endpoint: { host: string; port: number } | null;
   /** Estimated cost since creation and per day, from the bundled price table. */
   cost: CostEstimate;
+  /** The clone's masking as recorded on it (docs/masking.md): 'required', 'verified …', 'failed …'; null: none. */
+  masking: string | null;
   details: Record<string, string>;
 }
 
@@ -195,6 +197,7 @@ export function cloneJson(clone: Clone, now: Date): CloneJson {
       clone.tagged && clone.expiresAt.getTime() > now.getTime() && clone.expiresAt.getTime() - now.getTime() <= EXPIRING_SOON_MS,
     endpoint: clone.endpoint ? { host: clone.endpoint.host, port: clone.endpoint.port } : null,
     cost: cloneCost(clone, now),
+    masking: clone.masking ? clone.masking.replace(/_/g, ' ') : null,
     details: { ...clone.details },
   };
 }

@@ -5,6 +5,7 @@ import type { ConnectionDetails } from '../engines/types.ts';
 import type { CommandResult } from '../output/render.ts';
 import { commandFor, connectionEnv, connectionUrl, type Address } from '../connect/clients.ts';
 import { directly, forwardPort, type Tunnel } from '../connect/forward.ts';
+import { assertHandOut } from '../masking/gate.ts';
 import { claimFor, findClone } from './common.ts';
 
 export interface ConnectOptions {
@@ -70,6 +71,7 @@ export async function run(options: ConnectOptions, ctx: Context): Promise<Comman
   }
   const found = await findClone(ctx, options.clone, options.target);
   const clone = await claimFor(ctx, found, 'connect to', options.force);
+  assertHandOut(clone, ctx.config, 'open a connection to it');
   if (!clone.endpoint) {
     throw new SnapcloneError(`${clone.clone} has no endpoint yet (status: ${clone.status}).`, undefined, `Wait for it: snapclone show ${clone.clone}`);
   }

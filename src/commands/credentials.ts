@@ -3,6 +3,7 @@ import { passwordNotReplaced } from '../core/finish.ts';
 import type { ConnectionDetails, TargetRef } from '../engines/types.ts';
 import type { CommandResult } from '../output/render.ts';
 import { clientCommand, connectCommand, connectionEnv, connectionUrl, envFileLines, passwordVariable } from '../connect/clients.ts';
+import { assertHandOut } from '../masking/gate.ts';
 import { claimFor, findClone } from './common.ts';
 
 export interface CredentialsOptions {
@@ -32,6 +33,8 @@ function pathOf(clone: string, c: ConnectionDetails, target: TargetRef) {
 export async function run(options: CredentialsOptions, ctx: Context): Promise<CommandResult> {
   const found = await findClone(ctx, options.clone, options.target);
   const clone = await claimFor(ctx, found, 'read the credentials of', options.force);
+  // Nothing that opens a clone leaves before its masking is verified (docs/masking.md).
+  assertHandOut(clone, ctx.config, 'hand out its credentials');
   // Said before any engine is asked, in the same words as create and show (the engines check it again).
   if (clone.credentials === 'pending') throw passwordNotReplaced(clone, Object.keys(ctx.config.targets).length);
   const c = await found.engine.credentials(clone, ctx);

@@ -3,6 +3,7 @@ import { finishCommand, PASSWORD_NOT_REPLACED } from '../core/finish.ts';
 import type { CommandResult } from '../output/render.ts';
 import { statusLabel } from '../output/status.ts';
 import { costText } from '../cost/estimate.ts';
+import { maskingState, maskingText } from '../masking/gate.ts';
 import { membersOfConfigSet } from './config-sets.ts';
 import { ageText, cloneCost, cloneJson, expiryText, lookupClone, setMembers, unknownClone, when, zoneOf } from './common.ts';
 
@@ -38,6 +39,7 @@ export async function run(options: ShowOptions, ctx: Context): Promise<CommandRe
         ? `${PASSWORD_NOT_REPLACED}; finish it: ${finishCommand(clone, Object.keys(ctx.config.targets).length)}`
         : `${clone.credentials} (run snapclone credentials ${clone.clone})`,
     ],
+    ['masking', maskingText(maskingState(clone, ctx.config))],
     ['cost', costText(cloneCost(clone, now))],
     ['arn', clone.arn],
     ...Object.entries(clone.details).map(([k, v]): [string, string] => [k, v]),
