@@ -29,7 +29,8 @@ export function withoutValues(what: string, error: unknown): SnapcloneError {
   const e = error as { code?: unknown; errno?: unknown; message?: unknown };
   const code = typeof e?.code === 'string' ? e.code : typeof e?.errno === 'number' ? String(e.errno) : undefined;
   const message = typeof e?.message === 'string' ? e.message : String(error);
-  const quoted = /"(?:[^"]|"")*"|'(?:[^'\\]|''|\\.)*'|`(?:[^`]|``)*`|\([^()]*\)=\([^()]*\)/g;
+  // MySQL's `identifiers` stay; PostgreSQL quotes names and values alike, so both go.
+  const quoted = /"(?:[^"]|"")*"|'(?:[^'\\]|''|\\.)*'|\([^()]*\)=\([^()]*\)/g;
   const cleaned = message.replace(quoted, '…').replace(/\s+/g, ' ').trim().slice(0, 300);
   return new SnapcloneError(`${what}: ${cleaned}${code ? ` (${code})` : ''}`);
 }
