@@ -3,7 +3,7 @@ import type { Client, QueryConfig } from 'pg';
 import { newPassword } from '../../engines/shared/secret.ts';
 import type { ConnectionDetails } from '../../engines/types.ts';
 import type { Collection, Field, FieldType, Inventory, MaskingSession, MaskingTx, RowKey, SampledRow } from '../model.ts';
-import { BATCH, isoTimestamp, keyOf, MovingKeys, naming, partsOf, plainPassword, temporaryRoleName, utcDate, withoutValues } from './shared.ts';
+import { BATCH, isoTimestamp, keyOf, MovingKeys, naming, partsOf, plainPassword, temporaryRoleName, utcDate, utcTimestamp, withoutValues } from './shared.ts';
 
 /**
  * PostgreSQL (RDS for PostgreSQL, Aurora PostgreSQL) as a masking session, over the pg driver, on ONE connection
@@ -414,11 +414,14 @@ class PostgresTx implements MaskingTx {
   }
 }
 
-/** A value for a parameter: the pg driver would write a Date in the machine's time zone, so dates go as UTC text. */
+/**
+ * A value for a parameter: the pg driver would write a Date in the machine's time zone, so dates and timestamps
+ * go as UTC text without a zone (the session's time zone is UTC; a timestamp without time zone would ignore one).
+ */
 function toParam(value: unknown, type: FieldType): unknown {
   if (value === null || value === undefined) return null;
   if (type === 'date') return utcDate(value);
-  if (value instanceof Date) return value.toISOString();
+  if (type === 'timestamp' || value instanceof Date) return utcTimestamp(value);
   if (typeof value === 'bigint') return value.toString();
   return value;
 }
