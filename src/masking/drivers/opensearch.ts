@@ -150,7 +150,7 @@ class OpenSearchSession implements MaskingSession, MaskingTx {
     for (const key of keys) {
       const slash = key.indexOf('/');
       const index = key.slice(0, slash);
-      if (slash > 0 && this.indicesOf(c).includes(index)) byIndex.set(index, [...(byIndex.get(index) ?? []), key.slice(slash + 1)]);
+      if (slash > 0 && this.indicesOf(c).includes(index)) byIndex.set(index, byIndex.get(index) ?? []).get(index)!.push(key.slice(slash + 1));
     }
     const out = new Map<RowKey, Record<string, unknown>>();
     for (const [index, ids] of byIndex) {
