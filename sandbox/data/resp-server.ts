@@ -3,9 +3,10 @@ import type { Duplex } from 'node:stream';
 import type { RedisValue } from './keyspace-history.ts';
 
 /**
- * The sandbox's own small RESP server, for machines without redis-server: read-only, one database, enough for
- * what people look at in a copy — AUTH, PING, ECHO, SELECT 0, DBSIZE, EXISTS, TYPE, GET, HGET, HGETALL, LRANGE,
- * SMEMBERS, KEYS, SCAN, TTL, PTTL, QUIT — answering as Redis does (NOAUTH before AUTH, WRONGPASS, NOPERM for the
+ * The sandbox's own small RESP server, for machines without redis-server: one database, enough for what people
+ * look at in a copy — AUTH, PING, ECHO, SELECT 0, INFO, DBSIZE, EXISTS, TYPE, GET, HGET, HGETALL, HKEYS, HMGET,
+ * LRANGE, SMEMBERS, KEYS, SCAN, TTL, PTTL, QUIT — and for what masking rewrites: SET (XX, KEEPTTL, PX), HSET,
+ * HDEL; other writes are refused. It answers as Redis does (NOAUTH before AUTH, WRONGPASS, NOPERM for the
  * commands ElastiCache restricts). Keys expire in real time, as in Redis.
  */
 
@@ -16,7 +17,7 @@ export interface StoredKey {
 }
 
 const RESTRICTED = new Set(['bgrewriteaof', 'bgsave', 'config', 'debug', 'migrate', 'replicaof', 'save', 'slaveof', 'shutdown', 'sync']);
-const WRITES = new Set(['set', 'del', 'unlink', 'hset', 'hdel', 'lpush', 'rpush', 'lpop', 'rpop', 'sadd', 'srem', 'expire', 'pexpire', 'persist', 'incr', 'decr', 'flushdb', 'flushall', 'rename', 'append', 'getdel', 'mset']);
+const WRITES = new Set(['del', 'unlink', 'lpush', 'rpush', 'lpop', 'rpop', 'sadd', 'srem', 'expire', 'pexpire', 'persist', 'incr', 'decr', 'flushdb', 'flushall', 'rename', 'append', 'getdel', 'mset']);
 
 const simple = (s: string) => `+${s}\r\n`;
 const error = (s: string) => `-${s}\r\n`;
@@ -166,6 +167,13 @@ export class RespServer {
       }
       case 'scan':
         return this.scan(args);
+      case 'info':
+        return bulk('# Server\r\nredis_version:7.2.0\r\nredis_mode:standalone\r\n\r\n# Cluster\r\ncluster_enabled:0\r\n');
+      case 'set':
+        return this.set(args);
+      case 'hset':
+      case 'hdel':
+        return this.writeHash(name, args);
       case 'ttl':
       case 'pttl': {
         const found = this.get(key);
@@ -200,6 +208,49 @@ export class RespServer {
     return `*2\r\n${bulk(String(next))}${array(matched)}`;
   }
 
+  /** SET key value [XX] [KEEPTTL | PX ms]: without KEEPTTL the TTL goes, as in Redis. */
+  private set(args: string[]): string {
+    const [key, value, ...options] = args;
+    if (value === undefined) return error("ERR wrong number of arguments for 'set' command");
+    const found = this.get(key);
+    let expiresAt: number | undefined;
+    let onlyExisting = false;
+    for (let i = 0; i < options.length; i++) {
+      const option = options[i].toLowerCase();
+      if (option === 'xx') onlyExisting = true;
+      else if (option === 'keepttl') expiresAt = found?.expiresAt;
+      else if (option === 'px' && Number(options[i + 1]) > 0) expiresAt = Date.now() + Number(options[++i]);
+      else return error('ERR syntax error');
+    }
+    if (onlyExisting && !found) return bulk(null);
+    this.keys.set(key, { value: { type: 'string', value }, expiresAt });
+    return simple('OK');
+  }
+
+  /** HSET key field value [field value …] (a new hash when the key is missing) and HDEL key field [field …]. */
+  private writeHash(name: string, args: string[]): string {
+    const [key, ...rest] = args;
+    const found = this.get(key);
+    if (found && found.value.type !== 'hash') return wrongType;
+    if (name === 'hset') {
+      if (rest.length === 0 || rest.length % 2 !== 0) return error("ERR wrong number of arguments for 'hset' command");
+      const hash: Record<string, string> = found?.value.type === 'hash' ? { ...found.value.value } : {};
+      let added = 0;
+      for (let i = 0; i < rest.length; i += 2) {
+        if (!Object.hasOwn(hash, rest[i])) added++;
+        hash[rest[i]] = rest[i + 1];
+      }
+      this.keys.set(key, { value: { type: 'hash', value: hash }, expiresAt: found?.expiresAt });
+      return integer(added);
+    }
+    if (!found || found.value.type !== 'hash') return integer(0);
+    const hash = { ...found.value.value };
+    const removed = rest.filter((f) => Object.hasOwn(hash, f) && delete hash[f]).length;
+    if (Object.keys(hash).length === 0) this.keys.delete(key);
+    else this.keys.set(key, { value: { type: 'hash', value: hash }, expiresAt: found.expiresAt });
+    return integer(removed);
+  }
+
   private read(name: string, args: string[]): string {
     const found = this.get(args[0]);
     const value = found?.value;
@@ -210,6 +261,12 @@ export class RespServer {
       case 'hget':
         if (!value) return bulk(null);
         return value.type === 'hash' ? bulk(value.value[args[1]] ?? null) : wrongType;
+      case 'hkeys':
+        if (!value) return array([]);
+        return value.type === 'hash' ? array(Object.keys(value.value)) : wrongType;
+      case 'hmget':
+        if (!value) return array(args.slice(1).map(() => null));
+        return value.type === 'hash' ? array(args.slice(1).map((f) => (Object.hasOwn(value.value, f) ? (value.value as Record<string, string>)[f] : null))) : wrongType;
       case 'hgetall':
         if (!value) return array([]);
         return value.type === 'hash' ? array(Object.entries(value.value).flat()) : wrongType;

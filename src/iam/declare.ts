@@ -45,6 +45,8 @@ export type Scope =
   | 'clone-repository'
   /** A clone's data-plane path that restores from a source's repository (OpenSearch: `…/_snapshot/<repo>/*\/_restore`). */
   | 'clone-restore'
+  /** A clone's data-plane path that updates documents in bulk (OpenSearch masking: `domain/<prefix>-*\/<index>/_bulk`). */
+  | 'clone-bulk'
   /** The target's relay instance (`connect.relay`), that `snapclone connect` starts Session Manager sessions on. */
   | 'relay'
   /** The Session Manager document of the target's `connect` (src/connect/document.ts): port forwarding to clones only. */

@@ -173,12 +173,14 @@ export async function serve(world: World, domain: DomainRecord, request: RawRequ
       user = iamUser(domain, principal);
     }
     authorizeRequest(domain, user, request.method, path);
-    const body = readBody(request);
+    // _bulk's body is lines of JSON (NDJSON), not one object.
+    const lines = path[path.length - 1] === '_bulk';
+    const body = lines ? undefined : readBody(request);
     if ((path[0] === '_plugins' || path[0] === '_opendistro') && path[1] === '_security') {
       if (!domain.advancedSecurity.Enabled) return awsAnswer(awsRefusal(400, 'Fine-grained access control is not enabled on this domain.'));
       return securityApi(domain, user, request.method, path, body);
     }
-    const req: DataRequest = { world, domain, method: request.method, segments: path, query, body, ctx };
+    const req: DataRequest = { world, domain, method: request.method, segments: path, query, body, ctx, ...(lines ? { text: request.body.toString('utf8') } : {}) };
     const call = { service: 'es', operation: action.slice(3), faultError: dataPlaneFaultError };
     return await world.faults.run(call, () => route(req), restoreOf(req) && (() => failIndexRestore(req)));
   } catch (error) {

@@ -2,6 +2,7 @@ import { checkPermission } from '../../core/authorize.ts';
 import { evaluate } from '../../core/iam-eval.ts';
 import type { RequestContext } from '../../core/service.ts';
 import type { World } from '../../core/world.ts';
+import { documentRoute } from './document-api.ts';
 import { documentsKept, searchRoute } from './search-api.ts';
 import { createBucket, snapshotIndicesOf, snapshotsOf, takeSnapshot } from './snapshots.ts';
 import {
@@ -28,7 +29,7 @@ import {
 /**
  * The REST API of one domain, as much of it as a restore needs, with OpenSearch's JSON shapes: snapshot
  * repositories (type s3), snapshots, restore, _cat/indices, _cat/recovery, _recovery, _cluster/health, GET /,
- * DELETE/HEAD of an index, and _count/_search over the documents (search-api.ts). Restores progress on the sandbox clock (nothing runs in the background).
+ * DELETE/HEAD of an index, _count/_search over the documents (search-api.ts), and _mapping and _bulk updates (document-api.ts). Restores progress on the sandbox clock (nothing runs in the background).
  */
 
 export interface DataResponse {
@@ -64,6 +65,8 @@ export interface DataRequest {
   segments: string[];
   query: URLSearchParams;
   body: Record<string, unknown> | undefined;
+  /** The body as sent, where it is not one JSON object (_bulk's lines). */
+  text?: string;
   /** The IAM caller (SigV4); undefined for the master user signing in with HTTP basic auth. */
   ctx?: RequestContext;
 }
@@ -893,6 +896,8 @@ export function route(req: DataRequest): DataResponse {
   }
   if (first === '_recovery' && get && s.length === 1) return recoveryApi(req);
   if (s.length === 2 && second === '_recovery' && get) return recoveryApi(req, first);
+  const documents = documentRoute(req);
+  if (documents) return documents;
   const searched = searchRoute(req);
   if (searched) return searched;
   if (s.length === 1 && !first.startsWith('_')) {

@@ -8,7 +8,8 @@ import { indicesOf, restoreFailed, type IndexRecord } from './state.ts';
  * answers: `{count, _shards}`; `{took, timed_out, _shards, hits: {total: {value, relation}, max_score, hits}}`,
  * each hit with `_index`, `_id`, `_score`, `_source`. Queries: none or `match_all`, `term` (the exact value,
  * `.keyword` sub-fields included), `match` (any of the query's lower-cased words, scored by how many match)
- * and `ids`; `size` and `from` from the body or the query string. Other queries are a 501 that names them.
+ * `ids` and `function_score` with `random_score`; `size` and `from` from the body or the query string; `_source`
+ * as a list of fields (dotted paths); `sort` on `_id` with `search_after`. Other queries are a 501 that names them.
  */
 
 /** The shard a document lives on (OpenSearch hashes its routing, the _id, with murmur3; any stable hash splits alike). */
@@ -58,6 +59,15 @@ function matcherOf(query: unknown): Matcher {
       const value = fieldValue(doc, field);
       return value === undefined || value === null ? 0 : new Set(words(value).filter((w) => wanted.has(w))).size;
     };
+  }
+  if (kind === 'function_score') {
+    // random_score only: every match scores at random (a different order on every search).
+    const spec_ = (spec ?? {}) as { query?: unknown; random_score?: unknown; functions?: unknown };
+    if (spec_.random_score === undefined || spec_.functions !== undefined) {
+      throw osException('sandbox_not_implemented', 'The snapclone sandbox implements function_score with random_score only', 501);
+    }
+    const inner = matcherOf(spec_.query);
+    return (doc) => (inner(doc) > 0 ? Math.random() + Number.EPSILON : 0);
   }
   if (kind === 'ids') {
     const values = ((spec as { values?: unknown[] } | undefined)?.values ?? []).map(String);
@@ -122,15 +132,25 @@ function search(req: DataRequest, expression: string): DataResponse {
       400,
     );
   }
-  const matched = indices.flatMap((index) =>
+  const byId = sortById(req.body?.sort);
+  const after = req.body?.search_after as unknown[] | undefined;
+  if (after !== undefined && byId === undefined) throw osException('illegal_argument_exception', 'Sort must contain at least one field.', 400);
+  const pick = sourceFilter(req.body?._source);
+  const matched: { _index: string; _id: string; _score: number | null; _source: unknown; sort?: string[] }[] = indices.flatMap((index) =>
     documentsOf(index, 'search it')
       .map((doc) => ({ doc, score: matcher(doc) }))
       .filter((m) => m.score > 0)
-      .map((m) => ({ _index: index.name, _id: m.doc._id, _score: m.score, _source: m.doc._source })),
+      .map((m) => ({ _index: index.name, _id: m.doc._id, _score: m.score, _source: pick(m.doc._source) })),
   );
-  // Best score first; ties keep the index order (a stable sort).
-  matched.sort((a, b) => b._score - a._score);
-  const hits = matched.slice(from, from + size);
+  if (byId) {
+    matched.sort((a, b) => (a._id < b._id ? -byId : a._id > b._id ? byId : 0));
+    for (const m of matched) Object.assign(m, { _score: null, sort: [m._id] });
+  } else {
+    // Best score first; ties keep the index order (a stable sort).
+    matched.sort((a, b) => b._score! - a._score!);
+  }
+  const remaining = after === undefined ? matched : matched.filter((m) => (byId! > 0 ? m._id > String(after[0]) : m._id < String(after[0])));
+  const hits = remaining.slice(from, from + size);
   return {
     status: 200,
     body: {
@@ -139,11 +159,41 @@ function search(req: DataRequest, expression: string): DataResponse {
       _shards: shards(indices),
       hits: {
         total: matched.length > TRACK_TOTAL ? { value: TRACK_TOTAL, relation: 'gte' } : { value: matched.length, relation: 'eq' },
-        max_score: matched.length === 0 ? null : matched[0]._score,
+        max_score: matched.length === 0 || byId ? null : matched[0]._score,
         hits,
       },
     },
   };
+}
+
+/** 1 (ascending) or -1 for a sort on `_id` alone; undefined without a sort; a 501 for any other sort. */
+function sortById(sort: unknown): 1 | -1 | undefined {
+  if (sort === undefined) return undefined;
+  const only = Array.isArray(sort) && sort.length === 1 ? sort[0] : sort;
+  const order = only === '_id' ? 'asc' : only && typeof only === 'object' && '_id' in only ? (only as { _id: unknown })._id : undefined;
+  const direction = typeof order === 'object' && order !== null ? (order as { order?: string }).order : order;
+  if (direction === 'asc' || direction === 'desc') return direction === 'asc' ? 1 : -1;
+  throw osException('sandbox_not_implemented', 'The snapclone sandbox sorts on _id only', 501);
+}
+
+/** `_source`: true or absent (all of it), false (none), or the fields (dotted paths) to keep. */
+function sourceFilter(spec: unknown): (source: Record<string, unknown>) => unknown {
+  if (spec === undefined || spec === true) return (source) => source;
+  if (spec === false) return () => undefined;
+  const fields = (Array.isArray(spec) ? spec : [spec]).map(String);
+  const keep = (source: Record<string, unknown>, prefix: string): Record<string, unknown> => {
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(source)) {
+      const path = prefix + key;
+      if (fields.some((f) => f === path)) out[key] = value;
+      else if (value && typeof value === 'object' && !Array.isArray(value) && fields.some((f) => f.startsWith(`${path}.`))) {
+        const inner = keep(value as Record<string, unknown>, `${path}.`);
+        if (Object.keys(inner).length > 0) out[key] = inner;
+      }
+    }
+    return out;
+  };
+  return (source) => keep(source, '');
 }
 
 /** `/<index>/_count` or `/<index>/_search`, else undefined. */

@@ -13,8 +13,9 @@ const listedUnder = (_target: TargetConfig, w: ScopeWhere): Conditions => ({
  * its REST API (`es:ESHttp*`) is addressed as `domain/<name>/<path>`. The source domain is only described
  * (control plane); its snapshots are read from its S3 repository (s3:ListBucket under the repository's
  * `index-` and `snap-` prefixes, s3:GetObject on its `index-*` blobs), never through its REST API. On a clone the role may read (GET) anything, and write
- * only what a read-only registration and a restore are: PUT `_snapshot/<repo>` and POST
- * `_snapshot/<repo>/<snapshot>/_restore` — never a snapshot, a deletion or a re-registration elsewhere.
+ * only what a read-only registration, a restore and masking are: PUT `_snapshot/<repo>`, POST
+ * `_snapshot/<repo>/<snapshot>/_restore` and POST `<index>/_bulk` — never a snapshot, a deletion or a
+ * re-registration elsewhere.
  */
 const points = [
   // Listing only under the repository's own prefixes (repository.ts), however AWS treats a listing with none.
@@ -56,6 +57,8 @@ export const OPENSEARCH_PERMISSIONS: EnginePermissions = {
     write('es:ESHttpPost', ['clone-restore'], 'resource'),
     // Snapshots, indices and recoveries of the clone, and its data for the people using it (GET).
     read('es:ESHttpGet', 'clone'),
+    // Masking (src/masking/drivers/opensearch.ts) reads with GET and writes only partial updates: POST <index>/_bulk.
+    write('es:ESHttpPost', ['clone-bulk'], 'resource'),
   ],
   // Clones made before the role became their master user kept a password in a secret.
   credentials: [...describe, identity, tagClone, secrets.value],
@@ -74,6 +77,8 @@ export function opensearchResources(scope: Scope, w: ScopeWhere): string[] | und
       return repositories.map((repo) => domain(`${w.prefix}-*/_snapshot/${repo}`));
     case 'clone-restore':
       return repositories.map((repo) => domain(`${w.prefix}-*/_snapshot/${repo}/*/_restore`));
+    case 'clone-bulk':
+      return [domain(`${w.prefix}-*/*/_bulk`)];
     case 'source':
       return w.sources.flatMap((s) => [domain(s.config.id), domain(`${s.config.id}/*`)]);
     case 'source-repository':
