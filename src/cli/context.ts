@@ -169,5 +169,6 @@ export function buildContext(options: GlobalOptions, io: Io, argv?: string[]): C
     invocation: argv,
     signal: io.signal,
     timeScale,
+    caBundle: io.env.AWS_CA_BUNDLE || undefined,
   };
 }

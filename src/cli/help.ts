@@ -54,6 +54,10 @@ export const EXAMPLES: Record<string, Example[]> = {
     { what: 'What would be deleted (expired clones, leftovers); nothing changes', line: 'snapclone janitor --dry-run' },
     { what: 'Clean one target, leftovers older than 2 hours', line: 'snapclone janitor --target dev --grace 2h' },
   ],
+  masking: [
+    { what: "The masking rules of a source's clones, field by field", line: 'snapclone masking plan billing-db' },
+    { what: 'What masking would refuse on one clone (reads its schema, changes nothing)', line: 'snapclone masking plan billing-db --clone snapclone-billing-db-20261120-alice' },
+  ],
   doctor: [
     { what: 'Check the config, the role, its permissions and the placement', line: 'snapclone doctor' },
     { what: 'One target, as a Markdown table for an issue', line: 'snapclone doctor --target dev --output markdown' },

@@ -206,6 +206,16 @@ export function program(io: Io, onExit: (code: number) => void, argv?: string[])
     .addOption(new Option('--target <name>', 'target from the config').env('SNAPCLONE_TARGET'))
     .action((document, opts) => execute(async (ctx) => (await import('../commands/iam.ts')).run({ document, ...opts }, ctx)));
 
+  root
+    .command('masking')
+    .description("what masking would run on a source's clones, and (with --clone) what it would refuse on a clone's schema")
+    .addArgument(new Argument('<action>', 'plan: the rules field by field; with --clone, the fail-closed check on that clone (read only)').choices(['plan'] as const))
+    .argument('<source>', 'source name from the config')
+    .option('--clone <clone>', "a clone of the source whose schema the rules are checked against (nothing is changed); exit 1 when masking would refuse it")
+    .addOption(new Option('--target <name>', 'target from the config').env('SNAPCLONE_TARGET'))
+    .option('--force', "check another person's clone (recorded on the clone)")
+    .action((_action, source, opts) => execute(async (ctx) => (await import('../commands/masking.ts')).run({ source, ...opts }, ctx)));
+
   defineInit(root, (run) => execute({ withoutConfig: run }));
 
   addCompletion(root, io);

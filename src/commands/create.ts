@@ -12,6 +12,9 @@ import type { Clone, Engine, RestorePlan, SourceRef, TargetRef } from '../engine
 import type { CommandResult } from '../output/render.ts';
 import type { Progress } from '../output/reporter.ts';
 import { statusLabel } from '../output/status.ts';
+import { maskClone } from '../masking/clone.ts';
+import { maskingRules } from '../masking/config.ts';
+import { openSession } from '../masking/open.ts';
 import {
   allOrReport,
   carriedOnBy,
@@ -228,6 +231,8 @@ export async function run(options: CreateOptions, ctx: Context): Promise<Command
         set,
         engine: p.engine.name,
         request: requestTag(request),
+        // Nothing of the clone is handed out until its masking is verified (src/masking/gate.ts).
+        masking: maskingRules(p.source.config) ? 'required' : undefined,
       };
       const existing = await p.engine.describe(name, p.target, ctx);
       if (existing?.tagged) assertOwnClone(cloneTags(existing), name, ctx.person);
@@ -263,6 +268,17 @@ export async function run(options: CreateOptions, ctx: Context): Promise<Command
           // A member that fails leaves no progress line behind (its failure is in the result).
           ctx.reporter.done(undefined, name);
           throw error;
+        }
+        if (isReady(clone) && maskingRules(p.source.config)) {
+          const startedAt = ctx.now().getTime();
+          try {
+            clone = await maskClone({ clone, engine: p.engine, source: p.source, target: p.target }, ctx, openSession, (phase) =>
+              onProgress({ phase: `${name}: ${phase}`, elapsedMs: ctx.now().getTime() - startedAt }),
+            );
+          } catch (error) {
+            ctx.reporter.done(undefined, name);
+            throw error;
+          }
         }
         finishing = !isReady(clone) && resumed;
         ctx.reporter.done(

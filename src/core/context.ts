@@ -25,6 +25,11 @@ export interface Context {
    * that polling expects its durations; 1 (AWS) when unset.
    */
   timeScale?: number;
+  /**
+   * AWS_CA_BUNDLE, as the aws CLI reads it: a PEM file of certificates to trust besides Node's own, for the TLS
+   * connections snapclone makes to clones' data (masking a cache clone); unset on AWS, whose certificates Node trusts.
+   */
+  caBundle?: string;
 }
 
 /** A target of the config by name; a UsageError lists the known ones. */

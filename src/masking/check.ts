@@ -1,5 +1,21 @@
 import type { Collection, CollectionRules, Field, Inventory, MaskingRules, Rule } from './model.ts';
 import { VALUE_FIELD } from './model.ts';
+import { FAKE_EMAIL_DOMAIN } from './transforms.ts';
+
+/** The shortest fake e-mail address: four hex characters, '@' and the reserved domain. */
+const FAKE_EMAIL_MIN = 5 + FAKE_EMAIL_DOMAIN.length;
+
+const DAY_MS = 86_400_000;
+
+/** Whether a clone of data from `restoreTime` may lack a field the rules say was added on `day` (to the end of that day, UTC+14 at the latest). */
+const mayLack = (rules: CollectionRules, field: string, restoreTime: Date | undefined) => {
+  const day = rules.added?.[field];
+  return (
+    day !== undefined &&
+    restoreTime !== undefined &&
+    restoreTime.getTime() < Date.parse(`${day}T00:00:00Z`) + DAY_MS + 14 * 3_600_000
+  );
+};
 
 /** One reason masking refuses to run, naming the collection and field it is about. */
 export interface Problem {
@@ -47,11 +63,17 @@ function typeProblem(rule: Rule, field: Field): string | undefined {
         ? undefined
         : `date-shift on a ${field.typeName} field: it moves dates and timestamps only`;
     case 'hash':
+      if (t === 'integer' && /^(int2|smallint|tinyint|mediumint)/i.test(field.typeName)) {
+        return `hash on a ${field.typeName} column: its hashes are 31-bit integers; keep it, or use fixed or null`;
+      }
       return ['text', 'integer', 'bigint'].includes(t)
         ? undefined
         : `hash on a ${field.typeName} field: it maps text and integers`;
-    case 'keep-format':
     case 'fake-email':
+      if (t === 'text' && field.maxLength !== undefined && field.maxLength < FAKE_EMAIL_MIN)
+        return `fake-email needs ${FAKE_EMAIL_MIN} characters; ${field.typeName} holds ${field.maxLength}`;
+      return t === 'text' ? undefined : `fake-email on a ${field.typeName} field: it makes text`;
+    case 'keep-format':
     case 'fake-phone':
     case 'fake-name':
       return t === 'text' ? undefined : `${rule.transform} on a ${field.typeName} field: it makes text`;
@@ -65,13 +87,20 @@ function typeProblem(rule: Rule, field: Field): string | undefined {
   }
 }
 
-function checkRuled(rules: CollectionRules, collection: Collection, problems: Problem[], sqlAllowed: boolean): void {
+function checkRuled(
+  rules: CollectionRules,
+  collection: Collection,
+  problems: Problem[],
+  sqlAllowed: boolean,
+  restoreTime?: Date,
+): void {
   const named = collection.name;
   if (collection.unmaskable)
     problems.push({ collection: named, message: `${named} cannot be masked: ${collection.unmaskable}` });
   const fields = new Map(collection.fields.map((f) => [f.name, f]));
   for (const [name, rule] of Object.entries(rules.rules)) {
     const field = fields.get(name);
+    if (!field && mayLack(rules, name, restoreTime)) continue;
     if (!field) {
       problems.push({
         collection: named,
@@ -111,7 +140,7 @@ function checkRuled(rules: CollectionRules, collection: Collection, problems: Pr
  * Every reason not to mask (and so not to hand over) a clone whose data looks like `inventory`: fail closed.
  * Nothing here reads data; it runs before anything is changed.
  */
-export function checkInventory(masking: MaskingRules, inventory: Inventory): Problem[] {
+export function checkInventory(masking: MaskingRules, inventory: Inventory, restoreTime?: Date): Problem[] {
   const problems: Problem[] = [];
   const sqlAllowed = masking.kind === 'tables';
   const byName = new Map(inventory.collections.map((c) => [c.name, c]));
@@ -129,7 +158,7 @@ export function checkInventory(masking: MaskingRules, inventory: Inventory): Pro
         });
       continue;
     }
-    checkRuled(rules, collection, problems, sqlAllowed);
+    checkRuled(rules, collection, problems, sqlAllowed, restoreTime);
   }
   for (const collection of inventory.collections) {
     if (ruled.has(collection.name)) continue;

@@ -11,7 +11,12 @@ import type { MaskingRules, MaskingSession } from './model.ts';
 import { maskData, MaskingStopped, type MaskingReport } from './run.ts';
 
 /** Opens a masking session to a clone's data at `at` (its endpoint, or the local end of a tunnel to it). */
-export type SessionOpener = (details: ConnectionDetails, at: Address, ctx: Context) => Promise<MaskingSession>;
+export type SessionOpener = (
+  details: ConnectionDetails,
+  at: Address,
+  ctx: Context,
+  target: TargetRef,
+) => Promise<MaskingSession>;
 
 export interface MaskTarget {
   clone: Clone;
@@ -22,10 +27,10 @@ export interface MaskTarget {
 
 /** The tag value of a verified run: what it masked and proved, in the characters every service allows in tags. */
 export const verifiedTag = (r: MaskingReport) =>
-  `verified tables=${r.collections.length} rows=${r.rows} rules=${r.rules} checks=${r.checks}`;
+  `verified tables=${r.masked} rows=${r.rows} rules=${r.rules} checks=${r.checks}`;
 
 /** A clone's endpoint as masking reaches it: through the target's relay when it has one, else directly. */
-async function reach(ctx: Context, details: ConnectionDetails, m: MaskTarget): Promise<Tunnel> {
+export async function reach(ctx: Context, details: ConnectionDetails, m: MaskTarget): Promise<Tunnel> {
   const endpoint = { host: details.host, port: details.port };
   if (!m.target.config.connect) return directly(endpoint);
   const { openRelay } = await import('../connect/relay.ts');
@@ -44,7 +49,7 @@ function stoppedError(m: MaskTarget, error: MaskingStopped, left: string, ctx: C
   return new SnapcloneError(
     `${m.clone.clone}: ${before}; ${left}. No credentials are handed out.\n${lines.join('\n')}`,
     ExitCode.failed,
-    `Fix the masking rules of ${m.source.name} in the config (snapclone masking plan ${m.source.name} --clone ${m.clone.clone}), then run: ${finishCommand(m.clone, Object.keys(ctx.config.targets).length)}`,
+    `Fix the masking rules of ${m.source.name} in the config (snapclone masking plan ${m.source.name} shows them), then run: ${finishCommand(m.clone, Object.keys(ctx.config.targets).length)}`,
   );
 }
 
@@ -57,17 +62,23 @@ async function leaveFailed(
   ctx: Context,
 ): Promise<string> {
   if (masking.onFailure === 'delete') {
-    await m.engine.tag(m.clone, { [TAG.masking]: `failed rules=${problems} deleted` }, ctx);
+    await m.engine.tag(m.clone, { [TAG.masking]: `failed problems=${problems} deleted` }, ctx);
     await m.engine.delete(m.clone, ctx, { wait: false, onProgress: () => {} });
     return 'the clone is being deleted (onFailure: delete)';
   }
   let locked = false;
   if (session?.lock) {
-    await session.lock();
-    locked = true;
-    await m.engine.markLocked?.(m.clone, ctx);
+    try {
+      await session.lock();
+      locked = true;
+    } catch (error) {
+      ctx.reporter.warn(
+        `${m.clone.clone}: could not lock it (${(error as Error).message}); snapclone hands nothing out for it.`,
+      );
+    }
+    if (locked) await m.engine.markLocked?.(m.clone, ctx);
   }
-  await m.engine.tag(m.clone, { [TAG.masking]: `failed rules=${problems} ${locked ? 'locked' : 'refused'}` }, ctx);
+  await m.engine.tag(m.clone, { [TAG.masking]: `failed problems=${problems} ${locked ? 'locked' : 'refused'}` }, ctx);
   return locked
     ? 'the clone is locked: its master password was replaced by one nobody is told'
     : 'the clone is kept, and snapclone hands nothing out for it';
@@ -94,7 +105,7 @@ export async function maskClone(
   try {
     tunnel = await reach(ctx, details, m);
     try {
-      session = await open(details, tunnel.local, ctx);
+      session = await open(details, tunnel.local, ctx, m.target);
     } catch (error) {
       const message = (error as Error).message;
       if (!UNREACHABLE.test(message) && !UNREACHABLE.test(String((error as NodeJS.ErrnoException).code ?? '')))
@@ -106,7 +117,7 @@ export async function maskClone(
         },
       ]);
     }
-    const report = await maskData(session, masking, { onProgress });
+    const report = await maskData(session, masking, { onProgress, restoreTime: m.clone.restoreTime });
     const tag = verifiedTag(report);
     await m.engine.tag(m.clone, { [TAG.masking]: tag }, ctx);
     ctx.reporter.info(
@@ -114,9 +125,13 @@ export async function maskClone(
     );
     return { ...m.clone, masking: tag };
   } catch (error) {
-    if (!(error instanceof MaskingStopped)) throw error;
-    const left = await leaveFailed(m, masking, session, error.problems.length, ctx);
-    throw stoppedError(m, error, left, ctx);
+    // Whatever stopped it (a check, a rule, a dropped connection, a refused GRANT), the clone is left as configured.
+    const stopped =
+      error instanceof MaskingStopped
+        ? error
+        : new MaskingStopped('failed', [{ collection: m.clone.clone, message: (error as Error).message }]);
+    const left = await leaveFailed(m, masking, session, stopped.problems.length, ctx);
+    throw stoppedError(m, stopped, left, ctx);
   } finally {
     await session?.close().catch(() => {});
     await tunnel?.close().catch(() => {});

@@ -113,6 +113,11 @@ export function maskingProblems(engine: string, masking: MaskingConfig): [string
       problems.push([[kind, name, 'keep'], `${field} has a rule and is kept: choose one`]);
     const twice = keep.filter((f, i) => keep.indexOf(f) !== i);
     if (twice.length > 0) problems.push([[kind, name, 'keep'], `${twice[0]} is kept twice`]);
+    for (const field of Object.keys((rules.added ?? {}) as object).filter(
+      (f) => !fields.includes(f) && !keep.includes(f),
+    )) {
+      problems.push([[kind, name, 'added'], `${field} is named under added but has no rule and is not kept`]);
+    }
     if (fields.length + keep.length === 0 && rules.value === undefined)
       problems.push([[kind, name], 'no rules and nothing kept: name each field with a rule or under keep']);
   }
@@ -136,12 +141,13 @@ export function maskingRules(source: { engine: string; masking?: MaskingConfig }
       fields?: Record<string, z.infer<typeof RuleSchema>>;
       value?: z.infer<typeof RuleSchema>;
       keep?: string[];
+      added?: Record<string, string>;
     };
     const rules = Object.fromEntries(
       Object.entries(entry.columns ?? entry.fields ?? {}).map(([f, r]) => [f, normalRule(r)]),
     );
     if (entry.value !== undefined) rules[VALUE_FIELD] = normalRule(entry.value);
-    return { name, rules, keep: entry.keep ?? [] };
+    return { name, rules, keep: entry.keep ?? [], ...(entry.added ? { added: entry.added } : {}) };
   });
   return {
     kind,

@@ -65,7 +65,7 @@ export function assertHandOut(
     `${clone.clone}: ${detail}, so snapclone does not ${what}.`,
     ExitCode.failed,
     state.state === 'failed'
-      ? `Fix the masking rules (snapclone masking plan ${clone.source} --clone ${clone.clone} lists what stops it), then run: ${finishCommand(clone, targets)}; or delete the clone.`
+      ? `Fix the masking rules of ${clone.source} (the failed run listed each problem; snapclone masking plan ${clone.source} shows the rules), then run: ${finishCommand(clone, targets)}; or delete the clone.`
       : `Finish it (this masks and verifies it): ${finishCommand(clone, targets)}`,
   );
 }

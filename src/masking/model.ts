@@ -37,6 +37,8 @@ export interface CollectionRules {
   rules: Record<string, Rule>;
   /** Fields deliberately kept as they are. */
   keep: string[];
+  /** Fields that appeared in the source on a day (YYYY-MM-DD): older clones may lack them. */
+  added?: Record<string, string>;
 }
 
 /** The field name under which a Redis string key's value is ruled (config `value:`). */

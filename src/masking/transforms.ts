@@ -8,7 +8,11 @@ import type { Field, Rule } from './model.ts';
  * original against a masked value. Every transform of a non-null value returns something other than that value.
  */
 export interface Transformer {
-  apply(rule: Rule, field: Field, value: unknown): unknown;
+  /**
+   * `seed`: what date-shift draws its shift from instead of the value — the row's dates together, so that all
+   * the dates of one row move by the same days and keep their order (created_at before updated_at).
+   */
+  apply(rule: Rule, field: Field, value: unknown, seed?: string): unknown;
 }
 
 /** The e-mail domain of fake addresses: reserved (RFC 2606), so a check can tell masked values from real ones. */
@@ -43,17 +47,42 @@ function digest(key: Buffer, purpose: string, value: string, round = 0): Buffer 
   return createHmac('sha256', key).update(`${purpose}\u0000${round}\u0000${value}`).digest();
 }
 
-/** Every letter and digit replaced by one of its kind, drawn from the digest; the rest kept. */
+/** Ranges a letter is redrawn within, so that text keeps its script: kana stay kana, kanji kanji, Latin Latin. */
+const SCRIPTS: [number, number][] = [
+  [0x61, 0x7a],
+  [0x41, 0x5a],
+  [0x30, 0x39],
+  [0xff10, 0xff19],
+  [0xff41, 0xff5a],
+  [0xff21, 0xff3a],
+  [0x3041, 0x3093],
+  [0x30a1, 0x30f3],
+  [0xff66, 0xff9d],
+  [0x4e00, 0x9fff],
+  [0xac00, 0xd7a3],
+];
+
+/** Whether text holds anything keep-format replaces: a letter or a digit of any script. */
+export const hasLettersOrDigits = (text: string) => /[\p{L}\p{Nd}]/u.test(text);
+
+/**
+ * Every letter and digit (of any script) replaced by one of its kind drawn from the digest — a digit by a digit,
+ * a kana by a kana, a kanji by a kanji, other letters by Latin letters of the same case — the rest kept.
+ */
 function keepFormat(key: Buffer, text: string, round: number): string {
-  let bytes = digest(key, 'format', text, round);
   let out = '';
-  for (let i = 0; i < text.length; i++) {
-    if (i > 0 && i % bytes.length === 0) bytes = digest(key, `format${i}`, text, round);
-    const b = bytes[i % bytes.length];
-    const c = text[i];
-    if (c >= '0' && c <= '9') out += String(b % 10);
-    else if (c >= 'a' && c <= 'z') out += String.fromCharCode(97 + (b % 26));
-    else if (c >= 'A' && c <= 'Z') out += String.fromCharCode(65 + (b % 26));
+  let i = 0;
+  let bytes = digest(key, 'format', text, round);
+  for (const c of text) {
+    if (i > 0 && i % 8 === 0) bytes = digest(key, `format${i}`, text, round);
+    const n = bytes.readUInt32BE((i % 8) * 4);
+    i++;
+    const code = c.codePointAt(0)!;
+    const range = SCRIPTS.find(([lo, hi]) => code >= lo && code <= hi);
+    if (range) out += String.fromCodePoint(range[0] + (n % (range[1] - range[0] + 1)));
+    else if (/\p{Nd}/u.test(c)) out += String(n % 10);
+    else if (/\p{Lu}/u.test(c)) out += String.fromCharCode(65 + (n % 26));
+    else if (/\p{L}/u.test(c)) out += String.fromCharCode(97 + (n % 26));
     else out += c;
   }
   return out;
@@ -78,20 +107,50 @@ function differing<T>(
   throw new Error('a transform kept its input after 64 rounds');
 }
 
+/**
+ * A keyed permutation of [0, 2^bits) (a Feistel network of HMAC rounds, cycle-walking into the range): distinct
+ * integers stay distinct, so a hashed primary key stays unique and every foreign key still finds its row.
+ */
+function permute(key: Buffer, n: bigint, bits: number, round: number): bigint {
+  const half = BigInt(Math.ceil(bits / 2));
+  const mask = (1n << half) - 1n;
+  const limit = 1n << BigInt(bits);
+  let x = n;
+  do {
+    let left = x >> half;
+    let right = x & mask;
+    for (let r = 0; r < 4; r++) {
+      const f = digest(key, `feistel${r}`, String(right), round).readBigUInt64BE(0) & mask;
+      [left, right] = [right, left ^ f];
+    }
+    x = (left << half) | right;
+  } while (x >= limit);
+  return x;
+}
+
+/** Integers of `bits` (31: int4, 53: int8 kept exact in JavaScript) permuted, the sign kept. */
+function permuteSigned(key: Buffer, value: bigint, bits: number, round: number): bigint {
+  return value >= 0n ? permute(key, value, bits, round) : -permute(key, -value - 1n, bits, round) - 1n;
+}
+
 function hashValue(key: Buffer, field: Field, value: unknown): unknown {
   const text = textOf(value);
-  if (field.type === 'integer')
-    return differing(
-      value,
-      (r) => digest(key, 'hash', text, r).readUInt32BE(0) & 0x7fffffff,
-      (n) => String(n) === text,
-    );
-  if (field.type === 'bigint') {
-    // Kept within 2^53 so that every driver and JSON carries it exactly.
+  if ((field.type === 'integer' || field.type === 'bigint') && /^-?\d+$/.test(text)) {
+    const bits = field.type === 'integer' ? 31 : 53;
+    const n = BigInt(text);
+    if (n < 1n << BigInt(bits) && n >= -(1n << BigInt(bits))) {
+      const out = differing(
+        value,
+        (r) => permuteSigned(key, n, bits, r),
+        (m) => m === n,
+      );
+      return field.type === 'integer' ? Number(out) : String(out);
+    }
+    // Beyond 2^53: a keyed hash of 53 bits (collisions as unlikely as for text).
     return differing(
       value,
       (r) => String(Number(digest(key, 'hash', text, r).readBigUInt64BE(0) & 0x1fffffffffffffn)),
-      (s) => s === text,
+      (m) => m === text,
     );
   }
   const length = Math.min(32, field.maxLength ?? 32);
@@ -119,9 +178,9 @@ function fakeName(key: Buffer, field: Field, value: unknown): string {
   });
 }
 
-function dateShift(key: Buffer, field: Field, value: unknown, days: number): unknown {
+function dateShift(key: Buffer, field: Field, value: unknown, days: number, seed?: string): unknown {
   const text = textOf(value);
-  const b = digest(key, 'date', text, 0);
+  const b = digest(key, 'date', seed ?? text, 0);
   const shift = ((b.readUInt32BE(0) % days) + 1) * (b[4] % 2 === 0 ? 1 : -1);
   const isDate = value instanceof Date;
   const time = isDate
@@ -137,7 +196,7 @@ function dateShift(key: Buffer, field: Field, value: unknown, days: number): unk
 /** A transformer with a fresh random key (one per masking run). */
 export function newTransformer(key: Buffer = randomBytes(32)): Transformer {
   return {
-    apply(rule, field, value) {
+    apply(rule, field, value, seed) {
       if (rule.transform === 'fixed') return rule.value;
       if (rule.transform === 'null') return null;
       if (value === null || value === undefined) return value ?? null;
@@ -156,7 +215,7 @@ export function newTransformer(key: Buffer = randomBytes(32)): Transformer {
         case 'fake-name':
           return fakeName(key, field, value);
         case 'date-shift':
-          return dateShift(key, field, value, rule.days ?? 30);
+          return dateShift(key, field, value, rule.days ?? 30, seed);
         case 'sql':
           throw new Error('sql rules run in the database');
       }

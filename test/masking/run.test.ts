@@ -144,4 +144,21 @@ describe('a masking run', () => {
     ).catch((e: unknown) => e)) as MaskingStopped;
     expect(stopped.problems[0].message).toMatch(/sql rules are for SQL engines/);
   });
+
+  it('refuses hash on a smallint and fake-email on a column too short for it', async () => {
+    const tables = world();
+    tables[1].fields[1] = { name: 'customer_id', type: 'integer', typeName: 'int2', nullable: false };
+    tables[0].fields[2] = { name: 'email', type: 'text', typeName: 'varchar(12)', nullable: true, maxLength: 12 };
+    const stopped = (await maskData(new MemoryStore(tables), rules(RULES)).catch((e: unknown) => e)) as MaskingStopped;
+    const said = stopped.problems.map((p) => p.message).join('\n');
+    expect(said).toMatch(/orders\.customer_id: hash on a int2 column/);
+    expect(said).toMatch(/customers\.email: fake-email needs 19 characters; varchar\(12\) holds 12/);
+  });
+
+  it("added: a clone of data from before the day a column was added may lack it; a later one without it is refused", async () => {
+    const withAdded = rules({ ...RULES, customers: { columns: { ...RULES.customers.columns, birth_date: { transform: 'date-shift', days: 30 } }, added: { birth_date: '2026-11-26' } } });
+    await expect(maskData(new MemoryStore(world()), withAdded, { restoreTime: new Date('2026-11-26T10:00:00Z') })).resolves.toMatchObject({ rows: 130 });
+    const later = (await maskData(new MemoryStore(world()), withAdded, { restoreTime: new Date('2026-11-28T00:00:00Z') }).catch((e: unknown) => e)) as MaskingStopped;
+    expect(later.problems.map((p) => p.message)).toEqual(['a rule names customers.birth_date, which the clone does not have (renamed or dropped?)']);
+  });
 });

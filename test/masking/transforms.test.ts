@@ -14,7 +14,7 @@ const KEY = Buffer.alloc(32, 7);
 
 describe('transforms', () => {
   const t = newTransformer(KEY);
-  const apply = (rule: Rule, f: Field, v: unknown) => t.apply(rule, f, v);
+  const apply = (rule: Rule, f: Field, v: unknown, seed?: string) => t.apply(rule, f, v, seed);
 
   it('are keyed: the same value gives the same result in one run (joins match), another run gives another', () => {
     expect(apply({ transform: 'hash' }, field('integer'), 42)).toBe(
@@ -78,5 +78,27 @@ describe('transforms', () => {
         expect(apply({ transform: 'hash' }, field('integer'), n)).not.toBe(n);
       }),
     );
+  });
+
+  it('keep-format keeps the script: kanji stay kanji, kana kana, full-width digits full-width, and all of them change', () => {
+    const out = apply({ transform: 'keep-format' }, field('text'), '東京都渋谷区３丁目12-5 ヤマダ たろう') as string;
+    expect(out).toMatch(/^[\u4e00-\u9fff]{6}[０-９][\u4e00-\u9fff]{2}\d{2}-\d [\u30a1-\u30f3]{3} [\u3041-\u3093]{3}$/u);
+    expect(out).not.toBe('東京都渋谷区３丁目12-5 ヤマダ たろう');
+    expect(apply({ transform: 'keep-format' }, field('text'), '山田太郎')).not.toBe('山田太郎');
+  });
+
+  it('hash keeps distinct integers distinct (a keyed permutation): a hashed primary key stays unique', () => {
+    const seen = new Set<number>();
+    for (let n = 1; n <= 50_000; n++) seen.add(apply({ transform: 'hash' }, field('integer'), n) as number);
+    expect(seen.size).toBe(50_000);
+    for (const n of seen) expect(n).toBeLessThan(2 ** 31);
+    expect(apply({ transform: 'hash' }, field('integer'), -5)).toBeLessThan(0);
+  });
+
+  it('date-shift with a row seed moves every date of a row by the same days', () => {
+    const seed = 'row-1';
+    const a = apply({ transform: 'date-shift', days: 30 }, field('timestamp'), '2026-11-01T00:00:00.000Z', seed) as string;
+    const b = apply({ transform: 'date-shift', days: 30 }, field('timestamp'), '2026-11-03T00:00:00.000Z', seed) as string;
+    expect(Date.parse(b) - Date.parse(a)).toBe(2 * 86_400_000);
   });
 });
