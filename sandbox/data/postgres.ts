@@ -18,7 +18,7 @@ import { insertsOf, literal } from './sql.ts';
  * for the next connection, as on RDS, and the sandbox does not know the new password (nor does RDS).
  */
 
-const TYPES: Record<ColumnType, string> = { id: 'integer PRIMARY KEY', int: 'integer', text: 'text', money: 'numeric(12,2)', time: 'timestamptz' };
+const TYPES: Record<ColumnType, string> = { id: 'integer PRIMARY KEY', int: 'integer', text: 'text', money: 'numeric(12,2)', time: 'timestamptz', date: 'date' };
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
 const timeLiteral = (ms: number) => `'${new Date(ms).toISOString()}'`;
 /** The Terminate message's type byte: pg-gateway closes the connection itself; PGlite must not see it. */
