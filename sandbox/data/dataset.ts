@@ -3,12 +3,17 @@
  * SQL. The first column of every table is its integer primary key `id`.
  */
 
-/** money: integer cents, shown with two decimals; time: epoch milliseconds, stored in UTC. */
-export type ColumnType = 'id' | 'int' | 'text' | 'money' | 'time';
+/** money: integer cents, shown with two decimals; time: epoch milliseconds, stored in UTC; date: 'YYYY-MM-DD'. */
+export type ColumnType = 'id' | 'int' | 'text' | 'money' | 'time' | 'date';
 
 export interface Column {
   name: string;
   type: ColumnType;
+  /**
+   * A column added to its table during the history (ALTER TABLE … ADD COLUMN): this long (ms) after the history's
+   * origin. Before that the table has no such column; rows older than it hold NULL until a change sets it.
+   */
+  addedAfter?: number;
 }
 
 export interface TableSchema {

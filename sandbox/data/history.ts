@@ -1,4 +1,4 @@
-import type { DataSet, Row, TableSchema } from './dataset.ts';
+import type { Column, DataSet, Row, TableSchema } from './dataset.ts';
 import { Random } from './random.ts';
 
 /**
@@ -22,8 +22,14 @@ export interface TimedChange {
 export class Tables {
   private readonly rows = new Map<string, Map<number, Row>>();
   private readonly nextIds = new Map<string, number>();
+  /** The time of the replay (epoch ms): which columns the tables have (Column.addedAfter). */
+  at: number;
 
-  constructor(private readonly schemas: readonly TableSchema[]) {
+  constructor(
+    private readonly schemas: readonly TableSchema[],
+    private readonly origin = 0,
+  ) {
+    this.at = origin;
     for (const s of schemas) {
       this.rows.set(s.name, new Map());
       this.nextIds.set(s.name, 1);
@@ -37,6 +43,12 @@ export class Tables {
 
   get(table: string, id: number): Row | undefined {
     return this.table(table).get(id);
+  }
+
+  /** Whether `table` has `column` at the time of the replay (a column added during the history has it from then on). */
+  has(table: string, column: string): boolean {
+    const found = this.schemas.find((s) => s.name === table)?.columns.find((c) => c.name === column);
+    return found !== undefined && this.present(found);
   }
 
   nextId(table: string): number {
@@ -58,8 +70,19 @@ export class Tables {
     }
   }
 
+  /** The tables as they are at the time of the replay: only the columns they have then, NULL where a row has no value. */
   dataSet(): DataSet {
-    return { tables: this.schemas.map((schema) => ({ schema, rows: [...this.table(schema.name).values()].map((r) => ({ ...r })) })) };
+    return {
+      tables: this.schemas.map((full) => {
+        const schema = { name: full.name, columns: full.columns.filter((c) => this.present(c)) };
+        const rows = [...this.table(full.name).values()].map((r) => Object.fromEntries(schema.columns.map((c) => [c.name, r[c.name] ?? null])));
+        return { schema, rows };
+      }),
+    };
+  }
+
+  private present(column: Column): boolean {
+    return column.addedAfter === undefined || this.at >= this.origin + column.addedAfter;
   }
 
   private table(name: string): Map<number, Row> {
@@ -91,13 +114,18 @@ const MAX_GAP_S = 210 * 60;
 /** Replays a history up to `until` (inclusive), telling `seen` of every change after the initial rows. */
 function replay(history: History, until: number, seen?: (c: TimedChange) => void): Tables {
   const rng = new Random(history.seed);
-  const tables = new Tables(history.model.tables);
+  const tables = new Tables(history.model.tables, history.origin);
   history.model.initial(rng, tables, history.origin);
   let at = history.origin;
   for (;;) {
     // The gap is drawn before it is compared with `until`: every replay draws the same sequence.
     at += rng.int(MIN_GAP_S, MAX_GAP_S) * 1000;
-    if (at > until) return tables;
+    if (at > until) {
+      // A column added between the last change and `until` is there (empty in older rows).
+      tables.at = Math.max(tables.at, until);
+      return tables;
+    }
+    tables.at = at;
     const change = history.model.next(rng, tables, at);
     tables.apply(change);
     seen?.({ at, change });

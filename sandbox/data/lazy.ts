@@ -26,6 +26,12 @@ export interface LazySpec {
    * engine before the next client is served); undefined refuses the connection (the clone is not reachable yet).
    */
   password: () => string | undefined;
+  /**
+   * How many times the password has been set (RDS's ModifyDBInstance…): a password set again is applied again
+   * even when it is the one applied last, since a database user may have changed it meanwhile (ALTER ROLE …
+   * PASSWORD over the wire, which the sandbox does not see). Without it only a different password is applied.
+   */
+  passwordSets?: () => number;
 }
 
 /**
@@ -34,7 +40,7 @@ export interface LazySpec {
  */
 export function serveLazily(engine: Engine, spec: LazySpec): LazyEndpoint {
   let running: Promise<RunningEngine> | undefined;
-  let applied: string | undefined;
+  let applied: { password: string; sets: number } | undefined;
   /** Connections are readied one after another: the engine starts once, passwords change in order. */
   let queue: Promise<unknown> = Promise.resolve();
   let stopped = false;
@@ -42,9 +48,9 @@ export function serveLazily(engine: Engine, spec: LazySpec): LazyEndpoint {
   let stopping: Promise<void> | undefined;
   const sockets = new Set<Socket>();
 
-  const ready = async (password: string): Promise<RunningEngine> => {
+  const ready = async (password: string, sets: number): Promise<RunningEngine> => {
     if (!running) {
-      applied = password;
+      applied = { password, sets };
       const starting = engine.start({ data: spec.data(), database: spec.database, username: spec.username, password });
       running = starting;
       // A start that failed is tried again by the next connection.
@@ -53,9 +59,9 @@ export function serveLazily(engine: Engine, spec: LazySpec): LazyEndpoint {
       });
     }
     const started = await running;
-    if (password !== applied) {
+    if (password !== applied?.password || sets !== applied.sets) {
       await started.setPassword(password);
-      applied = password;
+      applied = { password, sets };
     }
     return started;
   };
@@ -68,7 +74,8 @@ export function serveLazily(engine: Engine, spec: LazySpec): LazyEndpoint {
     if (why) return engine.refuse(socket, `The sandbox's data plane for ${engine.name} is unavailable: ${why}`);
     const password = spec.password();
     if (password === undefined) return socket.destroy();
-    const turn = queue.then(() => ready(password));
+    const sets = spec.passwordSets?.() ?? 0;
+    const turn = queue.then(() => ready(password, sets));
     queue = turn.catch(() => undefined);
     turn.then(
       (started) => (stopped || socket.destroyed ? socket.destroy() : started.serve(socket)),

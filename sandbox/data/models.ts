@@ -1,9 +1,23 @@
+import { DAY_MS } from '../core/clock.ts';
 import type { Row, TableSchema } from './dataset.ts';
 import type { Change, DataModel, Tables } from './history.ts';
-import { contactChange, person } from './people.ts';
+import { birthDate, contactChange, person } from './people.ts';
 import type { Random } from './random.ts';
+import { HISTORY_DAYS } from './sources.ts';
 
 /** The data models of the scenario's SQL sources: billing (payments), orders (orders) and catalog (products, reviews). */
+
+/**
+ * The schema change in the middle of the scenario's history: the customers tables of billing-db and orders-db
+ * gain `birth_date` (a date, personal) this many days before the scenario's "today" (the sandbox's now when
+ * it seeded the histories), as a column added after masking rules were written would. From then on new
+ * customers have one and a customer gets one when next updated; older rows hold NULL until then.
+ */
+export const BIRTH_DATE_DAYS_BEFORE_TODAY = 10;
+const BIRTH_DATE_ADDED_AFTER = (HISTORY_DAYS - BIRTH_DATE_DAYS_BEFORE_TODAY) * DAY_MS;
+
+/** When a history's customers table gained birth_date (epoch ms, a whole second): a clone of this time or later has it. */
+export const birthDateAddedAt = (history: { origin: number }): number => history.origin + BIRTH_DATE_ADDED_AFTER;
 
 const customers: TableSchema = {
   name: 'customers',
@@ -15,12 +29,16 @@ const customers: TableSchema = {
     { name: 'address', type: 'text' },
     { name: 'created_at', type: 'time' },
     { name: 'updated_at', type: 'time' },
+    { name: 'birth_date', type: 'date', addedAfter: BIRTH_DATE_ADDED_AFTER },
   ],
 };
 
+/** A birth date for a customer row once the table has the column (nothing is drawn before: the past stays as it was). */
+const withBirthDate = (rng: Random, tables: Tables): Row => (tables.has('customers', 'birth_date') ? { birth_date: birthDate(rng) } : {});
+
 function newCustomer(rng: Random, tables: Tables, at: number): Change {
   const id = tables.nextId('customers');
-  return { op: 'insert', table: 'customers', row: { id, ...person(rng, id), created_at: at, updated_at: at } };
+  return { op: 'insert', table: 'customers', row: { id, ...person(rng, id), created_at: at, updated_at: at, ...withBirthDate(rng, tables) } };
 }
 
 /** One of the rows of `table`, or undefined when it has none. */
@@ -47,7 +65,10 @@ const customerSteps: [number, Step][] = [
     12,
     (rng, tables, at) => {
       const id = anyId(rng, tables, 'customers');
-      return id === undefined ? undefined : { op: 'update', table: 'customers', id, set: { ...contactChange(rng, tables.get('customers', id)!), updated_at: at } };
+      if (id === undefined) return undefined;
+      const row = tables.get('customers', id)!;
+      const set = { ...contactChange(rng, row), updated_at: at, ...(row.birth_date == null ? withBirthDate(rng, tables) : {}) };
+      return { op: 'update', table: 'customers', id, set };
     },
   ],
   [

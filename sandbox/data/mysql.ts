@@ -34,7 +34,7 @@ function executable(candidates: string[]): string | undefined {
 
 const programs = () => ({ server: executable(PROGRAMS.server), installDb: executable(PROGRAMS.installDb), client: executable(PROGRAMS.client) });
 
-const TYPES: Record<ColumnType, string> = { id: 'INT PRIMARY KEY', int: 'INT', text: 'VARCHAR(255)', money: 'DECIMAL(12,2)', time: 'DATETIME(3)' };
+const TYPES: Record<ColumnType, string> = { id: 'INT PRIMARY KEY', int: 'INT', text: 'VARCHAR(255)', money: 'DECIMAL(12,2)', time: 'DATETIME(3)', date: 'DATE' };
 const quote = (name: string) => `\`${name.replaceAll('`', '``')}\``;
 /** DATETIME in UTC (the session's time zone is set to +00:00). */
 const timeLiteral = (ms: number) => `'${new Date(ms).toISOString().replace('T', ' ').replace('Z', '')}'`;

@@ -25,6 +25,11 @@ export function address(rng: Random): string {
   return `${rng.int(1, 5)}-${rng.int(1, 30)}-${rng.int(1, 20)} ${rng.pick(WARDS)}, Tokyo`;
 }
 
+/** A date of birth between 1950 and 2006, 'YYYY-MM-DD'. */
+export function birthDate(rng: Random): string {
+  return `${rng.int(1950, 2006)}-${String(rng.int(1, 12)).padStart(2, '0')}-${String(rng.int(1, 28)).padStart(2, '0')}`;
+}
+
 /** A person; `id` makes the e-mail address unique. */
 export function person(rng: Random, id: number): Person {
   const given = rng.pick(GIVEN);

@@ -4,16 +4,21 @@ import type { ScramSha256Data } from 'pg-gateway';
 import { randomBytes } from 'node:crypto';
 import type { ColumnType, DataSet } from './dataset.ts';
 import type { Engine, EngineSpec, RunningEngine } from './engine.ts';
-import { insertsOf } from './sql.ts';
+import { insertsOf, literal } from './sql.ts';
 
 /**
  * PostgreSQL for clones of RDS for PostgreSQL and Aurora PostgreSQL: PGlite (PostgreSQL compiled to
  * WebAssembly, in this process) behind pg-gateway, which speaks the wire protocol with SCRAM-SHA-256 password
  * authentication, so psql and the pg driver connect as to a real server. PGlite is single-session: clients are
  * served one at a time (a second waits until the first disconnects).
+ *
+ * Authentication is PostgreSQL's own: a LOGIN role's SCRAM verifier is read from PGlite's pg_authid when it
+ * connects, and the master password the sandbox sets (restore, ModifyDBInstance/ModifyDBCluster) is an
+ * ALTER ROLE … PASSWORD inside PGlite. So `ALTER ROLE CURRENT_USER PASSWORD '…'` over the wire takes effect
+ * for the next connection, as on RDS, and the sandbox does not know the new password (nor does RDS).
  */
 
-const TYPES: Record<ColumnType, string> = { id: 'integer PRIMARY KEY', int: 'integer', text: 'text', money: 'numeric(12,2)', time: 'timestamptz' };
+const TYPES: Record<ColumnType, string> = { id: 'integer PRIMARY KEY', int: 'integer', text: 'text', money: 'numeric(12,2)', time: 'timestamptz', date: 'date' };
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
 const timeLiteral = (ms: number) => `'${new Date(ms).toISOString()}'`;
 /** The Terminate message's type byte: pg-gateway closes the connection itself; PGlite must not see it. */
@@ -62,6 +67,29 @@ export function schemaSql(data: DataSet): string[] {
   return data.tables.map((t) => `CREATE TABLE ${quote(t.schema.name)} (${t.schema.columns.map((c) => `${quote(c.name)} ${TYPES[c.type]}`).join(', ')});`);
 }
 
+/** PostgreSQL's stored SCRAM verifier: SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey> (base64). */
+const VERIFIER = /^SCRAM-SHA-256\$(\d+):([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+):([A-Za-z0-9+/=]+)$/;
+
+/** A role's pg_authid.rolpassword as pg-gateway's SCRAM data; undefined for none, an MD5 hash or anything else. */
+export function scramDataOf(rolpassword: string | null | undefined): ScramSha256Data | undefined {
+  const m = VERIFIER.exec(rolpassword ?? '');
+  return m ? { iterations: Number(m[1]), salt: m[2], storedKey: m[3], serverKey: m[4] } : undefined;
+}
+
+/**
+ * The SCRAM data of a role that may log in now (LOGIN, a SCRAM password, not past VALID UNTIL), as PostgreSQL
+ * checks it; undefined otherwise. Read while no other session uses PGlite's single backend.
+ */
+async function loginVerifier(db: PGlite, username: string): Promise<ScramSha256Data | undefined> {
+  const found = await db.query<{ rolpassword: string | null }>(
+    'SELECT rolpassword FROM pg_authid WHERE rolname = $1 AND rolcanlogin AND (rolvaliduntil IS NULL OR rolvaliduntil > now())',
+    [username],
+  );
+  return scramDataOf(found.rows[0]?.rolpassword);
+}
+
+const setPasswordSql = (username: string, password: string) => `ALTER ROLE ${quote(username)} PASSWORD ${literal(password)}`;
+
 /** One client session at a time: PGlite has a single backend. */
 class Sessions {
   private tail: Promise<void> = Promise.resolve();
@@ -78,34 +106,55 @@ async function startPostgres(spec: EngineSpec): Promise<RunningEngine> {
   const PGlite = await pglite();
   const { createScramSha256Data, fromNodeSocket } = await gateway();
   const db = await PGlite.create({ loadDataDir: await templateFor(spec.database, spec.username), database: spec.database, username: spec.username });
-  await db.exec(['BEGIN;', ...schemaSql(spec.data), ...insertsOf(spec.data, quote, timeLiteral), 'COMMIT;'].join('\n'));
+  // PGlite computes the SCRAM verifier itself (password_encryption is scram-sha-256).
+  await db.exec(['BEGIN;', ...schemaSql(spec.data), ...insertsOf(spec.data, quote, timeLiteral), `${setPasswordSql(spec.username, spec.password)};`, 'COMMIT;'].join('\n'));
   // The version PGlite is (psql adapts to it), not the copy's EngineVersion: the sandbox serves the data, not the version.
   const serverVersion = (await db.query<{ server_version: string }>('SHOW server_version')).rows[0].server_version;
-  let scram: Promise<ScramSha256Data> = createScramSha256Data(spec.password);
-  // A user other than the master user gets data no password matches: the same answer as a wrong password.
+  // A role that may not log in (none of that name, NOLOGIN, no password) gets data no password matches: the same
+  // answer as a wrong password.
   const nobody = createScramSha256Data(randomBytes(24).toString('base64'));
   const sessions = new Sessions();
   let stopped = false;
 
   const serve = (socket: Socket) => {
     let release: (() => void) | undefined;
+    let closed = false;
     socket.once('close', () => {
+      closed = true;
       if (!release) return;
       const done = release;
       release = undefined;
-      // The next session starts clean: whatever this one left open is rolled back.
-      void (stopped ? Promise.resolve() : db.exec('ROLLBACK; DISCARD ALL;').catch(() => undefined)).finally(done);
+      // The next session starts clean: whatever this one left open is rolled back, its role reset.
+      // Two statements, two calls: DISCARD ALL refuses to run in the implicit transaction of a multi-statement query.
+      const reset = async () => {
+        await db.exec('ROLLBACK').catch(() => undefined);
+        await db.exec('DISCARD ALL').catch(() => undefined);
+        // PGlite's DISCARD ALL leaves the session authorization another role's session set: set it back.
+        await db.exec(`SET SESSION AUTHORIZATION ${quote(spec.username)}`).catch(() => undefined);
+      };
+      void (stopped ? Promise.resolve() : reset()).finally(done);
     });
+    /** The session is taken before authentication: the role's verifier is read from the single backend. */
+    const take = async (): Promise<boolean> => {
+      if (release) return true;
+      const done = await sessions.acquire();
+      if (closed || socket.destroyed || stopped) {
+        done();
+        return false;
+      }
+      release = done;
+      return true;
+    };
     void fromNodeSocket(socket, {
       serverVersion,
       auth: {
         method: 'scram-sha-256',
-        getScramSha256Data: ({ username }) => (username === spec.username ? scram : nobody),
+        getScramSha256Data: async ({ username }) => ((await take()) && (await loginVerifier(db, username))) || nobody,
       },
-      async onAuthenticated() {
-        const done = await sessions.acquire();
-        if (socket.destroyed || stopped) return done();
-        release = done;
+      async onAuthenticated(state) {
+        const user = state.clientParams?.user;
+        // PGlite's backend runs as the master user (a superuser): another role's session runs as that role.
+        if (user && user !== spec.username && !stopped) await db.exec(`SET SESSION AUTHORIZATION ${quote(user)}`);
       },
       async onMessage(data, { isAuthenticated }) {
         if (!isAuthenticated || data[0] === TERMINATE || stopped) return undefined;
@@ -117,8 +166,13 @@ async function startPostgres(spec: EngineSpec): Promise<RunningEngine> {
   return {
     serve,
     async setPassword(password) {
-      scram = createScramSha256Data(password);
-      await scram;
+      // Between sessions: inside an open one, its ROLLBACK at the end would undo the change.
+      const done = await sessions.acquire();
+      try {
+        if (!stopped) await db.exec(setPasswordSql(spec.username, password));
+      } finally {
+        done();
+      }
     },
     async stop() {
       stopped = true;

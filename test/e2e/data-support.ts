@@ -38,13 +38,17 @@ export function expectedRows(data: DataSet): Rows {
   return Object.fromEntries(data.tables.map((t) => [t.schema.name, t.rows.map((row) => t.schema.columns.map((c) => textOf(c.type, row[c.name] ?? null) ?? 'NULL'))]));
 }
 
+/** PostgreSQL's `date` type. */
+const DATE_OID = 1082;
+
 export async function readPostgres(c: Credentials, like: DataSet): Promise<Rows> {
   const client = new pg.Client({ host: c.host, port: c.port, user: c.username, password: c.password, database: c.database });
   await client.connect();
   try {
     const rows: Rows = {};
     for (const t of like.tables) {
-      const out = await client.query({ text: `SELECT * FROM "${t.schema.name}" ORDER BY id`, rowMode: 'array' });
+      // Dates as PostgreSQL prints them (the driver would make a local-time Date of a `date`).
+      const out = await client.query({ text: `SELECT * FROM "${t.schema.name}" ORDER BY id`, rowMode: 'array', types: { getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === DATE_OID ? (v: string) => v : pg.types.getTypeParser(oid, format)) } });
       rows[t.schema.name] = out.rows.map((r: unknown[]) => r.map((v) => (v instanceof Date ? v.toISOString() : v === null ? 'NULL' : String(v))));
     }
     return rows;

@@ -50,6 +50,8 @@ export interface DbCluster extends ClusterConfig {
   resourceId: string;
   /** Hidden: never in any API output; a restore or clone inherits its source's. */
   masterPassword: string;
+  /** How many times the master password was set since the cluster was made (its data plane applies each). */
+  masterPasswordSets?: number;
   tags: Map<string, string>;
   /** ClusterCreateTime: when the cluster became available (ms). */
   createdAt: number;
@@ -145,6 +147,7 @@ export function settleCluster(cluster: DbCluster, now: number): void {
   while (cluster.phases.length > 0 && now >= cluster.phases[0].until) {
     const phase = cluster.phases.shift()!;
     if (phase.apply) Object.assign(cluster, phase.apply);
+    if (phase.apply?.masterPassword !== undefined) cluster.masterPasswordSets = (cluster.masterPasswordSets ?? 0) + 1;
   }
 }
 

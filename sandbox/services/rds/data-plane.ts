@@ -60,7 +60,18 @@ function lineageOf(where: Where, state: RdsState, origin: CopyOrigin): Lineage |
 /** Statuses in which a copy accepts connections (not while it is created, failed, stopped or deleted). */
 const unreachable = (status: string) => /^(creating|deleting|stopped|stopping|starting|failed|cloning-failed|incompatible-.*|inaccessible-.*)$/.test(status);
 
-function serve(where: Where, state: RdsState, copy: { arn: string; engine: string; masterUsername: string; database?: string }, origin: CopyOrigin | undefined, password: () => string | undefined): void {
+interface Copy {
+  arn: string;
+  engine: string;
+  masterUsername: string;
+  database?: string;
+  /** The master password that opens the copy now; undefined while it is unreachable. */
+  password: () => string | undefined;
+  /** How many times its master password was set (each is applied to the engine, even the same one again). */
+  passwordSets: () => number;
+}
+
+function serve(where: Where, state: RdsState, copy: Copy, origin: CopyOrigin | undefined): void {
   const engine = engineFor(copy.engine);
   const lineage = origin && lineageOf(where, state, origin);
   if (!engine || !lineage || !where.world.dataPlane) return;
@@ -69,7 +80,8 @@ function serve(where: Where, state: RdsState, copy: { arn: string; engine: strin
     data: () => stateAt(historyOf(world, accountId, region, lineage.sourceId)!, lineage.at),
     database: copy.database ?? (engine === postgres ? 'postgres' : 'mysql'),
     username: copy.masterUsername,
-    password,
+    password: copy.password,
+    passwordSets: copy.passwordSets,
   });
   // Also after a delete: closing the sandbox waits for the engine's stop (its files removed) if still under way.
   world.onClose(() => endpoint.stop());
@@ -79,24 +91,28 @@ function serve(where: Where, state: RdsState, copy: { arn: string; engine: strin
 /** Serves a restored DB instance's data (restore.ts), when its source has any. */
 export function serveInstanceCopy(where: Where, instance: DbInstance, origin: CopyOrigin | undefined): void {
   const state = rdsState(where.world, where.accountId, where.region);
-  serve(where, state, { arn: instance.arn, engine: instance.engine, masterUsername: instance.masterUsername, database: instance.dbName }, origin, () => {
+  const password = () => {
     const now = where.world.clock.nowMs();
     const current = findInstance(state, now, instance.id);
     if (current !== instance || unreachable(instanceStatus(instance, now))) return undefined;
     return instance.masterPassword;
-  });
+  };
+  const copy = { arn: instance.arn, engine: instance.engine, masterUsername: instance.masterUsername, database: instance.dbName };
+  serve(where, state, { ...copy, password, passwordSets: () => instance.masterPasswordSets ?? 0 }, origin);
 }
 
 /** Serves a restored Aurora DB cluster's data (cluster-restore.ts): reachable once it has an available member. */
 export function serveClusterCopy(where: Where, cluster: DbCluster, origin: CopyOrigin | undefined): void {
   const state = rdsState(where.world, where.accountId, where.region);
-  serve(where, state, { arn: cluster.arn, engine: cluster.engine, masterUsername: cluster.masterUsername, database: cluster.databaseName }, origin, () => {
+  const password = () => {
     const now = where.world.clock.nowMs();
     const current = findCluster(state, now, cluster.id);
     if (current !== cluster || unreachable(clusterStatus(cluster, now))) return undefined;
     const members = clusterMembers(state, cluster, now).filter((m) => !unreachable(instanceStatus(m, now)));
     return members.length > 0 ? cluster.masterPassword : undefined;
-  });
+  };
+  const copy = { arn: cluster.arn, engine: cluster.engine, masterUsername: cluster.masterUsername, database: cluster.databaseName };
+  serve(where, state, { ...copy, password, passwordSets: () => cluster.masterPasswordSets ?? 0 }, origin);
 }
 
 /** Stops serving a copy being deleted: its endpoint refuses connections from now on. */

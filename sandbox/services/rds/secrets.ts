@@ -12,6 +12,7 @@ interface MasterUser {
   arn: string;
   masterUsername: string;
   masterPassword: string;
+  masterPasswordSets?: number;
   masterUserSecret?: { arn: string; kmsKeyId: string };
   inheritedSecret?: { arn: string; kmsKeyId: string };
 }
@@ -53,6 +54,7 @@ export function createManagedSecret(where: Where | RequestContext, instance: Mas
   // Its own secret replaces the one it reported from its source's metadata.
   instance.inheritedSecret = undefined;
   instance.masterPassword = password;
+  instance.masterPasswordSets = (instance.masterPasswordSets ?? 0) + 1;
 }
 
 /**

@@ -64,6 +64,8 @@ export interface DbInstance extends InstanceConfig {
   dbiResourceId: string;
   /** Hidden: never in any API output; a restored copy inherits its source's. */
   masterPassword: string;
+  /** How many times the master password was set since the instance was made (its data plane applies each). */
+  masterPasswordSets?: number;
   tags: Map<string, string>;
   /** InstanceCreateTime: when the instance became available (ms). */
   createdAt: number;
@@ -373,6 +375,7 @@ export function settle(instance: DbInstance, now: number): void {
   while (instance.phases.length > 0 && now >= instance.phases[0].until) {
     const phase = instance.phases.shift()!;
     if (phase.apply) Object.assign(instance, phase.apply);
+    if (phase.apply?.masterPassword !== undefined) instance.masterPasswordSets = (instance.masterPasswordSets ?? 0) + 1;
   }
 }
 
