@@ -45,11 +45,18 @@ export const RuleSchema = z.union(
 const fieldName = z.string().min(1);
 
 /** Rules of one collection: `rules` under the engine's word for fields, `keep` for those left as they are. */
+/**
+ * `added`: fields that appeared in the source on a day (YYYY-MM-DD): a clone of data from before the end of that
+ * day may lack them without its rules failing; a later clone without them is refused (a rename).
+ */
+const added = z.record(fieldName, z.string().regex(/^\d{4}-\d\d-\d\d$/, 'the day the field was added, YYYY-MM-DD')).optional();
+
 function collectionSchema<K extends string>(fields: K, extra: Record<string, z.ZodType> = {}) {
   return z
     .object({
       [fields]: z.record(fieldName, RuleSchema).optional(),
       keep: z.array(fieldName).optional(),
+      added,
       ...extra,
     } as Record<K | 'keep', z.ZodType>)
     .strict();

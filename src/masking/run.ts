@@ -192,9 +192,15 @@ export async function maskData(
   if (problems.length > 0) throw new MaskingStopped('refused', problems);
   const transformer = options.transformer ?? newTransformer();
   const byName = new Map(inventory.collections.map((c) => [c.name, c]));
+  // Rules of fields the clone lacks (the check let them pass: added after the clone's data) have nothing to mask.
   const work = masking.collections
-    .filter((r) => Object.keys(r.rules).length > 0 && byName.has(r.name))
-    .map((rules) => ({ rules, collection: byName.get(rules.name)! }));
+    .filter((r) => byName.has(r.name))
+    .map((r) => {
+      const collection = byName.get(r.name)!;
+      const present = new Set(collection.fields.map((f) => f.name));
+      return { rules: { ...r, rules: Object.fromEntries(Object.entries(r.rules).filter(([f]) => present.has(f))) }, collection };
+    })
+    .filter((m) => Object.keys(m.rules.rules).length > 0);
   return session.transaction(async (tx) => {
     const masked: Masked[] = [];
     for (const m of work) {
@@ -218,7 +224,7 @@ export async function maskData(
       transactional: session.transactional,
       collections: masking.collections.map((r) => ({
         name: r.name,
-        rows: masked.find((m) => m.rules === r)?.before ?? 0,
+        rows: masked.find((m) => m.rules.name === r.name)?.before ?? 0,
         rules: Object.fromEntries(Object.entries(r.rules).map(([f, rule]) => [f, rule.transform])),
         kept: r.keep,
       })),

@@ -16,6 +16,7 @@ import { MaskingSchema, type MaskingConfig } from '../../src/masking/config.ts';
 import { FAKE_EMAIL_DOMAIN } from '../../src/masking/transforms.ts';
 import { textOf } from '../../sandbox/data/dataset.ts';
 import { stateAt } from '../../sandbox/data/history.ts';
+import { birthDateAddedAt } from '../../sandbox/data/models.ts';
 import { mysqlAvailable } from '../../sandbox/data/mysql.ts';
 import { createdClones, everything, startCli, type TestCli } from '../cli/support.ts';
 import { historyOfSource, mysqlQuery, refusal, type Credentials } from './data-support.ts';
@@ -45,10 +46,18 @@ interface Engine {
   upper: string;
 }
 
+/** The customers rules as written before birth_date existed (the sandbox's sources gain it 10 days before today). */
 const customerRules = {
   columns: { id: 'hash', name: 'fake-name', email: 'fake-email', phone: 'fake-phone', address: 'null' },
   keep: ['created_at', 'updated_at'],
 };
+
+/** The rules once birth_date was thought about: a clone of data from before the day it was added may lack it. */
+const withBirthDate = () => ({
+  ...customerRules,
+  columns: { ...customerRules.columns, birth_date: { transform: 'date-shift', days: 90 } },
+  added: { birth_date: new Date(birthDateAddedAt(historyOfSource(cli, 'billing-prod'))).toISOString().slice(0, 10) },
+});
 
 async function pgRows(c: Credentials, table: string): Promise<Row[]> {
   const client = new pg.Client({
@@ -106,7 +115,7 @@ const ENGINES: Engine[] = [
     rules: (extra = {}) =>
       MaskingSchema.parse({
         tables: {
-          customers: { ...customerRules, ...extra.customers },
+          customers: extra.customers ?? withBirthDate(),
           payments: {
             columns: {
               customer_id: 'hash',
@@ -132,7 +141,7 @@ const ENGINES: Engine[] = [
     rules: (extra = {}) =>
       MaskingSchema.parse({
         tables: {
-          customers: { ...customerRules, ...extra.customers },
+          customers: extra.customers ?? withBirthDate(),
           orders: {
             columns: {
               customer_id: 'hash',
@@ -221,6 +230,10 @@ for (const e of ENGINES) {
         }
         const shapes = (rows: Row[]) => new Set(rows.map((r) => String(r.phone).replace(/\d/g, '9')));
         expect(shapes(customers)).toEqual(shapes(original.customers));
+        // birth_date (added to the source 10 days ago) moved, where it was set.
+        const born = (rows: Row[]) => rows.filter((r) => r.birth_date !== null).length;
+        expect(born(customers)).toBeGreaterThan(0);
+        expect(born(customers)).toBe(born(original.customers));
         // Kept as they were: created_at of customers; the child's id and amounts.
         expect([...new Set(customers.map((c) => c.created_at))].sort()).toEqual(
           [...was('customers', 'created_at')].sort(),
@@ -261,19 +274,15 @@ for (const e of ENGINES) {
     it(
       'a column nobody decided about stops the run by name, hands nothing out and locks the clone; fixing the config and running again finishes it',
       async () => {
-        // The rules as written before `address` was thought about: it has neither a rule nor keep.
-        const { columns } = customerRules;
-        const partial = e.rules({
-          customers: { columns: { id: columns.id, name: columns.name, email: columns.email, phone: columns.phone } },
-        });
-        const first = await createMasked(e, partial, 8);
+        // The rules as written before birth_date was added to the source (10 days ago): it has neither a rule nor keep.
+        const first = await createMasked(e, e.rules({ customers: customerRules }), 8);
         expect(first.result).toBeInstanceOf(SnapcloneError);
         const failure = first.result as SnapcloneError;
         expect(failure.exitCode).toBe(1);
         expect(failure.message).toMatch(
           /Masking refused to start \(nothing in the clone was changed\); the clone is locked/,
         );
-        expect(failure.message).toContain('customers.address (');
+        expect(failure.message).toContain('customers.birth_date (');
         expect(failure.message).toContain('has neither a rule nor keep');
         const name = /^(\S+): Masking refused/.exec(failure.message)![1];
         expect(failure.hint).toContain(`snapclone create ${e.source} --name ${name} --date ${day(8)}`);
@@ -301,13 +310,14 @@ for (const e of ENGINES) {
         };
         expect(await refusal(e.rows(creds, 'customers'))).toMatch(/password|denied|authentication/i);
 
-        // The rules now decide address: the same command finishes the same clone (its own password applied again).
+        // The rules now decide birth_date: the same command finishes the same clone (its own password applied again).
         const again = await createMasked(e, e.rules(), 8, name);
         if (again.result instanceof Error) throw again.result;
         expect(createdClones(again.result.json)[0]).toMatchObject({ name, ready: true, resumed: true });
         const opened = (await credentials.run({ clone: name }, again.ctx)).json as Credentials;
         const customers = await e.rows(opened, 'customers');
         expect(customers.every((c) => c.address === null && c.email!.endsWith(`@${FAKE_EMAIL_DOMAIN}`))).toBe(true);
+        expect(customers.some((c) => c.birth_date !== null)).toBe(true);
       },
       SLOW,
     );
@@ -317,7 +327,8 @@ for (const e of ENGINES) {
       async () => {
         const masking = { ...e.rules(), onFailure: 'delete' as const };
         (masking.tables![e.child].columns as Record<string, unknown>).status = { sql: e.broken };
-        const { result, ctx } = await createMasked(e, masking, 10);
+        // Data from before birth_date existed: the rules for it do not stop the run (added), the broken rule does.
+        const { result, ctx } = await createMasked(e, masking, 12);
         expect(result).toBeInstanceOf(SnapcloneError);
         const message = (result as SnapcloneError).message;
         expect(message).toMatch(
