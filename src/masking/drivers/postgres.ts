@@ -35,6 +35,8 @@ interface Table {
   collection: Collection;
   /** pg_class.relkind: r table, p partitioned table, m materialized view. */
   kind: string;
+  /** Row-level security is enabled on it. */
+  rls: boolean;
   /** `"schema"."table"`. */
   sql: string;
   /** Primary key columns; empty when rows are keyed by ctid. */
@@ -101,6 +103,8 @@ interface CatalogRow {
   base: string;
   typmod: number;
   not_null: boolean;
+  /** pg_class.relrowsecurity. */
+  rls: boolean;
 }
 
 class PostgresSession implements MaskingSession {
@@ -124,7 +128,8 @@ class PostgresSession implements MaskingSession {
       const columns = await this.client.query<CatalogRow>(`
         SELECT n.nspname AS schema, c.relname AS table, c.relkind AS kind, a.attname AS column,
           format_type(a.atttypid, a.atttypmod) AS type_name, format_type(a.atttypid, NULL) AS cast_type,
-          b.typname AS base, CASE WHEN a.atttypmod >= 0 THEN a.atttypmod ELSE t.typtypmod END AS typmod, a.attnotnull AS not_null
+          b.typname AS base, CASE WHEN a.atttypmod >= 0 THEN a.atttypmod ELSE t.typtypmod END AS typmod, a.attnotnull AS not_null,
+          c.relrowsecurity AS rls
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
         JOIN pg_type t ON t.oid = a.atttypid
@@ -145,7 +150,7 @@ class PostgresSession implements MaskingSession {
         const name = nameOf(row.schema, row.table);
         let table = tables.get(name);
         if (!table) {
-          table = { collection: { name, fields: [] }, kind: row.kind, sql: `${quote(row.schema)}.${quote(row.table)}`, key: [], casts: new Map(), moving: new MovingKeys() };
+          table = { collection: { name, fields: [] }, kind: row.kind, rls: row.rls, sql: `${quote(row.schema)}.${quote(row.table)}`, key: [], casts: new Map(), moving: new MovingKeys() };
           tables.set(name, table);
         }
         const type = FIELD_TYPES[row.base] ?? 'other';
@@ -161,6 +166,8 @@ class PostgresSession implements MaskingSession {
       }
       for (const table of tables.values()) {
         if (table.kind === 'm') table.collection.unmaskable = "a materialized view holds copies of its tables' rows: it is refreshed from them, not masked";
+        // The masking role is not the owner: its UPDATEs and checks would see only the rows the policies show it.
+        if (table.rls) table.collection.unmaskable = 'row-level security is enabled: a role that does not own the table sees (and would mask) only the rows its policies allow';
         if (table.kind === 'p' && table.key.length === 0) table.collection.unmaskable = 'a partitioned table without a primary key (a ctid names a row only within one partition)';
       }
       return { tables, schemas: schemas.rows.map((r) => r.schema) };
