@@ -21,7 +21,10 @@ export const TAG = {
   request: 'snapclone:request',
   /** Set once the data is in the clone, for engines that restore it after making the resource (OpenSearch). */
   restored: 'snapclone:restored',
-  /** Set once the clone's master password has been replaced: 'generated' or 'managed'. */
+  /**
+   * Set once the clone's master password has been replaced: 'generated' or 'managed'; 'locked' once masking
+   * changed it in the database to one nobody is told (src/engines/shared/password-lock.ts).
+   */
   password: 'snapclone:password',
   /** Who last moved the expiry with `extend`, when, and how many renewals past maxTtl it used. */
   extendedBy: 'snapclone:extended-by',

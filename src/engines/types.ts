@@ -193,6 +193,12 @@ export interface Engine {
   markLocked?(clone: Clone, ctx: Context): Promise<void>;
   /** `doctor`: whether the target's placement for this engine exists, in one line. */
   checkPlacement(target: TargetRef, ctx: Context): Promise<PlacementCheck>;
+  /**
+   * The masking lock (RDS, Aurora): records on the clone, guarded as other tag writes are, that its master
+   * password was changed in the database to one nobody is told (snapclone:password=locked). The clone then
+   * describes as credentials 'pending' and the next create run's wait applies its own password again.
+   */
+  markLocked?(clone: Clone, ctx: Context): Promise<void>;
   /** Deletes the clone and what belongs to it (its secret); the guard has been applied by the caller and again here. */
   delete(clone: Clone, ctx: Context, options: DeleteOptions): Promise<void>;
   /**

@@ -21,7 +21,7 @@ import { clusterSnapshotView, clusterView } from './cluster-view.ts';
 import { checkIdentifier, checkPasswordChange, checkSecurityGroups, rdsErrors } from './errors.ts';
 import { applyFilters, page, type Filter } from './paging.ts';
 import { stopServing } from './data-plane.ts';
-import { createManagedSecret, deleteManagedSecret, notManaged } from './secrets.ts';
+import { checkRotation, createManagedSecret, deleteManagedSecret, notManaged, rotateManagedSecret } from './secrets.ts';
 import { checkServerlessScaling } from './aurora-versions.ts';
 import { dbArn, idOf, identifierTaken, rdsState, type DbInstance, type RdsState } from './state.ts';
 import { tagsFromInput } from './tags.ts';
@@ -126,6 +126,7 @@ interface ModifyClusterInput {
   BackupRetentionPeriod?: number;
   MasterUserPassword?: string;
   ManageMasterUserPassword?: boolean;
+  RotateMasterUserPassword?: boolean;
   MasterUserSecretKmsKeyId?: string;
   DeletionProtection?: boolean;
   CopyTagsToSnapshot?: boolean;
@@ -152,6 +153,7 @@ export function modifyDBCluster(input: ModifyClusterInput, ctx: RequestContext) 
   }
   checkPasswordChange(input, Boolean(cluster.masterUserSecret), cluster.engine, true);
   if (input.ManageMasterUserPassword === false && !cluster.masterUserSecret) throw notManaged();
+  checkRotation(cluster, input);
   if (input.ServerlessV2ScalingConfiguration) checkServerlessScaling(input.ServerlessV2ScalingConfiguration, cluster);
   if (input.BackupRetentionPeriod !== undefined) checkClusterRetention(input.BackupRetentionPeriod);
   checkSecurityGroups(state, input.VpcSecurityGroupIds ?? [], state.subnetGroups.get(cluster.subnetGroupName)?.vpcId);
@@ -179,6 +181,11 @@ export function modifyDBCluster(input: ModifyClusterInput, ctx: RequestContext) 
   if (input.MasterUserPassword !== undefined) {
     pending.MasterUserPassword = '****';
     apply.masterPassword = input.MasterUserPassword;
+    duration = Math.max(duration, CLUSTER_DURATIONS.passwordReset);
+  }
+  const rotated = rotateManagedSecret(ctx, cluster, input);
+  if (rotated !== undefined) {
+    apply.masterPassword = rotated;
     duration = Math.max(duration, CLUSTER_DURATIONS.passwordReset);
   }
   if (input.BackupRetentionPeriod !== undefined && input.BackupRetentionPeriod !== cluster.backupRetentionPeriod) {

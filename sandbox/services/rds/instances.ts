@@ -9,7 +9,7 @@ import {
 } from './errors.ts';
 import { applyFilters, page, type Filter } from './paging.ts';
 import { stopServing } from './data-plane.ts';
-import { createManagedSecret, deleteManagedSecret, notManaged } from './secrets.ts';
+import { checkRotation, createManagedSecret, deleteManagedSecret, notManaged, rotateManagedSecret } from './secrets.ts';
 import {
   DURATIONS,
   findInstance,
@@ -60,6 +60,7 @@ interface ModifyInput {
   ApplyImmediately?: boolean;
   MasterUserPassword?: string;
   ManageMasterUserPassword?: boolean;
+  RotateMasterUserPassword?: boolean;
   MasterUserSecretKmsKeyId?: string;
   BackupRetentionPeriod?: number;
   DeletionProtection?: boolean;
@@ -88,6 +89,7 @@ export function modifyDBInstance(input: ModifyInput, ctx: RequestContext) {
   }
   checkPasswordChange(input, Boolean(instance.masterUserSecret), instance.engine);
   if (input.ManageMasterUserPassword === false && !instance.masterUserSecret) throw notManaged();
+  checkRotation(instance, input);
   if (input.BackupRetentionPeriod !== undefined) checkRetention(input.BackupRetentionPeriod);
   if (input.DBInstanceClass !== undefined) checkInstanceClass(input.DBInstanceClass, instance);
   if (input.AllocatedStorage !== undefined && input.AllocatedStorage < instance.allocatedStorage) {
@@ -152,6 +154,11 @@ function nextPhase(ctx: RequestContext, instance: DbInstance, input: ModifyInput
   if (input.MasterUserPassword !== undefined) {
     pending.MasterUserPassword = '****';
     apply.masterPassword = input.MasterUserPassword;
+    duration = Math.max(duration, DURATIONS.passwordReset);
+  }
+  const rotated = rotateManagedSecret(ctx, instance, input);
+  if (rotated !== undefined) {
+    apply.masterPassword = rotated;
     duration = Math.max(duration, DURATIONS.passwordReset);
   }
   const retention = input.BackupRetentionPeriod;

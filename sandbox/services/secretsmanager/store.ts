@@ -129,6 +129,25 @@ export function createSecretRecord(world: World, accountId: string, region: stri
   return addSecret(world, accountId, region, input).arn;
 }
 
+/**
+ * A new value of a service-managed secret (RDS rotating the master password it manages): a new version takes
+ * AWSCURRENT, the one that had it becomes AWSPREVIOUS, as PutSecretValue does.
+ */
+export function putServiceSecretValue(world: World, accountId: string, region: string, arn: string, secretString: string): void {
+  const secret = [...secretsOf(world, accountId, region).values()].find((s) => s.arn === arn);
+  if (!secret) throw secretNotFound();
+  const now = world.clock.now();
+  const current = [...secret.versions.values()].find((v) => v.stages.includes('AWSCURRENT'));
+  for (const [id, version] of secret.versions) {
+    version.stages = version.stages.filter((s) => s !== 'AWSPREVIOUS' && !(version === current && s === 'AWSCURRENT'));
+    if (version === current) version.stages.push('AWSPREVIOUS');
+    if (version.stages.length === 0) secret.versions.delete(id);
+  }
+  const id = randomUUID();
+  secret.versions.set(id, { id, secretString, stages: ['AWSCURRENT'], created: now });
+  secret.lastChanged = now;
+}
+
 /** Removes a service-managed secret at once (the owning service deletes it with its resource). */
 export function deleteSecretRecord(world: World, accountId: string, region: string, arn: string): void {
   const secrets = secretsOf(world, accountId, region);

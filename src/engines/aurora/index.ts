@@ -21,4 +21,5 @@ export const auroraEngine: Engine = {
   },
   ownsArn: (arn) => parseClusterArn(arn) !== undefined,
   ...lazyOperations(() => import('./operations.ts').then((m) => m.operations)),
+  markLocked: async (clone, ctx) => (await import('./operations.ts')).markLocked(clone, ctx),
 };

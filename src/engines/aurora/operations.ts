@@ -1,5 +1,7 @@
 import { where, whereClone } from '../shared/aws.ts';
-import type { EngineOperations } from '../types.ts';
+import type { Context } from '../../core/context.ts';
+import { lockedPasswordTags } from '../shared/password-lock.ts';
+import type { Clone, EngineOperations } from '../types.ts';
 import { checkDbSubnetGroup } from '../rds/placement.ts';
 import { placementOf } from './aws.ts';
 import { readCredentials } from './credentials.ts';
@@ -26,5 +28,7 @@ export const operations: EngineOperations = {
   checkPlacement: (target, ctx) => checkDbSubnetGroup(where(ctx, target), 'aurora', placementOf(target)),
   delete: (clone, ctx, options) => deleteClone(whereClone(ctx, clone), clone, options),
   audit: (target, ctx) => auditClusters(where(ctx, target)),
-
 };
+
+/** The masking lock (Engine.markLocked): snapclone:password=locked on the clone's cluster, guarded. */
+export const markLocked = (clone: Clone, ctx: Context) => tagClone(whereClone(ctx, clone), clone, lockedPasswordTags());

@@ -12,7 +12,8 @@ import type { Progress } from '../../output/reporter.ts';
 import { isError, steadily, type Where } from '../shared/aws.ts';
 import { Polling, TYPICAL_MS } from '../shared/poll.ts';
 import { generatedPassword, newPassword } from '../shared/secret.ts';
-import { notReplaced, refusedChange, secretOwnedBy } from '../shared/password-proof.ts';
+import { currentSecretVersion, notReplaced, refusedChange, secretOwnedBy } from '../shared/password-proof.ts';
+import { PASSWORD_LOCKED, passwordInPlace } from '../shared/password-lock.ts';
 import { passwordLengthFor } from '../rds/engines.ts';
 import type { Clone } from '../types.ts';
 import { CLUSTER_KIND, placementOf, writerId } from './aws.ts';
@@ -139,6 +140,8 @@ async function modifyCluster(p: Poll, input: ModifyInput, needed: (c: DBCluster)
  * this very cluster (aws:rds:primaryDBClusterArn) — a reported secret not tied to it is the source's,
  * inherited, and proves nothing. Management is turned off only where the clone's own secret manages it (RDS
  * refuses to turn off what it does not manage). Only then is the mode recorded on the cluster.
+ * A clone locked by masking (snapclone:password=locked) gets its own password again the same way; 'managed' has
+ * RDS rotate its secret (RotateMasterUserPassword), done once another version of the secret holds AWSCURRENT.
  */
 async function replacePassword(p: Poll, cluster: DBCluster): Promise<void> {
   const { w, clone } = p;
@@ -163,6 +166,12 @@ async function replacePassword(p: Poll, cluster: DBCluster): Promise<void> {
     // Applying the secret's password again after another run did is harmless: it is the same one.
     await modifyCluster(p, { MasterUserPassword: password, ...((await ownSecret(cluster)) ? { ManageMasterUserPassword: false } : {}) }, () => true);
     await replaced(async (c) => !(await ownSecret(c)));
+  } else if (fromTagList(cluster.TagList)[TAG.password] === PASSWORD_LOCKED && (await ownSecret(cluster))) {
+    const secretArn = cluster.MasterUserSecret?.SecretArn;
+    const before = await currentSecretVersion(w, secretArn);
+    const rotated = async () => (await currentSecretVersion(w, secretArn)) !== before;
+    await modifyCluster(p, { RotateMasterUserPassword: true }, async () => !(await rotated()));
+    await replaced(async (c) => (await ownSecret(c)) && (await rotated()));
   } else {
     if (!(await ownSecret(cluster))) {
       await modifyCluster(
@@ -260,7 +269,7 @@ export async function waitForClone(w: Where, clone: Clone, onProgress: (p: Progr
   w.ctx.reporter.info(
     `${clone.clone}: ${cluster.CloneGroupId ? `a copy-on-write clone (clone group ${cluster.CloneGroupId})` : 'a full copy of the data'}, available.`,
   );
-  if (!fromTagList(cluster.TagList)[TAG.password]) {
+  if (!passwordInPlace(fromTagList(cluster.TagList))) {
     await replacePassword(p, cluster);
     cluster = (await ownCluster(p)) ?? cluster;
   }

@@ -18,4 +18,5 @@ export const rdsEngine: Engine = {
   },
   ownsArn: (arn) => parseDbArn(arn) !== undefined,
   ...lazyOperations(() => import('./operations.ts').then((m) => m.operations)),
+  markLocked: async (clone, ctx) => (await import('./operations.ts')).markLocked(clone, ctx),
 };

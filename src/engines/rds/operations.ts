@@ -1,5 +1,7 @@
 import { whereClone } from '../shared/aws.ts';
-import type { EngineOperations } from '../types.ts';
+import { lockedPasswordTags } from '../shared/password-lock.ts';
+import type { Context } from '../../core/context.ts';
+import type { Clone, EngineOperations } from '../types.ts';
 import { placementOf, where } from './aws.ts';
 import { readCredentials } from './credentials.ts';
 import { deleteClone } from './delete.ts';
@@ -28,5 +30,7 @@ export const operations: EngineOperations = {
   checkPlacement: (target, ctx) => checkDbSubnetGroup(where(ctx, target), 'rds', placementOf(target)),
   delete: (clone, ctx, options) => deleteClone(whereClone(ctx, clone), clone, options),
   audit: (target, ctx) => auditInstances(where(ctx, target)),
-
 };
+
+/** The masking lock (Engine.markLocked): snapclone:password=locked on the clone's instance, guarded. */
+export const markLocked = (clone: Clone, ctx: Context) => tagClone(whereClone(ctx, clone), clone, lockedPasswordTags());

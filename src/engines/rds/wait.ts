@@ -9,7 +9,8 @@ import { steadily } from '../shared/aws.ts';
 import { Polling, remainingMs, TYPICAL_MS } from '../shared/poll.ts';
 import { describeClone, describeInstance, OWNER_TAG, readTags, RESOURCE_KIND } from './describe.ts';
 import { generatedPassword, newPassword } from '../shared/secret.ts';
-import { notReplaced, refusedChange, secretOwnedBy } from '../shared/password-proof.ts';
+import { currentSecretVersion, notReplaced, refusedChange, secretOwnedBy } from '../shared/password-proof.ts';
+import { PASSWORD_LOCKED, passwordInPlace } from '../shared/password-lock.ts';
 import { passwordLengthFor } from './engines.ts';
 import { tagClone } from './tagging.ts';
 
@@ -190,6 +191,10 @@ async function modifyWhenAccepted(
  *   own secret: RDS refuses to turn off what it does not manage, and an inherited secret is the source's.
  * Automated backups still on are turned off in the same change. Only then is the mode recorded in
  * snapclone:password: a clone without it is pending (credentials refuses it; re-running create finishes it).
+ * A clone locked by masking (snapclone:password=locked: its password changed in the database to one nobody is
+ * told) gets its own password again the same way: 'generated' sets its secret's password again; 'managed' has
+ * RDS rotate the secret it manages (RotateMasterUserPassword, applied immediately as the API requires), done
+ * once the instance is settled and another version of the secret holds AWSCURRENT.
  */
 async function rotatePassword(
   w: Where,
@@ -198,7 +203,9 @@ async function rotatePassword(
   onProgress: (p: Progress) => void,
   startedAt: number,
 ) {
-  if (fromTagList(instance.TagList)[TAG.password]) return;
+  const recorded = fromTagList(instance.TagList);
+  if (passwordInPlace(recorded)) return;
+  const locked = recorded[TAG.password] === PASSWORD_LOCKED;
   const placement = placementOf(w.target);
   const mode = placement.password;
   const ownSecret = (i: DBInstance) => secretOwnedBy(w, i.MasterUserSecret?.SecretArn, OWNER_TAG, clone.arn);
@@ -210,6 +217,12 @@ async function rotatePassword(
     // Applying the secret's password again after another run did is harmless: it is the same one.
     await modifyWhenAccepted(w, clone, { MasterUserPassword: password, ...managed, ...noBackups }, settled);
     await waitSettled(w, clone, onProgress, startedAt, async (i) => !(await ownSecret(i)));
+  } else if (locked && (await ownSecret(instance))) {
+    const secretArn = instance.MasterUserSecret?.SecretArn;
+    const before = await currentSecretVersion(w, secretArn);
+    const rotated = async () => (await currentSecretVersion(w, secretArn)) !== before;
+    await modifyWhenAccepted(w, clone, { RotateMasterUserPassword: true, ...noBackups }, settled, async () => !(await rotated()));
+    await waitSettled(w, clone, onProgress, startedAt, async (i) => (await ownSecret(i)) && (await rotated()));
   } else {
     const owned = await ownSecret(instance);
     if (!owned || instance.BackupRetentionPeriod) {

@@ -23,6 +23,16 @@ export async function secretOwnedBy(w: Where, secretArn: string | undefined, own
   }
 }
 
+/**
+ * The version of a managed secret that holds AWSCURRENT (DescribeSecret's VersionIdsToStages), or undefined: a
+ * rotation of the master password (RotateMasterUserPassword) is done once another version holds it.
+ */
+export async function currentSecretVersion(w: Where, secretArn: string | undefined): Promise<string | undefined> {
+  if (!secretArn) return undefined;
+  const out = await w.clients.of(SecretsManagerClient).send(new DescribeSecretCommand({ SecretId: secretArn }));
+  return Object.entries(out.VersionIdsToStages ?? {}).find(([, stages]) => stages.includes('AWSCURRENT'))?.[0];
+}
+
 /** credentials of a clone whose reported secret is not its own: nothing is read, nothing handed out. */
 export function notOwnSecret(clone: Parameters<typeof passwordNotReplaced>[0], targets?: number): SnapcloneError {
   return passwordNotReplaced(clone, targets, 'the master user secret RDS reports for it is not tied to it: it may be its source\'s');

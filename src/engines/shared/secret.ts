@@ -6,6 +6,7 @@ import { rememberSecret } from '../../core/redact.ts';
 import { guarded, guardProblem } from '../../core/guard.ts';
 import { cloneTags, fromTagList, TAG, toTagList, type CloneTags } from '../../core/tags.ts';
 import { isError, type Where } from './aws.ts';
+import { lockedWhy } from './password-lock.ts';
 
 /**
  * The Secrets Manager secret snapclone writes a clone's generated password (or token) to: named after the
@@ -156,5 +157,5 @@ export async function deleteCloneSecret(w: Where, clone: { clone: string }): Pro
 export function replacedPasswordMode(tags: Record<string, string>, clone: Parameters<typeof passwordNotReplaced>[0], targets?: number): 'generated' | 'managed' {
   const mode = tags[TAG.password];
   if (mode === 'generated' || mode === 'managed') return mode;
-  throw passwordNotReplaced(clone, targets);
+  throw passwordNotReplaced(clone, targets, lockedWhy(tags));
 }
