@@ -170,7 +170,7 @@ function summaryView(path: string): SummaryView {
   try {
     const { config } = loadConfig(path, process.env, process.cwd());
     const relays = Object.fromEntries(Object.entries(config.targets).flatMap(([name, t]) => (t.connect ? [[name, t.connect.relay]] : [])));
-    return { timeZone: config.timezone, language: config.language, relays, reachingDoc };
+    return { timeZone: config.timezone, language: config.language, relays, reachingDoc, sources: Object.keys(config.sources) };
   } catch {
     return { timeZone: 'Asia/Tokyo', language: 'en', relays: {}, reachingDoc };
   }
@@ -191,10 +191,10 @@ export async function run(): Promise<void> {
     core.setOutput('names', outputs.clones.map((c) => c.name).join(' '));
     const view = summaryView(given.config);
     const handed = given.command === 'create' ? await handOff(person, outputs.clones.map((c) => c.name), given, view.language, credentials) : undefined;
-    const summary = summaryOf(given, result, { person, repository: process.env.GITHUB_REPOSITORY ?? '' }, view, handed);
+    const why = errors.filter((l) => l.startsWith('error:')).map((l) => l.slice('error:'.length).trim());
+    const summary = summaryOf(given, result, { person, repository: process.env.GITHUB_REPOSITORY ?? '' }, view, handed, code === 0 ? [] : why);
     await core.summary.addRaw(summary, true).write();
     if (code !== 0) {
-      const why = errors.filter((l) => l.startsWith('error:')).map((l) => l.slice('error:'.length).trim());
       core.setFailed(`snapclone ${given.command} ended with exit code ${code}${why.length ? `: ${why.join('; ')}` : ' (see the log above)'}`);
     }
   } catch (error) {

@@ -1,6 +1,7 @@
 import { connectCommand } from '../connect/clients.ts';
 import { formatTime } from '../core/dates.ts';
 import type { ActionInputs } from './argv.ts';
+import { maskingStopOf, type MaskingStop } from './masking-stop.ts';
 import { textFor, type Language } from './summary-text.ts';
 
 /** One clone in the Action's `clones` output: never a secret. */
@@ -19,6 +20,8 @@ export interface SummaryView {
   relays: Record<string, string>;
   /** docs/reaching-clones.md as a URL, when known. */
   reachingDoc?: string;
+  /** The config's source names (to tell a source from a set in the inputs). */
+  sources?: string[];
 }
 
 /** What became of the connection details of the clones made (main.ts reads and seals them). */
@@ -74,17 +77,31 @@ function timeIn(value: unknown, zone: string): string {
 
 /**
  * The job summary (Markdown), for the requester who has no AWS access: what was made, from which restore
- * point, until when (in the config's time zone and language), how to open the sealed connection details, and
- * the exact `gh workflow run` lines to extend and delete. Never a password, and never a command the requester
- * cannot run (no `snapclone credentials`).
+ * point, until when (in the config's time zone and language), whether its masking was verified, how to open
+ * the sealed connection details, and the exact `gh workflow run` lines to extend and delete; for a clone whose
+ * masking did not pass, that nothing was handed out and why. Never a password, and never a command the
+ * requester cannot run (no `snapclone credentials`). `errors`: the messages of the command's error lines.
  */
-export function summaryOf(i: ActionInputs, result: Json, who: { person: string; repository: string }, view: SummaryView, handOff?: HandOff): string {
+export function summaryOf(
+  i: ActionInputs,
+  result: Json,
+  who: { person: string; repository: string },
+  view: SummaryView,
+  handOff?: HandOff,
+  errors: string[] = [],
+): string {
   const t = textFor(view.language);
   const clones = outputsOf(i.command, result).clones;
   const lines = [`## snapclone ${i.command}`, ''];
   if (i.command === 'points') return [...lines, ...pointsSection(result, view)].join('\n');
   if (clones.length === 0) {
-    lines.push(t.nothing);
+    // A single source's create that failed: its error is the whole story.
+    const stops = errors.flatMap((e) => maskingStopOf(e) ?? []);
+    const source = i.sources.length === 1 && view.sources?.includes(i.sources[0]) ? i.sources[0] : undefined;
+    const others = errors.filter((e) => !maskingStopOf(e)).map((e) => t.commandFailed(e));
+    if (stops.length === 0 && others.length === 0) lines.push(t.nothing);
+    lines.push(...others.flatMap((line, k) => (k === 0 ? [line] : ['', line])));
+    if (stops.length > 0) lines.push(...(others.length ? [''] : []), ...maskingStopSection(stops.map((stop) => ({ stop, source })), view.language));
     return lines.join('\n');
   }
   if (i.command !== 'create') {
@@ -109,7 +126,15 @@ export function summaryOf(i: ActionInputs, result: Json, who: { person: string; 
       ]),
     );
   }
-  for (const f of (result.failed as Json[] | undefined) ?? []) lines.push('', t.failed(cell(f.name), cell(f.source), cell(f.error)));
+  const verified = made.flatMap((c) => (/^verified /.test(String(c.masking)) ? [t.maskedVerified(String(c.name), String(c.masking).slice('verified '.length))] : []));
+  if (verified.length > 0) lines.push('', ...verified.map((line) => `- ${line}`));
+  const stops: { stop: MaskingStop; source?: string }[] = [];
+  for (const f of (result.failed as Json[] | undefined) ?? []) {
+    const stop = maskingStopOf(String(f.error));
+    if (stop) stops.push({ stop, source: str(f.source) ?? undefined });
+    else lines.push('', t.failed(cell(f.name), cell(f.source), cell(f.error)));
+  }
+  if (stops.length > 0) lines.push('', ...maskingStopSection(stops, view.language));
   lines.push(...reachSection(made, view, handOff?.kind === 'sealed'));
   if (handOff) lines.push('', ...handOffSection(handOff, view.language));
   lines.push(
@@ -156,6 +181,19 @@ function reachSection(made: Json[], view: SummaryView, sealed: boolean): string[
   if (paths.has('relay')) lines.push('', t.reachRelayHelp(docs));
   if (paths.has('direct')) lines.push('', t.reachDirectHelp(docs));
   if (sealed) lines.push('', t.reachInSealed);
+  return lines;
+}
+
+/** Clones whose masking did not pass: that nothing was handed out, what stopped each, and what to do next. */
+function maskingStopSection(stops: { stop: MaskingStop; source?: string }[], language: Language): string[] {
+  const t = textFor(language);
+  const lines = [`### ${t.maskingStopTitle}`];
+  for (const { stop, source } of stops) {
+    lines.push('', t.maskingStop(stop));
+    // As code: a problem quotes patterns such as '*email*' that Markdown would read as emphasis.
+    if (stop.problems.length > 0) lines.push('', t.maskingProblems, '', ...stop.problems.map((p) => `- \`${p.replaceAll('`', "'")}\``));
+    lines.push('', t.maskingNext(source));
+  }
   return lines;
 }
 

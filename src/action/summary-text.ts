@@ -1,6 +1,8 @@
 // The words of the Action's job summary, in the languages the config's `language` offers. The reader is the
 // requester: an application engineer with a GitHub account and no AWS access.
 
+import type { MaskingStop } from './masking-stop.ts';
+
 export type Language = 'en' | 'ja';
 
 export interface SummaryText {
@@ -37,6 +39,15 @@ export interface SummaryText {
   sealedPassword: (program: string, variable: string, bash: string, powershell: string) => string;
   sealedDirect: string;
   sealedRelay: (command: string, relay: string) => string;
+  /** A command that ended with an error before anything was made. */
+  commandFailed: (error: string) => string;
+  /** A clone whose masking was verified (the detail: tables=… rows=… rules=… checks=…). */
+  maskedVerified: (name: string, detail: string) => string;
+  maskingStopTitle: string;
+  maskingStop: (stop: MaskingStop) => string;
+  maskingProblems: string;
+  /** What the requester does next: who fixes it, and the re-run that finishes the clone. */
+  maskingNext: (source: string | undefined) => string;
 }
 
 /** age's install line per OS (the age README's packages; winget's id is FiloSottile.age). */
@@ -102,6 +113,18 @@ const en: SummaryText = {
   sealedPassword: (program, variable, bash, powershell) => `# ${program} takes the password from ${variable}: ${bash} (bash, zsh) or ${powershell} (PowerShell)`,
   sealedDirect: 'connect=direct: from inside the VPC or over the company VPN',
   sealedRelay: (command, relay) => `connect=${command}   (through the relay ${relay}, with AWS access to the target; the endpoint is private)`,
+  commandFailed: (error) => `**Failed**: ${error}`,
+  maskedVerified: (name, detail) => `\`${name}\`: masked and verified (${detail}).`,
+  maskingStopTitle: 'Masking did not pass: nothing was handed out',
+  maskingStop: (s) =>
+    `\`${s.clone}\`: masking ${s.stage === 'refused' ? 'refused to start' : 'failed'}, so nothing was handed out: no password and no connection details. ${
+      s.stage === 'refused' ? 'Nothing in the clone was changed' : 'Its changes were rolled back where the database allows it'
+    }; ${
+      { locked: 'the clone is locked (its password was replaced by one nobody is told)', deleted: 'the clone is being deleted', kept: 'the clone is kept, and nothing that opens it is handed out' }[s.left]
+    }.`,
+  maskingProblems: 'What stopped it:',
+  maskingNext: (source) =>
+    `Send this to your infrastructure team: they fix the masking rules of ${source ? `\`${source}\`` : 'its source'} in snapclone's config (or, when the clone could not be reached, run the Action where it can be). Then run this workflow again for the same source with \`date\` set to the day in the clone's name (…-20261120-… is 2026-11-20): it masks the clone (made again if it was deleted) and only then hands you its connection details.`,
 };
 
 const ja: SummaryText = {
@@ -149,6 +172,18 @@ const ja: SummaryText = {
   sealedPassword: (program, variable, bash, powershell) => `# ${program} はパスワードを ${variable} から読み取ります：${bash}（bash、zsh）または ${powershell}（PowerShell）`,
   sealedDirect: 'connect=直接：VPC 内から、または社内 VPN 経由',
   sealedRelay: (command, relay) => `connect=${command}   （中継インスタンス ${relay} 経由。ターゲットの AWS アカウントへのアクセス権が必要です。エンドポイントはプライベートです）`,
+  commandFailed: (error) => `**失敗**：${error}`,
+  maskedVerified: (name, detail) => `\`${name}\`：マスキングと検証が完了しています（${detail}）。`,
+  maskingStopTitle: 'マスキングが完了しなかったため、何も渡していません',
+  maskingStop: (s) =>
+    `\`${s.clone}\`：マスキングを${s.stage === 'refused' ? '開始できなかった' : '完了できなかった'}ため、パスワードも接続情報も渡していません。${
+      s.stage === 'refused' ? 'クローンのデータは変更していません。' : '変更は、データベースが対応する範囲でロールバックしました。'
+    }${
+      { locked: 'クローンはロックしました（マスターパスワードを、誰にも知らせない値に変更済みです）。', deleted: 'クローンは削除中です。', kept: 'クローンは残していますが、接続に使える情報は渡しません。' }[s.left]
+    }`,
+  maskingProblems: '止まった理由：',
+  maskingNext: (source) =>
+    `この内容をインフラチームに伝えてください。snapclone の設定ファイルにある ${source ? `\`${source}\` の` : 'ソースの'}マスキングルールを修正してもらう（クローンに接続できなかった場合は、接続できる場所で Action を実行してもらう）必要があります。修正後、同じソースで、\`date\` にクローン名の日付（…-20261120-… なら 2026-11-20）を指定してこのワークフローをもう一度実行すると、クローンをマスキング（削除された場合は作り直してからマスキング）してから接続情報を渡します。`,
 };
 
 export function textFor(language: Language): SummaryText {

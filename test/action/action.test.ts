@@ -1,54 +1,42 @@
-// The bundled Action (action/index.mjs), run as GitHub runs it: GITHUB_* variables, INPUT_* inputs, the step
-// summary and output files, and an OIDC token endpoint answered by a local stand-in whose tokens the sandbox's
-// GitHub issuer signs; against the sandbox with IAM enforced.
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+// The bundled Action (action/index.mjs), run as GitHub runs it (test/action/support.ts), against the sandbox
+// with IAM enforced.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromTagList, TAG } from '../../src/core/tags.ts';
-import { mintGithubToken, type GithubTokenOptions } from '../../sandbox/core/oidc.ts';
 import { ConfigSchema } from '../../src/config/schema.ts';
 import { trustFor } from '../../src/iam/trust.ts';
 import type { PolicyDocument } from '../../sandbox/core/iam.ts';
 import { createRole } from '../../sandbox/core/iam-state.ts';
-import { scenarioConfig, scenarioConfigText, SCENARIO_TARGET, writeScenarioConfig } from '../../sandbox/scenario/config.ts';
+import { scenarioConfig, scenarioConfigText, SCENARIO_TARGET } from '../../sandbox/scenario/config.ts';
 import { formatTime } from '../../src/core/dates.ts';
 import { generatedOperatorPolicies } from '../../sandbox/scenario/iam.ts';
 import { arn, COMPANY_REGION, GITHUB_REPO } from '../../sandbox/scenario/index.ts';
 import { masterPasswordOf } from '../../sandbox/services/rds/state.ts';
 import { COMPANY_ACCOUNT } from '../../sandbox/scenario/constants.ts';
-import { saveCalledActions } from '../support/actions.ts';
 import { argvFor, type ActionInputs } from '../../src/action/argv.ts';
-import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
+import type { TestSandbox } from '../support/sandbox.ts';
+import { ACTION, AGE, expectNoAwsOnlyAdvice, hasAge, OUR_JOB, ROOT, sealedIn, startActionHarness, type ActionHarness } from './support.ts';
 // @ts-expect-error: the build script is plain JavaScript
 import { options as buildOptions } from '../../scripts/build.mjs';
 
-const root = new URL('../..', import.meta.url).pathname;
+const root = ROOT;
 const GENERATED_ROLE = 'snapclone-github-generated';
 const REPO_ID = '812345678';
 const OWNER_ID = '91234567';
-const ACTION = join(root, 'action/index.mjs');
+let h: ActionHarness;
 let sb: TestSandbox;
 let dir: string;
-let oidc: Server;
-let oidcUrl: string;
-/** What the stand-in token endpoint puts in its next tokens (a job in the snapclone environment by default). */
-const OUR_JOB: GithubTokenOptions = { repository: GITHUB_REPO, environment: 'snapclone' };
-let tokenOptions = OUR_JOB;
-/** How many ID tokens the stand-in has issued. */
-let tokensIssued = 0;
-/** The requester's SSH key pair (published by the stand-in GitHub API), and someone else's. */
-const keys = { mine: '', other: '' };
-const AGE = '/usr/bin/age';
-const hasAge = existsSync(AGE) && existsSync('/usr/bin/ssh-keygen');
+let keys: ActionHarness['keys'];
+const action: ActionHarness['action'] = (inputs, extra) => h.action(inputs, extra);
+const daysAgo = (n: number) => h.daysAgo(n);
 
 beforeAll(async () => {
-  sb = await startTestSandbox({ speed: 3000 });
+  h = await startActionHarness();
+  ({ sb, dir, keys } = h);
   // A role with exactly the generated trust for this repository, given with its ids, pinned to clone.yml on main.
   const config = ConfigSchema.parse(scenarioConfig());
   config.targets[SCENARIO_TARGET].access.trust!.github = {
@@ -57,120 +45,8 @@ beforeAll(async () => {
     workflows: ['.github/workflows/clone.yml@refs/heads/main'],
   };
   createRole(sb.world, COMPANY_ACCOUNT, GENERATED_ROLE, trustFor(config, SCENARIO_TARGET) as unknown as PolicyDocument, generatedOperatorPolicies());
-  dir = mkdtempSync(join(tmpdir(), 'snapclone-action-'));
-  writeScenarioConfig(dir);
-  if (hasAge) {
-    for (const who of ['mine', 'other'] as const) {
-      keys[who] = join(dir, `id_${who}`);
-      execFileSync('/usr/bin/ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', who, '-f', keys[who]]);
-    }
-  }
-  // GitHub's token endpoint: GET $ACTIONS_ID_TOKEN_REQUEST_URL&audience=… with the request token as bearer.
-  oidc = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    // GitHub's API: the public SSH keys of a user (octocat has one; anyone else none).
-    const user = /^\/users\/([^/]+)\/keys$/.exec(url.pathname)?.[1];
-    if (user === 'ratelimited' && req.headers.authorization !== 'Bearer workflow-token') {
-      res.writeHead(403, 'rate limit exceeded').end('{"message":"API rate limit exceeded"}');
-      return;
-    }
-    if (user) {
-      const published =
-        user === 'octocat' && keys.mine ? [{ id: 1, key: readFileSync(`${keys.mine}.pub`, 'utf8').trim() }] : user === 'skonly' ? [{ id: 2, key: securityKeyLine() }] : [];
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(published));
-      return;
-    }
-    if (req.headers.authorization !== 'Bearer request-token' || url.searchParams.get('audience') !== 'sts.amazonaws.com') {
-      res.writeHead(401).end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'application/json' });
-    tokensIssued++;
-    res.end(JSON.stringify({ value: mintGithubToken(sb.world, tokenOptions) }));
-  });
-  await new Promise<void>((resolve) => oidc.listen(0, '127.0.0.1', resolve));
-  oidcUrl = `http://127.0.0.1:${(oidc.address() as AddressInfo).port}/token?run=1`;
 });
-afterAll(async () => {
-  if (sb) saveCalledActions(sb.world);
-  await new Promise((resolve) => oidc?.close(resolve));
-  await sb?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
-
-/** A FIDO security-key SSH public key as GitHub lists it (OpenSSH's wire format: type, key, application). */
-function securityKeyLine(): string {
-  const field = (b: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, b.length]), b]);
-  const type = 'sk-ssh-ed25519@openssh.com';
-  const blob = Buffer.concat([field(Buffer.from(type)), field(Buffer.alloc(32, 7)), field(Buffer.from('ssh:'))]);
-  return `${type} ${blob.toString('base64')}`;
-}
-
-/** The age block of one fenced code block of the summary (```sh heredoc or ```powershell here-string). */
-function sealedIn(summary: string, fence: 'sh' | 'powershell'): string | undefined {
-  const block = new RegExp('```' + fence + '\\n([\\s\\S]*?)```').exec(summary)?.[1];
-  return /-----BEGIN AGE ENCRYPTED FILE-----[\s\S]+?-----END AGE ENCRYPTED FILE-----\n/.exec(block ?? '')?.[0];
-}
-
-/** What every requester-facing summary must hold, whatever the outcome: nothing they cannot run. */
-function expectNoAwsOnlyAdvice(summary: string) {
-  expect(summary).not.toContain('snapclone credentials');
-  expect(summary).not.toContain('Secrets Manager');
-}
-
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  summary: string;
-  outputs: Record<string, string>;
-}
-
-/** GITHUB_OUTPUT's `name<<DELIMITER … DELIMITER` records. */
-function parseOutputs(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const re = /^(.+?)<<(\S+)\n([\s\S]*?)\n\2$/gm;
-  for (const m of text.matchAll(re)) out[m[1]] = m[3];
-  return out;
-}
-
-function action(inputs: Record<string, string>, extra: NodeJS.ProcessEnv = {}): Promise<Ran> {
-  const summary = join(dir, `summary-${Math.random()}.md`);
-  const output = join(dir, `output-${Math.random()}.txt`);
-  writeFileSync(summary, '');
-  writeFileSync(output, '');
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: dir,
-    GITHUB_ACTIONS: 'true',
-    GITHUB_ACTOR: 'octocat',
-    GITHUB_REPOSITORY: GITHUB_REPO,
-    GITHUB_STEP_SUMMARY: summary,
-    GITHUB_OUTPUT: output,
-    ACTIONS_ID_TOKEN_REQUEST_URL: oidcUrl,
-    GITHUB_API_URL: new URL(oidcUrl).origin,
-    ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'request-token',
-    AWS_ENDPOINT_URL: sb.url,
-    AWS_REGION: COMPANY_REGION,
-    AWS_CONFIG_FILE: join(dir, 'none'),
-    AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none'),
-    'INPUT_ROLE-TO-ASSUME': sb.scenario.roles.github,
-    INPUT_CONFIG: 'snapclone.yaml',
-    ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
-    ...extra,
-  };
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [ACTION], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      resolve({ code, stdout, stderr, summary: readFileSync(summary, 'utf8'), outputs: parseOutputs(readFileSync(output, 'utf8')) }),
-    );
-  });
-}
+afterAll(() => h?.close());
 
 /** The log lines of the Action's `snapclone COMMAND` group. */
 const groupOf = (stdout: string, command: string) => {
@@ -179,8 +55,6 @@ const groupOf = (stdout: string, command: string) => {
 };
 /** How many role sessions a part of the log asked GitHub's OIDC tokens for. */
 const sessionsAskedFor = (log: string) => log.split('\n').filter((line) => /^A new session of \S+: asking GitHub for an OIDC token$/.test(line)).length;
-
-const daysAgo = (n: number) => new Date(sb.world.clock.nowMs() - n * 86_400_000).toLocaleDateString('en-CA', { timeZone: 'Asia/Tokyo' });
 
 describe('the GitHub Action', () => {
   it('is bundled from the current source (action/index.mjs is not stale)', async () => {
@@ -441,14 +315,14 @@ describe('the GitHub Action', () => {
   });
 
   it('fails, creating nothing, when the token names another repository (the role does not trust it)', async () => {
-    tokenOptions = { repository: 'evil-co/app', environment: 'snapclone' };
+    h.tokenOptions = { repository: 'evil-co/app', environment: 'snapclone' };
     try {
       const ran = await action({ command: 'create', sources: 'billing-db', latest: 'true', name: 'snapclone-evil' });
       expect(ran.code).toBe(1);
       expect(ran.stdout).toMatch(/::error::.*(AccessDenied|Not authorized|rejected the credentials)/);
       expect(sb.world.tagsOf(arn.db('snapclone-evil'))).toBeUndefined();
     } finally {
-      tokenOptions = OUR_JOB;
+      h.tokenOptions = OUR_JOB;
     }
   });
 
@@ -461,7 +335,7 @@ describe('the GitHub Action', () => {
 
 describe('inputs are names, never options (L1)', () => {
   it('refuses --force smuggled into sources or name, running nothing', async () => {
-    const before = tokensIssued;
+    const before = h.tokensIssued;
     const tries: Record<string, string>[] = [
       { command: 'extend', sources: 'snapclone-orders-db-x-carol --force', ttl: '1d' },
       { command: 'delete', sources: '--force snapclone-x' },
@@ -474,7 +348,7 @@ describe('inputs are names, never options (L1)', () => {
       expect(ran.stdout).toMatch(/::error::input (sources|name): '[^']*' (starts with '-'|holds a space)/);
       expect(ran.stdout).not.toContain('::group::');
     }
-    expect(tokensIssued, 'no role session was even asked for').toBe(before);
+    expect(h.tokensIssued, 'no role session was even asked for').toBe(before);
   });
 
   it('passes the names after --, so a command line never reads one as an option', () => {
@@ -519,21 +393,21 @@ describe('the set-up docs/github.md describes', () => {
     const asRole = { 'INPUT_ROLE-TO-ASSUME': arn.role(role), GITHUB_REPOSITORY: repo.name };
     const name = 'snapclone-documented';
     try {
-      tokenOptions = { ...ids, environment: 'snapclone', workflowFile: '.github/workflows/clone.yml' };
+      h.tokenOptions = { ...ids, environment: 'snapclone', workflowFile: '.github/workflows/clone.yml' };
       const created = await action({ command: 'create', sources: 'billing-db', latest: 'true', name, ttl: '1h' }, asRole);
       expect(created.code, created.stderr + created.stdout).toBe(0);
       // delete.yml's copy on another branch, in the environment without reviewers: AWS refuses it.
-      tokenOptions = { ...ids, environment: 'snapclone-manage', workflowFile: '.github/workflows/delete.yml', ref: 'refs/heads/my-branch' };
+      h.tokenOptions = { ...ids, environment: 'snapclone-manage', workflowFile: '.github/workflows/delete.yml', ref: 'refs/heads/my-branch' };
       const branch = await action({ command: 'delete', sources: name }, asRole);
       expect(branch.code).toBe(1);
       expect(branch.stdout).toMatch(/::error::.*(AccessDenied|Not authorized|rejected the credentials)/);
       expect(sb.world.tagsOf(arn.db(name))).toBeDefined();
-      tokenOptions = { ...ids, environment: 'snapclone-manage', workflowFile: '.github/workflows/delete.yml' };
+      h.tokenOptions = { ...ids, environment: 'snapclone-manage', workflowFile: '.github/workflows/delete.yml' };
       const deleted = await action({ command: 'delete', sources: name }, asRole);
       expect(deleted.code, deleted.stderr + deleted.stdout).toBe(0);
       expect(sb.world.tagsOf(arn.db(name))).toBeUndefined();
     } finally {
-      tokenOptions = OUR_JOB;
+      h.tokenOptions = OUR_JOB;
     }
   });
 });
@@ -541,7 +415,7 @@ describe('the set-up docs/github.md describes', () => {
 describe('a create longer than the role session (F9)', () => {
   it('asks GitHub for a fresh OIDC token when the session is renewed (5-minute tokens, 1-hour sessions), under the generated trust', async () => {
     // This repository's tokens in GitHub's immutable form, from clone.yml on main: the generated trust admits them.
-    tokenOptions = { ...OUR_JOB, immutableSubject: true, repositoryId: REPO_ID, ownerId: OWNER_ID, ttlSeconds: 300 };
+    h.tokenOptions = { ...OUR_JOB, immutableSubject: true, repositoryId: REPO_ID, ownerId: OWNER_ID, ttlSeconds: 300 };
     const HOUR = 3_600_000;
     let advanced = 0;
     // Once the restore has started, an hour and a minute pass on the sandbox's clock: the session has expired
@@ -552,7 +426,7 @@ describe('a create longer than the role session (F9)', () => {
         sb.world.clock.advance(advanced);
       }
     });
-    const issued = tokensIssued;
+    const issued = h.tokensIssued;
     try {
       const name = 'snapclone-long-run';
       const ran = await action(
@@ -564,13 +438,13 @@ describe('a create longer than the role session (F9)', () => {
       expect(JSON.parse(ran.outputs.clones)[0]).toMatchObject({ name, status: 'available' });
       // The renewal happened inside the create, with a second token from GitHub.
       expect(sessionsAskedFor(groupOf(ran.stdout, 'create'))).toBe(2);
-      expect(tokensIssued - issued).toBeGreaterThanOrEqual(2);
+      expect(h.tokensIssued - issued).toBeGreaterThanOrEqual(2);
       expect([...sb.world.calledActions].some((a) => a.startsWith(`${arn.role(GENERATED_ROLE)} rds:`))).toBe(true);
       expect((await action({ command: 'delete', sources: name }, { 'INPUT_ROLE-TO-ASSUME': arn.role(GENERATED_ROLE) })).code).toBe(0);
     } finally {
       stop();
       sb.world.clock.advance(-advanced);
-      tokenOptions = OUR_JOB;
+      h.tokenOptions = OUR_JOB;
     }
   });
 });
