@@ -5,7 +5,17 @@ import { statusLabel } from '../output/status.ts';
 import { costText } from '../cost/estimate.ts';
 import { maskingState, maskingText } from '../masking/gate.ts';
 import { membersOfConfigSet } from './config-sets.ts';
-import { ageText, cloneCost, cloneJson, expiryText, lookupClone, setMembers, unknownClone, when, zoneOf } from './common.ts';
+import {
+  ageText,
+  cloneCost,
+  cloneJson,
+  expiryText,
+  lookupClone,
+  setMembers,
+  unknownClone,
+  when,
+  zoneOf,
+} from './common.ts';
 
 export interface ShowOptions {
   /** A clone name, or a set name (every member). */
@@ -35,9 +45,11 @@ export async function run(options: ShowOptions, ctx: Context): Promise<CommandRe
     ['endpoint', clone.endpoint ? `${clone.endpoint.host}:${clone.endpoint.port}` : '-'],
     [
       'password',
-      clone.credentials === 'pending'
-        ? `${PASSWORD_NOT_REPLACED}; finish it: ${finishCommand(clone, Object.keys(ctx.config.targets).length)}`
-        : `${clone.credentials} (run snapclone credentials ${clone.clone})`,
+      clone.credentials === 'pending' && maskingState(clone, ctx.config).state === 'failed'
+        ? `locked: replaced by one nobody is told when its masking failed; ${finishCommand(clone, Object.keys(ctx.config.targets).length)} applies its own again and masks it`
+        : clone.credentials === 'pending'
+          ? `${PASSWORD_NOT_REPLACED}; finish it: ${finishCommand(clone, Object.keys(ctx.config.targets).length)}`
+          : `${clone.credentials} (run snapclone credentials ${clone.clone})`,
     ],
     ['masking', maskingText(maskingState(clone, ctx.config))],
     ['cost', costText(cloneCost(clone, now))],
@@ -54,7 +66,8 @@ export async function run(options: ShowOptions, ctx: Context): Promise<CommandRe
 async function showSet(ctx: Context, options: ShowOptions): Promise<CommandResult> {
   const zone = zoneOf(ctx);
   const made = await setMembers(ctx, options.clone, options.target);
-  const members = made.length > 0 ? made : ((await membersOfConfigSet(ctx, options.clone, 'show', options.target)) ?? []);
+  const members =
+    made.length > 0 ? made : ((await membersOfConfigSet(ctx, options.clone, 'show', options.target)) ?? []);
   if (members.length === 0) throw unknownClone(ctx, options.clone, options.target);
   const now = ctx.now();
   return {
