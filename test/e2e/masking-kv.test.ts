@@ -13,6 +13,7 @@ import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as create from '../../src/commands/create.ts';
 import * as credentials from '../../src/commands/credentials.ts';
+import * as maskingPlan from '../../src/commands/masking.ts';
 import * as show from '../../src/commands/show.ts';
 import type { Config } from '../../src/config/schema.ts';
 import type { Context } from '../../src/core/context.ts';
@@ -29,6 +30,7 @@ import { createdClones, everything, startCli, type TestCli } from '../cli/suppor
 import { historyOfSource } from './data-support.ts';
 
 const SLOW = 300_000;
+const DAY = 86_400_000;
 const MASKED_EMAIL = new RegExp(`^[0-9a-f]{4,16}@${FAKE_EMAIL_DOMAIN.replace('.', '\\.')}$`);
 
 /**
@@ -289,6 +291,14 @@ describe('masking catalog-search (OpenSearch)', () => {
     });
   }
 
+  /** When the clone's snapshot was taken, as the repository says (the documents are those of its start). */
+  async function snapshotStart(client: Client, snapshot: string): Promise<number> {
+    const body = (await client.snapshot.get({ repository: PROD.repository, snapshot })).body as {
+      snapshots: { start_time_in_millis: number }[];
+    };
+    return body.snapshots[0].start_time_in_millis;
+  }
+
   /** Every document of an index, by _id (GET _search, as the generated policy lets people read a clone). */
   async function documents(client: Client, index: string): Promise<Map<string, SearchDocument['_source']>> {
     const body = { query: { match_all: {} }, size: 10_000 };
@@ -311,12 +321,7 @@ describe('masking catalog-search (OpenSearch)', () => {
 
       const client = await asRole(entry.name);
       try {
-        const at = (
-          (await client.snapshot.get({ repository: PROD.repository, snapshot: entry.point.id })).body as {
-            snapshots: { start_time_in_millis: number }[];
-          }
-        ).snapshots[0].start_time_in_millis;
-        const original = documentsAt(historyOfSource(cli, PROD.id), at);
+        const original = documentsAt(historyOfSource(cli, PROD.id), await snapshotStart(client, entry.point.id));
         const customers = await documents(client, 'customers');
         const sourceCustomers = original.get('customers')!;
         expect([...customers.keys()].sort()).toEqual(sourceCustomers.map((d) => d._id).sort());
@@ -342,6 +347,77 @@ describe('masking catalog-search (OpenSearch)', () => {
       } finally {
         await client.close();
       }
+    },
+    SLOW,
+  );
+
+  it(
+    'every transform on documents: numbers stay numbers, dates ISO dates; the mapping keeps every field, so the plan refuses nothing on the masked clone',
+    async () => {
+      const masking = MaskingSchema.parse({
+        indices: {
+          'customers*': {
+            fields: { ...customerRules.fields, address: 'null', created_at: { transform: 'date-shift', days: 10 } },
+            keep: ['updated_at'],
+          },
+          'products*': {
+            fields: {
+              sku: 'keep-format',
+              name: 'hash',
+              category: { transform: 'fixed', value: 'masked' },
+              price_yen: 'hash',
+              stock: 'null',
+              updated_at: { transform: 'date-shift', days: 5 },
+            },
+          },
+        },
+      });
+      const { result, ctx } = await createMasked(SOURCE, masking, { date: cli.day(10) });
+      if (result instanceof Error) throw result;
+      const [entry] = createdClones(result.json);
+      expect(entry.masking).toMatch(/^verified tables=2 rows=\d+ rules=11 checks=\d+$/);
+
+      const client = await asRole(entry.name);
+      try {
+        const original = documentsAt(historyOfSource(cli, PROD.id), await snapshotStart(client, entry.point.id));
+        const shiftDays = (masked: unknown, source: unknown) => {
+          expect(masked).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+          const days = (Date.parse(String(masked)) - Date.parse(String(source))) / DAY;
+          expect(Number.isInteger(days) && days !== 0).toBe(true);
+          return Math.abs(days);
+        };
+        const customers = await documents(client, 'customers');
+        for (const { _id, _source: source } of original.get('customers')!) {
+          const masked = customers.get(_id)!;
+          expect(masked.address, _id).toBeNull();
+          expect(shiftDays(masked.created_at, source.created_at)).toBeLessThanOrEqual(10);
+          expect(masked.updated_at).toBe(source.updated_at);
+        }
+        const products = await documents(client, 'products');
+        const priceOf = new Map<unknown, Set<unknown>>();
+        for (const { _id, _source: source } of original.get('products')!) {
+          const masked = products.get(_id)!;
+          expect(masked.sku).toMatch(/^[A-Z]{3}-\d{6}$/);
+          expect(masked.sku).not.toBe(source.sku);
+          expect(masked.name).toMatch(/^[0-9a-f]{32}$/);
+          expect(masked.category).toBe('masked');
+          expect(masked.stock).toBeNull();
+          expect(shiftDays(masked.updated_at, source.updated_at)).toBeLessThanOrEqual(5);
+          // A long's hash is a long again (a keyed permutation: equal prices stay equal, distinct ones distinct).
+          expect(Number.isSafeInteger(masked.price_yen), _id).toBe(true);
+          expect(masked.price_yen).not.toBe(source.price_yen);
+          priceOf.set(source.price_yen, (priceOf.get(source.price_yen) ?? new Set()).add(masked.price_yen));
+        }
+        expect([...priceOf.values()].every((masked) => masked.size === 1)).toBe(true);
+        expect(new Set([...priceOf.values()].flatMap((masked) => [...masked])).size).toBe(priceOf.size);
+      } finally {
+        await client.close();
+      }
+
+      // Every field is still mapped as it was (OpenSearch never unmaps a field set to null or retypes a long).
+      const plan = await maskingPlan.run({ source: SOURCE, clone: entry.name }, ctx);
+      expect(plan.exitCode).toBeUndefined();
+      expect((plan.json as { checked: { problems: string[] } }).checked.problems).toEqual([]);
     },
     SLOW,
   );
