@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { rootCertificates } from 'node:tls';
 import { protocolOf, type Address } from '../connect/clients.ts';
 import type { Context } from '../core/context.ts';
 import { SnapcloneError, UsageError } from '../core/errors.ts';
@@ -6,11 +7,15 @@ import { where } from '../engines/shared/aws.ts';
 import type { ConnectionDetails, TargetRef } from '../engines/types.ts';
 import type { MaskingSession } from './model.ts';
 
-/** The CA bundle of AWS_CA_BUNDLE, read when a TLS connection needs it. */
-async function caBundle(ctx: Context): Promise<string | undefined> {
+/**
+ * The CAs a TLS connection to a clone trusts when AWS_CA_BUNDLE is set: its certificates besides Node's own (a
+ * connection's `ca` replaces Node's, and an ElastiCache certificate is signed by Amazon's public CA, which a
+ * bundle made for a TLS-inspecting proxy does not hold); undefined when unset (Node's own).
+ */
+async function caBundle(ctx: Context): Promise<string[] | undefined> {
   if (!ctx.caBundle) return undefined;
   try {
-    return await readFile(ctx.caBundle, 'utf8');
+    return [...rootCertificates, await readFile(ctx.caBundle, 'utf8')];
   } catch (error) {
     throw new UsageError(
       `AWS_CA_BUNDLE names ${ctx.caBundle}, which cannot be read (${(error as NodeJS.ErrnoException).code})`,

@@ -57,10 +57,21 @@ function selected(req: DataRequest, expression: string | undefined): IndexRecord
   return all.filter((i) => names.includes(i.name));
 }
 
+/** An index's mapping: as its documents were mapped before any update, with the fields updates added. */
+const mappingOf = (index: IndexRecord): Record<string, Mapping> =>
+  (index.mapping as Record<string, Mapping> | undefined) ?? propertiesOf((index.documents ?? []).map((d) => d._source));
+
 function mapping(req: DataRequest, expression: string | undefined): DataResponse {
-  const body = Object.fromEntries(selected(req, expression).map((i) => [i.name, { mappings: { properties: propertiesOf((i.documents ?? []).map((d) => d._source)) } }]));
+  const body = Object.fromEntries(selected(req, expression).map((i) => [i.name, { mappings: { properties: mappingOf(i) } }]));
   return { status: 200, body };
 }
+
+/**
+ * A mapping after updates: OpenSearch never removes or retypes a mapped field (a field updated to null, or to a
+ * string OpenSearch coerces into a long, stays as it was mapped); dynamic mapping adds the fields it had not seen.
+ */
+const extended = (known: Record<string, Mapping>, patches: readonly Record<string, unknown>[]): Record<string, Mapping> =>
+  propertiesOf([unnest({ properties: known }), ...patches]);
 
 function merged(target: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
   const out = { ...target };
@@ -87,6 +98,7 @@ function bulk(req: DataRequest, pathIndex: string | undefined): DataResponse {
   };
   const now = req.world.clock.nowMs();
   const changed = new Map<IndexRecord, SearchDocument[]>();
+  const patches = new Map<IndexRecord, Record<string, unknown>[]>();
   const items: Record<string, unknown>[] = [];
   for (let n = 0; n < lines.length; n += 2) {
     const action = parse(lines[n]);
@@ -106,9 +118,13 @@ function bulk(req: DataRequest, pathIndex: string | undefined): DataResponse {
     }
     documents[at] = { _id: id, _source: merged(documents[at]._source, patch) as SearchDocument['_source'] };
     changed.set(index, documents);
+    patches.set(index, patches.get(index) ?? []).get(index)!.push(patch);
     items.push({ update: { _index: name, _id: id, _version: 2, result: 'updated', _shards: { total: 2, successful: 2, failed: 0 }, status: 200 } });
   }
-  for (const [index, documents] of changed) index.documents = documents;
+  for (const [index, documents] of changed) {
+    index.mapping = extended(mappingOf(index), patches.get(index) ?? []);
+    index.documents = documents;
+  }
   return { status: 200, body: { took: 1, errors: items.some((i) => (i.update as { status: number }).status >= 300), items } };
 }
 

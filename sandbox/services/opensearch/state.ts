@@ -42,6 +42,11 @@ export interface IndexRecord {
   docs: number;
   /** The documents, where the sandbox models them (then `docs` is their number); else only their count. */
   documents?: readonly SearchDocument[];
+  /**
+   * The index's mapping `properties` once its documents were first updated (document-api.ts); until then the
+   * dynamic mapping of its documents stands for it.
+   */
+  mapping?: Record<string, unknown>;
   /** Size of one copy of the data (the primaries). */
   primaryBytes: number;
   createdAt: number;

@@ -66,7 +66,15 @@ function valuesOf(hit: Hit, fields: readonly Field[]): Record<string, unknown> {
   );
 }
 
-const written = (value: unknown) => (value instanceof Date ? value.toISOString() : value);
+/**
+ * A value as the document gets it back: a date as ISO 8601; a long handed to masking as text (bigint) as a JSON
+ * number again when it is exact in one (every hash of a long is), so the document's readers still get a number.
+ */
+function written(value: unknown, field: Field): unknown {
+  if (value instanceof Date) return value.toISOString();
+  if (field.type === 'bigint' && typeof value === 'string' && /^-?\d+$/.test(value) && Number.isSafeInteger(Number(value))) return Number(value);
+  return value;
+}
 
 class OpenSearchSession implements MaskingSession, MaskingTx {
   readonly transactional = false;
@@ -191,7 +199,7 @@ class OpenSearchSession implements MaskingSession, MaskingTx {
     await this.pages(c, fields, async (hits, index, last) => {
       const lines = hits.flatMap((hit) => {
         const changed = change(valuesOf(hit, typed));
-        const doc = expandPaths(Object.fromEntries(fields.map((f) => [f, written(changed[f] ?? null)])));
+        const doc = expandPaths(Object.fromEntries(typed.map((f) => [f.name, written(changed[f.name] ?? null, f)])));
         return [{ update: { _index: hit._index, _id: hit._id } }, { doc }];
       });
       if (lines.length > 0) {

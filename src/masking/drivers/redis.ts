@@ -23,8 +23,11 @@ import { groupKeys, type ScannedKey } from './kv-keyspace.ts';
  */
 
 export interface RedisTlsOptions {
-  /** The CA (PEM) that signed the server's certificate, when not one Node trusts (the sandbox's: certificateFile). */
-  ca?: string | Buffer;
+  /**
+   * The CAs (PEM) to trust instead of Node's own, with the one that signed the server's certificate when Node does
+   * not trust it (the sandbox's: certificateFile).
+   */
+  ca?: string | Buffer | (string | Buffer)[];
   /** Skips verifying the server's certificate: only when the caller says so. */
   insecure?: boolean;
 }
