@@ -100,7 +100,9 @@ function checkRuled(
   const fields = new Map(collection.fields.map((f) => [f.name, f]));
   for (const [name, rule] of Object.entries(rules.rules)) {
     const field = fields.get(name);
-    if (!field && mayLack(rules, name, restoreTime)) continue;
+    // Keys and documents have no schema: a field no key holds that day has nothing to mask (a renamed field
+    // shows up as a new one, without rule or keep). A table's missing column is a rename.
+    if (!field && (mayLack(rules, name, restoreTime) || !sqlAllowed)) continue;
     if (!field) {
       problems.push({
         collection: named,
@@ -119,7 +121,7 @@ function checkRuled(
     if (wrong) problems.push({ collection: named, field: name, message: `${named}.${fieldLabel(name)}: ${wrong}` });
   }
   for (const name of rules.keep) {
-    if (!fields.has(name))
+    if (!fields.has(name) && sqlAllowed && !mayLack(rules, name, restoreTime))
       problems.push({
         collection: named,
         field: name,
@@ -173,18 +175,37 @@ export function checkInventory(masking: MaskingRules, inventory: Inventory, rest
       }
     }
   }
+  problems.push(...unclaimedProblems(masking, inventory));
+  return problems;
+}
+
+/** A key's shape: runs of digits and long hex ids as `*` (session:4711 and session:4712 are alike). */
+const shapeOf = (key: string) => key.replace(/[0-9a-f]{12,}|\d+/gi, '*');
+
+/** Keys no pattern claims whose names or fields look sensitive: one problem per shape of key, not per key. */
+function unclaimedProblems(masking: MaskingRules, inventory: Inventory): Problem[] {
+  const shapes = new Map<string, { keys: string[]; why: Set<string> }>();
   for (const key of inventory.unclaimed ?? []) {
     const byName = masking.sensitive.find((p) => !p.includes('.') && globRegExp(p).test(key.name));
-    const byField = key.fields
-      .map((f) => [f, sensitiveMatch(masking.sensitive, key.name, f)] as const)
-      .find(([, p]) => p);
-    if (byName || byField) {
-      problems.push({
-        collection: key.name,
-        field: byField?.[0],
-        message: `the key ${key.name} matches no rule's pattern and ${byName ? `its name looks sensitive (matches '${byName}')` : `its field ${fieldLabel(byField![0])} looks sensitive (matches '${byField![1]}')`}: add a key pattern with rules for it`,
-      });
-    }
+    const why = [
+      ...(byName ? [`its name matches '${byName}'`] : []),
+      ...key.fields.flatMap((f) => {
+        const p = sensitiveMatch(masking.sensitive, key.name, f);
+        return p ? [`${fieldLabel(f)} matches '${p}'`] : [];
+      }),
+    ];
+    if (why.length === 0) continue;
+    const shape = shapeOf(key.name);
+    const entry = shapes.get(shape) ?? { keys: [], why: new Set<string>() };
+    entry.keys.push(key.name);
+    for (const w of why) entry.why.add(w);
+    shapes.set(shape, entry);
   }
-  return problems;
+  return [...shapes].map(([shape, { keys, why }]) => ({
+    collection: shape,
+    message:
+      keys.length === 1
+        ? `the key ${keys[0]} matches no rule's pattern and looks sensitive (${[...why].join(', ')}): add a key pattern with rules for it`
+        : `${keys.length} keys like ${shape} (${keys.slice(0, 2).join(', ')}, …) match no rule's pattern and look sensitive (${[...why].join(', ')}): add a key pattern with rules for them`,
+  }));
 }
