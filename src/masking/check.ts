@@ -1,4 +1,5 @@
 import type { Collection, CollectionRules, Field, Inventory, MaskingRules, Rule } from './model.ts';
+import { globRegExp } from './glob.ts';
 import { VALUE_FIELD } from './model.ts';
 import { FAKE_EMAIL_DOMAIN } from './transforms.ts';
 
@@ -24,28 +25,12 @@ export interface Problem {
   message: string;
 }
 
-/** A glob (`*`, `?`, `[…]`) as a case-insensitive regular expression over the whole name. */
-export function globRegExp(glob: string): RegExp {
-  let source = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i];
-    if (c === '*') source += '.*';
-    else if (c === '?') source += '.';
-    else if (c === '[') {
-      const end = glob.indexOf(']', i + 1);
-      if (end < 0) source += '\\[';
-      else {
-        source += `[${glob.slice(i + 1, end).replace(/\\/g, '\\\\')}]`;
-        i = end;
-      }
-    } else source += c.replace(/[.+^${}()|\\\]]/g, '\\$&');
-  }
-  return new RegExp(`^${source}$`, 'i');
-}
+/** A sensitive pattern as a case-insensitive regular expression over the whole name. */
+const sensitiveRegExp = (glob: string) => globRegExp(glob, { caseInsensitive: true });
 
 /** The first sensitive pattern a field of a collection matches (`*email*` on the field, `customers.*` on both). */
 export function sensitiveMatch(patterns: string[], collection: string, field: string): string | undefined {
-  return patterns.find((p) => globRegExp(p).test(p.includes('.') ? `${collection}.${field}` : field));
+  return patterns.find((p) => sensitiveRegExp(p).test(p.includes('.') ? `${collection}.${field}` : field));
 }
 
 const fieldLabel = (field: string) => (field === VALUE_FIELD ? 'the value' : field);
@@ -186,7 +171,7 @@ const shapeOf = (key: string) => key.replace(/[0-9a-f]{12,}|\d+/gi, '*');
 function unclaimedProblems(masking: MaskingRules, inventory: Inventory): Problem[] {
   const shapes = new Map<string, { keys: string[]; why: Set<string> }>();
   for (const key of inventory.unclaimed ?? []) {
-    const byName = masking.sensitive.find((p) => !p.includes('.') && globRegExp(p).test(key.name));
+    const byName = masking.sensitive.find((p) => !p.includes('.') && sensitiveRegExp(p).test(key.name));
     const why = [
       ...(byName ? [`its name matches '${byName}'`] : []),
       ...key.fields.flatMap((f) => {

@@ -5,7 +5,7 @@ import { restoredKeyspace, type Keyspace } from '../../sandbox/data/keyspace-his
 import { serveLazily, type LazyEndpoint } from '../../sandbox/data/lazy.ts';
 import { keyspaceDataSet, redisEngine, redisServerInstalled } from '../../sandbox/data/redis.ts';
 import type { ConnectionDetails } from '../../src/engines/types.ts';
-import { globRegExp } from '../../src/masking/drivers/kv-glob.ts';
+import { globRegExp } from '../../src/masking/glob.ts';
 import { UNCLAIMED_SAMPLES } from '../../src/masking/drivers/kv-keyspace.ts';
 import { openRedis } from '../../src/masking/drivers/redis.ts';
 import { DEFAULT_SENSITIVE } from '../../src/masking/config.ts';

@@ -1,5 +1,5 @@
 import { VALUE_FIELD, type Collection, type Field, type Inventory, type MaskingRules } from '../model.ts';
-import { firstMatch, globRegExp } from './kv-glob.ts';
+import { firstMatch, globRegExp } from '../glob.ts';
 
 /** One key as SCAN and TYPE found it, with its hash fields (hashes only). */
 export interface ScannedKey {

@@ -4,7 +4,7 @@ import { dataPlane, refusedExplained } from '../../engines/opensearch/data.ts';
 import type { Where } from '../../engines/shared/aws.ts';
 import type { ConnectionDetails, Endpoint } from '../../engines/types.ts';
 import type { Collection, Field, Inventory, MaskingRules, MaskingSession, MaskingTx, RowKey, SampledRow } from '../model.ts';
-import { firstMatch, globRegExp } from './kv-glob.ts';
+import { firstMatch, globRegExp } from '../glob.ts';
 import { expandPaths, flattenMapping, unionFields, valueAt, type Properties } from './os-mapping.ts';
 
 /**
