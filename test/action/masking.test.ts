@@ -29,7 +29,8 @@ beforeAll(async () => {
 afterAll(() => h?.close());
 
 const customers = {
-  columns: { id: 'hash', name: 'fake-name', email: 'fake-email', phone: 'fake-phone', address: 'null' },
+  // birth_date: the scenario's customers gained it 10 days ago, before every day these tests clone.
+  columns: { id: 'hash', name: 'fake-name', email: 'fake-email', phone: 'fake-phone', address: 'null', birth_date: { transform: 'date-shift', days: 90 } },
   keep: ['created_at', 'updated_at'],
 };
 const payments = { columns: { customer_id: 'hash', card_last4: 'keep-format' }, keep: ['id', 'amount', 'currency', 'status', 'created_at'] };
@@ -123,7 +124,7 @@ describe('the Action on a source with masking rules', () => {
       expect(ran.code, ran.stderr + ran.stdout).toBe(0);
       const [made] = (JSON.parse(ran.outputs.result) as { clones: { name: string; masking: string; resumed: boolean }[] }).clones;
       expect(made).toMatchObject({ name, resumed: true });
-      expect(made.masking).toMatch(/^verified tables=2 rows=\d+ rules=7 checks=\d+$/);
+      expect(made.masking).toMatch(/^verified tables=2 rows=\d+ rules=8 checks=\d+$/);
       expect(h.sb.world.tagsOf(arn.db(name))?.[TAG.masking]).toBe(made.masking);
       expect(ran.summary).toContain(`- \`${name}\`: masked and verified (${made.masking.slice('verified '.length)}).`);
       expect(ran.summary).not.toContain('Masking did not pass');

@@ -141,13 +141,13 @@ describe('F6: fine-grained access control', () => {
 });
 
 describe('F14, F15: the registration as AWS documents it', () => {
-  it('the repository is registered with PUT (es:ESHttpPut); the policy writes only that path and the restore on clones', async () => {
+  it('the repository is registered with PUT (es:ESHttpPut); the policy writes only that path, the restore, and masking\'s index _bulk on clones', async () => {
     expect(domains().get(clone)!.repositories.get(PROD.repository)).toMatchObject({ roleArn: arn.role(PROD.readerRole), readonly: true });
     const statements = generatedOperatorPolicies().flatMap((p) => p.Statement);
     const granting = (action: string) => statements.filter((s) => s.Effect === 'Allow' && [s.Action].flat().includes(action)).flatMap((s) => [s.Resource].flat());
     const domain = (path: string) => `arn:aws:es:${COMPANY_REGION}:${COMPANY_ACCOUNT}:domain/${path}`;
     expect(granting('es:ESHttpPut')).toEqual([domain(`snapclone-*/_snapshot/${PROD.repository}`)]);
-    expect(granting('es:ESHttpPost')).toEqual([domain(`snapclone-*/_snapshot/${PROD.repository}/*/_restore`)]);
+    expect(granting('es:ESHttpPost')).toEqual([domain('snapclone-*/*/_bulk'), domain(`snapclone-*/_snapshot/${PROD.repository}/*/_restore`)]);
     expect(granting('iam:PassRole')).toEqual([arn.role(PROD.readerRole)]);
   });
 
