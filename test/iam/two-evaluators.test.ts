@@ -93,7 +93,9 @@ function randomRows(entry: MatrixEntry) {
       const types = sarAction(action)!.resourceTypes;
       if (types.length === 0) return { action, resource: '*', kind: 'any', resourceTags, requestTags, params: p };
       const type = types[typeIndex % types.length].name;
-      return { action, resourceType: type, resource: arnOf(world, action.split(':')[0], type, name.name)!, kind: name.kind, resourceTags, requestTags, params: p };
+      // A bucket's name has no path: an OpenSearch domain's (domain/snapclone-x/_cat/indices) would make no bucket ARN.
+      const resource = type === 'bucket' ? name.name.split('/')[0] : name.name;
+      return { action, resourceType: type, resource: arnOf(world, action.split(':')[0], type, resource)!, kind: name.kind, resourceTags, requestTags, params: p };
     });
   return { docs, world, row };
 }
