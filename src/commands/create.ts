@@ -14,6 +14,7 @@ import type { Progress } from '../output/reporter.ts';
 import { statusLabel } from '../output/status.ts';
 import { maskClone } from '../masking/clone.ts';
 import { maskingRules } from '../masking/config.ts';
+import { maskingState } from '../masking/gate.ts';
 import { openSession } from '../masking/open.ts';
 import {
   allOrReport,
@@ -76,7 +77,15 @@ const pointArgs = (options: CreateOptions): string[] =>
 /** The create command as it would be typed for these options (when not run from a command line). */
 function createArgs(options: CreateOptions): string[] {
   const optional = (flag: string, value: string | undefined) => (value === undefined ? [] : [flag, value]);
-  return ['create', ...options.sources, ...pointArgs(options), ...optional('--name', options.name), ...optional('--set', options.set), ...optional('--ttl', options.ttl), ...optional('--target', options.target)];
+  return [
+    'create',
+    ...options.sources,
+    ...pointArgs(options),
+    ...optional('--name', options.name),
+    ...optional('--set', options.set),
+    ...optional('--ttl', options.ttl),
+    ...optional('--target', options.target),
+  ];
 }
 
 /** The sources named, with config sets expanded to their members (each source once). */
@@ -101,24 +110,38 @@ function finishAll(ctx: Context, options: CreateOptions, set: string | undefined
 }
 
 /** The set name: --set, else a config set's name, else (several sources) the sources', with the day and the owner. */
-function setName(options: CreateOptions, named: { sources: string[]; sets: string[] }, day: string, owner: string): string | undefined {
+function setName(
+  options: CreateOptions,
+  named: { sources: string[]; sets: string[] },
+  day: string,
+  owner: string,
+): string | undefined {
   const check = (name: string) => {
     if (!/^[a-z][a-z0-9-]{0,62}$/.test(name)) {
-      throw new UsageError(`--set '${name}' is not a valid set name`, 'Use lower-case letters, digits and hyphens, starting with a letter (at most 63).');
+      throw new UsageError(
+        `--set '${name}' is not a valid set name`,
+        'Use lower-case letters, digits and hyphens, starting with a letter (at most 63).',
+      );
     }
     return name;
   };
   if (options.set !== undefined) return check(options.set);
   const compact = day.replace(/-/g, '');
-  if (options.sources.length === 1 && named.sets.length === 1) return `${named.sets[0]}-${compact}-${owner}`.slice(0, 63).replace(/-+$/, '');
+  if (options.sources.length === 1 && named.sets.length === 1)
+    return `${named.sets[0]}-${compact}-${owner}`.slice(0, 63).replace(/-+$/, '');
   if (named.sources.length < 2) return undefined;
-  return `${options.sources.join('-').slice(0, 40).replace(/-+$/, '')}-${compact}-${owner}`.slice(0, 63).replace(/-+$/, '');
+  return `${options.sources.join('-').slice(0, 40).replace(/-+$/, '')}-${compact}-${owner}`
+    .slice(0, 63)
+    .replace(/-+$/, '');
 }
 
 /** Everything that can be checked without the cloud: sources, target, placement, TTL, name. */
 function prepare(options: CreateOptions, ctx: Context, sourceNames: string[]): Prepared[] {
   if (options.name !== undefined && sourceNames.length > 1) {
-    throw new UsageError('--name works with one source only', 'Several sources get their default names <prefix>-<source>-<date>-<owner>.');
+    throw new UsageError(
+      '--name works with one source only',
+      'Several sources get their default names <prefix>-<source>-<date>-<owner>.',
+    );
   }
   return sourceNames.map((name) => {
     const source = resolveSource(ctx, name);
@@ -162,7 +185,11 @@ const EXTRA_WAITS = 3;
  * Why the default name of a clone is shorter than `<prefix>-<source>-<date>-<owner>`, or undefined when it is
  * not: the engine's identifiers are shorter (OpenSearch domain names: 28 characters).
  */
-function shortening(name: string, parts: Parameters<typeof defaultCloneName>[0], rules: Engine['identifierRules']): string | undefined {
+function shortening(
+  name: string,
+  parts: Parameters<typeof defaultCloneName>[0],
+  rules: Engine['identifierRules'],
+): string | undefined {
   let full: string;
   try {
     full = defaultCloneName(parts, { ...rules, maxLength: Number.MAX_SAFE_INTEGER });
@@ -183,7 +210,9 @@ function shortening(name: string, parts: Parameters<typeof defaultCloneName>[0],
  * `delete <set>` and `extend <set>` refuse until forced. Refused (exit 3) before anything is created.
  */
 async function assertOwnSet(ctx: Context, set: string): Promise<void> {
-  const others = [...new Set((await setMembers(ctx, set)).map((m) => m.clone.owner).filter((owner) => owner !== ctx.person))];
+  const others = [
+    ...new Set((await setMembers(ctx, set)).map((m) => m.clone.owner).filter((owner) => owner !== ctx.person)),
+  ];
   if (others.length > 0) {
     throw new RefusedError(
       `Refused to add clones to set ${set}: it holds clones of ${others.join(', ')}. Nothing was changed.`,
@@ -198,7 +227,12 @@ export async function run(options: CreateOptions, ctx: Context): Promise<Command
   const request = parseRequest(options, zone, now);
   const named = expandSources(ctx, options.sources);
   const prepared = prepare(options, ctx, named.sources);
-  const set = setName(options, named, request.kind === 'date' ? request.day : dayOf(request.kind === 'at' ? request.at : now, zone), ctx.person);
+  const set = setName(
+    options,
+    named,
+    request.kind === 'date' ? request.day : dayOf(request.kind === 'at' ? request.at : now, zone),
+    ctx.person,
+  );
   if (options.set !== undefined && set) await assertOwnSet(ctx, set);
 
   // Choose the points and names (reads only); any bad input stops everything here.
@@ -215,7 +249,12 @@ export async function run(options: CreateOptions, ctx: Context): Promise<Command
         latestFromWindow: p.engine.latestFromWindow,
         now,
       });
-      const parts = { prefix: ctx.config.prefix, source: p.source.name, day: dayOf(choice.time, zone), owner: ctx.person };
+      const parts = {
+        prefix: ctx.config.prefix,
+        source: p.source.name,
+        day: dayOf(choice.time, zone),
+        owner: ctx.person,
+      };
       const name = options.name ?? defaultCloneName(parts, p.engine.identifierRules);
       const shortened = options.name === undefined ? shortening(name, parts, p.engine.identifierRules) : undefined;
       const tags: CloneTags = {
@@ -236,13 +275,22 @@ export async function run(options: CreateOptions, ctx: Context): Promise<Command
       };
       const existing = await p.engine.describe(name, p.target, ctx);
       if (existing?.tagged) assertOwnClone(cloneTags(existing), name, ctx.person);
-      if (existing && existing.tagged && (existing.source !== tags.source || existing.restorePoint !== tags.restorePoint)) {
+      if (
+        existing &&
+        existing.tagged &&
+        (existing.source !== tags.source || existing.restorePoint !== tags.restorePoint)
+      ) {
         throw new UsageError(
           `A clone named ${name} already exists from ${existing.source} (restore point ${existing.restorePoint}, data of ${formatTime(existing.restoreTime, zone)}, owner ${existing.owner}), not from the point asked for. Nothing was changed.`,
           'Choose another --name, or delete the existing clone first (snapclone delete).',
         );
       }
-      return { ...p, choice, shortened, plan: { source: p.source, target: p.target, point: choice.point, at: choice.at, tags, force: options.force } };
+      return {
+        ...p,
+        choice,
+        shortened,
+        plan: { source: p.source, target: p.target, point: choice.point, at: choice.at, tags, force: options.force },
+      };
     }),
     { writes: false },
   );
@@ -263,7 +311,8 @@ export async function run(options: CreateOptions, ctx: Context): Promise<Command
           clone = await p.engine.wait(clone, ctx, onProgress);
           // Another run of the same clone (the same person's concurrent create) may be applying the same password
           // again just as this one finished: wait for it too, so that "ready" is only said of a usable clone.
-          for (let extra = 0; !isReady(clone) && extra < EXTRA_WAITS; extra++) clone = await p.engine.wait(clone, ctx, onProgress);
+          for (let extra = 0; !isReady(clone) && extra < EXTRA_WAITS; extra++)
+            clone = await p.engine.wait(clone, ctx, onProgress);
         } catch (error) {
           // A member that fails leaves no progress line behind (its failure is in the result).
           ctx.reporter.done(undefined, name);
@@ -272,8 +321,11 @@ export async function run(options: CreateOptions, ctx: Context): Promise<Command
         if (isReady(clone) && maskingRules(p.source.config)) {
           const startedAt = ctx.now().getTime();
           try {
-            clone = await maskClone({ clone, engine: p.engine, source: p.source, target: p.target }, ctx, openSession, (phase) =>
-              onProgress({ phase: `${name}: ${phase}`, elapsedMs: ctx.now().getTime() - startedAt }),
+            clone = await maskClone(
+              { clone, engine: p.engine, source: p.source, target: p.target },
+              ctx,
+              openSession,
+              (phase) => onProgress({ phase: `${name}: ${phase}`, elapsedMs: ctx.now().getTime() - startedAt }),
             );
           } catch (error) {
             ctx.reporter.done(undefined, name);
@@ -294,21 +346,29 @@ export async function run(options: CreateOptions, ctx: Context): Promise<Command
     }),
   );
   const results = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-  const failures = settled.flatMap((r, i) => (r.status === 'rejected' ? [{ p: planned[i], reason: r.reason as unknown }] : []));
+  const failures = settled.flatMap((r, i) =>
+    r.status === 'rejected' ? [{ p: planned[i], reason: r.reason as unknown }] : [],
+  );
   const again = rerunOf(ctx, createArgs(options), planned.length === 1 ? ['--name', planned[0].plan.tags.clone] : []);
   const stopped = failures.find((f) => f.reason instanceof Interrupted);
   if (stopped) throw carriedOnBy(stopped.reason, again);
   // Nothing made: the error itself (its exit code says what kind), as for a single source.
   if (results.length === 0) {
     if (failures.length === 1) throw carriedOnBy(failures[0].reason, again);
-    await allOrReport(ctx, failures.map((f) => f.p.plan.tags.clone), failures.map((f) => Promise.reject(f.reason))).catch((error: unknown) => {
+    await allOrReport(
+      ctx,
+      failures.map((f) => f.p.plan.tags.clone),
+      failures.map((f) => Promise.reject(f.reason)),
+    ).catch((error: unknown) => {
       throw carriedOnBy(error, again);
     });
   }
 
   const after = ctx.now();
   const entries: CreatedJson[] = results.map(({ p, clone, resumed }) => {
-    const ready = isReady(clone);
+    // Ready: usable, and nothing of it withheld by masking (a --no-wait run of a clone whose masking failed is not).
+    const masked = maskingState(clone, ctx.config).state;
+    const ready = isReady(clone) && (masked === 'verified' || masked === 'not-masked');
     return {
       ...cloneJson(clone, after),
       resumed,
@@ -382,7 +442,13 @@ export async function run(options: CreateOptions, ctx: Context): Promise<Command
     table: {
       columns: ['clone', 'source', 'status', 'data from', 'expires'],
       rows: [
-        ...results.map(({ p, clone }) => [clone.clone, p.source.name, statusLabel(clone.status), formatTime(p.choice.time, zone), expiryText(clone, after, zone)]),
+        ...results.map(({ p, clone }) => [
+          clone.clone,
+          p.source.name,
+          statusLabel(clone.status),
+          formatTime(p.choice.time, zone),
+          expiryText(clone, after, zone),
+        ]),
         ...failed.map((f) => [f.name, f.source, 'FAILED', '-', '-']),
       ],
     },

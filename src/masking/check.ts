@@ -161,11 +161,15 @@ export function checkInventory(masking: MaskingRules, inventory: Inventory, rest
     }
   }
   problems.push(...unclaimedProblems(masking, inventory));
+  problems.push(...(inventory.refusals ?? []));
   return problems;
 }
 
 /** A key's shape: runs of digits and long hex ids as `*` (session:4711 and session:4712 are alike). */
-const shapeOf = (key: string) => key.replace(/[0-9a-f]{12,}|\d+/gi, '*');
+const shapeOf = (key: string) => {
+  const at = key.search(/[:/.|_-]/);
+  return at > 0 ? `${key.slice(0, at + 1)}*` : '*';
+};
 
 /** Keys no pattern claims whose names or fields look sensitive: one problem per shape of key, not per key. */
 function unclaimedProblems(masking: MaskingRules, inventory: Inventory): Problem[] {
@@ -186,11 +190,9 @@ function unclaimedProblems(masking: MaskingRules, inventory: Inventory): Problem
     for (const w of why) entry.why.add(w);
     shapes.set(shape, entry);
   }
+  // Key names can hold personal data (email:alice@example.com): only their shape and count are said.
   return [...shapes].map(([shape, { keys, why }]) => ({
     collection: shape,
-    message:
-      keys.length === 1
-        ? `the key ${keys[0]} matches no rule's pattern and looks sensitive (${[...why].join(', ')}): add a key pattern with rules for it`
-        : `${keys.length} keys like ${shape} (${keys.slice(0, 2).join(', ')}, …) match no rule's pattern and look sensitive (${[...why].join(', ')}): add a key pattern with rules for them`,
+    message: `${keys.length} ${keys.length === 1 ? 'key' : 'keys'} like ${shape} match no rule's pattern and look sensitive (${[...why].join(', ')}): add a key pattern with rules for them`,
   }));
 }

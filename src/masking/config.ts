@@ -49,7 +49,9 @@ const fieldName = z.string().min(1);
  * `added`: fields that appeared in the source on a day (YYYY-MM-DD): a clone of data from before the end of that
  * day may lack them without its rules failing; a later clone without them is refused (a rename).
  */
-const added = z.record(fieldName, z.string().regex(/^\d{4}-\d\d-\d\d$/, 'the day the field was added, YYYY-MM-DD')).optional();
+const added = z
+  .record(fieldName, z.string().regex(/^\d{4}-\d\d-\d\d$/, 'the day the field was added, YYYY-MM-DD'))
+  .optional();
 
 function collectionSchema<K extends string>(fields: K, extra: Record<string, z.ZodType> = {}) {
   return z
@@ -73,7 +75,7 @@ export const MaskingSchema = z
     /** What a masking failure leaves: lock (the password replaced by one nobody is told; SQL engines) or delete. */
     onFailure: z.enum(['lock', 'delete']).optional(),
     /** Field names (or table.column) no collection without rules may hold; default DEFAULT_SENSITIVE. */
-    sensitive: z.array(glob).optional(),
+    sensitive: z.array(glob).min(1, 'at least one pattern (omit sensitive: for the default list)').optional(),
     /** rds, aurora: table (or schema.table) → its columns' rules and the columns kept. */
     tables: z.record(z.string().regex(/^[^\s]+$/, 'a table name'), TableRules).optional(),
     /** elasticache: key pattern (glob, as SCAN MATCH) → hash fields' rules, or the string value's rule. */

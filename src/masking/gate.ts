@@ -18,9 +18,15 @@ export function maskingState(
   config: Pick<Config, 'sources'>,
 ): MaskingState {
   const tag = clone.masking;
-  const ruled = Object.hasOwn(config.sources, clone.source) && config.sources[clone.source].masking !== undefined;
+  const known = Object.hasOwn(config.sources, clone.source);
+  const ruled = known && config.sources[clone.source].masking !== undefined;
   if (tag === undefined || tag === '') {
     // A clone made before its source had rules (or by a run that did not know them): the config's rules now apply.
+    if (!known)
+      return {
+        state: 'pending',
+        why: `its source ${clone.source} is not in the config, so whether it has masking rules is unknown`,
+      };
     return ruled
       ? { state: 'pending', why: 'its source has masking rules and the clone was never masked' }
       : { state: 'not-masked' };

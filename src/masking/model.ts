@@ -85,6 +85,8 @@ export interface Inventory {
    * sensitive patterns apply to their names and fields.
    */
   unclaimed?: { name: string; fields: string[] }[];
+  /** What the store holds that masking cannot read or rewrite at all (Redis keys outside database 0): each stops the run. */
+  refusals?: { collection: string; message: string }[];
 }
 
 /** A row's identity within its collection (a primary key, a ctid, a Redis key, a document id), as text. */
@@ -114,6 +116,8 @@ export interface MaskingTx {
   ): Promise<number>;
   /** A raw SQL rule: `UPDATE <c> SET <field> = <sql>` (SQL engines only); returns the rows updated. */
   setExpression?(c: Collection, field: string, sql: string): Promise<number>;
+  /** Rows whose non-null `field` a raw SQL rule would leave as it is (`(<sql>) IS NOT DISTINCT FROM field`), counted before it runs. */
+  countKeptBy?(c: Collection, field: string, sql: string): Promise<number>;
   /** Calls `each` with the given fields of every row, in batches (full checks after masking). */
   scan(c: Collection, fields: string[], each: (values: Record<string, unknown>) => void): Promise<void>;
 }

@@ -89,6 +89,10 @@ async function maskCollection(
   }
   for (const f of fields.filter((f) => rules.rules[f].transform === 'sql')) {
     if (!tx.setExpression) throw new Error(`${label(collection.name, f)}: sql rules are for SQL engines`);
+    // Every row, not a sample: a rule such as CASE WHEN … THEN col ELSE … END would keep some originals.
+    const kept = (await tx.countKeptBy?.(collection, f, rules.rules[f].sql!)) ?? 0;
+    if (kept > 0)
+      throw new Error(`${label(collection.name, f)}: its sql rule would leave ${kept} rows with their original value`);
     await tx.setExpression(collection, f, rules.rules[f].sql!);
   }
   return { ...m, before, sample };
@@ -198,7 +202,10 @@ export async function maskData(
     .map((r) => {
       const collection = byName.get(r.name)!;
       const present = new Set(collection.fields.map((f) => f.name));
-      return { rules: { ...r, rules: Object.fromEntries(Object.entries(r.rules).filter(([f]) => present.has(f))) }, collection };
+      return {
+        rules: { ...r, rules: Object.fromEntries(Object.entries(r.rules).filter(([f]) => present.has(f))) },
+        collection,
+      };
     })
     .filter((m) => Object.keys(m.rules.rules).length > 0);
   return session.transaction(async (tx) => {

@@ -32,6 +32,8 @@ const SCHEMA = `
   CREATE TABLE snapclone_log (a integer);
   CREATE TABLE tenants (id integer PRIMARY KEY, owner_email text);
   ALTER TABLE tenants ENABLE ROW LEVEL SECURITY;
+  CREATE TABLE public."sales.refunds" (id integer PRIMARY KEY, email text);
+  CREATE TABLE sales.refunds (id integer PRIMARY KEY, email text);
   CREATE FUNCTION try_drop() RETURNS text LANGUAGE plpgsql AS $$ BEGIN EXECUTE 'DROP TABLE notes'; RETURN 'dropped'; END $$;
 `;
 
@@ -40,7 +42,10 @@ let details: ConnectionDetails;
 const at = () => ({ host: '127.0.0.1', port: endpoint.port! });
 
 /** A plain pg connection as the master user (the engine serves one session at a time: sessions are closed first). */
-async function query<R extends pg.QueryResultRow = Record<string, unknown>>(sql: string, values?: unknown[]): Promise<R[]> {
+async function query<R extends pg.QueryResultRow = Record<string, unknown>>(
+  sql: string,
+  values?: unknown[],
+): Promise<R[]> {
   const client = new pg.Client({ ...at(), user: 'master', password: PASSWORD, database: 'shop' });
   await client.connect();
   try {
@@ -51,7 +56,9 @@ async function query<R extends pg.QueryResultRow = Record<string, unknown>>(sql:
   }
 }
 
-async function withSession<T>(use: (session: MaskingSession, collections: Map<string, Collection>) => Promise<T>): Promise<T> {
+async function withSession<T>(
+  use: (session: MaskingSession, collections: Map<string, Collection>) => Promise<T>,
+): Promise<T> {
   const session = await openPostgres(details, at());
   try {
     const inventory = await session.inventory({ kind: 'tables', onFailure: 'lock', sensitive: [], collections: [] });
@@ -61,12 +68,27 @@ async function withSession<T>(use: (session: MaskingSession, collections: Map<st
   }
 }
 
-const maskingRoles = async () => (await query<{ rolname: string }>("SELECT rolname FROM pg_roles WHERE rolname LIKE 'snapclone_masking%'")).map((r) => r.rolname);
+const maskingRoles = async () =>
+  (await query<{ rolname: string }>("SELECT rolname FROM pg_roles WHERE rolname LIKE 'snapclone_masking%'")).map(
+    (r) => r.rolname,
+  );
 
 beforeAll(async () => {
-  endpoint = serveLazily(postgres, { data: () => ({ tables: [] }), database: 'shop', username: 'master', password: () => PASSWORD });
+  endpoint = serveLazily(postgres, {
+    data: () => ({ tables: [] }),
+    database: 'shop',
+    username: 'master',
+    password: () => PASSWORD,
+  });
   while (endpoint.port === undefined) await new Promise((resolve) => setTimeout(resolve, 10));
-  details = { host: '127.0.0.1', port: endpoint.port, username: 'master', password: PASSWORD, database: 'shop', engine: 'postgres' };
+  details = {
+    host: '127.0.0.1',
+    port: endpoint.port,
+    username: 'master',
+    password: PASSWORD,
+    database: 'shop',
+    engine: 'postgres',
+  };
   await query(SCHEMA);
 }, 120_000);
 
@@ -79,7 +101,17 @@ describe('PostgreSQL masking session', () => {
     await withSession(async (session, collections) => {
       expect(session.label).toMatch(/^PostgreSQL \d+\.\d+/);
       expect(session.transactional).toBe(true);
-      expect([...collections.keys()].sort()).toEqual(['customer_names', 'customers', 'notes', 'sales.orders', 'tenants']);
+      // Nothing is left out by name: an application's own snapclone_* tables are data like the rest.
+      expect([...collections.keys()].sort()).toEqual([
+        'customer_names',
+        'customers',
+        'notes',
+        'sales.orders',
+        'sales.refunds',
+        'snapclone_log',
+        'snapclone_work.state',
+        'tenants',
+      ]);
       expect(collections.get('customers')!.fields).toEqual([
         { name: 'id', type: 'integer', typeName: 'integer', nullable: false },
         { name: 'name', type: 'text', typeName: 'character varying(40)', nullable: false, maxLength: 40 },
@@ -92,12 +124,24 @@ describe('PostgreSQL masking session', () => {
         { name: 'active', type: 'boolean', typeName: 'boolean', nullable: false },
         { name: 'tags', type: 'other', typeName: 'text[]', nullable: true },
       ]);
-      expect(collections.get('notes')!.fields.map((f) => [f.name, f.type])).toEqual([['body', 'text'], ['written', 'timestamp']]);
-      expect(collections.get('sales.orders')!.fields.map((f) => [f.name, f.nullable])).toEqual([['region', false], ['number', false], ['customer_id', false], ['total', true]]);
+      expect(collections.get('notes')!.fields.map((f) => [f.name, f.type])).toEqual([
+        ['body', 'text'],
+        ['written', 'timestamp'],
+      ]);
+      expect(collections.get('sales.orders')!.fields.map((f) => [f.name, f.nullable])).toEqual([
+        ['region', false],
+        ['number', false],
+        ['customer_id', false],
+        ['total', true],
+      ]);
       expect(collections.get('customers')!.unmaskable).toBeUndefined();
       expect(collections.get('notes')!.unmaskable).toBeUndefined();
       expect(collections.get('customer_names')!.unmaskable).toMatch(/materialized view/);
       expect(collections.get('tenants')!.unmaskable).toMatch(/row-level security is enabled/);
+      // public."sales.refunds" and sales.refunds would be one name: refused, not merged.
+      expect(collections.get('sales.refunds')!.unmaskable).toMatch(
+        /two tables go by the name sales\.refunds \("public"\."sales\.refunds" and "sales"\."refunds"\): rename one/,
+      );
     });
   });
 
@@ -132,13 +176,21 @@ describe('PostgreSQL masking session', () => {
           expect(region).toBe(Number(number) % 2 === 0 ? 'east' : 'west');
           expect(values).toEqual({ customer_id: Number(number) });
         }
-        expect((await tx.read(orders, ['["east","2"]', '["west","2"]'], ['total'])).get('["east","2"]')).toEqual({ total: 20 });
+        expect((await tx.read(orders, ['["east","2"]', '["west","2"]'], ['total'])).get('["east","2"]')).toEqual({
+          total: 20,
+        });
 
         const notes = collections.get('notes')!;
         const noteSample = await tx.sample(notes, ['body', 'written'], 100);
         expect(noteSample).toHaveLength(30);
         expect(noteSample[0].key).toMatch(/^\(\d+,\d+\)$/);
-        expect(noteSample.every((r) => /^note \d+$/.test(r.values.body as string) && /^2026-02-01T\d\d:\d\d:00Z$/.test(r.values.written as string))).toBe(true);
+        expect(
+          noteSample.every(
+            (r) =>
+              /^note \d+$/.test(r.values.body as string) &&
+              /^2026-02-01T\d\d:\d\d:00Z$/.test(r.values.written as string),
+          ),
+        ).toBe(true);
         const seen: unknown[] = [];
         await tx.scan(customers, ['id'], (values) => seen.push(values.id));
         expect(seen.sort((a, b) => Number(a) - Number(b))).toEqual(Array.from({ length: CUSTOMERS }, (_, i) => i + 1));
@@ -166,15 +218,25 @@ describe('PostgreSQL masking session', () => {
         const noteSample = await tx.sample(notes, ['body'], 5);
         const notesRewritten = await tx.rewrite(notes, ['body'], (v) => ({ body: `masked ${v.body as string}` }));
         await tx.setExpression!(notes, 'body', "body || '!'");
-        const notesRead = await tx.read(notes, noteSample.map((r) => r.key), ['body']);
+        const notesRead = await tx.read(
+          notes,
+          noteSample.map((r) => r.key),
+          ['body'],
+        );
         expect([...notesRead.keys()].sort()).toEqual(noteSample.map((r) => r.key).sort());
-        for (const row of noteSample) expect(notesRead.get(row.key)).toEqual({ body: `masked ${row.values.body as string}!` });
+        for (const row of noteSample)
+          expect(notesRead.get(row.key)).toEqual({ body: `masked ${row.values.body as string}!` });
 
         const orders = collections.get('sales.orders')!;
         const orderSample = await tx.sample(orders, ['number'], 10);
         await tx.rewrite(orders, ['number'], (v) => ({ number: (v.number as number) + 1000 }));
-        const ordersRead = await tx.read(orders, orderSample.map((r) => r.key), ['number']);
-        for (const row of orderSample) expect(ordersRead.get(row.key)).toEqual({ number: (row.values.number as number) + 1000 });
+        const ordersRead = await tx.read(
+          orders,
+          orderSample.map((r) => r.key),
+          ['number'],
+        );
+        for (const row of orderSample)
+          expect(ordersRead.get(row.key)).toEqual({ number: (row.values.number as number) + 1000 });
         return { rewritten, expression, notesRewritten };
       }),
     );
@@ -195,10 +257,26 @@ describe('PostgreSQL masking session', () => {
       });
     });
     // Microseconds are kept when a timestamp goes back as the ISO text it was read as.
-    expect((await query<{ t: string }>('SELECT seen::text AS t FROM customers WHERE id = 1'))[0].t).toBe('2025-01-01 01:00:00.123456+00');
-    expect((await query<{ n: number }>("SELECT count(*)::int AS n FROM notes WHERE body LIKE 'masked note %!'"))[0].n).toBe(30);
-    expect((await query<{ n: number }>('SELECT count(*)::int AS n FROM sales.orders WHERE number > 1000'))[0].n).toBe(40);
+    expect((await query<{ t: string }>('SELECT seen::text AS t FROM customers WHERE id = 1'))[0].t).toBe(
+      '2025-01-01 01:00:00.123456+00',
+    );
+    expect(
+      (await query<{ n: number }>("SELECT count(*)::int AS n FROM notes WHERE body LIKE 'masked note %!'"))[0].n,
+    ).toBe(30);
+    expect((await query<{ n: number }>('SELECT count(*)::int AS n FROM sales.orders WHERE number > 1000'))[0].n).toBe(
+      40,
+    );
     expect(await maskingRoles()).toEqual([]);
+  });
+
+  it('counts, over every row, the originals a sql rule would keep (before it runs)', async () => {
+    const kept = await withSession((session, collections) =>
+      session.transaction((tx) =>
+        tx.countKeptBy!(collections.get('notes')!, 'body', "CASE WHEN body LIKE '%note 1%' THEN body ELSE 'x' END"),
+      ),
+    );
+    // note 1, note 10 … note 19 (masked or not by the tests before): eleven of the thirty notes.
+    expect(kept).toBe(11);
   });
 
   it('rolls everything back when the work throws, and leaves no masking role either way', async () => {
@@ -229,9 +307,17 @@ describe('PostgreSQL masking session', () => {
     expect(role).toMatch(/^snapclone_masking_[0-9a-f]{12}$/);
 
     // try_drop() runs DROP TABLE notes as whoever calls it.
-    const drop = withSession((session, collections) => session.transaction((tx) => tx.setExpression!(collections.get('customers')!, 'email', 'try_drop()')));
-    await expect(drop).rejects.toThrow(/Setting customers\.email by its sql rule: must be owner of table notes \(42501\)/);
-    const appended = withSession((session, collections) => session.transaction((tx) => tx.setExpression!(collections.get('customers')!, 'email', "'x'); DROP TABLE notes; SELECT ('x'")));
+    const drop = withSession((session, collections) =>
+      session.transaction((tx) => tx.setExpression!(collections.get('customers')!, 'email', 'try_drop()')),
+    );
+    await expect(drop).rejects.toThrow(
+      /Setting customers\.email by its sql rule: must be owner of table notes \(42501\)/,
+    );
+    const appended = withSession((session, collections) =>
+      session.transaction((tx) =>
+        tx.setExpression!(collections.get('customers')!, 'email', "'x'); DROP TABLE notes; SELECT ('x'"),
+      ),
+    );
     await expect(appended).rejects.toThrow(/cannot insert multiple commands into a prepared statement/);
     expect((await query<{ n: number }>('SELECT count(*)::int AS n FROM notes'))[0].n).toBe(30);
     expect(await maskingRoles()).toEqual([]);
@@ -239,12 +325,18 @@ describe('PostgreSQL masking session', () => {
 
   it('names the table and columns of a failed rewrite, never the values', async () => {
     const tooLong = withSession((session, collections) =>
-      session.transaction((tx: MaskingTx) => tx.rewrite(collections.get('customers')!, ['name'], () => ({ name: 'PERSONAL-VALUE-'.repeat(4) }))),
+      session.transaction((tx: MaskingTx) =>
+        tx.rewrite(collections.get('customers')!, ['name'], () => ({ name: 'PERSONAL-VALUE-'.repeat(4) })),
+      ),
     );
     const error = (await tooLong.catch((e: Error) => e)) as Error;
-    expect(error.message).toMatch(/^Rewriting customers \(name\): value too long for type character varying\(40\) \(22001\)$/);
+    expect(error.message).toMatch(
+      /^Rewriting customers \(name\): value too long for type character varying\(40\) \(22001\)$/,
+    );
     const notANumber = withSession((session, collections) =>
-      session.transaction((tx: MaskingTx) => tx.rewrite(collections.get('customers')!, ['visits'], () => ({ visits: 'PERSONAL-VALUE' }))),
+      session.transaction((tx: MaskingTx) =>
+        tx.rewrite(collections.get('customers')!, ['visits'], () => ({ visits: 'PERSONAL-VALUE' })),
+      ),
     );
     const error2 = (await notANumber.catch((e: Error) => e)) as Error;
     expect(error2.message).toContain('Rewriting customers (visits): invalid input syntax for type bigint');
@@ -255,11 +347,15 @@ describe('PostgreSQL masking session', () => {
   });
 
   it('locks the clone: the master password is replaced by one nobody is told, and the old one is refused at once', async () => {
-    const verifier = async () => (await query<{ rolpassword: string | null }>("SELECT rolpassword FROM pg_authid WHERE rolname = 'master'"))[0].rolpassword;
+    const verifier = async () =>
+      (await query<{ rolpassword: string | null }>("SELECT rolpassword FROM pg_authid WHERE rolname = 'master'"))[0]
+        .rolpassword;
     expect(await verifier()).toMatch(/^SCRAM-SHA-256\$4096:/);
     // As a failed run does: the transaction rolled back, then the lock, in the same session.
     await withSession(async (session) => {
-      await expect(session.transaction(() => Promise.reject(new Error('a check failed')))).rejects.toThrow('a check failed');
+      await expect(session.transaction(() => Promise.reject(new Error('a check failed')))).rejects.toThrow(
+        'a check failed',
+      );
       await session.lock!();
     });
     await expect(verifier()).rejects.toThrow(/password authentication failed/);

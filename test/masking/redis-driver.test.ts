@@ -232,6 +232,19 @@ describe.each(kinds)('$name', ({ installed, skip }) => {
     expect(wrong).toMatch(/WRONGPASS/);
     expect(wrong).not.toContain('not-the-token');
   });
+
+  it.skipIf(skip || !installed)('refuses keys in a database other than 0, which SCAN on the connection never reads', async () => {
+    await direct.select(1);
+    await direct.set('elsewhere:1', 'alice@example.com');
+    try {
+      const inventory = await session.inventory(RULES);
+      expect(inventory.refusals).toEqual([{ collection: 'db1', message: 'database 1 holds 1 keys: masking reads and rewrites database 0 only' }]);
+    } finally {
+      await direct.del('elsewhere:1');
+      await direct.select(0);
+    }
+    expect((await session.inventory(RULES)).refusals).toBeUndefined();
+  });
 });
 
 describe('key patterns', () => {

@@ -17,7 +17,8 @@ const hashField = (name: string): Field => ({ name, type: 'text', typeName: 'has
 /** A string key's value cannot be null (Redis has no null value; deleting the key would change the count). */
 const valueField: Field = { name: VALUE_FIELD, type: 'text', typeName: 'string', nullable: false };
 
-const fieldsOf = (k: ScannedKey): string[] => (k.type === 'hash' ? (k.fields ?? []) : k.type === 'string' ? [VALUE_FIELD] : []);
+const fieldsOf = (k: ScannedKey): string[] =>
+  k.type === 'hash' ? (k.fields ?? []) : k.type === 'string' ? [VALUE_FIELD] : [];
 
 /**
  * Groups a keyspace under the rules' key patterns, each key under the first pattern it matches (the rules'
@@ -25,7 +26,10 @@ const fieldsOf = (k: ScannedKey): string[] => (k.type === 'hash' ? (k.fields ?? 
  * keys. Patterns that match no key are not collections of the clone. Keys no pattern matches are unclaimed; the
  * listed ones are those whose names or fields look sensitive first, then one of each set of fields, then the rest.
  */
-export function groupKeys(keys: readonly ScannedKey[], rules: MaskingRules): { inventory: Inventory; members: Map<string, ScannedKey[]> } {
+export function groupKeys(
+  keys: readonly ScannedKey[],
+  rules: MaskingRules,
+): { inventory: Inventory; members: Map<string, ScannedKey[]> } {
   const patterns = rules.collections.map((c) => globRegExp(c.name));
   const members = new Map<string, ScannedKey[]>();
   const unclaimed: ScannedKey[] = [];
@@ -50,7 +54,9 @@ export function groupKeys(keys: readonly ScannedKey[], rules: MaskingRules): { i
     collections.push({
       name: c.name,
       fields,
-      ...(others.length > 0 && ruled ? { unmaskable: `holds ${others.join(' and ')} keys: masking rewrites strings and hashes` } : {}),
+      ...(others.length > 0 && ruled
+        ? { unmaskable: `holds ${others.join(' and ')} keys: masking rewrites strings and hashes` }
+        : {}),
     });
   }
   return { inventory: { collections, unclaimed: unclaimedSamples(unclaimed, rules.sensitive) }, members };

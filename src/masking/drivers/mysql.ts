@@ -2,8 +2,28 @@ import type { Connection, ConnectionOptions } from 'mysql2/promise';
 import { SnapcloneError } from '../../core/errors.ts';
 import { newPassword } from '../../engines/shared/secret.ts';
 import type { ConnectionDetails } from '../../engines/types.ts';
-import type { Collection, Field, FieldType, Inventory, MaskingSession, MaskingTx, RowKey, SampledRow } from '../model.ts';
-import { BATCH, isoTimestamp, keyOf, MovingKeys, naming, partsOf, plainPassword, temporaryRoleName, utcDate, utcTimestamp } from './shared.ts';
+import type {
+  Collection,
+  Field,
+  FieldType,
+  Inventory,
+  MaskingSession,
+  MaskingTx,
+  RowKey,
+  SampledRow,
+} from '../model.ts';
+import {
+  BATCH,
+  isoTimestamp,
+  keyOf,
+  MovingKeys,
+  naming,
+  partsOf,
+  plainPassword,
+  temporaryRoleName,
+  utcDate,
+  utcTimestamp,
+} from './shared.ts';
 
 /**
  * MySQL and MariaDB (RDS for MySQL, RDS for MariaDB, Aurora MySQL) as a masking session, over mysql2.
@@ -31,10 +51,23 @@ const NOT_SYSTEM = `NOT IN (${SYSTEM.map((s) => `'${s}'`).join(', ')})`;
 const quote = (name: string) => `\`${name.replaceAll('`', '``')}\``;
 
 const FIELD_TYPES: Record<string, FieldType> = {
-  char: 'text', varchar: 'text', tinytext: 'text', text: 'text', mediumtext: 'text', longtext: 'text',
-  tinyint: 'integer', smallint: 'integer', mediumint: 'integer', int: 'integer', bigint: 'bigint',
-  decimal: 'number', float: 'number', double: 'number',
-  date: 'date', datetime: 'timestamp', timestamp: 'timestamp',
+  char: 'text',
+  varchar: 'text',
+  tinytext: 'text',
+  text: 'text',
+  mediumtext: 'text',
+  longtext: 'text',
+  tinyint: 'integer',
+  smallint: 'integer',
+  mediumint: 'integer',
+  int: 'integer',
+  bigint: 'bigint',
+  decimal: 'number',
+  float: 'number',
+  double: 'number',
+  date: 'date',
+  datetime: 'timestamp',
+  timestamp: 'timestamp',
 };
 
 interface Table {
@@ -52,12 +85,22 @@ interface Table {
 }
 
 /** Session settings of both connections: timestamps in UTC, and a value too long for its column an error. */
-const SESSION = ["SET time_zone = '+00:00'", "SET SESSION sql_mode = CONCAT_WS(',', NULLIF(@@sql_mode, ''), 'STRICT_ALL_TABLES')"];
+const SESSION = [
+  "SET time_zone = '+00:00'",
+  "SET SESSION sql_mode = CONCAT_WS(',', NULLIF(@@sql_mode, ''), 'STRICT_ALL_TABLES')",
+];
 
 async function connect(options: ConnectionOptions, what: string): Promise<Connection> {
   const mysql = (await import('mysql2/promise')).default;
   const connection = await naming(what, () =>
-    mysql.createConnection({ ...options, dateStrings: true, supportBigNumbers: true, bigNumberStrings: true, decimalNumbers: true, multipleStatements: false }),
+    mysql.createConnection({
+      ...options,
+      dateStrings: true,
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+      decimalNumbers: true,
+      multipleStatements: false,
+    }),
   );
   // A connection lost between queries fails the next one; the event must not crash the process.
   connection.on('error', () => undefined);
@@ -67,9 +110,20 @@ async function connect(options: ConnectionOptions, what: string): Promise<Connec
   return connection;
 }
 
-export async function openMysql(details: ConnectionDetails, at: { host: string; port: number }): Promise<MaskingSession> {
-  const base: ConnectionOptions = { host: at.host, port: at.port, database: details.database, ssl: details.tls ? {} : undefined };
-  const master = await connect({ ...base, user: details.username, password: details.password }, `Connecting to MySQL at ${at.host}:${at.port} as ${details.username}`);
+export async function openMysql(
+  details: ConnectionDetails,
+  at: { host: string; port: number },
+): Promise<MaskingSession> {
+  const base: ConnectionOptions = {
+    host: at.host,
+    port: at.port,
+    database: details.database,
+    ssl: details.tls ? {} : undefined,
+  };
+  const master = await connect(
+    { ...base, user: details.username, password: details.password },
+    `Connecting to MySQL at ${at.host}:${at.port} as ${details.username}`,
+  );
   try {
     const [rows] = await master.query('SELECT VERSION() AS version');
     const version = String((rows as { version: string }[])[0].version);
@@ -120,7 +174,8 @@ function writeValue(type: FieldType | undefined, value: unknown): unknown {
 /** A key column's parameter: cast to the column's numeric type, else as text (dates and strings compare as text). */
 function keyParam(columnType: string): string {
   const type = columnType.toLowerCase();
-  if (/^(tinyint|smallint|mediumint|int|bigint)\b/.test(type)) return type.includes('unsigned') ? 'CAST(? AS UNSIGNED)' : 'CAST(? AS SIGNED)';
+  if (/^(tinyint|smallint|mediumint|int|bigint)\b/.test(type))
+    return type.includes('unsigned') ? 'CAST(? AS UNSIGNED)' : 'CAST(? AS SIGNED)';
   const decimal = /^decimal\((\d+),(\d+)\)/.exec(type);
   if (decimal) return `CAST(? AS DECIMAL(${decimal[1]},${decimal[2]}))`;
   return '?';
@@ -155,7 +210,11 @@ class MysqlSession implements MaskingSession {
   private read() {
     this.catalog ??= naming('Reading the MySQL catalog', async () => {
       const q = async <R>(sql: string) => (await this.master.query(sql))[0] as R[];
-      const databases = (await q<{ db: string }>(`SELECT SCHEMA_NAME AS db FROM information_schema.SCHEMATA WHERE SCHEMA_NAME ${NOT_SYSTEM} ORDER BY 1`)).map((r) => r.db);
+      const databases = (
+        await q<{ db: string }>(
+          `SELECT SCHEMA_NAME AS db FROM information_schema.SCHEMATA WHERE SCHEMA_NAME ${NOT_SYSTEM} ORDER BY 1`,
+        )
+      ).map((r) => r.db);
       const home = this.credentials.database ?? (databases.length === 1 ? databases[0] : undefined);
       const tableRows = await q<{ db: string; name: string; engine: string | null; type: string }>(
         `SELECT TABLE_SCHEMA AS db, TABLE_NAME AS name, ENGINE AS engine, TABLE_TYPE AS type FROM information_schema.TABLES
@@ -174,10 +233,20 @@ class MysqlSession implements MaskingSession {
       const tables = new Map<string, Table>();
       for (const t of tableRows) {
         const name = t.db === home ? t.name : `${t.db}.${t.name}`;
-        tables.set(id(t.db, t.name), { collection: { name, fields: [] }, sql: `${quote(t.db)}.${quote(t.name)}`, key: [], keyParams: [], columnTypes: new Map(), types: new Map(), moving: new MovingKeys() });
+        tables.set(id(t.db, t.name), {
+          collection: { name, fields: [] },
+          sql: `${quote(t.db)}.${quote(t.name)}`,
+          key: [],
+          keyParams: [],
+          columnTypes: new Map(),
+          types: new Map(),
+          moving: new MovingKeys(),
+        });
         const collection = tables.get(id(t.db, t.name))!.collection;
-        if (t.type === 'SYSTEM VERSIONED') collection.unmaskable = 'system-versioned: its history keeps every original value';
-        else if ((t.engine ?? '').toLowerCase() !== 'innodb') collection.unmaskable = `${t.engine ?? 'no storage engine'}: no transactions`;
+        if (t.type === 'SYSTEM VERSIONED')
+          collection.unmaskable = 'system-versioned: its history keeps every original value';
+        else if ((t.engine ?? '').toLowerCase() !== 'innodb')
+          collection.unmaskable = `${t.engine ?? 'no storage engine'}: no transactions`;
       }
       for (const c of columns) {
         const table = tables.get(id(c.db, c.name));
@@ -185,7 +254,8 @@ class MysqlSession implements MaskingSession {
         const dataType = c.data_type.toLowerCase();
         const type: FieldType = /^tinyint\(1\)/i.test(c.column_type) ? 'boolean' : (FIELD_TYPES[dataType] ?? 'other');
         const field: Field = { name: c.column, type, typeName: c.column_type, nullable: c.nullable === 'YES' };
-        if ((dataType === 'varchar' || dataType === 'char') && c.max_length !== null) field.maxLength = Number(c.max_length);
+        if ((dataType === 'varchar' || dataType === 'char') && c.max_length !== null)
+          field.maxLength = Number(c.max_length);
         table.collection.fields.push(field);
         table.types.set(c.column, type);
         table.columnTypes.set(c.column, c.column_type);
@@ -207,7 +277,9 @@ class MysqlSession implements MaskingSession {
     const password = plainPassword(newPassword());
     const account = `'${user}'@'%'`;
     // CREATE USER and GRANT commit implicitly: they come before the masking transaction, on the master's connection.
-    await naming('Creating the masking user', () => this.master.query(`CREATE USER ${account} IDENTIFIED BY '${password}'`));
+    await naming('Creating the masking user', () =>
+      this.master.query(`CREATE USER ${account} IDENTIFIED BY '${password}'`),
+    );
     let outcome: { value: T } | { error: unknown };
     try {
       await naming('Creating the masking user', async () => {
@@ -235,7 +307,9 @@ class MysqlSession implements MaskingSession {
     } catch (error) {
       // The work's own failure says more; a user left behind is named either way.
       if ('value' in outcome) throw error;
-      throw Object.assign(outcome.error as Error, { message: `${(outcome.error as Error).message} (and the masking user ${user} could not be dropped)` });
+      throw Object.assign(outcome.error as Error, {
+        message: `${(outcome.error as Error).message} (and the masking user ${user} could not be dropped)`,
+      });
     }
     if ('error' in outcome) throw outcome.error;
     return outcome.value;
@@ -252,9 +326,13 @@ class MysqlSession implements MaskingSession {
     const account = String((rows as unknown[][])[0][0]);
     const at = account.lastIndexOf('@');
     const [user, host] = [account.slice(0, at), account.slice(at + 1)];
-    if (at < 0 || /['\\]/.test(account)) throw new SnapcloneError(`${what}: the account ${account} cannot be named in SQL here.`);
+    if (at < 0 || /['\\]/.test(account))
+      throw new SnapcloneError(`${what}: the account ${account} cannot be named in SQL here.`);
     await naming(what, () => this.master.query(`ALTER USER '${user}'@'${host}' IDENTIFIED BY '${password}'`));
-    const old = await connect({ ...this.base, user: this.credentials.username, password: this.credentials.password }, what).then(
+    const old = await connect(
+      { ...this.base, user: this.credentials.username, password: this.credentials.password },
+      what,
+    ).then(
       (c) => c.end().then(() => true),
       () => false,
     );
@@ -296,9 +374,15 @@ class MysqlTx implements MaskingTx {
     return [...table.key.map((k) => `CAST(${quote(k)} AS CHAR)`), ...fields.map(quote)].join(', ');
   }
 
-  private split(table: Table, fields: string[], row: unknown[]): { key: RowKey; parts: string[]; values: Record<string, unknown> } {
+  private split(
+    table: Table,
+    fields: string[],
+    row: unknown[],
+  ): { key: RowKey; parts: string[]; values: Record<string, unknown> } {
     const parts = row.slice(0, table.key.length).map(String);
-    const values = Object.fromEntries(fields.map((f, i) => [f, readValue(table.types.get(f), row[table.key.length + i])]));
+    const values = Object.fromEntries(
+      fields.map((f, i) => [f, readValue(table.types.get(f), row[table.key.length + i])]),
+    );
     return { key: keyOf(parts), parts, values };
   }
 
@@ -314,7 +398,10 @@ class MysqlTx implements MaskingTx {
 
   async sample(c: Collection, fields: string[], n: number): Promise<SampledRow[]> {
     const table = this.keyed(c, fields);
-    const rows = await this.rows(`Sampling ${c.name} (${fields.join(', ')})`, `SELECT ${this.columns(table, fields)} FROM ${table.sql} ORDER BY RAND() LIMIT ${Math.max(0, Math.floor(n))}`);
+    const rows = await this.rows(
+      `Sampling ${c.name} (${fields.join(', ')})`,
+      `SELECT ${this.columns(table, fields)} FROM ${table.sql} ORDER BY RAND() LIMIT ${Math.max(0, Math.floor(n))}`,
+    );
     return rows.map((row) => {
       const { key, values } = this.split(table, fields, row);
       return { key: table.moving.handOut(key), values };
@@ -326,7 +413,12 @@ class MysqlTx implements MaskingTx {
     const found = new Map<RowKey, Record<string, unknown>>();
     for (let i = 0; i < keys.length; i += BATCH) {
       const asked = new Map(keys.slice(i, i + BATCH).map((k) => [table.moving.current(k), k]));
-      for (const row of await this.byKeys(table, fields, [...asked.keys()], `Reading rows of ${c.name} (${fields.join(', ')})`)) {
+      for (const row of await this.byKeys(
+        table,
+        fields,
+        [...asked.keys()],
+        `Reading rows of ${c.name} (${fields.join(', ')})`,
+      )) {
         const { key, values } = this.split(table, fields, row);
         found.set(asked.get(key) ?? key, values);
       }
@@ -337,15 +429,28 @@ class MysqlTx implements MaskingTx {
   private byKeys(table: Table, fields: string[], keys: RowKey[], what: string): Promise<unknown[][]> {
     const tuple = `(${table.keyParams.join(', ')})`;
     const params = keys.flatMap((k) => partsOf(k, table.key.length));
-    return this.rows(what, `SELECT ${this.columns(table, fields)} FROM ${table.sql} WHERE (${this.keyList(table)}) IN (${keys.map(() => tuple).join(', ')})`, params);
+    return this.rows(
+      what,
+      `SELECT ${this.columns(table, fields)} FROM ${table.sql} WHERE (${this.keyList(table)}) IN (${keys.map(() => tuple).join(', ')})`,
+      params,
+    );
   }
 
   /** Batches of rows in key order, by keyset: for reading, and for rewriting fields that are not key columns. */
-  private async eachBatch(table: Table, fields: string[], what: string, handle: (rows: unknown[][]) => Promise<void>): Promise<void> {
+  private async eachBatch(
+    table: Table,
+    fields: string[],
+    what: string,
+    handle: (rows: unknown[][]) => Promise<void>,
+  ): Promise<void> {
     let after: string[] | undefined;
     for (;;) {
       const where = after ? `WHERE (${this.keyList(table)}) > (${table.keyParams.join(', ')})` : '';
-      const rows = await this.rows(what, `SELECT ${this.columns(table, fields)} FROM ${table.sql} ${where} ORDER BY ${this.keyList(table)} LIMIT ${BATCH}`, after ?? []);
+      const rows = await this.rows(
+        what,
+        `SELECT ${this.columns(table, fields)} FROM ${table.sql} ${where} ORDER BY ${this.keyList(table)} LIMIT ${BATCH}`,
+        after ?? [],
+      );
       if (rows.length === 0) return;
       await handle(rows);
       if (rows.length < BATCH) return;
@@ -353,7 +458,11 @@ class MysqlTx implements MaskingTx {
     }
   }
 
-  async rewrite(c: Collection, fields: string[], change: (values: Record<string, unknown>) => Record<string, unknown>): Promise<number> {
+  async rewrite(
+    c: Collection,
+    fields: string[],
+    change: (values: Record<string, unknown>) => Record<string, unknown>,
+  ): Promise<number> {
     const table = this.keyed(c, fields);
     const what = `Rewriting ${c.name} (${fields.join(', ')})`;
     const set = fields.map((f) => `${quote(f)} = ?`).join(', ');
@@ -370,7 +479,15 @@ class MysqlTx implements MaskingTx {
         const params = [...fields.map((f) => writeValue(table.types.get(f), changed[f])), ...parts];
         const [result] = await naming(what, () => this.connection.execute(sql, params as never[]));
         rewritten += (result as { affectedRows: number }).affectedRows;
-        if (movesKeys) moves.push([key, keyOf(table.key.map((k, i) => (fields.includes(k) ? String(writeValue(table.types.get(k), changed[k])) : parts[i])))]);
+        if (movesKeys)
+          moves.push([
+            key,
+            keyOf(
+              table.key.map((k, i) =>
+                fields.includes(k) ? String(writeValue(table.types.get(k), changed[k])) : parts[i],
+              ),
+            ),
+          ]);
       }
       table.moving.moved(moves);
     };
@@ -379,15 +496,34 @@ class MysqlTx implements MaskingTx {
       return rewritten;
     }
     // Key columns rewritten: the rows' keys are read first, so that no row is met again under its new key.
-    const keys = (await this.rows(`Reading the keys of ${c.name}`, `SELECT ${this.columns(table, [])} FROM ${table.sql} ORDER BY ${this.keyList(table)}`)).map((r) => keyOf(r.map(String)));
-    for (let i = 0; i < keys.length; i += BATCH) await handle(await this.byKeys(table, fields, keys.slice(i, i + BATCH), what));
+    const keys = (
+      await this.rows(
+        `Reading the keys of ${c.name}`,
+        `SELECT ${this.columns(table, [])} FROM ${table.sql} ORDER BY ${this.keyList(table)}`,
+      )
+    ).map((r) => keyOf(r.map(String)));
+    for (let i = 0; i < keys.length; i += BATCH)
+      await handle(await this.byKeys(table, fields, keys.slice(i, i + BATCH), what));
     return rewritten;
+  }
+
+  async countKeptBy(c: Collection, field: string, sql: string): Promise<number> {
+    // Compared as bytes: a case-insensitive collation would take UPPER(status) for status itself.
+    const table = this.table(c, [field]);
+    const [rows] = await naming(`Checking ${c.name}.${field}'s sql rule`, () =>
+      this.connection.query(
+        `SELECT COUNT(*) AS n FROM ${table.sql} WHERE ${quote(field)} IS NOT NULL AND BINARY (${sql}) <=> BINARY ${quote(field)}`,
+      ),
+    );
+    return Number((rows as { n: number | string }[])[0].n);
   }
 
   async setExpression(c: Collection, field: string, sql: string): Promise<number> {
     const table = this.table(c, [field]);
     // The connection does not allow several statements: the rule cannot append another.
-    const [result] = await naming(`Setting ${c.name}.${field} by its sql rule`, () => this.connection.query(`UPDATE ${table.sql} SET ${quote(field)} = (${sql})`));
+    const [result] = await naming(`Setting ${c.name}.${field} by its sql rule`, () =>
+      this.connection.query(`UPDATE ${table.sql} SET ${quote(field)} = (${sql})`),
+    );
     return (result as { affectedRows: number }).affectedRows;
   }
 

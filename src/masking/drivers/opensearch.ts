@@ -3,7 +3,16 @@ import { SnapcloneError } from '../../core/errors.ts';
 import { dataPlane, refusedExplained } from '../../engines/opensearch/data.ts';
 import type { Where } from '../../engines/shared/aws.ts';
 import type { ConnectionDetails, Endpoint } from '../../engines/types.ts';
-import type { Collection, Field, Inventory, MaskingRules, MaskingSession, MaskingTx, RowKey, SampledRow } from '../model.ts';
+import type {
+  Collection,
+  Field,
+  Inventory,
+  MaskingRules,
+  MaskingSession,
+  MaskingTx,
+  RowKey,
+  SampledRow,
+} from '../model.ts';
 import { firstMatch, globRegExp } from '../glob.ts';
 import { expandPaths, flattenMapping, unionFields, valueAt, type Properties } from './os-mapping.ts';
 
@@ -30,15 +39,32 @@ interface Hit {
 
 const rowKey = (hit: Hit): RowKey => `${hit._index}/${hit._id}`;
 
-export async function openOpenSearch(details: ConnectionDetails, at: Endpoint, w: Where, options: { pageSize?: number } = {}): Promise<MaskingSession> {
+/** OpenSearch's and the service's own indices. */
+const SYSTEM_INDEX =
+  /^\.(kibana|opendistro|opensearch|plugins|security|tasks|ql-|async-search|replication|notifications|ml-|geospatial|transform|scheduler)/;
+
+export async function openOpenSearch(
+  details: ConnectionDetails,
+  at: Endpoint,
+  w: Where,
+  options: { pageSize?: number } = {},
+): Promise<MaskingSession> {
   const endpoint = `${at.host}:${at.port}`;
   const client = await dataPlane(w, endpoint);
   const what = `the search clone at ${details.host}`;
-  const rest: Rest = <T>(method: 'GET' | 'POST', path: string, body?: Record<string, unknown> | { bulk: unknown[] }, querystring?: Record<string, string>): Promise<T> =>
+  const rest: Rest = <T>(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: Record<string, unknown> | { bulk: unknown[] },
+    querystring?: Record<string, string>,
+  ): Promise<T> =>
     refusedExplained(
       what,
       async () => {
-        const payload = body && 'bulk' in body && Array.isArray(body.bulk) ? { bulkBody: body.bulk as Record<string, unknown>[] } : { body };
+        const payload =
+          body && 'bulk' in body && Array.isArray(body.bulk)
+            ? { bulkBody: body.bulk as Record<string, unknown>[] }
+            : { body };
         return (await client.transport.request({ method, path, querystring, ...payload })).body as T;
       },
       endpoint,
@@ -54,14 +80,22 @@ export async function openOpenSearch(details: ConnectionDetails, at: Endpoint, w
 }
 
 /** A REST call; `{bulk: [...]}` is sent as _bulk's lines (NDJSON). */
-type Rest = <T>(method: 'GET' | 'POST', path: string, body?: Record<string, unknown> | { bulk: unknown[] }, querystring?: Record<string, string>) => Promise<T>;
+type Rest = <T>(
+  method: 'GET' | 'POST',
+  path: string,
+  body?: Record<string, unknown> | { bulk: unknown[] },
+  querystring?: Record<string, string>,
+) => Promise<T>;
 
 /** Values read for `fields` from a hit, the types masking expects (a long as a string: bigint). */
 function valuesOf(hit: Hit, fields: readonly Field[]): Record<string, unknown> {
   return Object.fromEntries(
     fields.map((f) => {
       const value = valueAt(hit._source, f.name);
-      return [f.name, value === undefined ? null : f.type === 'bigint' && typeof value === 'number' ? String(value) : value];
+      return [
+        f.name,
+        value === undefined ? null : f.type === 'bigint' && typeof value === 'number' ? String(value) : value,
+      ];
     }),
   );
 }
@@ -72,7 +106,13 @@ function valuesOf(hit: Hit, fields: readonly Field[]): Record<string, unknown> {
  */
 function written(value: unknown, field: Field): unknown {
   if (value instanceof Date) return value.toISOString();
-  if (field.type === 'bigint' && typeof value === 'string' && /^-?\d+$/.test(value) && Number.isSafeInteger(Number(value))) return Number(value);
+  if (
+    field.type === 'bigint' &&
+    typeof value === 'string' &&
+    /^-?\d+$/.test(value) &&
+    Number.isSafeInteger(Number(value))
+  )
+    return Number(value);
   return value;
 }
 
@@ -93,11 +133,18 @@ class OpenSearchSession implements MaskingSession, MaskingTx {
     const mappings = await this.rest<Record<string, { mappings?: { properties?: Properties } }>>('GET', '/_mapping');
     const patterns = rules.collections.map((c) => globRegExp(c.name));
     const grouped = new Map<string, { indices: string[]; fields: Field[][]; ruled: boolean }>();
-    // System and hidden indices (.kibana, .opendistro_security…) hold no copied data.
-    for (const index of Object.keys(mappings).filter((i) => !i.startsWith('.')).sort()) {
+    // System indices (.kibana, .opendistro_security, .plugins-…) hold no copied data; data streams' backing
+    // indices (.ds-…) and any other hidden index do, and are masked or checked like the rest.
+    for (const index of Object.keys(mappings)
+      .filter((i) => !SYSTEM_INDEX.test(i))
+      .sort()) {
       const at = firstMatch(index, patterns);
       const name = at < 0 ? index : rules.collections[at].name;
-      const group = grouped.get(name) ?? { indices: [], fields: [], ruled: at >= 0 && Object.keys(rules.collections[at].rules).length > 0 };
+      const group = grouped.get(name) ?? {
+        indices: [],
+        fields: [],
+        ruled: at >= 0 && Object.keys(rules.collections[at].rules).length > 0,
+      };
       group.indices.push(index);
       group.fields.push(flattenMapping(mappings[index].mappings?.properties ?? {}));
       grouped.set(name, group);
@@ -113,7 +160,9 @@ class OpenSearchSession implements MaskingSession, MaskingTx {
       collections.push({
         name,
         fields,
-        ...(nested.length > 0 && group.ruled ? { unmaskable: `holds nested fields (${nested.join(', ')}): masking updates plain and object fields` } : {}),
+        ...(nested.length > 0 && group.ruled
+          ? { unmaskable: `holds nested fields (${nested.join(', ')}): masking updates plain and object fields` }
+          : {}),
       });
     }
     return { collections };
@@ -143,12 +192,17 @@ class OpenSearchSession implements MaskingSession, MaskingTx {
   }
 
   async count(c: Collection): Promise<number> {
-    return (await this.rest<{ count: number }>('GET', `/${this.indicesOf(c).map(encodeURIComponent).join(',')}/_count`)).count;
+    return (await this.rest<{ count: number }>('GET', `/${this.indicesOf(c).map(encodeURIComponent).join(',')}/_count`))
+      .count;
   }
 
   async sample(c: Collection, fields: string[], n: number): Promise<SampledRow[]> {
     const typed = this.fieldsOf(c, fields);
-    const found = await this.search(this.indicesOf(c), { size: n, _source: fields, query: { function_score: { query: { match_all: {} }, random_score: {} } } });
+    const found = await this.search(this.indicesOf(c), {
+      size: n,
+      _source: fields,
+      query: { function_score: { query: { match_all: {} }, random_score: {} } },
+    });
     return found.hits.hits.map((hit) => ({ key: rowKey(hit), values: valuesOf(hit, typed) }));
   }
 
@@ -158,13 +212,21 @@ class OpenSearchSession implements MaskingSession, MaskingTx {
     for (const key of keys) {
       const slash = key.indexOf('/');
       const index = key.slice(0, slash);
-      if (slash > 0 && this.indicesOf(c).includes(index)) byIndex.set(index, byIndex.get(index) ?? []).get(index)!.push(key.slice(slash + 1));
+      if (slash > 0 && this.indicesOf(c).includes(index))
+        byIndex
+          .set(index, byIndex.get(index) ?? [])
+          .get(index)!
+          .push(key.slice(slash + 1));
     }
     const out = new Map<RowKey, Record<string, unknown>>();
     for (const [index, ids] of byIndex) {
       for (let n = 0; n < ids.length; n += this.page) {
         const page = ids.slice(n, n + this.page);
-        const found = await this.search([index], { size: page.length, _source: fields, query: { ids: { values: page } } });
+        const found = await this.search([index], {
+          size: page.length,
+          _source: fields,
+          query: { ids: { values: page } },
+        });
         for (const hit of found.hits.hits) out.set(rowKey(hit), valuesOf(hit, typed));
       }
     }
@@ -172,11 +234,20 @@ class OpenSearchSession implements MaskingSession, MaskingTx {
   }
 
   /** Every document of the collection's indices, a page at a time (search_after on `_id`). */
-  private async pages(c: Collection, fields: readonly string[], each: (hits: Hit[], index: string, last: boolean) => Promise<void>): Promise<void> {
+  private async pages(
+    c: Collection,
+    fields: readonly string[],
+    each: (hits: Hit[], index: string, last: boolean) => Promise<void>,
+  ): Promise<void> {
     for (const index of this.indicesOf(c)) {
       let after: unknown[] | undefined;
       for (;;) {
-        const found = await this.search([index], { size: this.page, _source: fields, sort: [{ _id: 'asc' }], ...(after ? { search_after: after } : {}) });
+        const found = await this.search([index], {
+          size: this.page,
+          _source: fields,
+          sort: [{ _id: 'asc' }],
+          ...(after ? { search_after: after } : {}),
+        });
         const hits = found.hits.hits;
         await each(hits, index, hits.length < this.page);
         if (hits.length < this.page) break;
@@ -190,7 +261,11 @@ class OpenSearchSession implements MaskingSession, MaskingTx {
     await this.pages(c, fields, async (hits) => hits.forEach((hit) => each(valuesOf(hit, typed))));
   }
 
-  async rewrite(c: Collection, fields: string[], change: (values: Record<string, unknown>) => Record<string, unknown>): Promise<number> {
+  async rewrite(
+    c: Collection,
+    fields: string[],
+    change: (values: Record<string, unknown>) => Record<string, unknown>,
+  ): Promise<number> {
     const typed = this.fieldsOf(c, fields);
     let rewritten = 0;
     // Each page's updates go once the next page is read: the last _bulk of an index refreshes it (what masking
@@ -216,16 +291,17 @@ class OpenSearchSession implements MaskingSession, MaskingTx {
   }
 
   private async bulk(index: string, lines: unknown[], refresh: boolean): Promise<void> {
-    const out = await this.rest<{ errors: boolean; items: { update: { _id: string; status: number; error?: { type?: string; reason?: string } } }[] }>(
-      'POST',
-      `/${encodeURIComponent(index)}/_bulk`,
-      { bulk: lines },
-      refresh ? { refresh: 'true' } : undefined,
-    );
+    const out = await this.rest<{
+      errors: boolean;
+      items: { update: { _id: string; status: number; error?: { type?: string; reason?: string } } }[];
+    }>('POST', `/${encodeURIComponent(index)}/_bulk`, { bulk: lines }, refresh ? { refresh: 'true' } : undefined);
     if (out.errors) {
       const failed = out.items.filter((i) => i.update.status >= 300);
       const first = failed[0].update;
-      throw new SnapcloneError(`Masking ${index}: ${failed.length} document(s) could not be updated (${first._id}: ${first.error?.type ?? first.status} ${first.error?.reason ?? ''}).`);
+      // Neither the document's id nor the server's reason (both can quote data): the error's type only.
+      throw new SnapcloneError(
+        `Masking ${index}: ${failed.length} document(s) could not be updated (${first.error?.type ?? first.status}).`,
+      );
     }
   }
 }

@@ -40,7 +40,12 @@ export function flattenMapping(properties: Properties, prefix = '', nested = fal
       continue;
     }
     const typeName = spec.type ?? 'object';
-    out.push({ name: path, type: nested ? 'other' : fieldTypeOf(typeName), typeName: nested ? `${typeName} in nested` : typeName, nullable: true });
+    out.push({
+      name: path,
+      type: nested ? 'other' : fieldTypeOf(typeName),
+      typeName: nested ? `${typeName} in nested` : typeName,
+      nullable: true,
+    });
   }
   return out;
 }
@@ -52,7 +57,11 @@ export function unionFields(lists: Field[][]): Field[] {
     const known = byName.get(field.name);
     if (!known) byName.set(field.name, { ...field });
     else if (known.typeName !== field.typeName && !known.typeName.split(' | ').includes(field.typeName)) {
-      byName.set(field.name, { ...known, type: known.type === field.type ? known.type : 'other', typeName: `${known.typeName} | ${field.typeName}` });
+      byName.set(field.name, {
+        ...known,
+        type: known.type === field.type ? known.type : 'other',
+        typeName: `${known.typeName} | ${field.typeName}`,
+      });
     }
   }
   return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

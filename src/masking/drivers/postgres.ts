@@ -2,8 +2,29 @@ import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import type { Client, QueryConfig } from 'pg';
 import { newPassword } from '../../engines/shared/secret.ts';
 import type { ConnectionDetails } from '../../engines/types.ts';
-import type { Collection, Field, FieldType, Inventory, MaskingSession, MaskingTx, RowKey, SampledRow } from '../model.ts';
-import { BATCH, isoTimestamp, keyOf, MovingKeys, naming, partsOf, plainPassword, temporaryRoleName, utcDate, utcTimestamp, withoutValues } from './shared.ts';
+import type {
+  Collection,
+  Field,
+  FieldType,
+  Inventory,
+  MaskingSession,
+  MaskingTx,
+  RowKey,
+  SampledRow,
+} from '../model.ts';
+import {
+  BATCH,
+  isoTimestamp,
+  keyOf,
+  MovingKeys,
+  naming,
+  partsOf,
+  plainPassword,
+  temporaryRoleName,
+  utcDate,
+  utcTimestamp,
+  withoutValues,
+} from './shared.ts';
 
 /**
  * PostgreSQL (RDS for PostgreSQL, Aurora PostgreSQL) as a masking session, over the pg driver, on ONE connection
@@ -47,18 +68,34 @@ interface Table {
 }
 
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
-const OWN_SCHEMA = `n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname NOT LIKE 'snapclone%'`;
-const OWN_TABLE = `${OWN_SCHEMA} AND c.relname NOT LIKE 'snapclone%'`;
+// Every schema but the system's: snapclone creates no table of its own, so none is left out by name.
+const OWN_SCHEMA = `n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'`;
+const OWN_TABLE = OWN_SCHEMA;
 
 const FIELD_TYPES: Record<string, FieldType> = {
-  text: 'text', varchar: 'text', bpchar: 'text', citext: 'text',
-  int2: 'integer', int4: 'integer', int8: 'bigint',
-  numeric: 'number', float4: 'number', float8: 'number',
-  date: 'date', timestamp: 'timestamp', timestamptz: 'timestamp', bool: 'boolean',
+  text: 'text',
+  varchar: 'text',
+  bpchar: 'text',
+  citext: 'text',
+  int2: 'integer',
+  int4: 'integer',
+  int8: 'bigint',
+  numeric: 'number',
+  float4: 'number',
+  float8: 'number',
+  date: 'date',
+  timestamp: 'timestamp',
+  timestamptz: 'timestamp',
+  bool: 'boolean',
 };
 
 /** Type OIDs whose text this session keeps as the transforms want it (model.ts): numeric, date, timestamp(tz). */
-const PARSERS: Record<number, (text: string) => unknown> = { 1700: Number, 1082: (text) => text, 1114: isoTimestamp, 1184: isoTimestamp };
+const PARSERS: Record<number, (text: string) => unknown> = {
+  1700: Number,
+  1082: (text) => text,
+  1114: isoTimestamp,
+  1184: isoTimestamp,
+};
 
 /** SCRAM-SHA-256 verifier of a password, as `\password` sends it: the server (and its log) never sees the password. */
 export function scramVerifier(password: string, iterations = 4096): string {
@@ -69,7 +106,10 @@ export function scramVerifier(password: string, iterations = 4096): string {
   return `SCRAM-SHA-256$${iterations}:${salt.toString('base64')}$${stored.toString('base64')}:${server.toString('base64')}`;
 }
 
-export async function openPostgres(details: ConnectionDetails, at: { host: string; port: number }): Promise<MaskingSession> {
+export async function openPostgres(
+  details: ConnectionDetails,
+  at: { host: string; port: number },
+): Promise<MaskingSession> {
   const pg = (await import('pg')).default;
   const client = new pg.Client({
     host: at.host,
@@ -78,7 +118,10 @@ export async function openPostgres(details: ConnectionDetails, at: { host: strin
     password: details.password,
     database: details.database,
     ssl: details.tls ? { servername: details.host } : undefined,
-    types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => PARSERS[oid] ?? pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser },
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        PARSERS[oid] ?? pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
   });
   // A connection lost between queries fails the next query; the event must not crash the process.
   client.on('error', () => undefined);
@@ -143,14 +186,30 @@ class PostgresSession implements MaskingSession {
         JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
         WHERE i.indisprimary AND ${OWN_TABLE}
         ORDER BY n.nspname, c.relname, k.position`);
-      const schemas = await this.client.query<{ schema: string }>(`SELECT n.nspname AS schema FROM pg_namespace n WHERE ${OWN_SCHEMA} ORDER BY 1`);
+      const schemas = await this.client.query<{ schema: string }>(
+        `SELECT n.nspname AS schema FROM pg_namespace n WHERE ${OWN_SCHEMA} ORDER BY 1`,
+      );
       const tables = new Map<string, Table>();
       const nameOf = (schema: string, table: string) => (schema === 'public' ? table : `${schema}.${table}`);
       for (const row of columns.rows) {
         const name = nameOf(row.schema, row.table);
         let table = tables.get(name);
+        const sql = `${quote(row.schema)}.${quote(row.table)}`;
+        if (table && table.sql !== sql && !table.collection.unmaskable) {
+          // public."sales.customers" and sales.customers would be one name: neither is masked or checked for the other.
+          table.collection.unmaskable = `two tables go by the name ${name} (${table.sql} and ${sql}): rename one`;
+        }
+        if (table && table.sql !== sql) continue;
         if (!table) {
-          table = { collection: { name, fields: [] }, kind: row.kind, rls: row.rls, sql: `${quote(row.schema)}.${quote(row.table)}`, key: [], casts: new Map(), moving: new MovingKeys() };
+          table = {
+            collection: { name, fields: [] },
+            kind: row.kind,
+            rls: row.rls,
+            sql: `${quote(row.schema)}.${quote(row.table)}`,
+            key: [],
+            casts: new Map(),
+            moving: new MovingKeys(),
+          };
           tables.set(name, table);
         }
         const type = FIELD_TYPES[row.base] ?? 'other';
@@ -165,10 +224,16 @@ class PostgresSession implements MaskingSession {
         table.key.push({ name: row.column, cast: row.cast_type });
       }
       for (const table of tables.values()) {
-        if (table.kind === 'm') table.collection.unmaskable = "a materialized view holds copies of its tables' rows: it is refreshed from them, not masked";
+        if (table.kind === 'm')
+          table.collection.unmaskable =
+            "a materialized view holds copies of its tables' rows: it is refreshed from them, not masked";
         // The masking role is not the owner: its UPDATEs and checks would see only the rows the policies show it.
-        if (table.rls) table.collection.unmaskable = 'row-level security is enabled: a role that does not own the table sees (and would mask) only the rows its policies allow';
-        if (table.kind === 'p' && table.key.length === 0) table.collection.unmaskable = 'a partitioned table without a primary key (a ctid names a row only within one partition)';
+        if (table.rls)
+          table.collection.unmaskable =
+            'row-level security is enabled: a role that does not own the table sees (and would mask) only the rows its policies allow';
+        if (table.kind === 'p' && table.key.length === 0)
+          table.collection.unmaskable =
+            'a partitioned table without a primary key (a ctid names a row only within one partition)';
       }
       return { tables, schemas: schemas.rows.map((r) => r.schema) };
     });
@@ -183,7 +248,10 @@ class PostgresSession implements MaskingSession {
     try {
       // Back to this role afterwards rather than RESET ROLE: the sandbox's engine logs in as its bootstrap user and
       // SET ROLEs to the master user, which RESET ROLE would leave.
-      const master = await naming('Starting the masking transaction', async () => (await this.client.query<{ name: string }>('SELECT current_user AS name')).rows[0].name);
+      const master = await naming(
+        'Starting the masking transaction',
+        async () => (await this.client.query<{ name: string }>('SELECT current_user AS name')).rows[0].name,
+      );
       await naming('Creating the masking role', async () => {
         await q(`CREATE ROLE ${role} NOLOGIN`);
         for (const schema of schemas) {
@@ -212,7 +280,9 @@ class PostgresSession implements MaskingSession {
   async lock(): Promise<void> {
     const verifier = scramVerifier(plainPassword(newPassword()));
     // The master user by name: CURRENT_USER is another role while a SET ROLE lasts.
-    await naming('Locking the clone (replacing the master password)', () => this.client.query(`ALTER ROLE ${quote(this.master)} PASSWORD '${verifier}'`));
+    await naming('Locking the clone (replacing the master password)', () =>
+      this.client.query(`ALTER ROLE ${quote(this.master)} PASSWORD '${verifier}'`),
+    );
   }
 
   async close(): Promise<void> {
@@ -236,7 +306,8 @@ class PostgresTx implements MaskingTx {
 
   /** The key columns as text, then the fields (`prefix`: the table's alias and a dot). */
   private columns(table: Table, fields: string[], prefix = ''): string {
-    for (const field of fields) if (!table.casts.has(field)) throw new Error(`${table.collection.name} has no column ${field}`);
+    for (const field of fields)
+      if (!table.casts.has(field)) throw new Error(`${table.collection.name} has no column ${field}`);
     const keys = table.key.length ? table.key.map((k) => `${prefix}${quote(k.name)}::text`) : [`${prefix}ctid::text`];
     return [...keys, ...fields.map((f) => `${prefix}${quote(f)}`)].join(', ');
   }
@@ -250,14 +321,19 @@ class PostgresTx implements MaskingTx {
 
   async count(c: Collection): Promise<number> {
     const table = this.table(c);
-    const out = await naming(`Counting the rows of ${c.name}`, () => this.client.query<{ n: string }>(`SELECT count(*) AS n FROM ${table.sql}`));
+    const out = await naming(`Counting the rows of ${c.name}`, () =>
+      this.client.query<{ n: string }>(`SELECT count(*) AS n FROM ${table.sql}`),
+    );
     return Number(out.rows[0].n);
   }
 
   async sample(c: Collection, fields: string[], n: number): Promise<SampledRow[]> {
     const table = this.table(c);
     const out = await naming(`Sampling ${c.name} (${fields.join(', ')})`, () =>
-      this.client.query<unknown[]>({ text: `SELECT ${this.columns(table, fields)} FROM ${table.sql} ORDER BY random() LIMIT ${Math.max(0, Math.floor(n))}`, rowMode: 'array' }),
+      this.client.query<unknown[]>({
+        text: `SELECT ${this.columns(table, fields)} FROM ${table.sql} ORDER BY random() LIMIT ${Math.max(0, Math.floor(n))}`,
+        rowMode: 'array',
+      }),
     );
     return out.rows.map((row) => {
       const { key, values } = this.split(table, fields, row);
@@ -286,15 +362,25 @@ class PostgresTx implements MaskingTx {
     return found;
   }
 
-  async rewrite(c: Collection, fields: string[], change: (values: Record<string, unknown>) => Record<string, unknown>): Promise<number> {
+  async rewrite(
+    c: Collection,
+    fields: string[],
+    change: (values: Record<string, unknown>) => Record<string, unknown>,
+  ): Promise<number> {
     const table = this.table(c);
     const cursor = `snapclone_rows_${++cursors}`;
     let rewritten = 0;
     // A cursor reads the table as it was when declared: rows this loop updates are not met again.
-    await naming(`Reading ${c.name}`, () => this.client.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR SELECT ${this.columns(table, fields)} FROM ${table.sql}`));
+    await naming(`Reading ${c.name}`, () =>
+      this.client.query(
+        `DECLARE ${cursor} NO SCROLL CURSOR FOR SELECT ${this.columns(table, fields)} FROM ${table.sql}`,
+      ),
+    );
     try {
       for (;;) {
-        const out = await naming(`Reading ${c.name} (${fields.join(', ')})`, () => this.client.query<unknown[]>({ text: `FETCH ${BATCH} FROM ${cursor}`, rowMode: 'array' }));
+        const out = await naming(`Reading ${c.name} (${fields.join(', ')})`, () =>
+          this.client.query<unknown[]>({ text: `FETCH ${BATCH} FROM ${cursor}`, rowMode: 'array' }),
+        );
         if (out.rows.length === 0) break;
         const rows = out.rows.map((row) => {
           const { key, values } = this.split(table, fields, row);
@@ -311,18 +397,41 @@ class PostgresTx implements MaskingTx {
     return rewritten;
   }
 
+  async countKeptBy(c: Collection, field: string, sql: string): Promise<number> {
+    const table = this.table(c);
+    if (!table.casts.has(field)) throw new Error(`${c.name} has no column ${field}`);
+    const out = await naming(`Checking ${c.name}.${field}'s sql rule`, () =>
+      this.client.query({
+        text: `SELECT count(*)::int AS n FROM ${table.sql} WHERE ${quote(field)} IS NOT NULL AND (${sql}) IS NOT DISTINCT FROM ${quote(field)}`,
+        queryMode: 'extended',
+      } as QueryConfig),
+    );
+    return Number((out.rows[0] as { n: number }).n);
+  }
+
   async setExpression(c: Collection, field: string, sql: string): Promise<number> {
     const table = this.table(c);
     if (!table.casts.has(field)) throw new Error(`${c.name} has no column ${field}`);
     const what = `Setting ${c.name}.${field} by its sql rule`;
     // The extended protocol takes one statement: the rule cannot append another.
     if (!this.moves(table, [field])) {
-      const out = await naming(what, () => this.client.query({ text: `UPDATE ${table.sql} SET ${quote(field)} = (${sql})`, queryMode: 'extended' } as QueryConfig));
+      const out = await naming(what, () =>
+        this.client.query({
+          text: `UPDATE ${table.sql} SET ${quote(field)} = (${sql})`,
+          queryMode: 'extended',
+        } as QueryConfig),
+      );
       return out.rowCount ?? 0;
     }
-    const keys = table.key.length ? table.key.map((k, i) => `${quote(k.name)}::text AS snapclone_k${i}`) : ['ctid::text AS snapclone_k0'];
-    const before = table.key.length ? table.key.map((_, i) => `snapclone_before.snapclone_k${i}`) : ['snapclone_before.snapclone_k0'];
-    const after = table.key.length ? table.key.map((k) => `${table.sql}.${quote(k.name)}::text`) : [`${table.sql}.ctid::text`];
+    const keys = table.key.length
+      ? table.key.map((k, i) => `${quote(k.name)}::text AS snapclone_k${i}`)
+      : ['ctid::text AS snapclone_k0'];
+    const before = table.key.length
+      ? table.key.map((_, i) => `snapclone_before.snapclone_k${i}`)
+      : ['snapclone_before.snapclone_k0'];
+    const after = table.key.length
+      ? table.key.map((k) => `${table.sql}.${quote(k.name)}::text`)
+      : [`${table.sql}.ctid::text`];
     const out = await naming(what, () =>
       this.client.query<unknown[]>({
         text: `UPDATE ${table.sql} SET ${quote(field)} = (${sql})
@@ -340,10 +449,16 @@ class PostgresTx implements MaskingTx {
   async scan(c: Collection, fields: string[], each: (values: Record<string, unknown>) => void): Promise<void> {
     const table = this.table(c);
     const cursor = `snapclone_rows_${++cursors}`;
-    await naming(`Reading ${c.name}`, () => this.client.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR SELECT ${this.columns(table, fields)} FROM ${table.sql}`));
+    await naming(`Reading ${c.name}`, () =>
+      this.client.query(
+        `DECLARE ${cursor} NO SCROLL CURSOR FOR SELECT ${this.columns(table, fields)} FROM ${table.sql}`,
+      ),
+    );
     try {
       for (;;) {
-        const out = await naming(`Reading ${c.name} (${fields.join(', ')})`, () => this.client.query<unknown[]>({ text: `FETCH ${BATCH} FROM ${cursor}`, rowMode: 'array' }));
+        const out = await naming(`Reading ${c.name} (${fields.join(', ')})`, () =>
+          this.client.query<unknown[]>({ text: `FETCH ${BATCH} FROM ${cursor}`, rowMode: 'array' }),
+        );
         if (out.rows.length === 0) break;
         for (const row of out.rows) each(this.split(table, fields, row).values);
       }
@@ -375,7 +490,14 @@ class PostgresTx implements MaskingTx {
   private keyValues(table: Table, keys: RowKey[]): { values: string; params: string[] } {
     const casts = this.keyCasts(table);
     const params: string[] = [];
-    const values = keys.map((key) => `(${partsOf(key, casts.length).map((part, i) => `$${params.push(part)}::${casts[i]}`).join(', ')})`).join(', ');
+    const values = keys
+      .map(
+        (key) =>
+          `(${partsOf(key, casts.length)
+            .map((part, i) => `$${params.push(part)}::${casts[i]}`)
+            .join(', ')})`,
+      )
+      .join(', ');
     return { values, params };
   }
 
@@ -387,7 +509,9 @@ class PostgresTx implements MaskingTx {
     const perRow = casts.length + fields.length;
     const chunk = Math.max(1, Math.min(BATCH, Math.floor(60_000 / perRow)));
     const tracked = this.moves(table, fields);
-    const returning = tracked ? ` RETURNING ${[...casts.map((_, i) => `masked.k${i}::text`), ...(table.key.length ? table.key.map((k) => `target.${quote(k.name)}::text`) : ['target.ctid::text'])].join(', ')}` : '';
+    const returning = tracked
+      ? ` RETURNING ${[...casts.map((_, i) => `masked.k${i}::text`), ...(table.key.length ? table.key.map((k) => `target.${quote(k.name)}::text`) : ['target.ctid::text'])].join(', ')}`
+      : '';
     const names = [...casts.map((_, i) => `k${i}`), ...fields.map((_, i) => `v${i}`)].join(', ');
     const set = fields.map((f, i) => `${quote(f)} = masked.v${i}`).join(', ');
     let updated = 0;

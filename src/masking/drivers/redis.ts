@@ -3,7 +3,16 @@ import { isIP } from 'node:net';
 import { createClient } from 'redis';
 import { SnapcloneError } from '../../core/errors.ts';
 import type { ConnectionDetails, Endpoint } from '../../engines/types.ts';
-import { VALUE_FIELD, type Collection, type Inventory, type MaskingRules, type MaskingSession, type MaskingTx, type RowKey, type SampledRow } from '../model.ts';
+import {
+  VALUE_FIELD,
+  type Collection,
+  type Inventory,
+  type MaskingRules,
+  type MaskingSession,
+  type MaskingTx,
+  type RowKey,
+  type SampledRow,
+} from '../model.ts';
 import { groupKeys, type ScannedKey } from './kv-keyspace.ts';
 
 /**
@@ -38,12 +47,18 @@ const SCAN_COUNT = 1000;
 
 type Client = ReturnType<typeof createClient>;
 
-const chunks = <T>(items: readonly T[], size: number): T[][] => Array.from({ length: Math.ceil(items.length / size) }, (_, n) => items.slice(n * size, (n + 1) * size));
+const chunks = <T>(items: readonly T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, n) => items.slice(n * size, (n + 1) * size));
 
 /** `key:value` lines of INFO. */
-const infoValue = (info: string, key: string): string | undefined => new RegExp(`^${key}:(.*)$`, 'm').exec(info)?.[1]?.trim();
+const infoValue = (info: string, key: string): string | undefined =>
+  new RegExp(`^${key}:(.*)$`, 'm').exec(info)?.[1]?.trim();
 
-export async function openRedis(details: ConnectionDetails, at: Endpoint, options: { tls?: RedisTlsOptions } = {}): Promise<MaskingSession> {
+export async function openRedis(
+  details: ConnectionDetails,
+  at: Endpoint,
+  options: { tls?: RedisTlsOptions } = {},
+): Promise<MaskingSession> {
   const tls = details.tls
     ? {
         tls: true as const,
@@ -64,7 +79,9 @@ export async function openRedis(details: ConnectionDetails, at: Endpoint, option
   try {
     await client.connect();
   } catch (error) {
-    throw new SnapcloneError(`Could not open ${details.host}:${details.port} for masking: ${(error as Error).message}.`);
+    throw new SnapcloneError(
+      `Could not open ${details.host}:${details.port} for masking: ${(error as Error).message}.`,
+    );
   }
   const call = async (args: string[]): Promise<unknown> => {
     if (failure && !client.isReady) throw failure;
@@ -73,11 +90,18 @@ export async function openRedis(details: ConnectionDetails, at: Endpoint, option
   try {
     const info = String(await call(['INFO']));
     if (infoValue(info, 'cluster_enabled') === '1') {
-      throw new SnapcloneError('The cache clone runs in cluster mode: masking reads one node\'s keys and would miss the other shards\'.');
+      throw new SnapcloneError(
+        "The cache clone runs in cluster mode: masking reads one node's keys and would miss the other shards'.",
+      );
     }
     const valkey = infoValue(info, 'valkey_version');
     const version = valkey ?? infoValue(info, 'redis_version') ?? '?';
-    return new RedisSession(call, `${valkey ? 'Valkey' : 'Redis'} ${version}`, valkey !== undefined || Number(version.split('.')[0]) >= 6, () => client.close());
+    return new RedisSession(
+      call,
+      `${valkey ? 'Valkey' : 'Redis'} ${version}`,
+      valkey !== undefined || Number(version.split('.')[0]) >= 6,
+      () => client.close(),
+    );
   } catch (error) {
     client.destroy();
     throw error;
@@ -118,8 +142,20 @@ class RedisSession implements MaskingSession, MaskingTx {
       );
     }
     // Keys that expired between SCAN and TYPE are gone.
-    const { inventory, members } = groupKeys(unique.filter((k) => k.type !== 'none'), rules);
+    const { inventory, members } = groupKeys(
+      unique.filter((k) => k.type !== 'none'),
+      rules,
+    );
     this.members = members;
+    // SCAN reads the connection's database (0); keys in any other are neither checked nor masked: refused.
+    const keyspace = String(await this.call(['INFO', 'keyspace']).catch(() => ''));
+    const others = [...keyspace.matchAll(/^db(\d+):keys=(\d+)/gm)].filter(([, db, n]) => db !== '0' && Number(n) > 0);
+    if (others.length > 0) {
+      inventory.refusals = others.map(([, db, n]) => ({
+        collection: `db${db}`,
+        message: `database ${db} holds ${n} keys: masking reads and rewrites database 0 only`,
+      }));
+    }
     return inventory;
   }
 
@@ -139,12 +175,16 @@ class RedisSession implements MaskingSession, MaskingTx {
 
   async count(c: Collection): Promise<number> {
     let total = 0;
-    for (const batch of chunks(this.keysOf(c), BATCH)) total += Number(await this.call(['EXISTS', ...batch.map((k) => k.key)]));
+    for (const batch of chunks(this.keysOf(c), BATCH))
+      total += Number(await this.call(['EXISTS', ...batch.map((k) => k.key)]));
     return total;
   }
 
   /** The fields' values of keys (hash fields of a hash, VALUE_FIELD of a string; null otherwise); gone keys are absent. */
-  private async values(keys: readonly ScannedKey[], fields: readonly string[]): Promise<Map<RowKey, Record<string, unknown>>> {
+  private async values(
+    keys: readonly ScannedKey[],
+    fields: readonly string[],
+  ): Promise<Map<RowKey, Record<string, unknown>>> {
     const hashFields = fields.filter((f) => f !== VALUE_FIELD);
     const out = new Map<RowKey, Record<string, unknown>>();
     for (const batch of chunks(keys, BATCH)) {
@@ -154,7 +194,11 @@ class RedisSession implements MaskingSession, MaskingTx {
     return out;
   }
 
-  private async readKey(k: ScannedKey, fields: readonly string[], hashFields: readonly string[]): Promise<Record<string, unknown> | undefined> {
+  private async readKey(
+    k: ScannedKey,
+    fields: readonly string[],
+    hashFields: readonly string[],
+  ): Promise<Record<string, unknown> | undefined> {
     const row: Record<string, unknown> = Object.fromEntries(fields.map((f) => [f, null]));
     if (k.type === 'string') {
       const value = await this.call(['GET', k.key]);
@@ -183,7 +227,10 @@ class RedisSession implements MaskingSession, MaskingTx {
 
   async read(c: Collection, keys: RowKey[], fields: string[]): Promise<Map<RowKey, Record<string, unknown>>> {
     const wanted = new Set(keys);
-    return this.values(this.keysOf(c).filter((k) => wanted.has(k.key)), fields);
+    return this.values(
+      this.keysOf(c).filter((k) => wanted.has(k.key)),
+      fields,
+    );
   }
 
   async scan(c: Collection, fields: string[], each: (values: Record<string, unknown>) => void): Promise<void> {
@@ -192,19 +239,34 @@ class RedisSession implements MaskingSession, MaskingTx {
     }
   }
 
-  async rewrite(c: Collection, fields: string[], change: (values: Record<string, unknown>) => Record<string, unknown>): Promise<number> {
+  async rewrite(
+    c: Collection,
+    fields: string[],
+    change: (values: Record<string, unknown>) => Record<string, unknown>,
+  ): Promise<number> {
     const hashFields = fields.filter((f) => f !== VALUE_FIELD);
     let rewritten = 0;
-    for (const batch of chunks(this.keysOf(c).filter((k) => (k.type === 'hash' ? hashFields.length > 0 : k.type === 'string' && fields.includes(VALUE_FIELD))), BATCH)) {
+    for (const batch of chunks(
+      this.keysOf(c).filter((k) =>
+        k.type === 'hash' ? hashFields.length > 0 : k.type === 'string' && fields.includes(VALUE_FIELD),
+      ),
+      BATCH,
+    )) {
       const rows = await Promise.all(batch.map((k) => this.readKey(k, fields, hashFields)));
-      const done = await Promise.all(batch.map((k, n) => (rows[n] ? this.writeKey(k, hashFields, change(rows[n])) : false)));
+      const done = await Promise.all(
+        batch.map((k, n) => (rows[n] ? this.writeKey(k, hashFields, change(rows[n])) : false)),
+      );
       rewritten += done.filter(Boolean).length;
     }
     return rewritten;
   }
 
   /** Writes a key's new values back; false when it was gone. */
-  private async writeKey(k: ScannedKey, hashFields: readonly string[], values: Record<string, unknown>): Promise<boolean> {
+  private async writeKey(
+    k: ScannedKey,
+    hashFields: readonly string[],
+    values: Record<string, unknown>,
+  ): Promise<boolean> {
     if (k.type === 'string') {
       const value = values[VALUE_FIELD];
       if (value === null || value === undefined) throw new Error(`${k.key}: a string key's value cannot be null`);

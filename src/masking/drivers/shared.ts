@@ -15,7 +15,8 @@ export const temporaryRoleName = (): string => `snapclone_masking_${randomBytes(
 
 /** Passwords are spliced into DDL (no engine takes them as parameters): only letters and digits pass. */
 export function plainPassword(password: string): string {
-  if (!/^[A-Za-z0-9]{16,}$/.test(password)) throw new Error('a generated password must be 16 or more letters and digits');
+  if (!/^[A-Za-z0-9]{16,}$/.test(password))
+    throw new Error('a generated password must be 16 or more letters and digits');
   return password;
 }
 
@@ -114,7 +115,9 @@ export class MovingKeys {
 
   /** Rows moved by one statement (all at once: a row may take the key another left). */
   moved(moves: [from: RowKey, to: RowKey][]): void {
-    const followed = moves.filter(([from, to]) => from !== to && this.given.has(from)).map(([from, to]) => [this.given.get(from)!, from, to] as const);
+    const followed = moves
+      .filter(([from, to]) => from !== to && this.given.has(from))
+      .map(([from, to]) => [this.given.get(from)!, from, to] as const);
     for (const [, from] of followed) this.given.delete(from);
     for (const [given, , to] of followed) {
       this.given.set(to, given);
