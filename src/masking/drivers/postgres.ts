@@ -368,32 +368,17 @@ class PostgresTx implements MaskingTx {
     change: (values: Record<string, unknown>) => Record<string, unknown>,
   ): Promise<number> {
     const table = this.table(c);
-    const cursor = `snapclone_rows_${++cursors}`;
     let rewritten = 0;
-    // A cursor reads the table as it was when declared: rows this loop updates are not met again.
-    await naming(`Reading ${c.name}`, () =>
-      this.client.query(
-        `DECLARE ${cursor} NO SCROLL CURSOR FOR SELECT ${this.columns(table, fields)} FROM ${table.sql}`,
-      ),
-    );
-    try {
-      for (;;) {
-        const out = await naming(`Reading ${c.name} (${fields.join(', ')})`, () =>
-          this.client.query<unknown[]>({ text: `FETCH ${BATCH} FROM ${cursor}`, rowMode: 'array' }),
-        );
-        if (out.rows.length === 0) break;
-        const rows = out.rows.map((row) => {
-          const { key, values } = this.split(table, fields, row);
-          const changed = change(values);
-          const missing = fields.find((f) => changed?.[f] === undefined);
-          if (missing) throw new Error(`the change of ${c.name} gave no value for ${missing}`);
-          return { key, values: fields.map((f) => changed[f]) };
-        });
-        rewritten += await this.update(table, fields, rows);
-      }
-    } finally {
-      await this.client.query(`CLOSE ${cursor}`).catch(() => undefined);
-    }
+    await this.eachBatch(table, c, fields, async (batch) => {
+      const rows = batch.map((row) => {
+        const { key, values } = this.split(table, fields, row);
+        const changed = change(values);
+        const missing = fields.find((f) => changed?.[f] === undefined);
+        if (missing) throw new Error(`the change of ${c.name} gave no value for ${missing}`);
+        return { key, values: fields.map((f) => changed[f]) };
+      });
+      rewritten += await this.update(table, fields, rows);
+    });
     return rewritten;
   }
 
@@ -448,6 +433,21 @@ class PostgresTx implements MaskingTx {
 
   async scan(c: Collection, fields: string[], each: (values: Record<string, unknown>) => void): Promise<void> {
     const table = this.table(c);
+    await this.eachBatch(table, c, fields, async (batch) => {
+      for (const row of batch) each(this.split(table, fields, row).values);
+    });
+  }
+
+  /**
+   * Hands `onBatch` the rows of `fields` (key columns first) in batches of BATCH, through a cursor: it reads the
+   * table as it was when declared, so rows a batch updates are not met again.
+   */
+  private async eachBatch(
+    table: Table,
+    c: Collection,
+    fields: string[],
+    onBatch: (rows: unknown[][]) => Promise<void>,
+  ): Promise<void> {
     const cursor = `snapclone_rows_${++cursors}`;
     await naming(`Reading ${c.name}`, () =>
       this.client.query(
@@ -460,7 +460,7 @@ class PostgresTx implements MaskingTx {
           this.client.query<unknown[]>({ text: `FETCH ${BATCH} FROM ${cursor}`, rowMode: 'array' }),
         );
         if (out.rows.length === 0) break;
-        for (const row of out.rows) each(this.split(table, fields, row).values);
+        await onBatch(out.rows);
       }
     } finally {
       await this.client.query(`CLOSE ${cursor}`).catch(() => undefined);
